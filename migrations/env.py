@@ -1,0 +1,44 @@
+"""Alembic environment. The engine comes from the portal (config.attributes["engine"]) or from DATABASE_URL."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import portal.models  # noqa: F401  (registers every table)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _engine():
+    engine = config.attributes.get("engine")
+    if engine is not None:
+        return engine
+    from portal import create_app, db
+
+    app = create_app()
+    with app.app_context():
+        return db.engine()
+
+
+def run_migrations_offline():
+    raise SystemExit("Offline migrations are not supported; run them against a database.")
+
+
+def run_migrations_online():
+    engine = _engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,186 @@
+"""Portal Bijak Bermedia Sosial: the application factory."""
+
+import importlib
+from pathlib import Path
+
+from flask import Flask, g, jsonify, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import text
+
+from portal import db, i18n, models  # noqa: F401  (models registers every table)
+from portal.config import load_config
+from portal.extensions import babel, csrf, limiter, login_manager
+from portal.htmx import add_vary
+from portal.permissions import can, enforce, public
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides=None):
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    if overrides and overrides.get("INSTANCE_PATH"):
+        app.instance_path = overrides["INSTANCE_PATH"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Jakarta")
+    _init_login(app)
+
+    app.before_request(i18n.remember_language)
+    app.before_request(enforce)
+    app.after_request(add_vary)
+    app.after_request(_security_headers)
+
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_jinja(app)
+    from portal.cli import register_cli
+
+    register_cli(app)
+
+    @app.get("/healthz")
+    @public
+    @csrf.exempt
+    def healthz():
+        try:
+            db.session().execute(text("SELECT 1"))
+            return jsonify(status="ok", database="ok")
+        except Exception:  # noqa: BLE001 - any database failure means unhealthy
+            app.logger.exception("health check failed")
+            return jsonify(status="error", database="error"), 503
+
+    return app
+
+
+def _init_login(app):
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from portal.accounts.services import load_session_user
+
+        return load_session_user(db.session(), user_id)
+
+
+def _register_blueprints(app):
+    from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    for name in ("handbook", "quiz", "toolkit", "workshops"):
+        try:
+            module = importlib.import_module(f"portal.{name}.views")
+        except ModuleNotFoundError as error:
+            if error.name not in (f"portal.{name}", f"portal.{name}.views"):
+                raise
+            continue
+        app.register_blueprint(module.bp, url_prefix=f"/{name}")
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def _register_errors(app):
+    from flask_wtf.csrf import CSRFError
+
+    from portal.htmx import render
+
+    messages = {
+        400: (_l("Permintaan tidak valid"), _l("Permintaan Anda tidak dapat diproses. Periksa isian lalu coba lagi.")),
+        403: (_l("Akses ditolak"), _l("Anda tidak memiliki izin untuk membuka halaman ini.")),
+        404: (_l("Halaman tidak ditemukan"), _l("Alamat yang Anda tuju tidak ada atau sudah dipindahkan.")),
+        405: (_l("Metode tidak diizinkan"), _l("Cara permintaan ini tidak didukung untuk alamat tersebut.")),
+        413: (_l("Berkas terlalu besar"), _l("Berkas yang Anda kirim melebihi batas ukuran.")),
+        429: (
+            _l("Terlalu banyak percobaan"),
+            _l("Anda sudah mencoba terlalu sering. Tunggu satu menit, lalu coba lagi."),
+        ),
+        500: (_l("Terjadi kesalahan"),
+              _l("Maaf, terjadi kesalahan di server. Kejadian ini sudah dicatat untuk diperiksa.")),
+    }
+
+    def handler(code):
+        def handle(error):
+            if code == 500:
+                db_session = g.get("db_session")
+                if db_session is not None:
+                    db_session.rollback()
+            title, message = messages[code]
+            if isinstance(error, CSRFError):
+                message = _l("Sesi formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim kembali.")
+            if request.path.startswith("/healthz"):
+                return jsonify(status="error", error=str(title)), code
+            return render("errors/error.html", code=code, title=title, message=message, status=code)
+
+        return handle
+
+    for code in messages:
+        app.register_error_handler(code, handler(code))
+
+
+def _register_jinja(app):
+    def fmt_datetime(value, fmt="d MMM yyyy, HH.mm"):
+        if value is None:
+            return "–"
+        return format_datetime(value, fmt) + " WIB"
+
+    def fmt_date(value, fmt="d MMMM yyyy"):
+        if value is None:
+            return "–"
+        return format_date(value, fmt)
+
+    app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["date"] = fmt_date
+    def nav_items():
+        items = [
+            ("accounts.dashboard", _l("Beranda"), "dashboard.view"),
+            ("handbook.index", _l("Pedoman"), "handbook.read"),
+            ("quiz.index", _l("Kuis"), "quiz.take"),
+            ("toolkit.index", _l("Perangkat Humas"), "toolkit.view"),
+            ("workshops.index", _l("Pelatihan"), "workshop.view"),
+            ("admin.index", _l("Admin"), "admin.access"),
+        ]
+        return [item for item in items if item[0] in app.view_functions and can(current_user, item[2])]
+
+    app.jinja_env.globals.update(
+        nav_items=nav_items,
+        can=lambda perm: can(current_user, perm),
+        current_locale=lambda: str(get_locale() or "id"),
+        lang_url=i18n.lang_url,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_session():
+        return {"session": session}

@@ -1,0 +1,292 @@
+"""Accounts and units: authentication, user and unit management. Every admin write is audited."""
+
+import secrets
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_
+from sqlmodel import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal import audit
+from portal.accounts.validation import USERNAME_RE, email_problem, nip_problem, password_problem
+from portal.errors import DomainError
+from portal.models import ROLES, Unit, User, UserRole, utcnow
+
+USER_AUDIT_FIELDS = ("username", "nip", "full_name", "email", "unit_id", "active", "roles")
+# Compared against when the username does not exist, so a wrong username costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+# --- sessions and authentication ---------------------------------------------------------------------------------
+
+def load_session_user(session, token):
+    try:
+        user_id, version = (int(part) for part in str(token).split(":", 1))
+    except ValueError:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.auth_version != version:
+        return None
+    return user
+
+
+def authenticate(session, username, password):
+    """The active user with these credentials, or None. Never says which part was wrong."""
+    username = (username or "").strip().lower()
+    user = session.exec(select(User).where(or_(User.username == username, User.nip == username))).first()
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    if not user.active:
+        return None
+    return user
+
+
+def record_login(session, user):
+    user.last_login_at = utcnow()
+    session.add(user)
+    session.commit()
+
+
+def hash_password(password):
+    return generate_password_hash(password, method="scrypt")
+
+
+def change_password(session, user, current_password, new_password):
+    if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
+        raise DomainError(_("Kata sandi saat ini salah."), field="current_password")
+    problem = password_problem(new_password)
+    if problem:
+        raise DomainError(problem, field="new_password")
+    user.password_hash = hash_password(new_password)
+    user.auth_version += 1
+    session.add(user)
+    audit.record(session, user, "user.password_change", "user", user.id, f"{user.username} changed own password")
+    session.commit()
+
+
+def set_preferred_language(session, user, lang):
+    user.preferred_language = lang
+    session.add(user)
+    session.commit()
+
+
+# --- units -------------------------------------------------------------------------------------------------------
+
+def all_units(session):
+    """Every unit in tree order (parents before children, siblings by code)."""
+    units = session.exec(select(Unit)).all()
+    children = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    ordered = []
+
+    def walk(parent_id):
+        for unit in sorted(children.get(parent_id, []), key=lambda u: u.code):
+            ordered.append(unit)
+            walk(unit.id)
+
+    walk(None)
+    return ordered
+
+
+def unit_choices(session):
+    return [(u.id, ("— " * u.depth) + f"{u.name} ({u.code})") for u in all_units(session)]
+
+
+def subtree_ids(session, unit):
+    return list(session.exec(select(Unit.id).where(Unit.path.startswith(unit.path))).all())
+
+
+def _check_unit_fields(session, code, name, unit_id=None):
+    code = (code or "").strip().upper()
+    name = (name or "").strip()
+    if not code or len(code) > 40 or not all(c.isalnum() or c in "-_." for c in code):
+        raise DomainError(_("Kode unit wajib diisi: huruf, angka, titik, minus atau garis bawah."), field="code")
+    if not name or len(name) > 200:
+        raise DomainError(_("Nama unit wajib diisi (paling banyak 200 karakter)."), field="name")
+    clash = session.exec(select(Unit).where(Unit.code == code)).first()
+    if clash is not None and clash.id != unit_id:
+        raise DomainError(_("Kode unit %(code)s sudah dipakai.", code=code), field="code")
+    return code, name
+
+
+def create_unit(session, actor, code, name, parent_id=None, commit=True):
+    code, name = _check_unit_fields(session, code, name)
+    parent = session.get(Unit, parent_id) if parent_id else None
+    if parent_id and parent is None:
+        raise DomainError(_("Unit induk tidak ditemukan."), field="parent_id")
+    unit = Unit(code=code, name=name, parent_id=parent.id if parent else None)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    audit.record(session, actor, "unit.create", "unit", unit.id, f"{code} {name}",
+                 after={"code": code, "name": name, "parent_id": unit.parent_id})
+    if commit:
+        session.commit()
+    return unit
+
+
+def update_unit(session, actor, unit, code, name, parent_id=None, commit=True):
+    before = audit.snapshot(unit, ("code", "name", "parent_id"))
+    code, name = _check_unit_fields(session, code, name, unit.id)
+    unit.code, unit.name = code, name
+    if (parent_id or None) != unit.parent_id:
+        _move_unit(session, unit, parent_id or None)
+    session.add(unit)
+    after = audit.snapshot(unit, ("code", "name", "parent_id"))
+    if after != before:
+        audit.record(session, actor, "unit.update", "unit", unit.id, f"{code} {name}", before=before, after=after)
+    if commit:
+        session.commit()
+    return unit
+
+
+def _move_unit(session, unit, new_parent_id):
+    parent = session.get(Unit, new_parent_id) if new_parent_id else None
+    if new_parent_id and parent is None:
+        raise DomainError(_("Unit induk tidak ditemukan."), field="parent_id")
+    if parent is not None and parent.path.startswith(unit.path):
+        raise DomainError(_("Unit tidak bisa dipindahkan ke bawah dirinya sendiri."), field="parent_id")
+    old_path = unit.path
+    new_path = f"{parent.path if parent else '/'}{unit.id}/"
+    for descendant in session.exec(select(Unit).where(Unit.path.startswith(old_path))).all():
+        descendant.path = new_path + descendant.path[len(old_path):]
+        session.add(descendant)
+    unit.parent_id = parent.id if parent else None
+
+
+def unit_member_counts(session):
+    rows = session.exec(select(User.unit_id, func.count()).group_by(User.unit_id)).all()
+    return dict(rows)
+
+
+# --- users -------------------------------------------------------------------------------------------------------
+
+def search_users(session, q="", unit_id=None, role=None, active=None, page=1, per_page=25):
+    """Filtered, paginated users; returns (users, total)."""
+    query = select(User)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(or_(func.lower(User.full_name).like(like), User.username.like(like),
+                                User.nip.like(like), func.lower(User.email).like(like)))
+    if unit_id:
+        unit = session.get(Unit, unit_id)
+        if unit is not None:
+            query = query.join(Unit, Unit.id == User.unit_id).where(Unit.path.startswith(unit.path))
+    if role == "employee":
+        query = query.where(~User.id.in_(select(UserRole.user_id)))
+    elif role:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    if active is not None:
+        query = query.where(User.active == active)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    users = session.exec(query.order_by(User.full_name, User.id).offset((page - 1) * per_page).limit(per_page)).all()
+    return users, total
+
+
+def _clean_user_fields(session, username, nip, full_name, email, unit_id, roles, user_id=None):
+    username = (username or "").strip().lower()
+    nip = (nip or "").strip() or None
+    full_name = " ".join((full_name or "").split())
+    email = (email or "").strip().lower() or None
+
+    if not USERNAME_RE.match(username):
+        raise DomainError(_("Nama pengguna 3–80 karakter: huruf kecil, angka, titik, minus atau garis bawah."),
+                          field="username")
+    if nip and (problem := nip_problem(nip)):
+        raise DomainError(problem, field="nip")
+    if not full_name or len(full_name) > 200:
+        raise DomainError(_("Nama lengkap wajib diisi (paling banyak 200 karakter)."), field="full_name")
+    if email and (problem := email_problem(email)):
+        raise DomainError(problem, field="email")
+    if session.get(Unit, unit_id or 0) is None:
+        raise DomainError(_("Pilih unit kerja yang ada."), field="unit_id")
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise DomainError(_("Peran tidak dikenal: %(roles)s", roles=", ".join(sorted(unknown))), field="roles")
+    for column, value, field, message in (
+        (User.username, username, "username", _l("Nama pengguna sudah dipakai.")),
+        (User.nip, nip, "nip", _l("NIP sudah terdaftar.")),
+        (User.email, email, "email", _l("Email sudah dipakai pengguna lain.")),
+    ):
+        if value is None:
+            continue
+        clash = session.exec(select(User.id).where(column == value)).first()
+        if clash is not None and clash != user_id:
+            raise DomainError(str(message), field=field)
+    return username, nip, full_name, email
+
+
+def _set_roles(user, roles):
+    wanted = set(roles) - {"employee"}
+    user.role_links = [link for link in user.role_links if link.role in wanted]
+    have = {link.role for link in user.role_links}
+    for role in sorted(wanted - have):
+        user.role_links.append(UserRole(role=role))
+
+
+def create_user(session, actor, username, full_name, unit_id, roles=(), nip=None, email=None, password=None,
+                preferred_language="id", commit=True):
+    username, nip, full_name, email = _clean_user_fields(session, username, nip, full_name, email, unit_id, roles)
+    if password is not None and (problem := password_problem(password)):
+        raise DomainError(problem, field="password")
+    user = User(username=username, nip=nip, full_name=full_name, email=email, unit_id=unit_id,
+                password_hash=hash_password(password) if password else None,
+                preferred_language=preferred_language if preferred_language in ("id", "en") else "id")
+    _set_roles(user, roles)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", user.id, f"{username} ({full_name})",
+                 after=audit.snapshot(user, USER_AUDIT_FIELDS))
+    if commit:
+        session.commit()
+    return user
+
+
+def update_user(session, actor, user, username, full_name, unit_id, roles, nip=None, email=None, active=True,
+                commit=True):
+    before = audit.snapshot(user, USER_AUDIT_FIELDS)
+    username, nip, full_name, email = _clean_user_fields(session, username, nip, full_name, email, unit_id, roles,
+                                                         user_id=user.id)
+    if actor is not None and actor.id == user.id:
+        if not active:
+            raise DomainError(_("Anda tidak dapat menonaktifkan akun Anda sendiri."), field="active")
+        if "admin" not in roles:
+            raise DomainError(_("Anda tidak dapat mencabut peran admin dari akun Anda sendiri."), field="roles")
+    user.username, user.nip, user.full_name, user.email, user.unit_id = username, nip, full_name, email, unit_id
+    _set_roles(user, roles)
+    if user.active and not active:
+        user.auth_version += 1  # signs the person out everywhere at once
+    user.active = bool(active)
+    session.add(user)
+    session.flush()
+    session.refresh(user, ["unit"])
+    after = audit.snapshot(user, USER_AUDIT_FIELDS)
+    if after != before:
+        action = "user.deactivate" if before["active"] and not active else "user.update"
+        audit.record(session, actor, action, "user", user.id, f"{username} ({full_name})", before=before, after=after)
+    if commit:
+        session.commit()
+    return user
+
+
+def reset_password(session, actor, user, new_password=None):
+    """Set a new password (generated when none is given) and sign the user out everywhere. Returns the password."""
+    password = new_password or generate_temporary_password()
+    if problem := password_problem(password):
+        raise DomainError(problem, field="password")
+    user.password_hash = hash_password(password)
+    user.auth_version += 1
+    session.add(user)
+    audit.record(session, actor, "user.password_reset", "user", user.id, f"password reset for {user.username}")
+    session.commit()
+    return password
+
+
+def generate_temporary_password():
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))

@@ -1,0 +1,99 @@
+"""Sign in and out, own password, and the personal dashboard at /."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal import db
+from portal.accounts import services
+from portal.accounts.forms import LoginForm, PasswordForm
+from portal.dashboard import dashboard_cards
+from portal.errors import DomainError
+from portal.extensions import limiter
+from portal.htmx import render
+from portal.permissions import LOGIN, public, requires
+
+bp = Blueprint("accounts", __name__)
+
+LOGIN_LIMIT = "10 per minute"
+
+
+def _failed_login(response):
+    return response.status_code == 401
+
+
+def _username_key():
+    return "login-user:" + (request.form.get("username") or "").strip().lower()[:80]
+
+
+def safe_next(target):
+    """Only local paths: no scheme, no host, no protocol-relative `//` or backslash tricks."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_username_key, deduct_when=_failed_login)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.dashboard"))
+    form = LoginForm()
+    next_url = safe_next(request.args.get("next") or request.form.get("next"))
+    if form.validate_on_submit():
+        user = services.authenticate(db.session(), form.username.data, form.password.data)
+        if user is not None:
+            lang = session.get("lang")
+            session.clear()  # a fresh session at sign-in: nothing from before survives (session fixation)
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            services.record_login(db.session(), user)
+            return redirect(next_url or url_for("accounts.dashboard"))
+        flash(_("Nama pengguna atau kata sandi salah."), "error")
+        return render("accounts/login.html", form=form, next_url=next_url, status=401)
+    status = 400 if request.method == "POST" else 200
+    return render("accounts/login.html", form=form, next_url=next_url, status=status)
+
+
+@bp.post("/logout")
+@requires(LOGIN)
+def logout():
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("accounts.login"), code=303)
+
+
+@bp.get("/")
+@requires("dashboard.view")
+def dashboard():
+    return render("accounts/dashboard.html", cards=dashboard_cards(db.session(), current_user))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires("account.manage_own")
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(db.session(), current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            getattr(form, error.field or "new_password").errors.append(error.message)
+        else:
+            login_user(current_user)  # the auth version changed; keep this session, end all others
+            flash(_("Kata sandi berhasil diubah. Sesi lain di perangkat lain sudah diakhiri."), "success")
+            return redirect(url_for("accounts.dashboard"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render("accounts/password.html", form=form, status=status)

@@ -1,0 +1,49 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+ROLE_LABELS = {
+    "employee": _l("Pegawai"),
+    "supervisor": _l("Atasan"),
+    "humas": _l("Humas"),
+    "trainer": _l("Pelatih"),
+    "admin": _l("Admin"),
+}
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=80)])
+    full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=200)])
+    nip = StringField(_l("NIP (18 angka, boleh kosong)"), validators=[Optional(), Length(max=18)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    unit_id = SelectField(_l("Unit kerja"), coerce=int, validators=[DataRequired()])
+    roles = CheckboxListField(_l("Peran tambahan"),
+                              choices=[(code, label) for code, label in ROLE_LABELS.items() if code != "employee"])
+    active = BooleanField(_l("Akun aktif"), default=True)
+    password = PasswordField(_l("Kata sandi awal (minimal 12 karakter; kosongkan untuk mengatur nanti)"),
+                             validators=[Optional(), Length(max=256)])
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Kode"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Nama unit"), validators=[DataRequired(), Length(max=200)])
+    parent_id = SelectField(_l("Unit induk"), coerce=int)
+
+
+class ResetPasswordForm(FlaskForm):
+    pass
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Berkas CSV"), validators=[FileRequired(_l("Pilih berkas CSV."))])
+
+
+class ConfirmImportForm(FlaskForm):
+    token = StringField(validators=[DataRequired(), Length(max=64)])

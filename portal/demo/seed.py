@@ -1,0 +1,53 @@
+"""`flask seed-demo`: the demo ministry and the content of every pillar. Idempotent."""
+
+import importlib
+
+from sqlmodel import select
+from werkzeug.security import generate_password_hash
+
+from portal.accounts import services
+from portal.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD, UNITS, demo_staff
+from portal.models import Unit, User
+
+# Each pillar may add <pillar>/demo.py with `seed(session) -> str | None`; they run in this order.
+# Their content (Markdown, JSON) lives in portal/demo/<pillar>/.
+PILLAR_SEEDERS = ("portal.handbook.demo", "portal.quiz.demo", "portal.toolkit.demo", "portal.workshops.demo")
+
+
+def seed_people(session):
+    if session.exec(select(User).where(User.username == "admin")).first() is not None:
+        return "people: already there"
+    units = {}
+    for code, name, parent in UNITS:
+        units[code] = services.create_unit(session, None, code, name, units[parent].id if parent else None,
+                                           commit=False)
+    password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")  # hashed once, shared by all demo users
+    for username, full_name, unit_code, roles in DEMO_ACCOUNTS:
+        user = services.create_user(session, None, username, full_name, units[unit_code].id, roles=roles,
+                                    email=f"{username}@kementerian.go.id", commit=False)
+        user.password_hash = password_hash
+    for nip, full_name, unit_code, email in demo_staff():
+        user = services.create_user(session, None, nip, full_name, units[unit_code].id, nip=nip, email=email,
+                                    commit=False)
+        user.password_hash = password_hash
+    session.commit()
+    return f"people: {len(UNITS)} units, {len(DEMO_ACCOUNTS) + len(demo_staff())} users"
+
+
+def seed_demo(session):
+    lines = [seed_people(session)]
+    for module_name in PILLAR_SEEDERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if not module_name.startswith(f"{error.name}"):
+                raise
+            continue
+        result = module.seed(session)
+        if result:
+            lines.append(result)
+    return "\n".join(lines)
+
+
+def demo_unit(session, code):
+    return session.exec(select(Unit).where(Unit.code == code)).one()

@@ -1,0 +1,38 @@
+"""Language choice: ?lang=id|en switches and is remembered in the session and on the account."""
+
+from flask import current_app, has_request_context, request, session
+from flask_login import current_user
+
+
+def select_locale():
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    if session.get("lang") in current_app.config["LANGUAGES"]:
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False):
+        return current_user.preferred_language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_language():
+    lang = request.args.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        return
+    session["lang"] = lang
+    if getattr(current_user, "is_authenticated", False) and current_user.preferred_language != lang:
+        from portal import db
+        from portal.accounts.services import set_preferred_language
+
+        set_preferred_language(db.session(), current_user, lang)
+
+
+def lang_url(lang):
+    """The current URL with ?lang= replaced."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    from urllib.parse import urlencode
+
+    return request.path + "?" + urlencode(args, doseq=True)

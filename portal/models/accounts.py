@@ -1,0 +1,89 @@
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, Relationship, SQLModel
+
+# Every account is an ASN employee; further roles add permissions (see portal/permissions.py).
+ROLES = ("employee", "supervisor", "humas", "trainer", "admin")
+
+
+def utcnow():
+    """Aware UTC timestamp (SQLModel stores datetimes as UTC); the interface shows them in WIB."""
+    return datetime.now(UTC)
+
+
+class Unit(SQLModel, table=True):
+    """A unit kerja. `path` is the materialised chain of ids ("/1/4/9/") so a subtree is one prefix query."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    path: str = Field(default="/", max_length=500, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def depth(self):
+        return self.path.strip("/").count("/")
+
+
+class UserRole(SQLModel, table=True):
+    __tablename__ = "user_role"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    role: str = Field(max_length=20, primary_key=True)
+
+    user: "User" = Relationship(back_populates="role_links")
+
+
+class User(UserMixin, SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    nip: str | None = Field(default=None, max_length=18, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254, unique=True, index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = Field(default=True, index=True)
+    preferred_language: str = Field(default="id", max_length=5)
+    # Bumped on password change and deactivation: every session cookie carrying the old value stops working.
+    auth_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+    role_links: list[UserRole] = Relationship(
+        back_populates="user",
+        sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"},
+    )
+    unit: Unit = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+    @property
+    def roles(self):
+        return {link.role for link in self.role_links} | {"employee"}
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return f"{self.id}:{self.auth_version}"
+
+    def has_role(self, role):
+        return role in self.roles
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=60, index=True)
+    object_type: str = Field(max_length=40)
+    object_id: str | None = Field(default=None, max_length=60)
+    summary: str = Field(default="", max_length=500)
+    before: str | None = Field(default=None, sa_column=Column(Text))
+    after: str | None = Field(default=None, sa_column=Column(Text))
+    ip: str | None = Field(default=None, max_length=45)

@@ -1,0 +1,144 @@
+"""The ONE place that says who may do what.
+
+Every endpoint declares a permission with @requires(...) or @public; `enforce` (a before_request hook) checks it
+centrally and refuses endpoints that declare nothing. Templates call `can(...)`. Row-level rules (a supervisor's unit
+tree, a trainer's own workshops) live in the helpers at the bottom and are called by views after the matrix check.
+"""
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from portal.htmx import hx_redirect, is_htmx
+
+PUBLIC = "public"  # anyone, also anonymous
+LOGIN = "login"  # any signed-in, active account
+
+EMPLOYEE, SUPERVISOR, HUMAS, TRAINER, ADMIN = "employee", "supervisor", "humas", "trainer", "admin"
+
+# permission -> roles that hold it. Every account holds EMPLOYEE (every user is an ASN employee).
+MATRIX = {
+    "dashboard.view": {EMPLOYEE},
+    "account.manage_own": {EMPLOYEE},
+    # handbook
+    "handbook.read": {EMPLOYEE},
+    "handbook.acknowledge": {EMPLOYEE},
+    "handbook.edit": {HUMAS, ADMIN},
+    "handbook.publish": {HUMAS, ADMIN},
+    "handbook.report": {SUPERVISOR, ADMIN},
+    # quiz
+    "quiz.take": {EMPLOYEE},
+    "quiz.propose": {HUMAS, ADMIN},
+    "quiz.manage": {ADMIN},
+    "quiz.report": {SUPERVISOR, ADMIN},
+    # toolkit
+    "toolkit.view": {EMPLOYEE},
+    "toolkit.edit": {HUMAS, ADMIN},
+    "toolkit.approve": {HUMAS, ADMIN},
+    # workshops
+    "workshop.view": {EMPLOYEE},
+    "workshop.register": {EMPLOYEE},
+    "workshop.manage": {TRAINER, ADMIN},
+    "workshop.report": {SUPERVISOR, TRAINER, ADMIN},
+    # administration
+    "admin.access": {ADMIN},
+    "admin.users": {ADMIN},
+    "admin.units": {ADMIN},
+    "admin.audit": {ADMIN},
+}
+
+# Endpoints Flask itself registers.
+BUILTIN_PUBLIC_ENDPOINTS = {"static"}
+
+
+def permissions_of(user):
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    roles = user.roles
+    return frozenset(perm for perm, holders in MATRIX.items() if holders & roles)
+
+
+def can(user, permission):
+    if permission == PUBLIC:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if permission == LOGIN:
+        return True
+    if permission not in MATRIX:
+        raise KeyError(f"unknown permission {permission!r}")
+    return bool(MATRIX[permission] & user.roles)
+
+
+def requires(*permissions):
+    """Declare what an endpoint needs (all of them). Checked centrally by `enforce`."""
+    for perm in permissions:
+        if perm not in MATRIX and perm != LOGIN:
+            raise KeyError(f"unknown permission {perm!r}")
+
+    def decorate(view):
+        view.required_permissions = tuple(permissions)
+        return view
+
+    return decorate
+
+
+def public(view):
+    view.required_permissions = (PUBLIC,)
+    return view
+
+
+def declared_permissions(app, endpoint):
+    if endpoint in BUILTIN_PUBLIC_ENDPOINTS:
+        return (PUBLIC,)
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "required_permissions", None)
+
+
+def login_redirect():
+    target = url_for("accounts.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if is_htmx():
+        return hx_redirect(target)
+    return redirect(target)
+
+
+def enforce():
+    """before_request: refuse anything the matrix does not allow; fail closed on undeclared endpoints."""
+    if request.endpoint is None:
+        return None  # 404/405 follow
+    perms = declared_permissions(current_app, request.endpoint)
+    if perms is None:
+        current_app.logger.error("endpoint %s declares no permission; refused", request.endpoint)
+        abort(403)
+    if PUBLIC in perms:
+        return None
+    if not current_user.is_authenticated:
+        return login_redirect()
+    for perm in perms:
+        if not can(current_user, perm):
+            abort(403)
+    return None
+
+
+def requires_row(condition):
+    """Abort with 403 unless a row-level condition holds."""
+    if not condition:
+        abort(403)
+
+
+# --- row-level helpers -------------------------------------------------------------------------------------------
+
+def report_scope(user):
+    """Unit paths a user may report on: None means every unit (admin); otherwise their own unit's subtree."""
+    if ADMIN in user.roles:
+        return None
+    if SUPERVISOR in user.roles and user.unit is not None:
+        return user.unit.path
+    return ""
+
+
+def unit_in_scope(user, unit):
+    scope = report_scope(user)
+    if scope is None:
+        return True
+    return bool(scope) and unit is not None and unit.path.startswith(scope)
+

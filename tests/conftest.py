@@ -1,0 +1,116 @@
+"""Shared fixtures: an app on a fresh database per test, a client, `login_as(role)`, htmx headers.
+
+SQLite by default (a new file per test). With TEST_DATABASE_URL set (PostgreSQL), the schema is created once per run
+and every table is emptied between tests.
+"""
+
+import os
+import re
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
+
+from portal import create_app
+from portal import db as portal_db
+from tests import factories
+
+HX = {"HX-Request": "true"}
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+_pg_schema_ready = False
+
+
+def _database_url(tmp_path):
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def _prepare_schema(engine):
+    global _pg_schema_ready
+    if engine.dialect.name == "sqlite":
+        SQLModel.metadata.create_all(engine)
+        return
+    if not _pg_schema_ready:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        SQLModel.metadata.create_all(engine)
+        _pg_schema_ready = True
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": _database_url(tmp_path),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    _prepare_schema(app.extensions["db_engine"])
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def csrf_app(tmp_path):
+    """The app with CSRF protection on, as in production."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as db_session:
+        yield db_session
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs `client` in through the real login form."""
+
+    def do_login(user, password=factories.PASSWORD):
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.data[:500]
+        return user
+
+    return do_login
+
+
+@pytest.fixture
+def login_as(session, login):
+    """login_as("humas") creates a user holding that role and signs in as them."""
+
+    def do_login_as(role="employee", **kwargs):
+        roles = () if role in (None, "employee", "anonymous") else (role,)
+        user = factories.make_user(session, roles=roles, **kwargs)
+        return login(user)
+
+    return do_login_as
+
+
+def csrf_token_from(html):
+    match = re.search(rb'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, "no csrf_token in page"
+    return match.group(1).decode()
+
+
+def db_session_of(app):
+    with app.app_context():
+        return portal_db.session()
