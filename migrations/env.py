@@ -4,9 +4,15 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import portal.models  # noqa: F401  (registers every table)
+from portal.models.search import is_search_object
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Full-text index objects are made by portal.models.search.install, not by the metadata."""
+    return not is_search_object(name)
 
 
 def _engine():
@@ -32,6 +38,7 @@ def run_migrations_online():
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
 from portal import db, i18n, models  # noqa: F401  (models registers every table)
 from portal.config import load_config
@@ -18,6 +19,14 @@ from portal.permissions import can, enforce, public
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class DbIntegerConverter(IntegerConverter):
+    """`<int:...>` limited to what an id column holds: a larger number is a 404, not a database overflow (500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", db.MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(overrides=None):
     app = Flask(
         __name__,
@@ -25,6 +34,7 @@ def create_app(overrides=None):
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_map.converters["int"] = DbIntegerConverter
     if overrides and overrides.get("INSTANCE_PATH"):
         app.instance_path = overrides["INSTANCE_PATH"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

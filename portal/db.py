@@ -4,6 +4,9 @@ from flask import current_app, g
 from sqlalchemy import event
 from sqlmodel import Session, create_engine
 
+# Ids and numbers from a URL must fit an INTEGER column (PostgreSQL's is 32-bit); larger ones would crash the query.
+MAX_INT = 2**31 - 1
+
 
 def make_engine(url):
     if url.startswith("sqlite"):

@@ -6,6 +6,7 @@ and every table is emptied between tests.
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -15,9 +16,28 @@ from portal import create_app
 from portal import db as portal_db
 from tests import factories
 
+ROOT = Path(__file__).resolve().parent.parent
 HX = {"HX-Request": "true"}
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 _pg_schema_ready = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile the Babel catalogs when stale (as `make translations` does), so tests need no build step."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "portal" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        partial = mo.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=True)
+        partial.replace(mo)
 
 
 def _database_url(tmp_path):

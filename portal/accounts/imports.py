@@ -100,7 +100,7 @@ def preview_users(session, raw):
                 problems.append(problem)
             elif email in seen_email:
                 problems.append(_("Email ganda dalam berkas (sama dengan baris %(line)d).", line=seen_email[email]))
-            elif existing_email.get(email) not in (None, nip):
+            elif email in existing_email and existing_email[email] != nip:  # also an account without NIP
                 problems.append(_("Email sudah dipakai pegawai lain."))
         if unit_code not in units:
             problems.append(_("Unit %(code)s tidak dikenal.", code=unit_code or "–"))
@@ -143,8 +143,9 @@ def apply_users(session, actor, raw):
                 services.update_user(session, actor, user, username=user.username, full_name=row["full_name"],
                                      unit_id=row["unit_id"], roles=row["roles"], nip=row["nip"],
                                      email=row["email"], active=user.active, commit=False)
-        audit.record(session, actor, "user.import", "user", None,
-                     f"import: {preview.count('create')} new, {preview.count('update')} updated")
+        if preview.count("create") or preview.count("update"):  # an import that changes nothing leaves no trace
+            audit.record(session, actor, "user.import", "user", None,
+                         f"import: {preview.count('create')} new, {preview.count('update')} updated")
         session.commit()
     except DomainError as error:
         session.rollback()
@@ -237,8 +238,9 @@ def apply_units(session, actor, raw):
                 progressed = True
             if not progressed:
                 raise DomainError(_("Susunan induk tidak dapat diselesaikan."))
-        audit.record(session, actor, "unit.import", "unit", None,
-                     f"import: {preview.count('create')} new, {preview.count('update')} updated")
+        if preview.count("create") or preview.count("update"):
+            audit.record(session, actor, "unit.import", "unit", None,
+                         f"import: {preview.count('create')} new, {preview.count('update')} updated")
         session.commit()
     except DomainError as error:
         session.rollback()

@@ -92,7 +92,9 @@ def password():
         except DomainError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
-            login_user(current_user)  # the auth version changed; keep this session, end all others
+            # The auth version changed: keep this session (re-issued with the new version), end all others.
+            # Pass the real user, not the current_user proxy, or Flask-Login stores the proxy in itself.
+            login_user(current_user._get_current_object())
             flash(_("Kata sandi berhasil diubah. Sesi lain di perangkat lain sudah diakhiri."), "success")
             return redirect(url_for("accounts.dashboard"), code=303)
     status = 422 if request.method == "POST" else 200

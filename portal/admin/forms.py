@@ -4,6 +4,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.accounts.forms import TOO_LONG
+
 ROLE_LABELS = {
     "employee": _l("Pegawai"),
     "supervisor": _l("Atasan"),
@@ -19,22 +21,28 @@ class CheckboxListField(SelectMultipleField):
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=80)])
-    full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=200)])
-    nip = StringField(_l("NIP (18 angka, boleh kosong)"), validators=[Optional(), Length(max=18)])
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
-    unit_id = SelectField(_l("Unit kerja"), coerce=int, validators=[DataRequired()])
+    username = StringField(_l("Nama pengguna"),
+                           validators=[DataRequired(_l("Isi nama pengguna.")), Length(max=80, message=TOO_LONG)])
+    full_name = StringField(_l("Nama lengkap"),
+                            validators=[DataRequired(_l("Isi nama lengkap.")), Length(max=200, message=TOO_LONG)])
+    nip = StringField(_l("NIP (18 angka, boleh kosong)"),
+                      validators=[Optional(), Length(max=18, message=_l("NIP harus terdiri dari 18 angka."))])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254, message=TOO_LONG)])
+    # The service checks that the unit exists (with an Indonesian message; WTForms' own is English only).
+    unit_id = SelectField(_l("Unit kerja"), coerce=int, validate_choice=False,
+                          validators=[DataRequired(_l("Pilih unit kerja."))])
     roles = CheckboxListField(_l("Peran tambahan"),
                               choices=[(code, label) for code, label in ROLE_LABELS.items() if code != "employee"])
     active = BooleanField(_l("Akun aktif"), default=True)
     password = PasswordField(_l("Kata sandi awal (minimal 12 karakter; kosongkan untuk mengatur nanti)"),
-                             validators=[Optional(), Length(max=256)])
+                             validators=[Optional(), Length(max=256, message=TOO_LONG)])
 
 
 class UnitForm(FlaskForm):
-    code = StringField(_l("Kode"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Nama unit"), validators=[DataRequired(), Length(max=200)])
-    parent_id = SelectField(_l("Unit induk"), coerce=int)
+    code = StringField(_l("Kode"), validators=[DataRequired(_l("Isi kode unit.")), Length(max=40, message=TOO_LONG)])
+    name = StringField(_l("Nama unit"),
+                       validators=[DataRequired(_l("Isi nama unit.")), Length(max=200, message=TOO_LONG)])
+    parent_id = SelectField(_l("Unit induk"), coerce=int, validate_choice=False)  # checked by the service
 
 
 class ResetPasswordForm(FlaskForm):

@@ -26,9 +26,10 @@ IMPORT_KINDS = {"users": (imports.preview_users, imports.apply_users),
 
 def _int_arg(name, default=None):
     try:
-        return int(request.args.get(name, ""))
+        value = int(request.args.get(name, ""))
     except ValueError:
         return default
+    return value if abs(value) <= db.MAX_INT else default
 
 
 @bp.get("/")

@@ -1,0 +1,66 @@
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint, event, text
+from sqlmodel import Field, SQLModel
+
+from portal.models.accounts import utcnow
+
+
+class SearchDocument(SQLModel, table=True):
+    """One searchable thing of any pillar. `title_terms`/`body_terms` hold the stemmed, expanded words that the
+    full-text index (FTS5 on SQLite, a GIN tsvector index on PostgreSQL) is built from; `title`/`body` keep the
+    original text for snippets."""
+
+    __tablename__ = "search_document"
+    __table_args__ = (UniqueConstraint("kind", "ref_id", name="uq_search_document_kind_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30, index=True)
+    ref_id: int = Field(index=True)
+    title: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    title_terms: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body_terms: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+SQLITE_DDL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title_terms, body_terms, tokenize='unicode61')",
+]
+POSTGRES_DDL = [
+    "CREATE INDEX IF NOT EXISTS fts_search_document ON search_document USING GIN "
+    "((setweight(to_tsvector('simple', title_terms), 'A') || setweight(to_tsvector('simple', body_terms), 'B')))",
+]
+PG_VECTOR = ("(setweight(to_tsvector('simple', d.title_terms), 'A') || "
+             "setweight(to_tsvector('simple', d.body_terms), 'B'))")
+
+
+def install(connection):
+    """Create the full-text index objects (idempotent). Called by the migration and by create_all."""
+    statements = SQLITE_DDL if connection.dialect.name == "sqlite" else POSTGRES_DDL
+    for statement in statements:
+        connection.execute(text(statement))
+
+
+def uninstall(connection):
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("DROP TABLE IF EXISTS search_fts"))
+    else:
+        connection.execute(text("DROP INDEX IF EXISTS fts_search_document"))
+
+
+def is_search_object(name):
+    """Schema objects that live outside SQLModel.metadata (for Alembic's comparisons)."""
+    return bool(name) and (name.startswith("search_fts") or name.startswith("fts_"))
+
+
+@event.listens_for(SearchDocument.__table__, "after_create")
+def _after_create(_table, connection, **_kw):
+    install(connection)
+
+
+@event.listens_for(SearchDocument.__table__, "before_drop")
+def _before_drop(_table, connection, **_kw):
+    uninstall(connection)
+
+

@@ -1,0 +1,252 @@
+"""Indonesian-aware full-text search for every pillar.
+
+Text is tokenised, stemmed with PySastrawi (so unggah, mengunggah, unggahan and diunggah are one word) and expanded
+with common abbreviations (medsos <-> media sosial, ASN, PNS, ...) before it is indexed. The index is FTS5 on SQLite
+and a GIN expression index over a tsvector on PostgreSQL; both see the same stemmed text, so both answer the same.
+
+User input never reaches FTS or SQL syntax: it is reduced to lowercase letters and digits before a query is built,
+and every term is quoted (FTS5) or passed as a bound parameter (PostgreSQL).
+
+Pillars call `index_document` / `remove_document` when their content changes and `search` to query, restricting the
+result to what the user may see with `allowed_refs` (a SQL select of ref ids).
+"""
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markupsafe import Markup
+from sqlalchemy import text
+from sqlmodel import select
+
+from portal.models.accounts import utcnow
+from portal.models.search import PG_VECTOR, SearchDocument, install, is_search_object, uninstall  # noqa: F401
+
+TOKEN_RE = re.compile(r"[0-9a-zA-Z\u00C0-\u024F]+")
+MAX_QUERY_TERMS = 12
+
+# abbreviation -> the words it stands for. Indexing adds the other form, so either finds both.
+ABBREVIATIONS = {
+    "medsos": "media sosial",
+    "asn": "aparatur sipil negara",
+    "pns": "pegawai negeri sipil",
+    "pppk": "pegawai pemerintah dengan perjanjian kerja",
+    "humas": "hubungan masyarakat",
+    "uu": "undang undang",
+    "pp": "peraturan pemerintah",
+    "se": "surat edaran",
+    "skb": "surat keputusan bersama",
+    "ite": "informasi dan transaksi elektronik",
+    "pdp": "pelindungan data pribadi",
+    "kip": "keterbukaan informasi publik",
+    "ppid": "pejabat pengelola informasi dan dokumentasi",
+    "sara": "suku agama ras antargolongan",
+    "nik": "nomor induk kependudukan",
+    "ktp": "kartu tanda penduduk",
+    "kk": "kartu keluarga",
+    "bkn": "badan kepegawaian negara",
+    "kasn": "komisi aparatur sipil negara",
+    "hoax": "hoaks",
+}
+# Words too common to narrow a search; dropped from queries (not from the index) unless nothing else is left.
+STOPWORDS = frozenset({
+    "yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", "ini", "itu", "atau", "juga", "ada", "tidak", "akan",
+    "dalam", "oleh", "sebagai", "karena", "agar", "bagi", "adalah", "para", "saat", "kita", "kami", "anda", "saya",
+    "tersebut", "serta", "bila", "jika", "maka", "the", "of", "a", "an",
+})
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word):
+    word = word.lower()
+    if word.isdigit() or len(word) <= 3:
+        return word
+    return _stemmer().stem(word) or word
+
+
+def tokens(value):
+    return [t.lower() for t in TOKEN_RE.findall(value or "")]
+
+
+def _expanded_phrases():
+    phrases = {}
+    for short, long in ABBREVIATIONS.items():
+        phrases[tuple(stem(w) for w in long.split())] = stem(short)
+    return phrases
+
+
+@lru_cache(maxsize=1)
+def _phrases():
+    return _expanded_phrases()
+
+
+def terms_for_index(value):
+    """Stemmed words of `value`, plus the other form of every abbreviation or phrase found in it."""
+    words = [stem(t) for t in tokens(value)]
+    extra = []
+    for word in words:
+        if word in ABBREVIATIONS:
+            extra.extend(stem(w) for w in ABBREVIATIONS[word].split())
+    for phrase, short in _phrases().items():
+        n = len(phrase)
+        if any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1)):
+            extra.append(short)
+    return " ".join(words + extra)
+
+
+def query_terms(query):
+    """The stemmed terms of a user's query: letters and digits only, stopwords dropped, at most MAX_QUERY_TERMS."""
+    words = [t for t in tokens(query)][:50]
+    meaningful = [w for w in words if w not in STOPWORDS] or words
+    seen, result = set(), []
+    for word in meaningful:
+        term = stem(word)
+        if term not in seen:
+            seen.add(term)
+            result.append(term)
+    return result[:MAX_QUERY_TERMS]
+
+
+# --- schema -------------------------------------------------------------------------------------------------------
+
+# --- indexing -----------------------------------------------------------------------------------------------------
+
+def index_document(session, kind, ref_id, title, body, extra=""):
+    """Add or replace the document (kind, ref_id). Runs in the caller's transaction."""
+    title_terms = terms_for_index(title)
+    body_terms = terms_for_index(f"{body}\n{extra}")
+    doc = session.exec(select(SearchDocument).where(SearchDocument.kind == kind,
+                                                    SearchDocument.ref_id == ref_id)).first()
+    if doc is None:
+        doc = SearchDocument(kind=kind, ref_id=ref_id)
+    doc.title, doc.body, doc.title_terms, doc.body_terms = title, body, title_terms, body_terms
+    doc.updated_at = utcnow()
+    session.add(doc)
+    session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc.id})
+        session.execute(text("INSERT INTO search_fts(rowid, title_terms, body_terms) VALUES (:id, :t, :b)"),
+                        {"id": doc.id, "t": title_terms, "b": body_terms})
+    return doc
+
+
+def remove_document(session, kind, ref_id):
+    doc = session.exec(select(SearchDocument).where(SearchDocument.kind == kind,
+                                                    SearchDocument.ref_id == ref_id)).first()
+    if doc is None:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc.id})
+    session.delete(doc)
+    session.flush()
+
+
+# --- querying -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class Hit:
+    ref_id: int
+    title: str
+    body: str
+    score: float
+
+
+def _fts5_match(terms, prefix_last):
+    parts = []
+    for i, term in enumerate(terms):
+        quoted = '"' + term.replace('"', '""') + '"'
+        if prefix_last and i == len(terms) - 1 and len(term) >= 3:
+            quoted += "*"
+        parts.append(quoted)
+    return " AND ".join(parts)
+
+
+def _pg_tsquery(terms, prefix_last):
+    parts = []
+    for i, term in enumerate(terms):
+        part = term
+        if prefix_last and i == len(terms) - 1 and len(term) >= 3:
+            part += ":*"
+        parts.append(part)
+    return " & ".join(parts)
+
+
+def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_last=True):
+    """(hits, total) for `query` among documents of `kind`, best first.
+
+    `allowed_refs` is a SQL select of ref ids the user may see (e.g. sections of the published edition);
+    `prefix_last` lets the last word match as a prefix, for search-as-you-type.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return [], 0
+    dialect = session.get_bind().dialect.name
+    params = {"kind": kind, "limit": limit, "offset": offset}
+    allowed_sql = ""
+    if allowed_refs is not None:
+        compiled = allowed_refs.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        allowed_sql = f" AND d.ref_id IN ({compiled})"
+    if dialect == "sqlite":
+        params["match"] = _fts5_match(terms, prefix_last)
+        base = ("FROM search_fts JOIN search_document d ON d.id = search_fts.rowid "
+                f"WHERE search_fts MATCH :match AND d.kind = :kind{allowed_sql}")
+        order = "bm25(search_fts, 4.0, 1.0)"
+        score = f"-{order}"
+    else:
+        params["tsq"] = _pg_tsquery(terms, prefix_last)
+        base = f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND d.kind = :kind{allowed_sql}"
+        score = f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))"
+        order = f"{score} DESC"
+    total = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()  # noqa: S608 - no user text
+    rows = session.execute(
+        text(f"SELECT d.ref_id, d.title, d.body, {score} AS score {base} "  # noqa: S608 - no user text
+             f"ORDER BY {order}, d.ref_id LIMIT :limit OFFSET :offset"),
+        params,
+    ).all()
+    return [Hit(r.ref_id, r.title, r.body, float(r.score or 0)) for r in rows], total
+
+
+# --- snippets -----------------------------------------------------------------------------------------------------
+
+def highlight(value, query, max_length=260):
+    """An escaped snippet of `value` around the first match, with matching words in <mark>."""
+    terms = set(query_terms(query))
+    plain = re.sub(r"[#*_>`|\[\]()-]+", " ", value or "")
+    plain = re.sub(r"\s+", " ", plain).strip()
+    matches = [m for m in TOKEN_RE.finditer(plain) if _matches(m.group(0), terms)]
+    if matches:
+        start = max(matches[0].start() - max_length // 3, 0)
+        if start:
+            start = plain.find(" ", start) + 1 or start
+    else:
+        start = 0
+    end = min(start + max_length, len(plain))
+    if end < len(plain):
+        end = plain.rfind(" ", start, end) if plain.rfind(" ", start, end) > start else end
+    piece = plain[start:end]
+    out, last = [], 0
+    for m in TOKEN_RE.finditer(piece):
+        if _matches(m.group(0), terms):
+            out.append(html.escape(piece[last:m.start()]))
+            out.append(f"<mark>{html.escape(m.group(0))}</mark>")
+            last = m.end()
+    out.append(html.escape(piece[last:]))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(plain) else ""
+    return Markup(prefix + "".join(out) + suffix)  # noqa: S704 - every piece is escaped above
+
+
+def _matches(word, terms):
+    word = word.lower()
+    stemmed = stem(word)
+    if stemmed in terms or word in terms:
+        return True
+    return any(len(t) >= 3 and (word.startswith(t) or stemmed.startswith(t)) for t in terms)
