@@ -219,7 +219,9 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
 def highlight(value, query, max_length=260):
     """An escaped snippet of `value` around the first match, with matching words in <mark>."""
     terms = set(query_terms(query))
-    plain = re.sub(r"[#*_>`|\[\]()-]+", " ", value or "")
+    plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value or "")  # [text](url) -> text
+    plain = re.sub(r"[*_`]+", "", plain)
+    plain = re.sub(r"(^|\s)[#>|-]+|\|", " ", plain)
     plain = re.sub(r"\s+", " ", plain).strip()
     matches = [m for m in TOKEN_RE.finditer(plain) if _matches(m.group(0), terms)]
     if matches:
