@@ -196,7 +196,8 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
         allowed_sql = f" AND d.ref_id IN ({compiled})"
     if dialect == "sqlite":
         params["match"] = _fts5_match(terms, prefix_last)
-        base = ("FROM search_fts JOIN search_document d ON d.id = search_fts.rowid "
+        # CROSS JOIN keeps the full-text match as the outer loop (SQLite would otherwise probe FTS once per row).
+        base = ("FROM search_fts CROSS JOIN search_document d ON d.id = search_fts.rowid "
                 f"WHERE search_fts MATCH :match AND d.kind = :kind{allowed_sql}")
         order = "bm25(search_fts, 4.0, 1.0)"
         score = f"-{order}"

@@ -4,11 +4,16 @@ SQLite by default (a new file per test). With TEST_DATABASE_URL set (PostgreSQL)
 and every table is emptied between tests.
 """
 
+import atexit
+import functools
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from flask import request_started
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
@@ -22,22 +27,23 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 _pg_schema_ready = False
 
 
-@pytest.fixture(scope="session", autouse=True)
+@functools.cache
 def compiled_translations():
-    """Compile the Babel catalogs when stale (as `make translations` does), so tests need no build step."""
+    """The Babel catalogs compiled once per run into a temporary folder (the work tree is not touched)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po in (ROOT / "portal" / "translations").glob("*/LC_MESSAGES/messages.po"):
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        with po.open("rb") as source:
-            catalog = read_po(source)
-        partial = mo.with_suffix(f".mo.{os.getpid()}")
-        with partial.open("wb") as target:
-            write_mo(target, catalog, use_fuzzy=True)
-        partial.replace(mo)
+    target = Path(tempfile.mkdtemp(prefix="portal-translations-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    source = ROOT / "portal" / "translations"
+    for po in source.glob("*/LC_MESSAGES/*.po"):
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        with mo.open("wb") as f:
+            write_mo(f, catalog, use_fuzzy=True)
+    return str(target)
 
 
 def _database_url(tmp_path):
@@ -68,6 +74,7 @@ def make_app(tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
+        "BABEL_TRANSLATION_DIRECTORIES": compiled_translations(),
     }
     config.update(overrides)
     app = create_app(config)
@@ -97,8 +104,24 @@ def client(app):
 
 @pytest.fixture
 def session(app):
+    """A session on the app's database for arranging and checking data.
+
+    The app's requests run in the test's thread; on SQLite every transaction takes the write lock (BEGIN IMMEDIATE),
+    so a read transaction left open here would make the next request wait for it. It is therefore ended (rolled
+    back, which also expires loaded objects so they show the request's changes) when a request starts, unless it
+    holds unsaved changes: commit those before a request.
+    """
     with Session(app.extensions["db_engine"], expire_on_commit=False) as db_session:
-        yield db_session
+
+        def end_read_transaction(_sender, **_extra):
+            if db_session.in_transaction() and not (db_session.new or db_session.dirty or db_session.deleted):
+                db_session.rollback()
+
+        request_started.connect(end_read_transaction, app, weak=False)
+        try:
+            yield db_session
+        finally:
+            request_started.disconnect(end_read_transaction, app)
 
 
 @pytest.fixture

@@ -276,12 +276,18 @@ def search_published(session, query, limit=20, offset=0):
     hits, total = search.search(session, SEARCH_KIND, query, allowed_refs=allowed, limit=limit, offset=offset)
     if not hits:
         return [], total
-    toc = edition_toc(session, edition)
-    where = {s.section_id: (chapter, s) for chapter in toc for s in chapter.sections}
+    ids = [hit.ref_id for hit in hits]
+    where = {row.section_id: row for row in session.exec(
+        select(EditionSection.section_id, Section.slug, EditionChapter.title.label("chapter"))
+        .join(Section, Section.id == EditionSection.section_id)
+        .join(EditionChapter, and_(EditionChapter.edition_id == EditionSection.edition_id,
+                                   EditionChapter.chapter_id == EditionSection.chapter_id))
+        .where(EditionSection.edition_id == edition.id, EditionSection.section_id.in_(ids))
+    ).all()}
     results = []
     for hit in hits:
-        chapter, item = where[hit.ref_id]
-        results.append({"slug": item.slug, "title": hit.title, "chapter": chapter.title,
+        row = where[hit.ref_id]
+        results.append({"slug": row.slug, "title": hit.title, "chapter": row.chapter,
                         "snippet": search.highlight(hit.body, query),
                         "title_html": search.highlight(hit.title, query, max_length=200)})
     return results, total
