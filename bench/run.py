@@ -1,7 +1,8 @@
 """Benchmarks: generate data, then time real endpoints against a bare Flask endpoint in the same run.
 
-    make bench                      # defaults: 2,000 handbook sections
+    make bench                      # defaults: 2,000 handbook sections, 20,000 toolkit items
     BENCH_SECTIONS=10000 make bench
+    BENCH_TOOLKIT_ITEMS=100000 make bench   # 0 skips the toolkit
 
 Figures are ratios (endpoint median / bare-endpoint median) because the machines here are noisy; absolute
 milliseconds are printed for reference only. Results are appended to bench/results.md.
@@ -15,6 +16,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Flask
 
@@ -27,6 +29,8 @@ from portal.handbook import services as handbook  # noqa: E402
 from portal.migrate import upgrade  # noqa: E402
 
 SECTIONS = int(os.environ.get("BENCH_SECTIONS", "2000"))
+TOOLKIT_ITEMS = int(os.environ.get("BENCH_TOOLKIT_ITEMS", "20000"))
+TOOLKIT_QUERIES = ["netralitas", "PP 94/2021", "klarifikasi hoaks", "foto kegiatan kantor", "\"NEAR(*"]
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 QUERIES = ["mengunggah foto", "netralitas", "medsos", "data pribadi anak", "hoaks berita lama", "PP 94 2021",
            "rahasia jabatan", "\"NEAR(*"]
@@ -79,6 +83,12 @@ def main():
     started = time.perf_counter()
     generate(app, SECTIONS)
     print(f"generated {SECTIONS} sections in {time.perf_counter() - started:.1f}s")
+    if TOOLKIT_ITEMS:
+        from bench.toolkit_data import generate_toolkit
+
+        started = time.perf_counter()
+        generate_toolkit(app.extensions["db_engine"], TOOLKIT_ITEMS)
+        print(f"generated {TOOLKIT_ITEMS} toolkit items in {time.perf_counter() - started:.1f}s")
 
     bare = Flask("bare")
     bare.get("/")(lambda: "ok")
@@ -95,7 +105,29 @@ def main():
         median, _p95 = timed(client, url, max(REQUESTS // 4, 20))
         rows.append((label, median, median / base))
 
+    if TOOLKIT_ITEMS:
+        humas = app.test_client()
+        assert humas.post("/login", data={"username": "humas", "password": "bijak-bermedsos"}).status_code == 302
+        urls = [("toolkit browse", "/toolkit/", client), ("toolkit browse, no facets", "/toolkit/?facets=0", client),
+                ("toolkit photo grid", "/toolkit/?kind=photo", client),
+                ("toolkit tag + most used", "/toolkit/?tag=netralitas&sort=used", client)]
+        for q in TOOLKIT_QUERIES:
+            urls += [(f"toolkit {q!r}", f"/toolkit/?q={quote(q)}", client),
+                     (f"toolkit {q!r}, no facets", f"/toolkit/?q={quote(q)}&facets=0", client)]
+        urls += [("toolkit 'netralitas' as humas (status facet)", "/toolkit/?q=netralitas", humas),
+                 ("toolkit 'hoaks' + kind=template", "/toolkit/?q=hoaks&kind=template", client)]
+        app.config["TOOLKIT_FACET_CACHE_SECONDS"] = 0  # every facet count computed afresh
+        for label, url, who in urls:
+            median, _p95 = timed(who, url, max(REQUESTS // 4, 20))
+            rows.append((label, median, median / base))
+        app.config["TOOLKIT_FACET_CACHE_SECONDS"] = 60  # the default: large sets' counts kept for a minute
+        for label, url in [("toolkit browse, facets cached", "/toolkit/"),
+                           ("toolkit 'netralitas', facets cached", "/toolkit/?q=netralitas")]:
+            median, _p95 = timed(client, url, max(REQUESTS // 4, 20))
+            rows.append((label, median, median / base))
+
     lines = [f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {SECTIONS} sections, "
+             f"{TOOLKIT_ITEMS} toolkit items, "
              f"{app.extensions['db_engine'].dialect.name}\n", "| request | median ms | × bare Flask |", "|---|---|---|"]
     lines += [f"| {label} | {median * 1000:.2f} | {ratio:.1f} |" for label, median, ratio in rows]
     report = "\n".join(lines)

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal import db, i18n, models  # noqa: F401  (models registers every table)
@@ -42,6 +43,9 @@ def create_app(overrides=None):
     if overrides:
         app.config.update(overrides)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     csrf.init_app(app)
@@ -91,9 +95,11 @@ def _init_login(app):
 def _register_blueprints(app):
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
+    from portal.certificates import bp as certificates_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(certificates_bp, url_prefix="/verify")  # public, shared by every pillar
     for name in ("handbook", "quiz", "toolkit", "workshops"):
         try:
             module = importlib.import_module(f"portal.{name}.views")

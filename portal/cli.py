@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import inspect
 from sqlmodel import Session
 
@@ -12,12 +13,16 @@ from portal.errors import DomainError
 
 
 def register_cli(app):
+    # `flask` pushes an app context for every command; with_appcontext (on each command below) also gives one when
+    # the commands are run another way, e.g. by app.test_cli_runner().
     app.cli.add_command(prepare)
     app.cli.add_command(upgrade_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(import_users)
     app.cli.add_command(import_units)
+    app.cli.add_command(import_gift)
+    app.cli.add_command(export_gift)
 
 
 def _session():
@@ -25,6 +30,7 @@ def _session():
 
 
 @click.command("upgrade-db")
+@with_appcontext
 def upgrade_db():
     """Create or migrate the database to the newest schema."""
     from portal.migrate import upgrade
@@ -34,6 +40,7 @@ def upgrade_db():
 
 
 @click.command("prepare")
+@with_appcontext
 def prepare():
     """Migrate the database and seed the demo content when it has no users yet (used by `make run`)."""
     from portal.demo.seed import seed_demo as run_seed
@@ -51,6 +58,7 @@ def prepare():
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Create the demo ministry, accounts and content. Running it twice does nothing the second time."""
     from portal.demo.seed import seed_demo as run_seed
@@ -62,6 +70,7 @@ def seed_demo():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--name", "full_name", required=True, help="Full name")
 @click.option("--unit", "unit_code", required=True, help="Unit code")
@@ -107,6 +116,7 @@ def _run_import(path, preview_fn, apply_fn):
 
 
 @click.command("import-users")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_users(path):
     """Import employees from CSV: nip,nama,email,unit_kode,peran (all or nothing)."""
@@ -116,9 +126,58 @@ def import_users(path):
 
 
 @click.command("import-units")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_units(path):
     """Import units from CSV: kode,nama,induk_kode (all or nothing)."""
     from portal.accounts.imports import apply_units, preview_units
 
     _run_import(path, preview_units, apply_units)
+
+
+@click.command("import-gift")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--topic", default=None, help="Put every question into this topic (default: the file's $CATEGORY)")
+def import_gift(path, topic):
+    """Import quiz questions from a GIFT file (Moodle's text format); unsupported questions are skipped."""
+    from portal.quiz.exchange import apply_gift
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        click.echo(f"cannot read {path}: {error.strerror}", err=True)
+        sys.exit(1)
+    with _session() as session:
+        try:
+            preview = apply_gift(session, None, raw, topic)
+        except DomainError as error:
+            click.echo(f"{path}: {error.message}", err=True)
+            sys.exit(1)
+    for skip in preview.skipped:
+        click.echo(f"line {skip.line}: skipped{' ' + skip.name if skip.name else ''}: {skip.reason}", err=True)
+    for line, message in preview.warnings:
+        click.echo(f"line {line}: warning: {message}", err=True)
+    created, updated, same = preview.count("create"), preview.count("update"), preview.count("same")
+    click.echo(f"imported {created + updated}, skipped {len(preview.skipped)} "
+               f"(new {created}, updated {updated}, unchanged {same})")
+
+
+@click.command("export-gift")
+@with_appcontext
+@click.option("--topic", default=None, help="Only this topic")
+def export_gift(topic):
+    """Write the question bank as GIFT to standard output."""
+    from portal.quiz.exchange import export_gift as export
+    from portal.quiz.services import topic_by_name
+
+    with _session() as session:
+        topic_id = None
+        if topic:
+            found = topic_by_name(session, topic)
+            if found is None:
+                raise click.ClickException(f"unknown topic {topic}")
+            topic_id = found.id
+        text, count = export(session, topic_id)
+    click.echo(text, nl=False)
+    click.echo(f"exported {count} question(s)", err=True)

@@ -62,5 +62,8 @@ def load_config(instance_path):
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "LANGUAGES": ("id", "en"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are trusted, so rate limits and
+        # the audit log see the client's address, not the proxy's; 0 ignores those headers (they can be forged).
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "PAGE_SIZE": 25,
     }

@@ -5,7 +5,11 @@ from jinja2_fragments.flask import render_block
 
 
 def is_htmx():
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    """An htmx request that wants a fragment. Boosted links and history restores (Back after hx-push-url, which
+    replaces the whole body) get the full page."""
+    headers = request.headers
+    return (headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
+            and headers.get("HX-History-Restore-Request") != "true")
 
 
 def render(template, block=None, status=200, **context):

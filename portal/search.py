@@ -23,8 +23,11 @@ from sqlmodel import select
 from portal.models.accounts import utcnow
 from portal.models.search import PG_VECTOR, SearchDocument, install, is_search_object, uninstall  # noqa: F401
 
-TOKEN_RE = re.compile(r"[0-9a-zA-Z\u00C0-\u024F]+")
+# Letters and digits (Latin, with accents); the multiplication and division signs inside that block are not letters.
+TOKEN_RE = re.compile(r"[0-9a-zA-Z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+")
+STEMMABLE_RE = re.compile(r"[a-z]+")
 MAX_QUERY_TERMS = 12
+TITLE_WEIGHT = 10  # a word in the title counts this many times a word in the body when ranking
 
 # abbreviation -> the words it stands for. Indexing adds the other form, so either finds both.
 ABBREVIATIONS = {
@@ -67,9 +70,11 @@ def _stemmer():
 @lru_cache(maxsize=200_000)
 def stem(word):
     word = word.lower()
-    if word.isdigit() or len(word) <= 3:
+    # Sastrawi knows a-z only: it would cut "naïve" into "na ve" (two words, and a syntax error in a tsquery).
+    if len(word) <= 3 or not STEMMABLE_RE.fullmatch(word):
         return word
-    return _stemmer().stem(word) or word
+    stemmed = _stemmer().stem(word)
+    return stemmed if stemmed and STEMMABLE_RE.fullmatch(stemmed) else word
 
 
 def tokens(value):
@@ -149,6 +154,45 @@ def remove_document(session, kind, ref_id):
     session.flush()
 
 
+def bulk_index(session, kind, documents, batch=2000):
+    """Index many new documents at once: `documents` yields (ref_id, title, body, extra) for refs not indexed yet.
+    For data loads and benchmarks; stems each distinct text once (extra is stemmed apart from body, so a phrase
+    spanning the two is not joined). Runs in the caller's transaction."""
+    from sqlalchemy import func, insert
+
+    cache = {}
+
+    def terms(value):
+        if value not in cache:
+            cache[value] = terms_for_index(value)
+        return cache[value]
+
+    next_id = (session.execute(select(func.max(SearchDocument.id))).scalar() or 0) + 1
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    rows, now = [], utcnow()
+
+    def flush():
+        if not rows:
+            return
+        session.execute(insert(SearchDocument), rows)
+        if sqlite:
+            session.execute(text("INSERT INTO search_fts(rowid, title_terms, body_terms) VALUES (:id, :t, :b)"),
+                            [{"id": r["id"], "t": r["title_terms"], "b": r["body_terms"]} for r in rows])
+        rows.clear()
+
+    for ref_id, title, body, extra in documents:
+        rows.append({"id": next_id, "kind": kind, "ref_id": ref_id, "title": title, "body": body,
+                     "title_terms": terms(title), "body_terms": f"{terms(body)} {terms(extra)}".strip(),
+                     "updated_at": now})
+        next_id += 1
+        if len(rows) >= batch:
+            flush()
+    flush()
+    if not sqlite:  # explicit ids do not move PostgreSQL's sequence
+        session.execute(text("SELECT setval(pg_get_serial_sequence('search_document', 'id'), "
+                             "(SELECT coalesce(max(id), 1) FROM search_document))"))
+
+
 # --- querying -----------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -172,7 +216,7 @@ def _fts5_match(terms, prefix_last):
 def _pg_tsquery(terms, prefix_last):
     parts = []
     for i, term in enumerate(terms):
-        part = term
+        part = "'" + term.replace("'", "''") + "'"  # a quoted lexeme: never tsquery syntax, whatever it holds
         if prefix_last and i == len(terms) - 1 and len(term) >= 3:
             part += ":*"
         parts.append(part)
@@ -199,12 +243,13 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
         # CROSS JOIN keeps the full-text match as the outer loop (SQLite would otherwise probe FTS once per row).
         base = ("FROM search_fts CROSS JOIN search_document d ON d.id = search_fts.rowid "
                 f"WHERE search_fts MATCH :match AND d.kind = :kind{allowed_sql}")
-        order = "bm25(search_fts, 4.0, 1.0)"
+        order = f"bm25(search_fts, {TITLE_WEIGHT:.1f}, 1.0)"
         score = f"-{order}"
     else:
         params["tsq"] = _pg_tsquery(terms, prefix_last)
         base = f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND d.kind = :kind{allowed_sql}"
-        score = f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))"
+        # weights {D, C, B, A}: the body (B) counts a tenth of the title (A), as bm25's weights do on SQLite
+        score = f"ts_rank_cd('{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}', {PG_VECTOR}, to_tsquery('simple', :tsq))"
         order = f"{score} DESC"
     total = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()  # noqa: S608 - no user text
     rows = session.execute(
@@ -215,11 +260,51 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
     return [Hit(r.ref_id, r.title, r.body, float(r.score or 0)) for r in rows], total
 
 
+def matching(session, kind, query, prefix_last=True, scored=True):
+    """A common table expression (columns `ref_id`, `score`) of the documents of `kind` matching `query`, or None
+    when the query has no searchable words. Pillars join it to their own tables, then filter, count, group (facets)
+    and order by `score` in SQL, so nothing is filtered in Python however many documents there are. `scored=False`
+    skips the ranking, for counting and grouping."""
+    from sqlalchemy import Float, Integer
+
+    terms = query_terms(query)
+    if not terms:
+        return None
+    if session.get_bind().dialect.name == "sqlite":
+        score = "-bm25(search_fts, 4.0, 1.0)" if scored else "0.0"
+        statement = text(
+            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608 - no user text
+            "FROM search_fts CROSS JOIN search_document d ON d.id = search_fts.rowid "
+            "WHERE search_fts MATCH :match AND d.kind = :kind"
+        ).bindparams(match=_fts5_match(terms, prefix_last), kind=kind)
+    else:
+        score = f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))" if scored else "0.0"
+        statement = text(
+            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608 - no user text
+            f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND d.kind = :kind"
+        ).bindparams(tsq=_pg_tsquery(terms, prefix_last), kind=kind)
+    # MATERIALIZED: the full-text match runs once per statement. Flattened into the outer join, SQLite would
+    # otherwise run it again for every row of the pillar's table (seconds instead of milliseconds).
+    return statement.columns(ref_id=Integer, score=Float).cte("search_match").prefix_with("MATERIALIZED")
+
+
 # --- snippets -----------------------------------------------------------------------------------------------------
+
+def highlight_terms(query):
+    """The query's terms plus the other form of its abbreviations, so `medsos` marks "media sosial" and back."""
+    terms = set(query_terms(query))
+    for term in list(terms):
+        if term in ABBREVIATIONS:
+            terms.update(w for w in (stem(w) for w in ABBREVIATIONS[term].split()) if w not in STOPWORDS)
+    for phrase, short in _phrases().items():
+        if set(phrase) <= terms:
+            terms.add(short)
+    return terms
+
 
 def highlight(value, query, max_length=260):
     """An escaped snippet of `value` around the first match, with matching words in <mark>."""
-    terms = set(query_terms(query))
+    terms = highlight_terms(query)
     plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value or "")  # [text](url) -> text
     plain = re.sub(r"[*_`]+", "", plain)
     plain = re.sub(r"(^|\s)[#>|-]+|\|", " ", plain)

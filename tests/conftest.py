@@ -1,7 +1,11 @@
 """Shared fixtures: an app on a fresh database per test, a client, `login_as(role)`, htmx headers.
 
-SQLite by default (a new file per test). With TEST_DATABASE_URL set (PostgreSQL), the schema is created once per run
-and every table is emptied between tests.
+SQLite by default (a new file per test, copied from a template made once per run). With TEST_DATABASE_URL set
+(PostgreSQL), the schema is created once per run and every table is emptied between tests.
+
+`app`/`client`/`session` (CSRF off), `csrf_app`/`csrf_session` (CSRF on), `login(user)`, `login_as(role)`,
+`empty_database_url` (a database without tables, for migrations and seeding). Translations are compiled once per
+run into a temporary folder.
 """
 
 import atexit
@@ -13,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from flask import request_started
-from sqlalchemy import text
+from flask import appcontext_pushed
+from sqlalchemy import event, text
 from sqlmodel import Session, SQLModel
 
 from portal import create_app
@@ -46,14 +50,32 @@ def compiled_translations():
     return str(target)
 
 
+@functools.cache
+def _sqlite_template():
+    """An SQLite file with the whole schema, made once per run: each test's database starts as a copy of it."""
+    from sqlalchemy import create_engine
+
+    target = Path(tempfile.mkdtemp(prefix="portal-db-template-")) / "template.db"
+    atexit.register(shutil.rmtree, target.parent, ignore_errors=True)
+    engine = create_engine(f"sqlite:///{target}")
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    return target
+
+
 def _database_url(tmp_path):
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}"
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    db_file = tmp_path / "test.db"
+    if not db_file.exists():
+        shutil.copyfile(_sqlite_template(), db_file)
+    return f"sqlite:///{db_file}"
 
 
 def _prepare_schema(engine):
     global _pg_schema_ready
     if engine.dialect.name == "sqlite":
-        SQLModel.metadata.create_all(engine)
+        SQLModel.metadata.create_all(engine)  # a no-op on a copy of the template; creates the schema otherwise
         return
     if not _pg_schema_ready:
         with engine.begin() as conn:
@@ -70,7 +92,7 @@ def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": _database_url(tmp_path),
+        "DATABASE_URL": overrides.get("DATABASE_URL") or _database_url(tmp_path),
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
@@ -102,26 +124,41 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def session(app):
+def _test_session(app):
     """A session on the app's database for arranging and checking data.
 
-    The app's requests run in the test's thread; on SQLite every transaction takes the write lock (BEGIN IMMEDIATE),
-    so a read transaction left open here would make the next request wait for it. It is therefore ended (rolled
-    back, which also expires loaded objects so they show the request's changes) when a request starts, unless it
-    holds unsaved changes: commit those before a request.
+    The app's requests and CLI commands run in the test's thread; on SQLite every transaction takes the write lock
+    (BEGIN IMMEDIATE), so a read transaction left open here would make the next request wait for it. It is therefore
+    ended (rolled back, which also expires loaded objects so they show the request's changes) whenever an app
+    context is pushed, unless it holds changes, flushed or not: commit those before a request.
     """
     with Session(app.extensions["db_engine"], expire_on_commit=False) as db_session:
+        flushed = []  # set when the open transaction has written something (flushed but not committed)
+        event.listen(db_session, "after_flush", lambda *_args: flushed.append(True))
+        event.listen(db_session, "after_transaction_end",
+                     lambda _session, transaction: transaction.parent is None and flushed.clear())
 
         def end_read_transaction(_sender, **_extra):
-            if db_session.in_transaction() and not (db_session.new or db_session.dirty or db_session.deleted):
+            unsaved = flushed or db_session.new or db_session.dirty or db_session.deleted
+            if db_session.in_transaction() and not unsaved:
                 db_session.rollback()
 
-        request_started.connect(end_read_transaction, app, weak=False)
+        appcontext_pushed.connect(end_read_transaction, app, weak=False)
         try:
             yield db_session
         finally:
-            request_started.disconnect(end_read_transaction, app)
+            appcontext_pushed.disconnect(end_read_transaction, app)
+
+
+@pytest.fixture
+def session(app):
+    yield from _test_session(app)
+
+
+@pytest.fixture
+def csrf_session(csrf_app):
+    """Like `session`, for `csrf_app`."""
+    yield from _test_session(csrf_app)
 
 
 @pytest.fixture
@@ -157,3 +194,34 @@ def csrf_token_from(html):
 def db_session_of(app):
     with app.app_context():
         return portal_db.session()
+
+
+@pytest.fixture
+def empty_database_url(request, tmp_path):
+    """The URL of a new, empty database (no tables) for tests that build the schema themselves (migrations, seeding).
+
+    Parametrize indirectly with "sqlite" (always) or "postgresql" (skipped without a PostgreSQL TEST_DATABASE_URL):
+    there, a temporary schema of TEST_DATABASE_URL's database, first on the search path, dropped afterwards. (Not a
+    temporary database: dropping one forces a checkpoint, which takes seconds on a busy server.) The conftest's own
+    schema, public, is not touched.
+    """
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if not (TEST_DATABASE_URL or "").startswith("postgresql"):
+        pytest.skip("needs TEST_DATABASE_URL pointing to PostgreSQL")
+    from sqlalchemy import create_engine, make_url
+
+    url = make_url(TEST_DATABASE_URL)
+    schema = f"empty_{request.node.originalname[:30]}_{os.getpid()}".lower()
+    server = create_engine(url)
+    try:
+        with server.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    finally:
+        with server.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        server.dispose()

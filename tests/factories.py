@@ -39,7 +39,7 @@ def valid_nip(n=1, gender=1):
     return f"19900517201503{gender}{n:03d}"
 
 
-# --- handbook ----------------------------------------------------------------------------------------------------------
+# --- handbook ---------------------------------------------------------------------------------------------------------
 
 # (chapter title, intro, [(slug, section title, Markdown body)]): a small handbook whose words the search tests use.
 HANDBOOK = (
@@ -93,3 +93,168 @@ def edit_section(session, humas, section, title=None, body=None, summary="Peruba
     current = session.get(SectionRevision, section.current_revision_id)
     return services.save_section(session, humas, section, current.id, title or current.title,
                                  current.body if body is None else body, summary)
+
+
+# --- quiz ----------------------------------------------------------------------------------------------------------
+
+def make_topic(session, name=None, section_ids=()):
+    from portal.quiz import services
+
+    return services.create_topic(session, None, name or f"Topik Uji {next(_seq)}", section_ids=section_ids)
+
+
+def make_question(session, topic, kind="single", stem=None, options=None, name=None, status="active",
+                  section_ids=(), explanation="Pembahasan uji.", difficulty=2):
+    """A question through portal.quiz.services. `options` is [(text, fraction, feedback)]; the default for single
+    choice is one right answer ("Benar sekali") and two wrong ones."""
+    from portal.quiz import services
+
+    if options is None:
+        options = {"single": [("Benar sekali", 1.0, "Tepat."), ("Salah satu", 0.0, "Kurang tepat."),
+                              ("Salah dua", 0.0, "Kurang tepat.")],
+                   "multi": [("Betul A", 0.5, "A betul."), ("Betul B", 0.5, "B betul."),
+                             ("Keliru C", -0.5, "C keliru.")],
+                   "truefalse": [("Benar", 1.0, "Ya, benar."), ("Salah", 0.0, "Bukan begitu.")]}[kind]
+    n = next(_seq)
+    data = services.QuestionInput(
+        topic_id=topic.id, kind=kind, stem=stem or f"Pertanyaan uji nomor {n}?", name=name or f"Soal {n}",
+        options=[services.OptionInput(text, fraction, feedback) for text, fraction, feedback in options],
+        explanation=explanation, section_ids=list(section_ids), difficulty=difficulty)
+    return services.create_question(session, None, data, status=status)
+
+
+def make_quiz(session, rules, title=None, **values):
+    """A quiz drawing [(topic, count)]; immediate feedback, pass mark 70, no shuffling unless told otherwise."""
+    from portal.quiz import services
+
+    settings = {"pass_mark": 70, "max_attempts": None, "cooldown_hours": 0, "feedback_mode": "immediate",
+                "shuffle_questions": False, "shuffle_options": False, "certificate": True, "validity_months": 12,
+                "active": True}
+    settings.update(values)
+    return services.save_quiz(session, None, None, {topic.id: count for topic, count in rules},
+                              title=title or f"Kuis Uji {next(_seq)}", **settings)
+
+
+def make_attempt(session, user, quiz, right=None, finish=True, now=None):
+    """An attempt by `user`; answers the first `right` questions right and the rest wrong (None: leave all
+    unanswered). Returns the attempt (finished when `finish`)."""
+    from sqlmodel import select
+
+    from portal.models import QuestionOption, QuestionVersion
+    from portal.quiz import services
+
+    attempt = services.start(session, user, quiz, now=now)
+    if right is not None:
+        for index, item in enumerate(services.attempt_items(session, attempt)):
+            version = session.get(QuestionVersion, item.version_id)
+            options = {o.id: o for o in session.exec(
+                select(QuestionOption).where(QuestionOption.version_id == version.id)).all()}
+            ordered = [options[int(i)] for i in item.option_order.split(",")]
+            if index < right:
+                picks = [o.id for o in ordered if o.fraction > 0] if version.kind == "multi" else \
+                    [max(ordered, key=lambda o: o.fraction).id]
+            else:
+                picks = [min(ordered, key=lambda o: o.fraction).id]
+            services.answer(session, attempt, item.position, picks, now=now)
+    if finish:
+        attempt = services.finish(session, attempt, now=now)
+    return attempt
+
+
+# --- toolkit ----------------------------------------------------------------------------------------------------------
+
+def image_bytes(size=(64, 48), fmt="PNG", color=(30, 110, 180), exif=None, **save):
+    """A small real image in `fmt` (JPEG, PNG, WEBP, GIF); `exif` (a PIL.Image.Exif) is written into JPEGs."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", size, color)
+    if exif is not None:
+        save["exif"] = exif
+    image.save(out, fmt, **save)
+    return out.getvalue()
+
+
+def gps_exif(lat=(6.0, 10.0, 30.0), lon=(106.0, 49.0, 40.0)):
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "KameraUji"
+    exif[ExifTags.Base.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "S", ExifTags.GPS.GPSLatitude: lat,
+                                   ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: lon}
+    return exif
+
+
+def pdf_bytes(title="Peraturan Uji"):
+    from portal.toolkit.demo import demo_pdf
+
+    return demo_pdf("Dokumen Uji", title)
+
+
+def make_central_unit(session):
+    """The Biro Hubungan Masyarakat (code BHM): its humas approve toolkit items. Made once per database."""
+    from sqlmodel import select
+
+    unit = session.exec(select(Unit).where(Unit.code == "BHM")).first()
+    return unit or make_unit(session, code="BHM", name="Biro Hubungan Masyarakat")
+
+
+def make_toolkit_item(session, kind="regulation", status="disetujui", author=None, approver=None, app=None,
+                      files=None, **values):
+    """A toolkit item written through portal.toolkit.services and moved to `status` (draf, diajukan, disetujui,
+    ditolak, diarsipkan). `author` defaults to a humas of a new (non-central) unit, `approver` to a new admin.
+    A photo needs `app` (its file is stored under the app's UPLOAD_DIR); regulations and templates do not.
+    Returns the item."""
+    import contextlib
+
+    from portal.toolkit import services
+
+    author = author or make_user(session, roles=("humas",), full_name="Humas Daerah Uji")
+    defaults = {
+        "regulation": {"title": "Disiplin Pegawai Negeri Sipil", "reg_type": "PP", "number": "94", "year": 2021,
+                       "issuer": "Presiden Republik Indonesia", "legal_status": "berlaku", "tags": "disiplin"},
+        "template": {"title": "Tanggapan keluhan layanan", "body": "Halo Kak {nama}, nomor tiket {nomor_tiket}.",
+                     "category": "keluhan", "channels": ["Instagram"], "tags": "keluhan"},
+        "photo": {"title": "Sosialisasi netralitas", "credit": "Humas", "consent": "tidak_perlu",
+                  "tags": "netralitas"},
+    }[kind]
+    defaults["owner_unit_id"] = author.unit_id
+    defaults.update(values)
+    if kind == "photo" and files is None:
+        files = {"photo": (image_bytes(), "foto.png")}
+    with app.app_context() if app is not None else contextlib.nullcontext():
+        item = services.save_item(session, author, kind, defaults, files=files)
+        if status in ("diajukan", "disetujui", "ditolak", "diarsipkan"):
+            services.submit(session, author, item)
+        if status in ("disetujui", "ditolak", "diarsipkan"):
+            approver = approver or make_user(session, roles=("admin",), full_name="Admin Uji")
+            if status == "ditolak":
+                services.reject(session, approver, item, "Alasan penolakan uji.")
+            else:
+                services.approve(session, approver, item)
+        if status == "diarsipkan":
+            services.archive(session, approver, item)
+    session.refresh(item)
+    return item
+
+
+def published_handbook(session):
+    """The small handbook of HANDBOOK, published once per database: later calls return the same rows (for tests that
+    need handbook URLs for several roles on one database, e.g. the permission matrix)."""
+    from types import SimpleNamespace
+
+    from sqlmodel import select
+
+    from portal.handbook import services
+    from portal.models import Chapter, Section, User
+
+    slugs = [slug for _title, _intro, items in HANDBOOK for slug, _t, _b in items]
+    found = {s.slug: s for s in session.exec(select(Section).where(Section.slug.in_(slugs))).all()}
+    if len(found) < len(slugs):
+        return make_handbook(session)
+    chapters = [session.get(Chapter, found[items[0][0]].chapter_id) for _title, _intro, items in HANDBOOK]
+    edition = services.latest_edition(session)
+    humas = session.get(User, edition.published_by_id) if edition and edition.published_by_id else None
+    return SimpleNamespace(humas=humas, chapters=chapters, sections=found, edition=edition)

@@ -76,6 +76,15 @@ def assert_inert(html, forbidden=ACTIVE_TAGS | {"form", "input", "button", "text
                 assert urlsplit((value or "").strip()).scheme.lower() in {"", "http", "https", "mailto"}, html
 
 
+@pytest.mark.parametrize("html", [
+    '<a href="javascript:alert(1)">x</a>', "<a href='JavaScript:alert(1)'>x</a>", "<script>alert(1)</script>",
+    '<img src="x" onerror="alert(1)">', '<p onclick="x()">x</p>', '<a href="data:text/html,x">x</a>',
+])
+def test_the_checker_catches_active_html(html):
+    with pytest.raises(AssertionError):
+        assert_inert(html)
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_markdown_comes_out_inert(text):
     html = render_markdown(text)

@@ -20,15 +20,135 @@ from tests.conftest import HX, make_app
 ROLES = ("anonymous", "employee", "supervisor", "humas", "trainer", "admin")
 SKIPPED_ENDPOINTS = {"static"}
 
+
+def _handbook(ctx):
+    """A small published handbook, made once per matrix run."""
+    if not hasattr(ctx, "handbook"):
+        ctx.handbook = factories.make_handbook(ctx.session)
+    return ctx.handbook
+
+
+def _section(ctx):
+    return _handbook(ctx).sections["akun-pribadi"]
+
+
+def _with_handbook(ctx):
+    _handbook(ctx)
+    return {}
+
+
+def _quiz(ctx):
+    """A topic, an active question and a quiz drawing it, made once per matrix run."""
+    if not hasattr(ctx, "quiz_rows"):
+        topic = factories.make_topic(ctx.session)
+        question = factories.make_question(ctx.session, topic)
+        quiz = factories.make_quiz(ctx.session, [(topic, 1)])
+        ctx.quiz_rows = SimpleNamespace(topic=topic, question=question, quiz=quiz)
+    return ctx.quiz_rows
+
+
+def _attempt(ctx, **kwargs):
+    return factories.make_attempt(ctx.session, ctx.user, _quiz(ctx).quiz, **kwargs).id
+
+
+def _certificate_code(ctx):
+    from portal import certificates
+
+    cert = certificates.issue(ctx.session, "quiz", "Nama Uji", "Unit Uji", "Kuis Uji")
+    ctx.session.commit()
+    return cert.code
+
+
+def _draft_question(ctx):
+    from portal.quiz import services
+
+    data = services.QuestionInput(topic_id=_quiz(ctx).topic.id, kind="truefalse", stem="Usulan?",
+                                  options=services.true_false_options(True))
+    return services.create_question(ctx.session, ctx.user, data, status="draft").id
+
+
+def _quiz_image(ctx):
+    import io
+
+    from PIL import Image
+
+    from portal.models import QuestionVersion
+    from portal.quiz import images
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "#123456").save(buffer, "PNG")
+    with ctx.app.app_context():
+        name = images.store(buffer.getvalue())
+    version = ctx.session.get(QuestionVersion, _quiz(ctx).question.current_version_id)
+    version.image, version.image_alt = name, "Gambar uji"
+    ctx.session.add(version)
+    ctx.session.commit()
+    return {"name": name}
+
+
+
+def _toolkit(ctx, kind="template"):
+    """An approved template and an approved regulation with a PDF, made once per matrix run."""
+    if not hasattr(ctx, "toolkit"):
+        ctx.toolkit = {"template": factories.make_toolkit_item(ctx.session, "template"),
+                       "regulation": factories.make_toolkit_item(ctx.session, "regulation",
+                                                                 files={"pdf": factories.pdf_bytes()})}
+    return ctx.toolkit[kind]
+
+
+def _own_toolkit_draft(ctx):
+    if not hasattr(ctx, "toolkit_draft"):
+        ctx.toolkit_draft = factories.make_toolkit_item(ctx.session, "template", status="draf", author=ctx.user)
+    return ctx.toolkit_draft
+
+
 # endpoint -> builder(ctx) -> URL arguments. `ctx` has `session`, `user` (the signed-in user; for anonymous, some
 # existing user) and `unit` (that user's unit). Build arguments for rows the role may see, so "allowed" means 200:
-# create rows with tests/factories.py when the user's own ones do not fit.
+# create rows with tests/factories.py when the user's own ones do not fit. An endpoint without URL arguments whose
+# page needs rows to exist may have a builder too (it creates them and returns {}).
 URL_BUILDERS = {
     "admin.user_edit": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_reset_password": lambda ctx: {"user_id": ctx.user.id},
     "admin.unit_edit": lambda ctx: {"unit_id": ctx.unit.id},
     "admin.import_csv": lambda ctx: {"kind": "users"},
     "admin.import_confirm": lambda ctx: {"kind": "users"},
+    # handbook
+    "handbook.changes": _with_handbook,  # needs a published edition
+    "handbook.section": lambda ctx: {"slug": _section(ctx).slug},
+    "handbook.mark_read": lambda ctx: {"slug": _section(ctx).slug},
+    "handbook.chapter_edit": lambda ctx: {"chapter_id": _handbook(ctx).chapters[0].id},
+    "handbook.section_new": lambda ctx: {"chapter_id": _handbook(ctx).chapters[0].id},
+    "handbook.section_edit": lambda ctx: {"section_id": _section(ctx).id},
+    "handbook.archive": lambda ctx: {"section_id": _section(ctx).id},
+    "handbook.history": lambda ctx: {"section_id": _section(ctx).id},
+    "handbook.diff": lambda ctx: {"section_id": _section(ctx).id, "dari": _section(ctx).current_revision_id},
+    "handbook.restore": lambda ctx: {"section_id": _section(ctx).id,
+                                     "revision_id": _section(ctx).current_revision_id},
+    # quiz and certificates
+    "certificates.verify": lambda ctx: {"code": _certificate_code(ctx)},
+    "certificates.qr": lambda ctx: {"code": _certificate_code(ctx)},
+    "quiz.start": lambda ctx: {"quiz_id": _quiz(ctx).quiz.id},
+    "quiz.attempt": lambda ctx: {"attempt_id": _attempt(ctx, finish=False)},
+    "quiz.answer": lambda ctx: {"attempt_id": _attempt(ctx, finish=False), "position": 1},
+    "quiz.finish": lambda ctx: {"attempt_id": _attempt(ctx, finish=False)},
+    "quiz.result": lambda ctx: {"attempt_id": _attempt(ctx, right=0)},
+    "quiz.certificate": lambda ctx: {"attempt_id": _attempt(ctx, right=1)},
+    "quiz.image": _quiz_image,
+    "quiz.question_edit": lambda ctx: {"question_id": _draft_question(ctx)},
+    "quiz.question_preview": lambda ctx: {"question_id": _quiz(ctx).question.id},
+    "quiz.question_status": lambda ctx: {"question_id": _quiz(ctx).question.id},
+    "quiz.question_report": lambda ctx: (_quiz(ctx), {})[1],
+    "quiz.topic_edit": lambda ctx: {"topic_id": _quiz(ctx).topic.id},
+    "quiz.quiz_edit": lambda ctx: {"quiz_id": _quiz(ctx).quiz.id},
+    "quiz.report_export": lambda ctx: (_quiz(ctx), {"kind": "unit", "fmt": "csv"})[1],
+    # toolkit
+    "toolkit.item": lambda ctx: {"item_id": _toolkit(ctx).id},
+    "toolkit.use": lambda ctx: {"item_id": _toolkit(ctx).id},
+    "toolkit.file": lambda ctx: {"item_id": _toolkit(ctx, "regulation").id, "variant": "pdf"},
+    "toolkit.download": lambda ctx: {"item_id": _toolkit(ctx, "regulation").id, "variant": "pdf"},
+    "toolkit.new": lambda ctx: {"kind": "photo"},
+    **{f"toolkit.{name}": lambda ctx: {"item_id": _own_toolkit_draft(ctx).id}
+       for name in ("edit", "submit", "withdraw", "approve", "reject", "archive", "restore", "delete")},
 }
 
 # Deliberate exceptions to "allowed means 200": (endpoint, signed in?) -> status.
@@ -62,13 +182,11 @@ def rules_for(app, method):
 def url_for_rule(app, rule, ctx):
     """The URL of `rule`, with arguments from URL_BUILDERS; None when it has arguments and no builder."""
     needed = rule.arguments - set(rule.defaults or {})
-    values = {}
-    if needed:
-        builder = URL_BUILDERS.get(rule.endpoint)
-        if builder is None:
-            return None
-        values = builder(ctx)
+    builder = URL_BUILDERS.get(rule.endpoint)
+    if needed and builder is None:
+        return None
     with app.test_request_context():
+        values = builder(ctx) if builder else {}
         return url_for(rule.endpoint, **values)
 
 
@@ -87,7 +205,7 @@ def _fail_on_missing_builders(app):
 
 
 @pytest.fixture
-def signed_in(session, login):
+def signed_in(app, session, login):
     """signed_in(role) -> ctx: a user holding `role` (signed in on `client` unless anonymous) and their unit."""
 
     def make(role):
@@ -95,7 +213,7 @@ def signed_in(session, login):
         user = factories.make_user(session, roles=roles)
         if role != "anonymous":
             login(user)
-        return SimpleNamespace(session=session, user=user, unit=session.get(Unit, user.unit_id))
+        return SimpleNamespace(app=app, session=session, user=user, unit=session.get(Unit, user.unit_id))
 
     return make
 

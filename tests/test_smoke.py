@@ -28,3 +28,11 @@ def test_user_search_answers_htmx_with_fragment(client, login_as):
     assert b"<html" not in response.data
     assert b"Ratna Sari Dewi" in response.data
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_history_restore_gets_the_whole_page(client, login_as):
+    """Back after hx-push-url: htmx replaces the whole body, so the answer must be the full page."""
+    login_as("admin")
+    response = client.get("/admin/users?q=x", headers={**HX, "HX-History-Restore-Request": "true"})
+    assert response.status_code == 200
+    assert b"<html" in response.data

@@ -39,6 +39,8 @@ def read_csv(raw, expected_columns):
     """(line number, row dict) pairs; raises DomainError for a file that cannot be read at all."""
     if not raw or not raw.strip():
         raise DomainError(_("Berkas kosong."))
+    if b"\x00" in raw[:65536]:  # images, spreadsheets (.xlsx), PDFs: say so rather than "not UTF-8"
+        raise DomainError(_("Berkas ini bukan CSV teks (berisi data biner)."))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -29,10 +29,14 @@ def _username_key():
 
 
 def safe_next(target):
-    """Only local paths: no scheme, no host, no protocol-relative `//` or backslash tricks."""
+    """Only local paths: no scheme, no host, no protocol-relative `//` or backslash tricks, no control characters
+    (browsers drop tabs and newlines, so "/<tab>/evil.example" means "//evil.example"; a newline would also break
+    the Location header)."""
     if not target:
         return None
     target = target.strip()
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None

@@ -3,27 +3,45 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+# WTForms ships no Indonesian messages: every validator here carries its own.
+TOO_LONG = _l("Paling banyak %(max)d karakter.")
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField whose "not a number" message is ours (and translated)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Isi dengan bilangan bulat.")) from error
+
 
 class SectionForm(FlaskForm):
-    title = StringField(_l("Judul bagian"), validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(_l("Isi (Markdown)"), validators=[DataRequired()])
-    summary = StringField(_l("Ringkasan perubahan"), validators=[Optional(), Length(max=300)])
+    title = StringField(_l("Judul bagian"), validators=[DataRequired(_l("Judul wajib diisi.")),
+                                                        Length(max=200, message=TOO_LONG)])
+    body = TextAreaField(_l("Isi (Markdown)"), validators=[DataRequired(_l("Isi bagian tidak boleh kosong."))])
+    summary = StringField(_l("Ringkasan perubahan"), validators=[Optional(), Length(max=300, message=TOO_LONG)])
     base_revision_id = HiddenField()
 
 
 class NewSectionForm(SectionForm):
-    slug = StringField(_l("Penanda tetap (slug)"), validators=[Optional(), Length(max=100)])
+    slug = StringField(_l("Penanda tetap (slug)"), validators=[Optional(), Length(max=100, message=TOO_LONG)])
 
 
 class ChapterForm(FlaskForm):
-    title = StringField(_l("Judul bab"), validators=[DataRequired(), Length(max=200)])
-    intro = TextAreaField(_l("Pengantar singkat"), validators=[Optional(), Length(max=2000)])
-    position = IntegerField(_l("Urutan"), validators=[Optional(), NumberRange(min=0, max=999)])
+    title = StringField(_l("Judul bab"), validators=[DataRequired(_l("Judul bab wajib diisi.")),
+                                                     Length(max=200, message=TOO_LONG)])
+    intro = TextAreaField(_l("Pengantar singkat"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
+    position = WholeNumberField(_l("Urutan"), validators=[
+        Optional(), NumberRange(min=0, max=999, message=_l("Urutan antara %(min)s dan %(max)s."))])
 
 
 class PublishForm(FlaskForm):
-    version = StringField(_l("Versi edisi"), validators=[DataRequired(), Length(max=20)])
-    notes = TextAreaField(_l("Catatan rilis"), validators=[DataRequired(), Length(max=5000)])
+    version = StringField(_l("Versi edisi"), validators=[DataRequired(_l("Isi versi edisi, misalnya 2026.2.")),
+                                                         Length(max=20, message=TOO_LONG)])
+    notes = TextAreaField(_l("Catatan rilis"), validators=[DataRequired(_l("Tulis catatan rilis untuk pegawai.")),
+                                                           Length(max=5000, message=TOO_LONG)])
     material = BooleanField(_l("Perubahan material: semua pegawai harus menyatakan persetujuan lagi"))
 
 

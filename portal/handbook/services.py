@@ -11,7 +11,9 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import and_, exists, func, update
+from sqlalchemy import and_, exists, false, func, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from portal import audit, search
@@ -143,7 +145,7 @@ def mark_read(session, user, section_id):
         session.add(SectionRead(user_id=user.id, section_id=section_id))
         try:
             session.commit()
-        except Exception:  # a concurrent request recorded it first
+        except IntegrityError:  # a concurrent request recorded it first
             session.rollback()
 
 
@@ -183,7 +185,10 @@ def acknowledge(session, user, edition):
         raise DomainError(_("Belum ada edisi pedoman yang terbit."))
     if session.get(Acknowledgement, (user.id, edition.id)) is None:
         session.add(Acknowledgement(user_id=user.id, edition_id=edition.id))
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # the same person, twice at once (a double click): recorded either way
+            session.rollback()
 
 
 def dashboard_cards(session, user):
@@ -220,11 +225,12 @@ class Change:
 
 
 def changes_between(session, old, new):
-    """Sections that differ between two editions, in the new edition's order."""
+    """Sections that differ between two editions, in the new edition's order. A section whose revision changed
+    but whose title and text are the same again (an edit undone, a restore) is not a change."""
     def snapshot(edition):
         rows = session.exec(
             select(EditionSection.section_id, EditionSection.revision_id, EditionSection.position,
-                   Section.slug, SectionRevision.title)
+                   Section.slug, SectionRevision.title, SectionRevision.body)
             .join(Section, Section.id == EditionSection.section_id)
             .join(SectionRevision, SectionRevision.id == EditionSection.revision_id)
             .where(EditionSection.edition_id == edition.id)
@@ -236,7 +242,7 @@ def changes_between(session, old, new):
     for section_id, row in sorted(after.items(), key=lambda kv: kv[1].position):
         if section_id not in before:
             changes.append(Change("added", row.slug, row.title, None, row.revision_id))
-        elif before[section_id].revision_id != row.revision_id:
+        elif (before[section_id].title, before[section_id].body) != (row.title, row.body):
             changes.append(Change("changed", row.slug, row.title, before[section_id].revision_id, row.revision_id))
     for section_id, row in before.items():
         if section_id not in after:
@@ -303,21 +309,26 @@ class DraftSection:
 
     @property
     def unpublished(self):
+        """The next edition will differ here: new or changed text, or a published section taken out."""
+        if self.section.archived:
+            return self.published_revision_id is not None
         return self.revision.id != self.published_revision_id
 
 
-def draft_toc(session):
-    """[(chapter, [DraftSection])] of the working draft, flagging sections changed since the latest edition."""
+def draft_toc(session, include_archived=False):
+    """[(chapter, [DraftSection])] of the working draft, flagging sections changed since the latest edition.
+    Archived sections (taken out of the next edition) are left out unless `include_archived`."""
     edition = latest_edition(session)
     published = {}
     if edition is not None:
         published = dict(session.exec(select(EditionSection.section_id, EditionSection.revision_id)
                                       .where(EditionSection.edition_id == edition.id)).all())
     chapters = session.exec(select(Chapter).where(~Chapter.archived).order_by(Chapter.position, Chapter.id)).all()
-    rows = session.exec(
-        select(Section, SectionRevision).join(SectionRevision, SectionRevision.id == Section.current_revision_id)
-        .where(~Section.archived).order_by(Section.position, Section.id)
-    ).all()
+    query = (select(Section, SectionRevision).join(SectionRevision, SectionRevision.id == Section.current_revision_id)
+             .order_by(Section.position, Section.id))
+    if not include_archived:
+        query = query.where(~Section.archived)
+    rows = session.exec(query).all()
     by_chapter = {}
     for section, revision in rows:
         by_chapter.setdefault(section.chapter_id, []).append(
@@ -416,10 +427,21 @@ def save_section(session, actor, section, base_revision_id, title, body, summary
         raise EditConflict(current)
     if current is not None and current.title == title and current.body == body:
         return current  # nothing changed; no empty revision
+    # Two saves at once: lock the section row while it is still where the editor started. On PostgreSQL the
+    # second save waits here and then finds the head moved; SQLite serialises writers (BEGIN IMMEDIATE).
+    # Without the lock both would number their revision alike and the loser would hit the unique constraint.
+    still_there = session.exec(
+        select(Section.id).where(Section.id == section.id, Section.current_revision_id == base_revision_id)
+        .with_for_update()
+    ).first()
+    if still_there is None:
+        session.rollback()
+        session.refresh(section)
+        raise EditConflict(session.get(SectionRevision, section.current_revision_id))
     number = (session.exec(select(func.max(SectionRevision.number))
                            .where(SectionRevision.section_id == section.id)).one() or 0) + 1
     revision = _add_revision(session, actor, section, number, title, body, summary)
-    # Compare-and-set: only move the head if it is still where the editor started (two saves at once).
+    # Compare-and-set: only move the head if it is still where the editor started.
     moved = session.execute(
         update(Section).where(Section.id == section.id, Section.current_revision_id == base_revision_id)
         .values(current_revision_id=revision.id)
@@ -432,8 +454,23 @@ def save_section(session, actor, section, base_revision_id, title, body, summary
                  f"{section.slug} r{number}: {summary or title}"[:500],
                  before={"revision": current.number if current else None}, after={"revision": number})
     session.commit()
-    session.refresh(section)
+    set_committed_value(section, "current_revision_id", revision.id)  # as the UPDATE wrote it, without a reload
     return revision
+
+
+def set_section_archived(session, actor, section, archived):
+    """Take a section out of the next edition (archived) or put it back. Editions already published keep it, and
+    its slug stays reserved: a link to it never leads to another section."""
+    archived = bool(archived)
+    if section.archived == archived:
+        return section
+    section.archived = archived
+    session.add(section)
+    audit.record(session, actor, "handbook.section_archive" if archived else "handbook.section_unarchive",
+                 "handbook_section", section.id, section.slug, before={"archived": not archived},
+                 after={"archived": archived})
+    session.commit()
+    return section
 
 
 def restore_revision(session, actor, section, revision):
@@ -532,13 +569,19 @@ def _acknowledged_clause(required):
     )
 
 
+def _unit_scope(scope_path):
+    """Units a report covers: None = every unit, a path = that subtree, "" (no scope) = none at all."""
+    if scope_path is None:
+        return true()
+    if not scope_path:
+        return false()
+    return Unit.path.startswith(scope_path)
+
+
 def ack_report(session, scope_path):
-    """Acknowledgement per unit in scope (None = all units; a path = that subtree)."""
+    """Acknowledgement per unit in scope (None = all units; a path = that subtree; "" = none)."""
     required = required_edition(session)
-    query = select(Unit).order_by(Unit.path)
-    if scope_path is not None:
-        query = query.where(Unit.path.startswith(scope_path))
-    units = session.exec(query).all()
+    units = session.exec(select(Unit).where(_unit_scope(scope_path)).order_by(Unit.path)).all()
     if not units:
         return []
     unit_ids = [u.id for u in units]
@@ -561,9 +604,8 @@ def not_acknowledged(session, scope_path, unit_id=None, limit=None):
     if required is None:
         return []
     query = (select(User, Unit).join(Unit, Unit.id == User.unit_id)
-             .where(User.active, ~_acknowledged_clause(required)).order_by(Unit.path, User.full_name))
-    if scope_path is not None:
-        query = query.where(Unit.path.startswith(scope_path))
+             .where(User.active, ~_acknowledged_clause(required), _unit_scope(scope_path))
+             .order_by(Unit.path, User.full_name))
     if unit_id:
         unit = session.get(Unit, unit_id)
         if unit is not None:
@@ -580,21 +622,20 @@ def ack_csv(session, scope_path):
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(["nip", "nama", "unit_kode", "unit", "status", "edisi_disetujui", "waktu_persetujuan"])
-    query = select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.active).order_by(Unit.path,
-                                                                                              User.full_name)
-    if scope_path is not None:
-        query = query.where(Unit.path.startswith(scope_path))
-    latest_ack = {}
-    for user_id, version, at, published_at in session.exec(
-        select(Acknowledgement.user_id, Edition.version, Acknowledgement.acknowledged_at, Edition.published_at)
-        .join(Edition, Edition.id == Acknowledgement.edition_id).order_by(Edition.published_at)
-    ).all():
-        latest_ack[user_id] = (version, at, published_at)
-    for user, unit in session.exec(query).all():
+    query = select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.active)
+    acks = (select(Acknowledgement.user_id, Edition.version, Acknowledgement.acknowledged_at, Edition.published_at)
+            .join(Edition, Edition.id == Acknowledgement.edition_id)
+            .join(User, User.id == Acknowledgement.user_id).join(Unit, Unit.id == User.unit_id)
+            .where(User.active).order_by(Edition.published_at))
+    query, acks = query.where(_unit_scope(scope_path)), acks.where(_unit_scope(scope_path))
+    latest_ack = {user_id: (version, at, published_at)
+                  for user_id, version, at, published_at in session.exec(acks).all()}  # the newest wins
+    for user, unit in session.exec(query.order_by(Unit.path, User.full_name, User.id)).all():
         version, at, published_at = latest_ack.get(user.id, ("", None, None))
         done = required is not None and published_at is not None and published_at >= required.published_at
-        writer.writerow([user.nip or "", _csv_safe(user.full_name), unit.code, _csv_safe(unit.name),
-                         "sudah" if done else "belum", version, at.isoformat(timespec="seconds") if at else ""])
+        writer.writerow([_csv_safe(user.nip or ""), _csv_safe(user.full_name), _csv_safe(unit.code),
+                         _csv_safe(unit.name), "sudah" if done else "belum", version,
+                         at.isoformat(timespec="seconds") if at else ""])
     return buffer.getvalue()
 
 

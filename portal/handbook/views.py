@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
 from portal import db
 from portal.errors import DomainError
@@ -17,10 +18,12 @@ SEARCH_PAGE_SIZE = 20
 
 
 def _int_arg(name, default=None):
+    """A positive integer query argument that fits an id column, else `default` (never a database overflow)."""
     try:
-        return int(request.args.get(name, ""))
+        value = int(request.args.get(name, ""))
     except ValueError:
         return default
+    return value if 0 < value <= db.MAX_INT else default
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
@@ -111,7 +114,7 @@ def changes():
 @requires("handbook.read")
 def search():
     query = request.args.get("q", "").strip()[:200]
-    page = max(_int_arg("page", 1), 1)
+    page = _int_arg("page", 1)
     results, total = services.search_published(db.session(), query, limit=SEARCH_PAGE_SIZE,
                                                offset=(page - 1) * SEARCH_PAGE_SIZE) if query else ([], 0)
     pages = max((total + SEARCH_PAGE_SIZE - 1) // SEARCH_PAGE_SIZE, 1)
@@ -168,7 +171,7 @@ def report_csv():
 @requires("handbook.edit")
 def manage():
     session = db.session()
-    toc = services.draft_toc(session)
+    toc = services.draft_toc(session, include_archived=True)
     pending = sum(1 for _chapter, sections in toc for s in sections if s.unpublished)
     return render("handbook/manage.html", toc=toc, pending=pending, editions=services.editions(session))
 
@@ -266,11 +269,30 @@ def section_edit(section_id):
 @bp.post("/kelola/pratinjau")
 @requires("handbook.edit")
 def preview():
+    """The editor's live preview: always just the fragment (only htmx asks for it)."""
     try:
         html = services.preview_html(request.form.get("body", ""))
     except DomainError as error:
         html = error.message
-    return render("handbook/section_form.html", block="preview", preview=html)
+    return Response(render_block("handbook/section_form.html", "preview", preview=html), mimetype="text/html")
+
+
+@bp.post("/kelola/bagian/<int:section_id>/arsip")
+@requires("handbook.edit")
+def archive(section_id):
+    """Take a section out of the next edition, or put it back (`arsip` = 1 or 0)."""
+    session = db.session()
+    section = session.get(Section, section_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    archived = request.form.get("arsip") == "1"
+    services.set_section_archived(session, current_user, section, archived)
+    if archived:
+        flash(_("Bagian ini tidak akan ada lagi di edisi berikutnya. Edisi yang sudah terbit tetap memuatnya."),
+              "success")
+    else:
+        flash(_("Bagian ini kembali masuk edisi berikutnya."), "success")
+    return redirect(url_for("handbook.section_edit", section_id=section.id), code=303)
 
 
 @bp.get("/kelola/bagian/<int:section_id>/riwayat")
@@ -332,7 +354,7 @@ def publish():
         else:
             flash(_("Edisi %(v)s terbit dan kini dibaca seluruh pegawai.", v=edition.version), "success")
             return redirect(url_for("handbook.manage"), code=303)
-    toc = services.draft_toc(session)
+    toc = services.draft_toc(session, include_archived=True)
     changed = [s for _chapter, sections in toc for s in sections if s.unpublished]
     return render("handbook/publish.html", form=form, latest=latest, changed=changed,
                   status=422 if form.errors else 200)

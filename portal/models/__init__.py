@@ -1,6 +1,7 @@
 """All tables. One module per pillar; importing this package registers every table on SQLModel.metadata."""
 
 from portal.models.accounts import ROLES, AuditLog, Unit, User, UserRole, utcnow
+from portal.models.certificates import Certificate
 from portal.models.handbook import (
     Acknowledgement,
     Chapter,
@@ -11,9 +12,37 @@ from portal.models.handbook import (
     SectionRead,
     SectionRevision,
 )
+from portal.models.quiz import (
+    Attempt,
+    AttemptQuestion,
+    Question,
+    QuestionOption,
+    QuestionSection,
+    QuestionVersion,
+    Quiz,
+    QuizTopic,
+    QuizTopicRule,
+    QuizTopicSection,
+)
 from portal.models.search import SearchDocument
+from portal.models.toolkit import (
+    ToolkitCitation,
+    ToolkitItem,
+    ToolkitPhoto,
+    ToolkitRegulation,
+    ToolkitRegulationRelation,
+    ToolkitStatusChange,
+    ToolkitTag,
+    ToolkitTemplate,
+)
 
 __all__ = [
     "ROLES", "Acknowledgement", "AuditLog", "Chapter", "Edition", "EditionChapter", "EditionSection", "SearchDocument",
     "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "utcnow",
+    # quiz and certificates
+    "Attempt", "AttemptQuestion", "Certificate", "Question", "QuestionOption", "QuestionSection", "QuestionVersion",
+    "Quiz", "QuizTopic", "QuizTopicRule", "QuizTopicSection",
+    # toolkit
+    "ToolkitCitation", "ToolkitItem", "ToolkitPhoto", "ToolkitRegulation", "ToolkitRegulationRelation",
+    "ToolkitStatusChange", "ToolkitTag", "ToolkitTemplate",
 ]

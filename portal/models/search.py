@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint, event, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from portal.models.accounts import utcnow
@@ -12,7 +12,12 @@ class SearchDocument(SQLModel, table=True):
     original text for snippets."""
 
     __tablename__ = "search_document"
-    __table_args__ = (UniqueConstraint("kind", "ref_id", name="uq_search_document_kind_ref"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id", name="uq_search_document_kind_ref"),
+        # Covering index for the join from the full-text match (by id) to kind and ref_id: without it SQLite reads
+        # every matching row with its long text (5x slower for a common word among 100,000 documents).
+        Index("ix_search_document_id_kind_ref", "id", "kind", "ref_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=30, index=True)

@@ -15,6 +15,7 @@ Chromium is Debian's (/usr/bin/chromium). Without it (or without playwright) the
 reason, unless REQUIRE_BROWSER=1, in which case they fail.
 """
 
+import hashlib
 import os
 import re
 import shutil
@@ -37,11 +38,15 @@ FAILING_IMPACTS = {"serious", "critical"}
 ROOT = Path(__file__).resolve().parents[2]
 
 try:
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
-    PlaywrightError = Exception
+
+    def expect(*_args, **_kwargs):
+        pytest.skip("playwright is not installed")
+
+# Test modules import `expect` from here (`from tests.browser.conftest import expect`), so that they still
+# collect, and are skipped with a reason, on a machine without playwright.
 
 
 def _missing_browser_reason():
@@ -314,12 +319,27 @@ def format_violations(violations):
     return "\n".join(lines)
 
 
+# The same markup at the same width gives the same axe result: pages seen before in this run (the login form,
+# a dashboard) are not checked again. CSRF tokens differ per session and are left out of the comparison.
+_A11Y_CHECKED = set()
+_TOKENS = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{10,}")  # signed CSRF tokens (itsdangerous)
+
+
+def _page_fingerprint(page):
+    html, width = page.evaluate("[document.documentElement.outerHTML, window.innerWidth]")
+    return hashlib.sha256(f"{width}\n{_TOKENS.sub('TOKEN', html)}".encode()).hexdigest()
+
+
 def check_a11y(page):
     """Fail on serious or critical axe violations (no-op on a page without JavaScript)."""
     if id(page) in _NO_JS_PAGES:
         return
+    fingerprint = _page_fingerprint(page)
+    if fingerprint in _A11Y_CHECKED:
+        return
     violations = axe_violations(page)
     assert not violations, f"accessibility violations on {page.url}:\n{format_violations(violations)}"
+    _A11Y_CHECKED.add(fingerprint)
 
 
 def check_page(page, log):

@@ -4,9 +4,9 @@ JavaScript), language switch, phone layout, keyboard, sign-out. Every visited pa
 import re
 
 import pytest
-from playwright.sync_api import expect
 
 from portal.permissions import MATRIX
+from tests.browser.conftest import expect
 
 PHONE = {"width": 360, "height": 740}
 ROLES = {"admin": "admin", "humas": "humas", "pelatih": "trainer", "atasan": "supervisor", "pegawai": "employee"}

@@ -1,0 +1,353 @@
+"""Quiz reports for admins (everything) and supervisors (their unit tree): completion and pass rate per unit, the
+score distribution, per-question statistics and the handbook sections whose questions are most often missed.
+
+Statistics follow Moodle's: the facility index is the mean score fraction of a question; the discrimination index
+is the Pearson correlation between the score on the question and the score on the rest of the attempt, over
+finished attempts. They are computed per question version (a new version is a different question to answer).
+"""
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlmodel import select
+
+from portal.models import (
+    Attempt,
+    AttemptQuestion,
+    Question,
+    QuestionOption,
+    QuestionSection,
+    QuestionVersion,
+    Quiz,
+    QuizTopic,
+    Section,
+    SectionRevision,
+    Unit,
+    User,
+    utcnow,
+)
+
+LOW_FACILITY, HIGH_FACILITY, LOW_DISCRIMINATION, MIN_N_FOR_DISCRIMINATION = 0.3, 0.95, 0.2, 10
+BINS = 10
+
+
+def _in_scope(stmt, scope_path, unit=None):
+    """Limit a query that joins User and Unit to the report scope and, optionally, one unit's subtree."""
+    if scope_path is not None:
+        stmt = stmt.where(Unit.path.startswith(scope_path))
+    if unit is not None:
+        stmt = stmt.where(Unit.path.startswith(unit.path))
+    return stmt
+
+
+def _finished_attempts(quiz_id, scope_path, unit=None):
+    stmt = (select(Attempt).join(User, User.id == Attempt.user_id).join(Unit, Unit.id == User.unit_id)
+            .where(Attempt.finished_at.is_not(None)))
+    if quiz_id is not None:
+        stmt = stmt.where(Attempt.quiz_id == quiz_id)
+    return _in_scope(stmt, scope_path, unit)
+
+
+# --- per unit -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    members: int
+    done: int  # finished at least one attempt
+    passed: int  # hold a pass that is still valid
+
+    @property
+    def completion(self):
+        return 100 * self.done / self.members if self.members else 0
+
+    @property
+    def pass_rate(self):
+        return 100 * self.passed / self.done if self.done else 0
+
+
+def scope_units(session, scope_path):
+    """Units a report may show, in tree order (scope None: all)."""
+    from portal.accounts.services import all_units
+
+    return [u for u in all_units(session) if scope_path is None or u.path.startswith(scope_path)]
+
+
+def unit_rows(session, quiz, scope_path):
+    units = scope_units(session, scope_path)
+    if not units:
+        return []
+    unit_ids = [u.id for u in units]
+    members = dict(session.exec(select(User.unit_id, func.count()).where(User.active, User.unit_id.in_(unit_ids))
+                                .group_by(User.unit_id)).all())
+    done = dict(session.exec(
+        select(User.unit_id, func.count(func.distinct(Attempt.user_id))).join(User, User.id == Attempt.user_id)
+        .where(User.active, User.unit_id.in_(unit_ids), Attempt.quiz_id == quiz.id, Attempt.finished_at.is_not(None))
+        .group_by(User.unit_id)).all())
+    now = utcnow()
+    passed = dict(session.exec(
+        select(User.unit_id, func.count(func.distinct(Attempt.user_id))).join(User, User.id == Attempt.user_id)
+        .where(User.active, User.unit_id.in_(unit_ids), Attempt.quiz_id == quiz.id, Attempt.passed.is_(True),
+               (Attempt.valid_until.is_(None)) | (Attempt.valid_until >= now))
+        .group_by(User.unit_id)).all())
+    return [UnitRow(u, members.get(u.id, 0), done.get(u.id, 0), passed.get(u.id, 0)) for u in units]
+
+
+def totals(rows):
+    members = sum(r.members for r in rows)
+    done = sum(r.done for r in rows)
+    passed = sum(r.passed for r in rows)
+    return UnitRow(None, members, done, passed)
+
+
+# --- score distribution -------------------------------------------------------------------------------------------
+
+def score_histogram(session, quiz, scope_path, unit=None):
+    """Counts of finished attempts per 10-point band: [0-9, 10-19, ..., 90-100]."""
+    counts = [0] * BINS
+    for score in session.exec(_finished_attempts(quiz.id, scope_path, unit).with_only_columns(Attempt.score)).all():
+        counts[min(int((score or 0) // 10), BINS - 1)] += 1
+    return counts
+
+
+def bin_label(index):
+    return f"{index * 10}–{index * 10 + 9}" if index < BINS - 1 else "90–100"
+
+
+# --- per question -------------------------------------------------------------------------------------------------
+
+def pearson(xs, ys):
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx <= 1e-12 or syy <= 1e-12:
+        return None
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    return sxy / math.sqrt(sxx * syy)
+
+
+@dataclass
+class OptionStat:
+    option: QuestionOption
+    share: float  # of attempts that drew the question, the share that chose this option
+
+
+@dataclass
+class QuestionStat:
+    question: Question
+    version: QuestionVersion
+    topic: QuizTopic
+    n: int
+    facility: float | None
+    discrimination: float | None
+    unanswered: float
+    options: list = field(default_factory=list)
+
+    @property
+    def flags(self):
+        out = []
+        if self.facility is not None and self.facility < LOW_FACILITY:
+            out.append(("hard", _("terlalu sulit")))
+        if self.facility is not None and self.facility > HIGH_FACILITY:
+            out.append(("easy", _("terlalu mudah")))
+        if self.n >= MIN_N_FOR_DISCRIMINATION and (self.discrimination is None
+                                                   or self.discrimination < LOW_DISCRIMINATION):
+            out.append(("discrimination", _("daya beda rendah")))
+        return out
+
+
+def _scored_items(session, quiz_id, scope_path, unit=None):
+    """(attempt id, version id, score, chosen) of every question in finished attempts in scope."""
+    stmt = (select(AttemptQuestion.attempt_id, AttemptQuestion.version_id, AttemptQuestion.score,
+                   AttemptQuestion.chosen)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .join(User, User.id == Attempt.user_id).join(Unit, Unit.id == User.unit_id)
+            .where(Attempt.finished_at.is_not(None)))
+    if quiz_id is not None:
+        stmt = stmt.where(Attempt.quiz_id == quiz_id)
+    return session.exec(_in_scope(stmt, scope_path, unit)).all()
+
+
+def question_stats(session, quiz, scope_path, unit=None):
+    rows = _scored_items(session, quiz.id if quiz else None, scope_path, unit)
+    if not rows:
+        return []
+    totals_by_attempt, by_version = {}, {}
+    for attempt_id, version_id, score, chosen in rows:
+        totals_by_attempt[attempt_id] = totals_by_attempt.get(attempt_id, 0.0) + (score or 0.0)
+        by_version.setdefault(version_id, []).append((attempt_id, score or 0.0, chosen))
+    versions = {v.id: v for v in session.exec(select(QuestionVersion)
+                                              .where(QuestionVersion.id.in_(list(by_version)))).all()}
+    questions = {q.id: q for q in session.exec(select(Question).where(
+        Question.id.in_({v.question_id for v in versions.values()}))).all()}
+    topics = {t.id: t for t in session.exec(select(QuizTopic)).all()}
+    options = {}
+    for option in session.exec(select(QuestionOption).where(QuestionOption.version_id.in_(list(by_version)))
+                               .order_by(QuestionOption.position)).all():
+        options.setdefault(option.version_id, []).append(option)
+    stats = []
+    for version_id, entries in by_version.items():
+        version = versions[version_id]
+        question = questions[version.question_id]
+        scores = [s for _a, s, _c in entries]
+        rests = [totals_by_attempt[a] - s for a, s, _c in entries]
+        n = len(entries)
+        chosen_sets = [set((c or "").split(",")) - {""} for _a, _s, c in entries]
+        option_stats = [OptionStat(o, sum(1 for c in chosen_sets if str(o.id) in c) / n)
+                        for o in options.get(version_id, [])]
+        stats.append(QuestionStat(question=question, version=version, topic=topics.get(question.topic_id), n=n,
+                                  facility=sum(scores) / n, discrimination=pearson(scores, rests),
+                                  unanswered=sum(1 for c in chosen_sets if not c) / n, options=option_stats))
+    stats.sort(key=lambda s: ((s.topic.position, s.topic.name) if s.topic else (0, ""), s.question.name,
+                              s.version.number))
+    return stats
+
+
+# --- handbook sections most often missed -----------------------------------------------------------------------------
+
+@dataclass
+class SectionStat:
+    slug: str
+    title: str
+    attempts: int  # answers to questions linked to the section
+    wrong: int  # of those, not fully right
+
+    @property
+    def share_wrong(self):
+        return self.wrong / self.attempts if self.attempts else 0
+
+
+def section_rollup(session, quiz, scope_path, unit=None):
+    rows = _scored_items(session, quiz.id if quiz else None, scope_path, unit)
+    if not rows:
+        return []
+    question_of = dict(session.exec(select(QuestionVersion.id, QuestionVersion.question_id).where(
+        QuestionVersion.id.in_({r[1] for r in rows}))).all())
+    links = {}
+    for question_id, section_id in session.exec(select(QuestionSection.question_id, QuestionSection.section_id)
+                                                .where(QuestionSection.question_id.in_(set(question_of.values())))
+                                                ).all():
+        links.setdefault(question_id, []).append(section_id)
+    counts = {}
+    for _attempt_id, version_id, score, _chosen in rows:
+        for section_id in links.get(question_of[version_id], []):
+            seen, wrong = counts.get(section_id, (0, 0))
+            counts[section_id] = (seen + 1, wrong + (1 if (score or 0) < 0.999 else 0))
+    if not counts:
+        return []
+    info = {r[0]: (r[1], r[2]) for r in session.exec(
+        select(Section.id, Section.slug, SectionRevision.title)
+        .join(SectionRevision, SectionRevision.id == Section.current_revision_id)
+        .where(Section.id.in_(list(counts)))).all()}
+    stats = [SectionStat(info[sid][0], info[sid][1], seen, wrong) for sid, (seen, wrong) in counts.items()
+             if sid in info]
+    stats.sort(key=lambda s: (-s.share_wrong, -s.attempts, s.slug))
+    return stats
+
+
+# --- attempts (for the export) --------------------------------------------------------------------------------------
+
+def attempt_rows(session, quiz, scope_path, unit=None):
+    stmt = (select(Attempt, User, Unit, Quiz).join(User, User.id == Attempt.user_id)
+            .join(Unit, Unit.id == User.unit_id).join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(Attempt.finished_at.is_not(None), Attempt.quiz_id == quiz.id)
+            .order_by(Unit.path, User.full_name, Attempt.number))
+    return session.exec(_in_scope(stmt, scope_path, unit)).all()
+
+
+# --- exports ------------------------------------------------------------------------------------------------------
+
+EXPORT_KINDS = ("unit", "soal", "bagian", "percobaan")
+
+
+def _safe(value):
+    """Neutralise spreadsheet formulas in exported text (CSV/XLSX injection)."""
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def _pct(value):
+    return None if value is None else round(100 * value, 1)
+
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _date(value):
+    return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def export_table(session, kind, quiz, scope_path, unit=None):
+    """(header, rows, column widths) of one export."""
+    if kind == "unit":
+        header = ["unit_kode", "unit", "pegawai_aktif", "sudah_mengerjakan", "lulus_berlaku", "persen_selesai",
+                  "persen_lulus"]
+        rows = [[r.unit.code, r.unit.name, r.members, r.done, r.passed, round(r.completion, 1),
+                 round(r.pass_rate, 1)] for r in unit_rows(session, quiz, scope_path)
+                if unit is None or r.unit.path.startswith(unit.path)]
+        widths = [14, 44, 14, 18, 14, 14, 12]
+    elif kind == "soal":
+        header = ["topik", "soal", "versi", "jenis", "n", "indeks_kemudahan", "indeks_daya_beda", "tanda",
+                  "sebaran_jawaban"]
+        rows = []
+        for s in question_stats(session, quiz, scope_path, unit):
+            spread = "; ".join(f"{chr(65 + i)} {round(100 * o.share)}%" for i, o in enumerate(s.options))
+            rows.append([s.topic.name if s.topic else "", s.question.name, s.version.number, s.version.kind, s.n,
+                         None if s.facility is None else round(s.facility, 3),
+                         None if s.discrimination is None else round(s.discrimination, 3),
+                         ", ".join(label for _code, label in s.flags), spread])
+        widths = [28, 48, 8, 12, 8, 18, 18, 28, 40]
+    elif kind == "bagian":
+        header = ["bagian_slug", "judul_bagian", "jawaban", "persen_salah"]
+        rows = [[s.slug, s.title, s.attempts, _pct(s.share_wrong)] for s in section_rollup(session, quiz,
+                                                                                          scope_path, unit)]
+        widths = [36, 52, 10, 14]
+    elif kind == "percobaan":
+        header = ["nip", "nama", "unit_kode", "unit", "kuis", "percobaan_ke", "mulai", "selesai", "nilai", "lulus",
+                  "berlaku_sampai"]
+        rows = [[user.nip or user.username, user.full_name, u.code, u.name, q.title, a.number, _date(a.started_at),
+                 _date(a.finished_at), a.score, "ya" if a.passed else "tidak", _date(a.valid_until)]
+                for a, user, u, q in attempt_rows(session, quiz, scope_path, unit)]
+        widths = [22, 36, 14, 40, 36, 12, 18, 18, 8, 8, 18]
+    else:
+        raise ValueError(kind)
+    return header, [[_safe(v) for v in row] for row in rows], widths
+
+
+def to_csv(header, rows):
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 with a BOM
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return buffer.getvalue().encode("utf-8")
+
+
+def to_xlsx(header, rows, widths, title):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

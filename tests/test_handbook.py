@@ -1,0 +1,940 @@
+"""The handbook: published editions only for employees, editing with revisions and conflict detection, editions and
+acknowledgement, reading progress, unit reports with CSV, and the demo content."""
+
+import csv
+import io
+import re
+import threading
+
+import pytest
+from flask import url_for
+from sqlmodel import Session, func, select
+
+from portal.handbook import services
+from portal.models import (
+    Acknowledgement,
+    AuditLog,
+    Chapter,
+    Edition,
+    EditionSection,
+    Section,
+    SectionRead,
+    SectionRevision,
+    User,
+)
+from tests import factories
+from tests.conftest import HX, csrf_token_from
+
+DRAFT_WORD = "zirkoniumdraf"
+DRAFT_TITLE = "Judul Rahasia Draf"
+
+
+@pytest.fixture
+def handbook(session):
+    return factories.make_handbook(session)
+
+
+@pytest.fixture
+def sign_in(app):
+    """sign_in(user) -> a new test client signed in as `user` (several people at once)."""
+
+    def do_sign_in(user):
+        client = app.test_client()
+        response = client.post("/login", data={"username": user.username, "password": factories.PASSWORD})
+        assert response.status_code == 302
+        return client
+
+    return do_sign_in
+
+
+def text_of(response):
+    assert response.status_code == 200, (response.status_code, response.data[:300])
+    return response.data.decode()
+
+
+def flashes(page):
+    return re.findall(r'<p class="flash flash-(\w+)">([^<]*)</p>', page)
+
+
+def count(session, model, *where):
+    session.expire_all()
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def current_revision(session, section):
+    session.refresh(section)
+    return session.get(SectionRevision, section.current_revision_id)
+
+
+# --- drafts never reach employees ---------------------------------------------------------------------------------
+
+def test_employee_sees_only_the_published_text(handbook, session, client, login_as, sign_in):
+    section = handbook.sections["hoaks-dan-verifikasi"]
+    factories.edit_section(session, handbook.humas, section, title=DRAFT_TITLE,
+                           body=f"Teks baru yang belum terbit: {DRAFT_WORD} untuk semua.")
+    login_as("employee")
+    pages = {url: text_of(client.get(url)) for url in [
+        "/handbook/", "/handbook/bagian/hoaks-dan-verifikasi", "/handbook/cetak", "/handbook/perubahan",
+        "/handbook/cari?q=rahasia+draf", "/handbook/cari?q=hoaks", "/", "/handbook/perubahan?sejak=2025.1",
+    ]}
+    for url, page in pages.items():
+        assert DRAFT_WORD not in page, url
+        assert DRAFT_TITLE not in page, url
+    assert "Jangan menyebarkan hoaks." in pages["/handbook/bagian/hoaks-dan-verifikasi"]
+    assert "Jangan menyebarkan hoaks." in pages["/handbook/cetak"]
+    assert "Hoaks dan verifikasi" in pages["/handbook/"]
+    assert "/handbook/bagian/hoaks-dan-verifikasi" in pages["/handbook/cari?q=hoaks"]
+    assert "0 bagian cocok" in pages["/handbook/cari?q=rahasia+draf"]
+    results = text_of(client.get(f"/handbook/cari?q={DRAFT_WORD}", headers=HX))
+    assert "0 bagian cocok" in results and "/handbook/bagian/" not in results and "<mark>" not in results
+
+    # humas reads the same published text, and finds the draft in the editor
+    humas = sign_in(handbook.humas)
+    assert DRAFT_WORD not in text_of(humas.get("/handbook/bagian/hoaks-dan-verifikasi"))
+    assert "0 bagian cocok" in text_of(humas.get(f"/handbook/cari?q={DRAFT_WORD}"))
+    editor = text_of(humas.get(f"/handbook/kelola/bagian/{section.id}"))
+    assert DRAFT_WORD in editor and DRAFT_TITLE in editor
+    manage = text_of(humas.get("/handbook/kelola"))
+    assert "draf berubah" in manage and "1 bagian berubah sejak edisi terakhir" in manage
+
+
+def test_draft_becomes_visible_once_published(handbook, session, client, login_as):
+    section = handbook.sections["hoaks-dan-verifikasi"]
+    factories.edit_section(session, handbook.humas, section, body=f"Sekarang terbit: {DRAFT_WORD}.")
+    factories.publish_edition(session, handbook.humas, "2025.2")
+    login_as("employee")
+    assert DRAFT_WORD in text_of(client.get("/handbook/bagian/hoaks-dan-verifikasi"))
+    assert "/handbook/bagian/hoaks-dan-verifikasi" in text_of(client.get(f"/handbook/cari?q={DRAFT_WORD}"))
+
+
+def test_section_created_after_the_last_edition_is_not_found(handbook, session, client, login_as, sign_in):
+    chapter = handbook.chapters[0]
+    services.create_section(session, handbook.humas, chapter.id, "Bagian masa depan", f"Isi {DRAFT_WORD}.",
+                            slug="bagian-masa-depan")
+    login_as("employee")
+    assert client.get("/handbook/bagian/bagian-masa-depan").status_code == 404
+    assert client.post("/handbook/bagian/bagian-masa-depan/dibaca").status_code == 404
+    assert "bagian-masa-depan" not in text_of(client.get("/handbook/"))
+    assert "bagian-masa-depan" not in text_of(client.get("/handbook/cetak"))
+    assert sign_in(handbook.humas).get("/handbook/bagian/bagian-masa-depan").status_code == 404
+    assert client.get("/handbook/bagian/tidak-ada").status_code == 404
+
+
+def test_nothing_published_yet(session, client, login_as):
+    factories.make_handbook(session, version=None)
+    login_as("employee")
+    assert "Pedoman belum diterbitkan" in text_of(client.get("/handbook/"))
+    assert client.get("/handbook/bagian/akun-pribadi").status_code == 404
+    assert client.get("/handbook/perubahan").status_code == 404
+    assert client.get("/handbook/cetak").status_code == 200
+    assert client.post("/handbook/setujui", data={"confirm": "y"}).status_code == 303
+    assert count(session, Acknowledgement) == 0
+
+
+def _manage_urls(app, section_id, chapter_id, revision_id):
+    """(method, URL) of every /handbook/kelola/* endpoint, with real ids."""
+    values = {"section_id": section_id, "chapter_id": chapter_id, "revision_id": revision_id}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("handbook.") and rule.rule.startswith("/handbook/kelola"):
+            args = {name: values[name] for name in rule.arguments}
+            if rule.endpoint == "handbook.diff":
+                args["dari"] = revision_id
+            with app.test_request_context():
+                url = url_for(rule.endpoint, **args)
+            urls.extend((method, url) for method in sorted(rule.methods & {"GET", "POST"}))
+    return urls
+
+
+@pytest.mark.parametrize("role", ["employee", "supervisor", "trainer"])
+def test_only_humas_and_admin_reach_the_editor(app, handbook, session, client, login_as, role):
+    section = handbook.sections["akun-pribadi"]
+    urls = _manage_urls(app, section.id, handbook.chapters[0].id, section.current_revision_id)
+    assert len(urls) >= 12
+    login_as(role)
+    for method, url in urls:
+        response = client.open(url, method=method, data={"title": "x", "body": "y", "version": "2030.1",
+                                                         "notes": "n", "arsip": "1"})
+        assert response.status_code == 403, (method, url)
+    assert count(session, Edition) == 1
+    assert count(session, SectionRevision) == 4
+    assert count(session, Section, Section.archived) == 0
+
+
+@pytest.mark.parametrize("role", ["humas", "admin"])
+def test_humas_and_admin_open_every_editor_page(app, handbook, session, client, login_as, role):
+    section = handbook.sections["akun-pribadi"]
+    factories.edit_section(session, handbook.humas, section, body="Revisi kedua.")
+    login_as(role)
+    for method, url in _manage_urls(app, section.id, handbook.chapters[0].id, section.current_revision_id):
+        if method == "GET":
+            assert client.get(url).status_code == 200, url
+
+
+# --- editions and acknowledgement ---------------------------------------------------------------------------------
+
+def test_first_edition_asks_for_acknowledgement(handbook, session, client, login_as):
+    user = login_as("employee")
+    index = text_of(client.get("/handbook/"))
+    assert 'name="confirm"' in index
+    assert "Edisi 2025.1" in index
+    dashboard = text_of(client.get("/"))
+    assert "Baca dan setujui pedoman" in dashboard
+    assert not services.has_acknowledged(session, user)
+
+
+def test_acknowledging_records_it(handbook, session, client, login_as):
+    user = login_as("employee")
+    response = client.post("/handbook/setujui", data={"confirm": "y"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/handbook/")
+    page = text_of(client.get("/handbook/"))
+    assert ("success", "Terima kasih. Persetujuan Anda atas pedoman ini sudah tercatat.") in flashes(page)
+    assert "Anda sudah menyatakan membaca dan memahami edisi 2025.1" in page
+    assert 'name="confirm"' not in page
+    ack = session.exec(select(Acknowledgement).where(Acknowledgement.user_id == user.id)).one()
+    assert ack.edition_id == handbook.edition.id
+    assert "Pedoman sudah Anda setujui" in text_of(client.get("/"))
+    # twice is harmless
+    assert client.post("/handbook/setujui", data={"confirm": "y"}).status_code == 303
+    assert count(session, Acknowledgement, Acknowledgement.user_id == user.id) == 1
+
+
+def test_acknowledging_without_the_checkbox_records_nothing(handbook, session, client, login_as):
+    user = login_as("employee")
+    for data in ({}, {"confirm": ""}):
+        response = client.post("/handbook/setujui", data=data)
+        assert response.status_code == 303
+        page = text_of(client.get("/handbook/"))
+        assert flashes(page) == [("error", "Centang pernyataan “Saya telah membaca dan memahami pedoman ini” "
+                                           "untuk menyetujui.")]
+    assert count(session, Acknowledgement, Acknowledgement.user_id == user.id) == 0
+    assert not services.has_acknowledged(session, user)
+
+
+def test_acknowledging_with_htmx_redirects_by_header(handbook, client, login_as):
+    login_as("employee")
+    response = client.post("/handbook/setujui", data={"confirm": "y"}, headers=HX)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/handbook/"
+
+
+def test_non_material_edition_keeps_acknowledgement(handbook, session, client, login_as):
+    user = login_as("employee")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    factories.edit_section(session, handbook.humas, handbook.sections["foto-kegiatan"], body="Perbaikan ejaan.")
+    factories.publish_edition(session, handbook.humas, "2025.2", material=False)
+    assert services.has_acknowledged(session, user)
+    index = text_of(client.get("/handbook/"))
+    assert "Edisi 2025.2 tidak memuat perubahan material, jadi persetujuan Anda tetap berlaku." in index
+    assert 'name="confirm"' not in index
+    assert "Pedoman sudah Anda setujui" in text_of(client.get("/"))
+    # someone who never acknowledged still has to, and acknowledging the non-material edition counts
+    other = factories.make_user(session)
+    assert not services.has_acknowledged(session, other)
+    services.acknowledge(session, other, services.latest_edition(session))
+    assert services.has_acknowledged(session, other)
+
+
+def _changes(page):
+    """[(kind, title)] listed on /handbook/perubahan."""
+    found = []
+    for block in page.split('<section class="card change"')[1:]:
+        heading = block[block.index("<h2"):block.index("</h2>")]
+        kind = re.search(r'<span class="badge \w+">(\w+)</span>', heading).group(1)
+        title = re.sub(r"<[^>]+>", "", heading.split("</span>", 1)[1]).strip()
+        found.append((kind, title))
+    return found
+
+
+def test_material_edition_asks_again_and_shows_what_changed(handbook, session, client, login_as):
+    user = login_as("employee")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    humas, sections = handbook.humas, handbook.sections
+    # 2025.2 (not material): one wording fix
+    factories.edit_section(session, humas, sections["akun-pribadi"], body="Akun pribadi: gunakan nama asli.")
+    factories.publish_edition(session, humas, "2025.2", material=False)
+    # 2026.1 (material): a change, a new section, a removed section, and an edit that was undone again
+    factories.edit_section(session, humas, sections["hoaks-dan-verifikasi"],
+                           body="ASN memeriksa sumber dan tanggal sebelum membagikan informasi.")
+    services.create_section(session, humas, handbook.chapters[1].id, "Keamanan akun", "Aktifkan 2FA.",
+                            slug="keamanan-akun")
+    services.set_section_archived(session, humas, sections["foto-kegiatan"], True)
+    before = current_revision(session, sections["netralitas-politik"])
+    factories.edit_section(session, humas, sections["netralitas-politik"], body="Sementara.")
+    factories.edit_section(session, humas, sections["netralitas-politik"], body=before.body)
+    factories.publish_edition(session, humas, "2026.1", material=True)
+
+    assert not services.has_acknowledged(session, user)
+    dashboard = text_of(client.get("/"))
+    assert "Edisi 2026.1 memuat perubahan penting" in dashboard
+    index = text_of(client.get("/handbook/"))
+    assert "Edisi 2026.1 memuat perubahan material sejak edisi 2025.1 yang Anda setujui." in index
+    assert 'name="confirm"' in index
+
+    page = text_of(client.get("/handbook/perubahan"))
+    assert "Perbedaan edisi 2026.1 dibandingkan edisi 2025.1." in page
+    assert _changes(page) == [  # netralitas-politik has new revisions but the same text: not a change
+        ("diubah", "Akun pribadi pegawai"),
+        ("diubah", "Hoaks dan verifikasi"),
+        ("baru", "Keamanan akun"),
+        ("dihapus", "Mengunggah foto kegiatan"),
+    ]
+    assert re.search(r"<ins>\s*dan tanggal\s*</ins>", page)
+    assert client.get("/handbook/bagian/foto-kegiatan").status_code == 404  # not in the current edition
+    assert client.get("/handbook/bagian/keamanan-akun").status_code == 200
+
+    # comparing with another edition on request
+    page = text_of(client.get("/handbook/perubahan?sejak=2025.2"))
+    assert [title for _kind, title in _changes(page)] == [
+        "Hoaks dan verifikasi", "Keamanan akun", "Mengunggah foto kegiatan"]
+
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert services.has_acknowledged(session, user)
+    page = text_of(client.get("/handbook/perubahan"))
+    assert "tidak ada yang berubah sejak itu" in page
+    assert _changes(page) == []
+
+
+def test_changes_between_editions_service(handbook, session):
+    humas, sections = handbook.humas, handbook.sections
+    factories.edit_section(session, humas, sections["hoaks-dan-verifikasi"], body="Baru.")
+    services.set_section_archived(session, humas, sections["akun-pribadi"], True)
+    second = factories.publish_edition(session, humas, "2025.2", material=True)
+    changes = services.changes_between(session, handbook.edition, second)
+    assert [(c.kind, c.slug) for c in changes] == [("changed", "hoaks-dan-verifikasi"), ("removed", "akun-pribadi")]
+    assert changes[0].old_revision_id != changes[0].new_revision_id
+    assert changes[1].new_revision_id is None
+
+
+def test_archived_section_can_come_back(handbook, session, sign_in):
+    section = handbook.sections["akun-pribadi"]
+    humas = sign_in(handbook.humas)
+    response = humas.post(f"/handbook/kelola/bagian/{section.id}/arsip", data={"arsip": "1"})
+    assert response.status_code == 303
+    manage = text_of(humas.get("/handbook/kelola"))
+    assert "dihapus dari edisi berikutnya" in manage
+    assert "Akun pribadi pegawai" in text_of(humas.get("/handbook/kelola/terbitkan"))
+    editor = text_of(humas.get(f"/handbook/kelola/bagian/{section.id}"))
+    assert "Kembalikan ke edisi berikutnya" in editor
+    humas.post(f"/handbook/kelola/bagian/{section.id}/arsip", data={"arsip": "0"})
+    session.refresh(section)
+    assert not section.archived
+    actions = session.exec(select(AuditLog.action).where(AuditLog.action.like("handbook.section_%archive"))).all()
+    assert actions == ["handbook.section_archive", "handbook.section_unarchive"]
+
+
+BAD_VERSIONS = [
+    ("2026", "Versi ditulis sebagai tahun.nomor, misalnya 2026.2."),
+    ("abc", "Versi ditulis sebagai tahun.nomor, misalnya 2026.2."),
+    ("2026.1.1", "Versi ditulis sebagai tahun.nomor, misalnya 2026.2."),
+    ("2025.1", "Edisi 2025.1 sudah ada."),
+    (" 2025.1 ", "Edisi 2025.1 sudah ada."),
+    ("", "Isi versi edisi, misalnya 2026.2."),
+    ("2" * 30, "Paling banyak 20 karakter."),
+]
+
+
+def test_publishing_with_a_bad_version_is_refused(handbook, session, client, login_as):
+    login_as("humas")
+    for version, message in BAD_VERSIONS:
+        response = client.post("/handbook/kelola/terbitkan", data={"version": version, "notes": "Catatan."})
+        assert response.status_code == 422, version
+        assert message in response.data.decode(), version
+        assert 'name="notes"' in response.data.decode() and "Catatan.</textarea>" in response.data.decode()
+    assert count(session, Edition) == 1
+
+
+def test_publishing_needs_release_notes(handbook, session, client, login_as):
+    login_as("humas")
+    response = client.post("/handbook/kelola/terbitkan", data={"version": "2025.2", "notes": ""})
+    assert response.status_code == 422
+    assert "Tulis catatan rilis untuk pegawai." in response.data.decode()
+    assert count(session, Edition) == 1
+
+
+def test_publishing_through_the_form(handbook, session, client, login_as):
+    login_as("admin")
+    form = text_of(client.get("/handbook/kelola/terbitkan"))
+    assert 'value="2025.2"' in form  # the next number is suggested
+    response = client.post("/handbook/kelola/terbitkan",
+                           data={"version": "2025.2", "notes": "Perbaikan kecil.", "material": "y"})
+    assert response.status_code == 303
+    edition = services.latest_edition(session)
+    assert (edition.version, edition.material, edition.notes) == ("2025.2", True, "Perbaikan kecil.")
+    assert edition.published_at > handbook.edition.published_at
+    assert count(session, EditionSection, EditionSection.edition_id == edition.id) == 4
+    assert session.exec(select(AuditLog).where(AuditLog.action == "handbook.publish")).all()[-1].summary \
+        == "2025.2 (material)"
+
+
+@pytest.mark.parametrize("role", ["employee", "supervisor", "trainer"])
+def test_publishing_needs_the_publish_permission(handbook, session, client, login_as, role):
+    login_as(role)
+    response = client.post("/handbook/kelola/terbitkan", data={"version": "2025.2", "notes": "x"})
+    assert response.status_code == 403
+    assert count(session, Edition) == 1
+
+
+def test_publishing_an_empty_handbook_is_refused(session):
+    humas = factories.make_user(session, roles=("humas",))
+    with pytest.raises(services.DomainError, match="belum berisi bagian"):
+        services.publish_edition(session, humas, "2025.1", "x", True)
+
+
+def test_required_edition_is_the_newest_material_one(handbook, session):
+    assert services.required_edition(session).version == "2025.1"
+    factories.publish_edition(session, handbook.humas, "2025.2", material=False)
+    assert services.required_edition(session).version == "2025.1"
+    factories.publish_edition(session, handbook.humas, "2026.1", material=True)
+    factories.publish_edition(session, handbook.humas, "2026.2", material=False)
+    assert services.required_edition(session).version == "2026.1"
+    assert [e.version for e in services.editions(session)] == ["2026.2", "2026.1", "2025.2", "2025.1"]
+
+
+def test_first_edition_needs_acknowledgement_even_when_not_material(session):
+    handbook = factories.make_handbook(session, material=False)
+    user = factories.make_user(session)
+    assert services.required_edition(session).id == handbook.edition.id
+    assert not services.has_acknowledged(session, user)
+
+
+# --- editing ------------------------------------------------------------------------------------------------------
+
+def test_slug_stays_when_the_title_changes(handbook, session, client, login_as, sign_in):
+    section = handbook.sections["foto-kegiatan"]
+    humas = sign_in(handbook.humas)
+    base = current_revision(session, section)
+    response = humas.post(f"/handbook/kelola/bagian/{section.id}", data={
+        "title": "Membagikan dokumentasi kegiatan", "body": base.body, "summary": "Judul baru",
+        "base_revision_id": str(base.id)})
+    assert response.status_code == 303
+    session.refresh(section)
+    assert section.slug == "foto-kegiatan"
+    factories.publish_edition(session, handbook.humas, "2025.2")
+    login_as("employee")
+    page = text_of(client.get("/handbook/bagian/foto-kegiatan"))
+    assert "Membagikan dokumentasi kegiatan" in page
+    assert client.get("/handbook/bagian/membagikan-dokumentasi-kegiatan").status_code == 404
+
+
+def test_new_sections_get_a_slug_from_the_title_or_their_own(handbook, session, sign_in):
+    chapter = handbook.chapters[0]
+    humas = sign_in(handbook.humas)
+    response = humas.post(f"/handbook/kelola/bab/{chapter.id}/bagian-baru",
+                          data={"title": "Akun Pribadi Pegawai", "body": "Isi."})
+    assert response.status_code == 303
+    created = session.exec(select(Section).order_by(Section.id.desc())).first()
+    assert created.slug == "akun-pribadi-pegawai"
+    assert response.headers["Location"].endswith(f"/handbook/kelola/bagian/{created.id}")
+    response = humas.post(f"/handbook/kelola/bab/{chapter.id}/bagian-baru",
+                          data={"title": "Lain", "body": "Isi.", "slug": "Akun Pribadi"})
+    assert response.status_code == 422
+    assert "Penanda (slug) akun-pribadi sudah dipakai bagian lain." in response.data.decode()
+    response = humas.post(f"/handbook/kelola/bab/{chapter.id}/bagian-baru",
+                          data={"title": "Akun Pribadi Pegawai", "body": "Isi lagi."})
+    assert session.exec(select(Section).order_by(Section.id.desc())).first().slug == "akun-pribadi-pegawai-2"
+
+
+def test_revisions_have_numbers_authors_and_summaries(handbook, session, sign_in):
+    section = handbook.sections["akun-pribadi"]
+    other = factories.make_user(session, roles=("admin",), full_name="Admin Kedua")
+    factories.edit_section(session, handbook.humas, section, body="Kedua.", summary="Memperbaiki contoh")
+    factories.edit_section(session, other, section, body="Ketiga.", summary="Menambah dasar hukum")
+    unchanged = factories.edit_section(session, other, section, body="Ketiga.", summary="tanpa perubahan")
+    assert unchanged.number == 3  # saving the same text makes no empty revision
+    revisions = services.section_revisions(session, section)
+    assert [(r.number, author.full_name, r.summary) for r, author in revisions] == [
+        (3, "Admin Kedua", "Menambah dasar hukum"),
+        (2, "Humas Uji", "Memperbaiki contoh"),
+        (1, "Humas Uji", "Bagian baru"),
+    ]
+    assert revisions[0][0].created_at >= revisions[2][0].created_at
+    history = text_of(sign_in(handbook.humas).get(f"/handbook/kelola/bagian/{section.id}/riwayat"))
+    for text in ("#3", "#2", "#1", "Admin Kedua", "Humas Uji", "Menambah dasar hukum", "Memperbaiki contoh"):
+        assert text in history
+    assert history.count("WIB") >= 3
+
+
+def test_saving_on_an_outdated_revision_keeps_both_texts(handbook, session, sign_in):
+    section = handbook.sections["akun-pribadi"]
+    other_humas = factories.make_user(session, roles=("humas",), full_name="Humas Kedua")
+    mine = sign_in(handbook.humas)
+    editor = text_of(mine.get(f"/handbook/kelola/bagian/{section.id}"))
+    base_id = re.search(r'name="base_revision_id" type="hidden" value="(\d+)"', editor).group(1)
+    # someone else saves first
+    theirs = factories.edit_section(session, other_humas, section, body="Teks <b>mereka</b> yang lebih dulu.",
+                                    summary="Versi mereka")
+    response = mine.post(f"/handbook/kelola/bagian/{section.id}", data={
+        "title": "Akun pribadi pegawai", "body": "Teks saya sendiri.", "summary": "Versi saya",
+        "base_revision_id": base_id})
+    assert response.status_code == 409
+    page = response.data.decode()
+    assert "Terjadi benturan suntingan" in page
+    assert "Teks &lt;b&gt;mereka&lt;/b&gt; yang lebih dulu." in page  # their text, escaped, in the conflict box
+    assert "Teks saya sendiri.</textarea>" in page  # mine is still in the form
+    assert 'value="Versi saya"' in page
+    assert f'name="base_revision_id" type="hidden" value="{theirs.id}"' in page
+    assert current_revision(session, section).id == theirs.id
+    assert count(session, SectionRevision, SectionRevision.section_id == section.id) == 2
+    # saving again on top of theirs is a knowing decision and goes through
+    response = mine.post(f"/handbook/kelola/bagian/{section.id}", data={
+        "title": "Akun pribadi pegawai", "body": "Teks gabungan.", "base_revision_id": str(theirs.id)})
+    assert response.status_code == 303
+    assert current_revision(session, section).body == "Teks gabungan."
+
+
+def test_saving_with_a_missing_or_bogus_base_is_a_conflict(handbook, session, sign_in):
+    section = handbook.sections["akun-pribadi"]
+    humas = sign_in(handbook.humas)
+    for base in ("", "abc", "0", "99999999999999999999"):
+        response = humas.post(f"/handbook/kelola/bagian/{section.id}",
+                              data={"title": "T", "body": "B", "base_revision_id": base})
+        assert response.status_code == 409, base
+    assert count(session, SectionRevision, SectionRevision.section_id == section.id) == 1
+
+
+def test_two_sessions_saving_from_the_same_base(app, handbook):
+    """Interleaved: both load the section, one saves, then the other (its copy of the section is stale)."""
+    engine = app.extensions["db_engine"]
+    section_id = handbook.sections["akun-pribadi"].id
+    with Session(engine, expire_on_commit=False) as one, Session(engine, expire_on_commit=False) as two:
+        # on SQLite every transaction holds the write lock: each ends its read before the other starts
+        a, humas_a = one.get(Section, section_id), one.get(User, handbook.humas.id)
+        one.commit()
+        b, humas_b = two.get(Section, section_id), two.get(User, handbook.humas.id)
+        two.commit()
+        base = a.current_revision_id
+        assert b.current_revision_id == base
+        winner = services.save_section(one, humas_a, a, base, "Judul A", "Teks A", "A")
+        with pytest.raises(services.EditConflict) as conflict:
+            services.save_section(two, humas_b, b, base, "Judul B", "Teks B", "B")
+        assert conflict.value.current.id == winner.id
+    with Session(engine) as check:
+        section = check.get(Section, section_id)
+        assert section.current_revision_id == winner.id
+        bodies = check.exec(select(SectionRevision.body).where(SectionRevision.section_id == section_id)
+                            .order_by(SectionRevision.number)).all()
+        assert len(bodies) == 2 and bodies[1] == "Teks A"
+
+
+def test_two_saves_at_the_same_time(app, handbook):
+    """Truly concurrent: two threads, two sessions, one base. Exactly one wins; the other gets EditConflict."""
+    engine = app.extensions["db_engine"]
+    section_id, humas_id = handbook.sections["akun-pribadi"].id, handbook.humas.id
+    barrier = threading.Barrier(2)
+    outcome = {}
+
+    def save(name):
+        with Session(engine, expire_on_commit=False) as db_session:
+            section = db_session.get(Section, section_id)
+            actor = db_session.get(User, humas_id)
+            base = section.current_revision_id
+            db_session.commit()  # end the read transaction before racing
+            barrier.wait()
+            try:
+                outcome[name] = services.save_section(db_session, actor, section, base, f"Judul {name}",
+                                                      f"Teks {name}", name)
+            except services.EditConflict as error:
+                outcome[name] = error
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                outcome[name] = error
+
+    threads = [threading.Thread(target=save, args=(name,)) for name in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    kinds = sorted(type(v).__name__ for v in outcome.values())
+    assert kinds == ["EditConflict", "SectionRevision"], outcome
+    winner = next(v for v in outcome.values() if isinstance(v, SectionRevision))
+    loser = next(v for v in outcome.values() if isinstance(v, services.EditConflict))
+    assert loser.current.id == winner.id
+    with Session(engine) as check:
+        assert check.get(Section, section_id).current_revision_id == winner.id
+        numbers = check.exec(select(SectionRevision.number).where(SectionRevision.section_id == section_id)).all()
+        assert sorted(numbers) == [1, 2]
+
+
+def test_diff_between_revisions_is_marked_and_escaped(handbook, session, sign_in):
+    section = handbook.sections["akun-pribadi"]
+    first = current_revision(session, section)
+    factories.edit_section(session, handbook.humas, section, body="Teks kedua.")
+    third = factories.edit_section(session, handbook.humas, section, title="Akun <i>pribadi</i>",
+                                   body="Teks ketiga <script>alert(1)</script> & lainnya.")
+    humas = sign_in(handbook.humas)
+    page = text_of(humas.get(f"/handbook/kelola/bagian/{section.id}/beda?dari={first.id}&ke={third.id}"))
+    assert "<ins>" in page and "<del>" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert "&lt;i&gt;pribadi&lt;/i&gt;" in page and "<i>pribadi" not in page
+    assert "Revisi #1 dibandingkan #3" in page
+    # without "ke": against the current revision
+    latest = text_of(humas.get(f"/handbook/kelola/bagian/{section.id}/beda?dari={first.id}"))
+    assert "Revisi #1 dibandingkan #3" in latest
+    other = handbook.sections["hoaks-dan-verifikasi"]
+    for query in (f"dari={other.current_revision_id}", "dari=99999999999999999999", "dari=abc", ""):
+        assert humas.get(f"/handbook/kelola/bagian/{section.id}/beda?{query}").status_code == 404, query
+
+
+def test_word_diff():
+    html = str(services.word_diff("satu dua tiga", "satu <b>empat</b> tiga"))
+    assert html == "satu <del>dua</del><ins>&lt;b&gt;empat&lt;/b&gt;</ins> tiga"
+    assert str(services.word_diff("", "baru")) == "<ins>baru</ins>"
+    assert str(services.word_diff("lama", "")) == "<del>lama</del>"
+
+
+def test_restoring_an_old_revision_makes_a_new_one(handbook, session, sign_in):
+    section = handbook.sections["akun-pribadi"]
+    first = current_revision(session, section)
+    factories.edit_section(session, handbook.humas, section, title="Judul lain", body="Teks lain.")
+    humas = sign_in(handbook.humas)
+    response = humas.post(f"/handbook/kelola/bagian/{section.id}/pulihkan/{first.id}")
+    assert response.status_code == 303
+    page = text_of(humas.get(response.headers["Location"]))
+    assert ("success", "Revisi #1 dipulihkan sebagai revisi #3.") in flashes(page)
+    restored = current_revision(session, section)
+    assert (restored.number, restored.title, restored.body) == (3, first.title, first.body)
+    assert restored.summary == "Dipulihkan dari revisi #1"
+    assert restored.html == first.html
+    # a revision of another section cannot be restored here
+    other = handbook.sections["hoaks-dan-verifikasi"]
+    response = humas.post(f"/handbook/kelola/bagian/{section.id}/pulihkan/{other.current_revision_id}")
+    page = text_of(humas.get(response.headers["Location"]))
+    assert ("error", "Revisi ini bukan milik bagian tersebut.") in flashes(page)
+    assert current_revision(session, section).id == restored.id
+
+
+def test_live_preview_returns_a_sanitised_fragment(handbook, client, login_as):
+    login_as("humas")
+    body = "### Contoh\n\n**tebal** <script>alert(1)</script> [x](javascript:alert(1))"
+    response = client.post("/handbook/kelola/pratinjau", data={"body": body}, headers=HX)
+    assert response.status_code == 200
+    html = response.data.decode()
+    assert "<html" not in html
+    assert '<h2 id="contoh">Contoh</h2>' in html and "<strong>tebal</strong>" in html
+    assert "<script>" not in html and "javascript:" not in html.replace("[x](javascript:", "")
+    assert "&lt;script&gt;" in html
+    # without htmx it is the same fragment, not a broken page
+    plain = client.post("/handbook/kelola/pratinjau", data={"body": body})
+    assert plain.status_code == 200 and b"<html" not in plain.data
+    too_long = client.post("/handbook/kelola/pratinjau", data={"body": "x" * 200_000}, headers=HX)
+    assert too_long.status_code == 200
+    assert "Isi bagian terlalu panjang" in too_long.data.decode()
+    empty = client.post("/handbook/kelola/pratinjau", data={}, headers=HX)
+    assert empty.status_code == 200 and b"Pratinjau tampil" in empty.data
+
+
+BAD_SECTION_INPUT = [
+    ({"title": "", "body": "Isi."}, "Judul wajib diisi."),
+    ({"title": "   ", "body": "Isi."}, "Judul wajib diisi."),
+    ({"title": "Judul", "body": ""}, "Isi bagian tidak boleh kosong."),
+    ({"title": "Judul", "body": " \n\t "}, "Isi bagian tidak boleh kosong."),
+    ({"title": "J" * 201, "body": "Isi."}, "Paling banyak 200 karakter."),
+    ({"title": "Judul", "body": "kata " * 40_000}, "Isi bagian terlalu panjang (paling banyak 100000 karakter)."),
+    ({"title": "Judul", "body": "Isi.", "summary": "r" * 301}, "Paling banyak 300 karakter."),
+]
+
+
+def test_bad_section_input_is_refused_with_a_message(handbook, session, sign_in):
+    section = handbook.sections["akun-pribadi"]
+    chapter = handbook.chapters[0]
+    humas = sign_in(handbook.humas)
+    for data, message in BAD_SECTION_INPUT:
+        response = humas.post(f"/handbook/kelola/bagian/{section.id}",
+                              data={**data, "base_revision_id": str(section.current_revision_id)})
+        assert response.status_code == 422, message
+        assert message in response.data.decode()
+        response = humas.post(f"/handbook/kelola/bab/{chapter.id}/bagian-baru", data=data)
+        assert response.status_code == 422, message
+        assert message in response.data.decode()
+    assert count(session, SectionRevision, SectionRevision.section_id == section.id) == 1
+    assert count(session, Section) == 4
+
+
+def test_chapters_are_created_and_edited(handbook, session, sign_in):
+    humas = sign_in(handbook.humas)
+    response = humas.post("/handbook/kelola/bab/baru", data={"title": "Bab Baru", "intro": "Pengantar."})
+    assert response.status_code == 303
+    chapter = session.exec(select(Chapter).where(Chapter.title == "Bab Baru")).one()
+    assert chapter.slug == "bab-baru"
+    assert humas.post("/handbook/kelola/bab/baru", data={"title": ""}).status_code == 422
+    response = humas.post(f"/handbook/kelola/bab/{chapter.id}", data={"title": "Bab Diubah", "position": "abc"})
+    assert response.status_code == 422
+    assert "Isi dengan bilangan bulat." in response.data.decode()
+    response = humas.post(f"/handbook/kelola/bab/{chapter.id}", data={"title": "Bab Diubah", "position": "5000"})
+    assert "Urutan antara 0 dan 999." in response.data.decode()
+    assert humas.post(f"/handbook/kelola/bab/{chapter.id}", data={"title": "Bab Diubah",
+                                                                  "position": "1"}).status_code == 303
+    session.refresh(chapter)
+    assert (chapter.title, chapter.slug, chapter.position) == ("Bab Diubah", "bab-baru", 1)
+    assert humas.get("/handbook/kelola/bab/99999999999").status_code == 404
+
+
+def test_edits_are_audited(handbook, session):
+    factories.edit_section(session, handbook.humas, handbook.sections["akun-pribadi"], body="Baru.", summary="Uji")
+    actions = session.exec(select(AuditLog.action).where(AuditLog.actor_id == handbook.humas.id)).all()
+    assert {"handbook.chapter_create", "handbook.section_create", "handbook.publish",
+            "handbook.section_save"} <= set(actions)
+
+
+# --- reading progress ---------------------------------------------------------------------------------------------
+
+def test_marking_a_section_read(handbook, session, client, login_as):
+    user = login_as("employee")
+    page = text_of(client.get("/handbook/bagian/akun-pribadi"))
+    assert "Tandai sudah dibaca" in page
+    assert count(session, SectionRead) == 0  # opening a page (GET) changes nothing
+    for _ in range(2):  # idempotent
+        response = client.post("/handbook/bagian/akun-pribadi/dibaca")
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith("/handbook/bagian/akun-pribadi")
+    assert count(session, SectionRead, SectionRead.user_id == user.id) == 1
+    assert "Bagian ini tercatat sudah Anda baca" in text_of(client.get("/handbook/bagian/akun-pribadi"))
+    assert services.reading_progress(session, user, handbook.edition) == (1, 4)
+    index = text_of(client.get("/handbook/"))
+    assert "1 dari 4 bagian sudah Anda buka." in index
+    assert index.count('class="read-mark"') == 1
+    dashboard = text_of(client.get("/"))
+    assert '<progress value="25" max="100"' in dashboard
+
+
+def test_marking_read_with_htmx_returns_the_small_fragment(handbook, session, client, login_as):
+    user = login_as("employee")
+    response = client.post("/handbook/bagian/hoaks-dan-verifikasi/dibaca", headers=HX)
+    assert response.status_code == 200
+    html = response.data.decode()
+    assert "<html" not in html and "<article" not in html
+    assert "Bagian ini tercatat sudah Anda baca" in html
+    assert "HX-Request" in response.headers["Vary"]
+    assert count(session, SectionRead, SectionRead.user_id == user.id) == 1
+
+
+def test_reading_needs_a_csrf_token(csrf_app):
+    with Session(csrf_app.extensions["db_engine"], expire_on_commit=False) as session:
+        factories.make_handbook(session)
+        user = factories.make_user(session)
+        session.rollback()  # end the read transaction (SQLite: it would hold the write lock)
+        client = csrf_app.test_client()
+        token = csrf_token_from(client.get("/login").data)
+        client.post("/login", data={"username": user.username, "password": factories.PASSWORD, "csrf_token": token})
+        assert client.post("/handbook/bagian/akun-pribadi/dibaca").status_code == 400
+        assert count(session, SectionRead) == 0
+        session.rollback()
+        token = csrf_token_from(client.get("/handbook/bagian/akun-pribadi").data)
+        response = client.post("/handbook/bagian/akun-pribadi/dibaca", headers={**HX, "X-CSRFToken": token})
+        assert response.status_code == 200
+        assert count(session, SectionRead) == 1
+
+
+def test_progress_counts_only_the_current_edition(handbook, session, client, login_as):
+    user = login_as("employee")
+    for slug in ("akun-pribadi", "foto-kegiatan"):
+        client.post(f"/handbook/bagian/{slug}/dibaca")
+    services.set_section_archived(session, handbook.humas, handbook.sections["foto-kegiatan"], True)
+    services.create_section(session, handbook.humas, handbook.chapters[0].id, "Baru", "Isi.", slug="baru")
+    edition = factories.publish_edition(session, handbook.humas, "2025.2")
+    assert services.reading_progress(session, user, edition) == (1, 4)
+    assert "1 dari 4 bagian sudah Anda buka." in text_of(client.get("/handbook/"))
+
+
+def test_section_page_has_previous_and_next(handbook, client, login_as):
+    login_as("employee")
+    page = text_of(client.get("/handbook/bagian/foto-kegiatan"))
+    assert 'rel="prev" href="/handbook/bagian/akun-pribadi"' in page
+    assert 'rel="next" class="next" href="/handbook/bagian/netralitas-politik"' in page
+    assert 'aria-current="page">Mengunggah foto kegiatan' in page
+
+
+def test_print_view_has_every_published_section(handbook, client, login_as):
+    login_as("employee")
+    page = text_of(client.get("/handbook/cetak"))
+    for slug in handbook.sections:
+        assert f'<h3 id="{slug}">' in page
+    assert "Edisi 2025.1" in page and '<h2 id="contoh">Contoh</h2>' in page
+    assert page.index("Akun Pribadi dan Akun Resmi") < page.index("Netralitas dan Informasi")
+
+
+# --- reports ------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def org(session, handbook):
+    """Biro (supervisor, two staff, one inactive) ⊃ Bagian (one staff); Biro Lain (two staff) beside it."""
+    root = factories.make_unit(session, code="SET", name="Sekretariat Uji")
+    biro = factories.make_unit(session, code="BIRO", name="Biro Uji", parent=root)
+    bagian = factories.make_unit(session, code="=SUM(A1)", name="Bagian Uji", parent=biro)
+    lain = factories.make_unit(session, code="LAIN", name="Biro Lain", parent=root)
+    make = factories.make_user
+    people = {
+        "atasan": make(session, roles=("supervisor",), unit=biro, full_name="Atasan Biro", nip=factories.valid_nip(1)),
+        "ani": make(session, unit=biro, full_name="Ani Biro"),
+        "formula": make(session, unit=biro, full_name='=HYPERLINK("x")'),
+        "budi": make(session, unit=bagian, full_name="Budi Bagian"),
+        "lina": make(session, unit=lain, full_name="Lina Lain"),
+        "luki": make(session, unit=lain, full_name="Luki Lain"),
+        "pensiun": make(session, unit=biro, full_name="Tidak Aktif", active=False),
+    }
+    for name in ("atasan", "ani", "budi", "lina", "pensiun"):
+        services.acknowledge(session, people[name], handbook.edition)
+    return {"root": root, "biro": biro, "bagian": bagian, "lain": lain, **people}
+
+
+def report_rows(page):
+    """{unit name: (members, acknowledged)} from the report's table."""
+    rows = {}
+    for name, members, done in re.findall(
+            r"<td data-label=\"Unit\">([^<]+)</td>\s*<td data-label=\"Pegawai aktif\" class=\"num\">(\d+)</td>\s*"
+            r"<td data-label=\"Sudah menyetujui\" class=\"num\">(\d+)</td>", page):
+        rows[name] = (int(members), int(done))
+    return rows
+
+
+def read_csv(response):
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return read_csv_text(response.data.decode("utf-8"))
+
+
+def read_csv_text(text):
+    assert text.startswith("\ufeff")  # so Excel reads UTF-8
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_supervisor_sees_their_own_subtree(org, client, login):
+    login(org["atasan"])
+    page = text_of(client.get("/handbook/laporan"))
+    assert report_rows(page) == {"Biro Uji": (3, 2), "Bagian Uji": (1, 1)}
+    assert '<p class="stat">3 / 4</p>' in page
+    missing = page[page.index('id="belum"'):]
+    assert "=HYPERLINK(&#34;x&#34;)" in missing or "=HYPERLINK(&quot;x&quot;)" in missing
+    for outside in ("Biro Lain", "Lina Lain", "Luki Lain", "Sekretariat Uji", "Tidak Aktif"):
+        assert outside not in page
+    assert client.get(f"/handbook/laporan?unit={org['lain'].id}").status_code == 403
+    assert client.get(f"/handbook/laporan?unit={org['root'].id}").status_code == 403
+    assert client.get(f"/handbook/laporan?unit={org['lain'].id}", headers=HX).status_code == 403
+    assert client.get("/handbook/laporan?unit=99999999").status_code == 404
+    assert client.get("/handbook/laporan?unit=99999999999999999999").status_code == 200  # ignored, not a crash
+    bagian = client.get(f"/handbook/laporan?unit={org['bagian'].id}", headers=HX)
+    assert bagian.status_code == 200 and b"<html" not in bagian.data
+    assert "Semua pegawai di lingkup ini sudah menyetujui pedoman." in bagian.data.decode()
+
+
+def test_supervisor_csv_covers_their_scope_and_neutralises_formulas(org, client, login):
+    login(org["atasan"])
+    rows = read_csv(client.get("/handbook/laporan.csv"))
+    assert rows[0] == ["nip", "nama", "unit_kode", "unit", "status", "edisi_disetujui", "waktu_persetujuan"]
+    body = {row[1]: row for row in rows[1:]}
+    assert set(body) == {"Atasan Biro", "Ani Biro", "'=HYPERLINK(\"x\")", "Budi Bagian"}
+    assert body["'=HYPERLINK(\"x\")"][4] == "belum"
+    assert body["Ani Biro"][4:6] == ["sudah", "2025.1"]
+    assert body["Atasan Biro"][0] == factories.valid_nip(1)
+    assert body["Budi Bagian"][2] == "'=SUM(A1)"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", body["Ani Biro"][6])
+    for row in rows[1:]:
+        assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row), row
+
+
+def test_admin_sees_every_unit(org, client, login_as):
+    login_as("admin")
+    page = text_of(client.get("/handbook/laporan"))
+    rows = report_rows(page)
+    assert rows["Biro Uji"] == (3, 2) and rows["Bagian Uji"] == (1, 1) and rows["Biro Lain"] == (2, 1)
+    assert rows["Sekretariat Uji"] == (0, 0)
+    assert client.get(f"/handbook/laporan?unit={org['lain'].id}").status_code == 200
+    names = {row[1] for row in read_csv(client.get("/handbook/laporan.csv"))[1:]}
+    assert {"Lina Lain", "Luki Lain", "Ani Biro", "Humas Uji"} <= names
+    assert "Tidak Aktif" not in names
+
+
+@pytest.mark.parametrize("role", ["employee", "humas", "trainer"])
+def test_reports_are_refused_to_others(org, client, login_as, role):
+    login_as(role)
+    assert client.get("/handbook/laporan").status_code == 403
+    assert client.get("/handbook/laporan.csv").status_code == 403
+
+
+def test_an_empty_scope_reports_nothing(org, session):
+    """report_scope() gives "" to someone who is neither admin nor supervisor: that means no unit, not every unit."""
+    assert services.ack_report(session, "") == []
+    assert services.not_acknowledged(session, "") == []
+    assert read_csv_text(services.ack_csv(session, ""))[1:] == []
+    assert len(services.ack_report(session, None)) >= 4
+    assert {r.unit.name for r in services.ack_report(session, org["biro"].path)} == {"Biro Uji", "Bagian Uji"}
+
+
+def test_report_follows_editions(org, handbook, session, client, login):
+    humas = handbook.humas
+    login(org["atasan"])
+    factories.publish_edition(session, humas, "2025.2", material=False)
+    assert report_rows(text_of(client.get("/handbook/laporan"))) == {"Biro Uji": (3, 2), "Bagian Uji": (1, 1)}
+    factories.publish_edition(session, humas, "2026.1", material=True)
+    page = text_of(client.get("/handbook/laporan"))
+    assert report_rows(page) == {"Biro Uji": (3, 0), "Bagian Uji": (1, 0)}
+    assert "Dihitung terhadap edisi 2026.1" in page
+    services.acknowledge(session, org["budi"], services.latest_edition(session))
+    assert report_rows(text_of(client.get("/handbook/laporan")))["Bagian Uji"] == (1, 1)
+    rows = read_csv(client.get("/handbook/laporan.csv"))
+    status = {row[1]: (row[4], row[5]) for row in rows[1:]}
+    assert status["Budi Bagian"] == ("sudah", "2026.1")
+    assert status["Ani Biro"] == ("belum", "2025.1")
+
+
+# --- demo content -------------------------------------------------------------------------------------------------
+
+def test_published_handbook_is_made_once(session):
+    first = factories.published_handbook(session)
+    again = factories.published_handbook(session)
+    assert again.edition.id == first.edition.id
+    assert {slug: s.id for slug, s in again.sections.items()} == {slug: s.id for slug, s in first.sections.items()}
+    assert [c.id for c in again.chapters] == [c.id for c in first.chapters]
+    assert count(session, Edition) == 1
+
+
+def test_demo_chapters_parse():
+    from portal.handbook.demo import CONTENT_DIR, load_chapters
+
+    chapters = load_chapters()
+    assert len(chapters) >= 8
+    slugs = [slug for _title, _intro, sections in chapters for slug, _t, _b in sections]
+    assert len(slugs) >= 30
+    assert len(slugs) == len(set(slugs))
+    for title, _intro, sections in chapters:
+        assert title and not title.startswith("#")
+        for slug, section_title, body in sections:
+            assert re.fullmatch(r"[a-z0-9-]+", slug) and section_title and len(body) > 100, slug
+            assert "\n## " not in body  # every section heading was split off
+    listed = [line.split("\t")[0] for line in (CONTENT_DIR / "SLUGS.txt").read_text().splitlines() if line.strip()]
+    assert sorted(listed) == sorted(slugs)
+
+
+def test_demo_seed(app, session):
+    from portal.demo.seed import seed_demo
+
+    with app.app_context():  # as `flask seed-demo` runs it (other pillars store files under the instance)
+        seed_demo(session)
+    editions = services.editions(session)
+    assert [(e.version, e.material) for e in editions] == [("2026.1", True), ("2025.1", True)]
+    pegawai = session.exec(select(User).where(User.username == "pegawai")).one()
+    done, total = services.reading_progress(session, pegawai, editions[0])
+    assert 0 < done < total
+    assert total >= 30
+    assert not services.has_acknowledged(session, pegawai)
+    assert services.acknowledged_edition(session, pegawai).version == "2025.1"
+    changes = services.changes_between(session, editions[1], editions[0])
+    assert {c.kind for c in changes} == {"added", "changed"}
+    # one draft waits for the next edition and is not published
+    pending = [d for _chapter, sections in services.draft_toc(session) for d in sections if d.unpublished]
+    assert [d.section.slug for d in pending] == ["cek-gambar-dan-video"]
+    hits, _total = services.search_published(session, "medsos")
+    assert hits
+
+    def snapshot():
+        counts = {model.__name__: count(session, model) for model in (
+            User, Chapter, Section, SectionRevision, Edition, EditionSection, SectionRead, Acknowledgement)}
+        counts["audit"] = count(session, AuditLog, AuditLog.action.like("handbook.%"))
+        return counts
+
+    before = snapshot()
+    with app.app_context():
+        seed_demo(session)
+    assert snapshot() == before

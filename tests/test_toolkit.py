@@ -1,0 +1,777 @@
+"""The toolkit (Perangkat Humas): uploads refused or cleaned, visibility for employees, search and facets, the
+approval workflow, counters, template use, files never orphaned, demo content.
+
+Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
+"""
+
+import io
+import re
+import struct
+import zlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import ExifTags, Image
+from sqlmodel import select
+
+from portal.models import AuditLog, ToolkitItem, ToolkitPhoto, ToolkitRegulation, ToolkitStatusChange, User
+from portal.toolkit import services
+from tests import factories
+from tests.conftest import HX
+
+HOSTILE_QUERIES = ['"NEAR(*', "*", '"', "(", "-foo", "NEAR/2", "a AND OR NOT b", "foto:*", "title_terms:foto",
+                   "'; DROP TABLE toolkit_item; --", "x" * 5000, "😀", "%", "_", "&|!<->", "\\", "foto\x00", "١٢٣"]
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+def stored_files(app):
+    root = Path(app.config["UPLOAD_DIR"])
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def items(session):
+    session.expire_all()
+    return session.exec(select(ToolkitItem)).all()
+
+
+@pytest.fixture
+def central(session):
+    """A humas of a sub-unit of the Biro Hubungan Masyarakat: may approve."""
+    bhm = factories.make_central_unit(session)
+    unit = factories.make_unit(session, parent=bhm)
+    return factories.make_user(session, roles=("humas",), unit=unit, full_name="Humas Pusat Uji")
+
+
+def photo_form(raw, name="foto.jpg", **values):
+    data = {"title": "Foto uji", "description": "", "tags": "uji", "consent": "tidak_perlu", "credit": "Humas",
+            "photo": (io.BytesIO(raw), name)}
+    data.update(values)
+    return data
+
+
+def regulation_form(**values):
+    data = {"title": "Disiplin Pegawai Negeri Sipil", "reg_type": "PP", "number": "94", "year": "2021",
+            "legal_status": "berlaku", "issuer": "Presiden", "tags": "disiplin"}
+    data.update(values)
+    return data
+
+
+def bomb_png(width, height):
+    """A tiny PNG whose header declares `width` × `height` pixels."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
+
+
+def has_gps(raw):
+    with Image.open(io.BytesIO(raw)) as image:
+        exif = image.getexif()
+        return bool(exif.get_ifd(ExifTags.IFD.GPSInfo)) or ExifTags.Base.GPSInfo in exif or bool(exif)
+
+
+# --- uploads through the form: refused cleanly ------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, name, message", [
+    (b"GIF89a/*\x00\x00\x00\x00*/=1;alert(document.domain)//" + b"\x00" * 20, "foto.gif",
+     "bukan gambar yang valid"),
+    (factories.image_bytes(fmt="GIF"), "foto.jpg", "Hanya gambar JPEG, PNG, atau WebP"),
+    (factories.pdf_bytes(), "foto.jpg", "bukan gambar yang valid"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * (21 * 1024 * 1024), "besar.png", "terlalu besar (paling besar 20 MB)"),
+    (bomb_png(100_000, 100_000), "bom.png", "Resolusi gambar terlalu besar"),
+    (bomb_png(9_000, 9_000), "bom.png", "Resolusi gambar terlalu besar"),
+    (b"", "kosong.jpg", "Berkas kosong"),
+])
+def test_bad_photo_is_refused_with_a_message_and_leaves_nothing(app, client, session, login_as, raw, name, message):
+    login_as("humas")
+    response = client.post("/toolkit/baru/photo", data=photo_form(raw, name), content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert items(session) == []
+    assert stored_files(app) == []
+
+
+def test_png_with_appended_html_is_served_reencoded(app, client, session, login_as):
+    raw = factories.image_bytes(fmt="PNG") + b"<html><script>alert(1)</script></html>"
+    login_as("humas")
+    response = client.post("/toolkit/baru/photo", data=photo_form(raw, "poliglot.png"),
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    item = items(session)[0]
+    served = client.get(f"/toolkit/item/{item.id}/berkas/asli")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == "image/png"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"<script" not in served.data and b"<html" not in served.data
+    assert Image.open(io.BytesIO(served.data)).size == (64, 48)
+
+
+def test_type_comes_from_the_content_not_the_name(app, client, session, login_as):
+    login_as("humas")
+    raw = factories.image_bytes(fmt="WEBP")
+    assert client.post("/toolkit/baru/photo", data=photo_form(raw, "menyamar.pdf"),
+                       content_type="multipart/form-data").status_code == 303
+    photo = session.exec(select(ToolkitPhoto)).one()
+    assert photo.mime == "image/webp" and photo.path.endswith(".webp")
+    assert photo.path == f"toolkit/photos/{photo.sha256[:2]}/{photo.sha256}.webp"  # named by content hash
+
+
+def test_renamed_image_is_refused_as_regulation_pdf(app, client, session, login_as):
+    login_as("humas")
+    data = regulation_form(pdf=(io.BytesIO(factories.image_bytes(fmt="JPEG")), "pp-94-2021.pdf"))
+    response = client.post("/toolkit/baru/regulation", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "bukan PDF yang valid" in response.get_data(as_text=True)
+    assert items(session) == [] and stored_files(app) == []
+
+
+def test_oversized_pdf_is_refused(app, client, session, login_as):
+    login_as("humas")
+    raw = b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024) + b"\n%%EOF\n"
+    response = client.post("/toolkit/baru/regulation", data=regulation_form(pdf=(io.BytesIO(raw), "besar.pdf")),
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "PDF terlalu besar" in response.get_data(as_text=True)
+    assert items(session) == [] and stored_files(app) == []
+
+
+def test_invalid_fields_after_a_good_file_leave_no_file(app, client, session, login_as):
+    """The file is checked before the row; when the use case fails afterwards the stored file goes again."""
+    login_as("humas")
+    data = photo_form(factories.image_bytes(), "ok.png", consent_doc=(io.BytesIO(b"bukan dokumen"), "izin.txt"),
+                      consent="ya")
+    response = client.post("/toolkit/baru/photo", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "PDF atau gambar" in response.get_data(as_text=True)
+    assert items(session) == [] and stored_files(app) == []
+
+
+def test_gps_exif_is_stripped_from_the_original_and_every_rendition(app, client, session, login_as):
+    raw = factories.image_bytes(size=(1600, 900), fmt="JPEG", exif=factories.gps_exif(),
+                                comment=b"<script>alert(1)</script>")
+    assert has_gps(raw)
+    login_as("humas")
+    assert client.post("/toolkit/baru/photo", data=photo_form(raw, "gps.jpg"),
+                       content_type="multipart/form-data").status_code == 303
+    item = items(session)[0]
+    sizes = {"asli": (1600, 900), "web": (1280, 720), "thumb": (320, 180), "square": (1080, 1080),
+             "landscape": (1200, 675)}
+    for variant, size in sizes.items():
+        response = client.get(f"/toolkit/item/{item.id}/berkas/{variant}")
+        assert response.status_code == 200, variant
+        assert response.headers["Content-Type"] == "image/jpeg"
+        assert not has_gps(response.data), variant
+        with Image.open(io.BytesIO(response.data)) as image:
+            assert image.size == size, variant
+            assert "comment" not in image.info and "xmp" not in image.info
+        assert b"<script" not in response.data
+
+
+def test_renditions_are_made_once_and_cached(app, client, session, login_as):
+    humas = login_as("humas")
+    item = factories.make_toolkit_item(session, "photo", status="draf", author=humas, app=app)
+    before = set(stored_files(app))
+    assert client.get(f"/toolkit/item/{item.id}/berkas/square").status_code == 200
+    made = set(stored_files(app)) - before
+    assert len(made) == 1 and next(iter(made)).startswith("renditions/")
+    path = Path(app.config["UPLOAD_DIR"]) / next(iter(made))
+    stamp = path.stat().st_mtime_ns
+    assert client.get(f"/toolkit/item/{item.id}/berkas/square").status_code == 200
+    assert path.stat().st_mtime_ns == stamp
+
+
+def test_unknown_variant_is_404(app, client, session, login_as):
+    login_as("employee")
+    item = factories.make_toolkit_item(session, "photo", app=app)
+    assert client.get(f"/toolkit/item/{item.id}/berkas/../../etc").status_code == 404
+    assert client.get(f"/toolkit/item/{item.id}/berkas/besar").status_code == 404
+    assert client.get(f"/toolkit/item/{item.id}/berkas/pdf").status_code == 404
+
+
+def test_file_headers(app, client, session, login_as):
+    login_as("employee")
+    regulation = factories.make_toolkit_item(session, "regulation", files={"pdf": factories.pdf_bytes()}, app=app)
+    inline = client.get(f"/toolkit/item/{regulation.id}/berkas/pdf")
+    assert inline.status_code == 200
+    assert inline.headers["Content-Type"] == "application/pdf"
+    assert inline.headers["Content-Disposition"].startswith("inline")
+    assert inline.headers["X-Content-Type-Options"] == "nosniff"
+    attachment = client.get(f"/toolkit/item/{regulation.id}/berkas/pdf?unduh=1")
+    assert attachment.headers["Content-Disposition"].startswith("attachment")
+    assert "pp-94-2021" in attachment.headers["Content-Disposition"]
+
+
+# --- what employees see ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def every_state(app, session):
+    """A photo and a regulation in every workflow state, plus one approved photo whose consent has expired."""
+    made = {}
+    for status in ("draf", "diajukan", "disetujui", "ditolak", "diarsipkan"):
+        made[("photo", status)] = factories.make_toolkit_item(
+            session, "photo", status=status, app=app, title=f"Foto rahasia {status}", tags=f"tag-{status}",
+            files={"photo": (factories.image_bytes(color=(len(status) * 20, 40, 90)), "f.png")})
+        made[("regulation", status)] = factories.make_toolkit_item(
+            session, "regulation", status=status, app=app, title=f"Peraturan {status}", number=str(len(status)),
+            files={"pdf": factories.pdf_bytes(status)}, tags=f"tag-{status}")
+    return made
+
+
+HIDDEN = ("draf", "diajukan", "ditolak", "diarsipkan")
+
+
+def test_employee_sees_only_approved_items(app, client, session, login_as, every_state):
+    login_as("employee")
+    page = client.get("/toolkit/").get_data(as_text=True)
+    assert "Foto rahasia disetujui" in page and "Peraturan disetujui" in page
+    for status in HIDDEN:
+        assert f"Foto rahasia {status}" not in page
+        assert f"Peraturan {status}" not in page
+        assert f"tag-{status}" not in page  # not even as a facet
+    assert "2 item" in page
+
+
+def test_employee_search_and_facet_counts_ignore_hidden_items(app, client, session, login_as, every_state):
+    employee = login_as("employee")
+    found = services.search_items(session, employee, services.Query(q="rahasia"))
+    assert [r.item.title for r in found.results] == ["Foto rahasia disetujui"]
+    assert found.total == 1
+    assert found.facets["kind"] == [("photo", "Foto", 1)]
+    assert found.facets["tag"] == [("tag-disetujui", "tag-disetujui", 1)]
+    assert "status" not in found.facets
+    everything = services.search_items(session, employee, services.Query())
+    assert dict((k, n) for k, _l, n in everything.facets["kind"]) == {"photo": 1, "regulation": 1}
+    assert sum(n for _v, _l, n in everything.facets["unit"]) == 2
+    for status in HIDDEN:
+        tagged = services.search_items(session, employee, services.Query(tags=(f"tag-{status}",)))
+        assert tagged.total == 0
+    page = re.sub(r"</?mark>", "", client.get("/toolkit/?q=peraturan").get_data(as_text=True))
+    assert "Peraturan disetujui" in page
+    assert all(f"Peraturan {s}" not in page for s in HIDDEN)
+
+
+@pytest.mark.parametrize("status", HIDDEN)
+def test_hidden_items_are_404_for_employees_by_direct_url(app, client, session, login_as, every_state, status):
+    login_as("employee")
+    photo, regulation = every_state[("photo", status)], every_state[("regulation", status)]
+    for url in (f"/toolkit/item/{photo.id}", f"/toolkit/item/{photo.id}/berkas/asli",
+                f"/toolkit/item/{photo.id}/berkas/thumb", f"/toolkit/item/{regulation.id}",
+                f"/toolkit/item/{regulation.id}/berkas/pdf"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/toolkit/item/{photo.id}/unduh/asli").status_code == 404
+    assert client.post(f"/toolkit/item/{regulation.id}/unduh/pdf").status_code == 404
+    session.expire_all()
+    assert session.get(ToolkitItem, photo.id).download_count == 0
+
+
+def test_editors_see_every_state_with_status_facet(app, client, session, login_as, every_state):
+    humas = login_as("humas")
+    found = services.search_items(session, humas, services.Query())
+    assert found.total == 8  # archived items only when asked for
+    statuses = {value: n for value, _label, n in found.facets["status"]}
+    assert statuses == {"draf": 2, "diajukan": 2, "disetujui": 2, "ditolak": 2, "diarsipkan": 2}
+    archived = services.search_items(session, humas, services.Query(status="diarsipkan"))
+    assert {r.item.title for r in archived.results} == {"Foto rahasia diarsipkan", "Peraturan diarsipkan"}
+    draft = every_state[("photo", "draf")]
+    assert client.get(f"/toolkit/item/{draft.id}").status_code == 200
+    assert client.get(f"/toolkit/item/{draft.id}/berkas/thumb").status_code == 200
+
+
+def test_expired_validity_hides_an_item_from_employees(app, client, session, login_as):
+    item = factories.make_toolkit_item(session, "regulation", valid_until=services.today() + timedelta(days=3))
+    item.valid_until = item.visible_until = services.today() - timedelta(days=1)  # time passes
+    session.add(item)
+    session.commit()
+    login_as("employee")
+    assert client.get(f"/toolkit/item/{item.id}").status_code == 404
+    assert "Disiplin" not in client.get("/toolkit/?q=disiplin").get_data(as_text=True)
+
+
+def test_expired_consent_hides_the_photo_from_employees_and_warns_humas(app, client, session, login, central):
+    consent = factories.pdf_bytes("Persetujuan")
+    photo = factories.make_toolkit_item(
+        session, "photo", app=app, consent="ya", consent_expires_on=services.today() + timedelta(days=5),
+        files={"photo": (factories.image_bytes(), "orang.png"), "consent": consent}, title="Foto pegawai")
+    employee = factories.make_user(session)
+    login(employee)
+    assert client.get(f"/toolkit/item/{photo.id}").status_code == 200
+    assert client.get(f"/toolkit/item/{photo.id}/berkas/persetujuan").status_code == 404  # personal data
+    # The consent expires.
+    row = session.get(ToolkitPhoto, photo.id)
+    row.consent_expires_on = services.today() - timedelta(days=1)
+    item = session.get(ToolkitItem, photo.id)
+    item.visible_until = row.consent_expires_on
+    session.add_all([row, item])
+    session.commit()
+    assert client.get(f"/toolkit/item/{photo.id}").status_code == 404
+    assert client.get(f"/toolkit/item/{photo.id}/berkas/web").status_code == 404
+    assert "Foto pegawai" not in client.get("/toolkit/?kind=photo").get_data(as_text=True)
+    client.post("/logout")
+    login(central)
+    page = client.get(f"/toolkit/item/{photo.id}").get_data(as_text=True)
+    assert "Persetujuan orang dalam foto kedaluwarsa" in page
+    assert "tidak tampil bagi pegawai" in page
+    assert "Foto pegawai" in client.get("/toolkit/kelola").get_data(as_text=True)
+    assert client.get(f"/toolkit/item/{photo.id}/berkas/persetujuan").status_code == 200
+
+
+def test_saving_consent_expiry_sets_visibility(app, session):
+    soon = services.today() + timedelta(days=10)
+    photo = factories.make_toolkit_item(session, "photo", app=app, consent="ya", consent_expires_on=soon,
+                                        valid_until=soon + timedelta(days=30),
+                                        files={"photo": (factories.image_bytes(), "a.png"),
+                                               "consent": factories.pdf_bytes()})
+    assert photo.visible_until == soon
+
+
+# --- search -----------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def regulations(session):
+    pp94 = factories.make_toolkit_item(session, "regulation", title="Disiplin Pegawai Negeri Sipil", number="94",
+                                       year=2021, tags="disiplin")
+    pp53 = factories.make_toolkit_item(session, "regulation", title="Disiplin Pegawai Negeri Sipil (lama)",
+                                       number="53", year=2010, legal_status="dicabut")
+    uu = factories.make_toolkit_item(session, "regulation", title="Aparatur Sipil Negara", reg_type="UU",
+                                     number="20", year=2023, tags="asn")
+    return {"pp94": pp94, "pp53": pp53, "uu": uu}
+
+
+@pytest.mark.parametrize("query", ["PP 94/2021", "PP 94 2021", "94/2021", "pp94", "peraturan pemerintah 94",
+                                   "PP No. 94 Tahun 2021", "942021"])
+def test_regulation_number_forms_find_the_discipline_regulation(client, session, login_as, regulations, query):
+    employee = login_as("employee")
+    found = services.search_items(session, employee, services.Query(q=query))
+    assert found.results, query
+    assert found.results[0].item.id == regulations["pp94"].id, query
+    assert regulations["pp53"].id not in {r.item.id for r in found.results}
+    assert "Disiplin Pegawai Negeri Sipil" in client.get("/toolkit/", query_string={"q": query}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_fts_syntax_never_errors(client, session, login_as, regulations, query):
+    login_as("employee")
+    response = client.get("/toolkit/", query_string={"q": query})
+    assert response.status_code == 200
+    assert client.get("/toolkit/", query_string={"q": query, "kind": "photo", "tag": query, "sort": "used"},
+                      headers=HX).status_code == 200
+    login_as("humas")
+    assert client.get("/toolkit/", query_string={"q": query, "status": "draf"}).status_code == 200
+
+
+def test_hostile_filter_values_are_ignored(client, session, login_as, regulations):
+    login_as("employee")
+    for args in ({"kind": "x' OR 1=1"}, {"unit": "99999999999999"}, {"year": "-1"}, {"page": "0"},
+                 {"page": "999999999999"}, {"sort": "id; drop"}, {"status": "draf"}, {"tag": "a" * 500}):
+        assert client.get("/toolkit/", query_string=args).status_code == 200, args
+    # status is for editors only: an employee asking for drafts still sees only approved items
+    draft = factories.make_toolkit_item(session, "template", status="draf", title="Templat draf rahasia")
+    assert draft.title not in client.get("/toolkit/?status=draf").get_data(as_text=True)
+
+
+def test_stemming_and_abbreviations(session, login_as):
+    factories.make_toolkit_item(session, "template", title="Klarifikasi unggahan", body="Unggahan {nama} dihapus.",
+                                category="klarifikasi hoaks", description="Dipakai untuk mengunggah klarifikasi.")
+    factories.make_toolkit_item(session, "regulation", title="Aparatur Sipil Negara", reg_type="UU", number="20",
+                                year=2023)
+    employee = login_as("employee")
+    assert services.search_items(session, employee, services.Query(q="diunggah")).total == 1
+    assert services.search_items(session, employee, services.Query(q="ASN")).total == 1
+    assert services.search_items(session, employee, services.Query(q="undang-undang 20")).total == 1
+
+
+def test_search_highlights_and_escapes(session, client, login_as):
+    factories.make_toolkit_item(session, "template", title="Tanggapan <b>hoaks</b>", body="Hoaks {nama} <script>",
+                                category="klarifikasi hoaks")
+    login_as("employee")
+    page = client.get("/toolkit/?q=hoaks").get_data(as_text=True)
+    assert "<mark>hoaks</mark>" in page
+    assert "<b>hoaks" not in page and "<script>" not in page and "&lt;b&gt;" in page
+
+
+def test_facets_filters_sort_and_pagination(session, client, login_as, monkeypatch):
+    monkeypatch.setattr(services, "PAGE_SIZE", 2)
+    for i in range(5):
+        item = factories.make_toolkit_item(session, "template", title=f"Templat {i}", tags="keluhan, lapor" if i % 2
+                                           else "keluhan", body=f"Isi {{nama}} {i}")
+        item.use_count = item.usage_count = i
+        session.add(item)
+    session.commit()
+    employee = login_as("employee")
+    found = services.search_items(session, employee, services.Query(tags=("lapor",), sort="used"))
+    assert found.total == 2 and [r.item.title for r in found.results] == ["Templat 3", "Templat 1"]
+    assert dict((t, n) for t, _l, n in found.facets["tag"]) == {"keluhan": 2, "lapor": 2}
+    page2 = services.search_items(session, employee, services.Query(sort="title", page=2))
+    assert [r.item.title for r in page2.results] == ["Templat 2", "Templat 3"] and page2.pages == 3
+    fragment = client.get("/toolkit/?tag=lapor&sort=used", headers=HX)
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in body
+    assert 'hx-swap-oob="true"' in body and 'name="tag" value="lapor"' in body
+    assert "HX-Request" in fragment.headers["Vary"]
+    assert 'hx-trigger="input changed delay:300ms' in client.get("/toolkit/").get_data(as_text=True)
+    restored = client.get("/toolkit/?tag=lapor", headers={**HX, "HX-History-Restore-Request": "true"})
+    assert "<html" in restored.get_data(as_text=True)  # back button: the whole page, not the fragment
+
+
+def test_empty_result_suggests_what_to_try(session, client, login_as):
+    factories.make_toolkit_item(session, "template", title="Klarifikasi hoaks", body="Hoaks {nama}",
+                                category="klarifikasi hoaks", tags="hoaks, klarifikasi")
+    login_as("employee")
+    page = client.get("/toolkit/?q=hoaks+zzzyyy&kind=photo").get_data(as_text=True)
+    assert "Tidak ada item yang cocok" in page
+    assert "Hapus semua saringan" in page
+    assert ">hoaks</a> (1)" in page
+    assert "#hoaks" in page
+
+
+# --- workflow ---------------------------------------------------------------------------------------------------------
+
+def test_humas_creates_submits_and_central_humas_approves(app, client, session, login, central):
+    regional = factories.make_user(session, roles=("humas",), full_name="Humas Daerah")
+    login(regional)
+    response = client.post("/toolkit/baru/template", data={
+        "title": "Tanggapan uji", "body": "Halo {nama}", "category": "keluhan", "channels": ["Instagram", "X"],
+        "tags": "uji, Keluhan, #uji", "owner_unit_id": regional.unit_id})
+    assert response.status_code == 303
+    item = items(session)[0]
+    assert item.status == "draf" and item.created_by_id == regional.id
+    assert services.form_values(session, item)["tags"] == "keluhan, uji"
+    assert client.post(f"/toolkit/item/{item.id}/ajukan").status_code == 303
+    assert client.post(f"/toolkit/item/{item.id}/setujui").status_code == 403  # not central
+    client.post("/logout")
+    login(central)
+    assert client.post(f"/toolkit/item/{item.id}/setujui").status_code == 303
+    session.expire_all()
+    item = session.get(ToolkitItem, item.id)
+    assert item.status == "disetujui" and item.decided_by_id == central.id
+    history = session.exec(select(ToolkitStatusChange.to_status, ToolkitStatusChange.actor_id)
+                           .where(ToolkitStatusChange.item_id == item.id).order_by(ToolkitStatusChange.id)).all()
+    assert history == [("draf", regional.id), ("diajukan", regional.id), ("disetujui", central.id)]
+    actions = session.exec(select(AuditLog.action).where(AuditLog.object_type == "toolkit_item")).all()
+    assert actions == ["toolkit.create", "toolkit.submit", "toolkit.approve"]
+
+
+def test_nobody_approves_their_own_item(app, client, session, login, central):
+    login(central)
+    item = factories.make_toolkit_item(session, "template", status="diajukan", author=central)
+    response = client.post(f"/toolkit/item/{item.id}/setujui", follow_redirects=True)
+    assert "yang Anda buat atau ajukan sendiri" in response.get_data(as_text=True)
+    assert client.post(f"/toolkit/item/{item.id}/tolak", data={"reason": "Menolak sendiri"}).status_code in (303, 422)
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).status == "diajukan"
+    # An admin who created an item cannot approve it either.
+    admin = factories.make_user(session, roles=("admin",))
+    own = factories.make_toolkit_item(session, "template", status="diajukan", author=admin)
+    assert services.approval_problem(session, admin, own)
+    with pytest.raises(Exception, match="sendiri"):
+        services.approve(session, admin, own)
+
+
+def test_submitter_cannot_approve_what_they_submitted(session, central):
+    author = factories.make_user(session, roles=("humas",), unit=central.unit)
+    item = factories.make_toolkit_item(session, "template", status="draf", author=author)
+    services.submit(session, central, item)  # central humas may edit and submit anyone's item
+    assert services.approval_problem(session, central, item)
+
+
+def test_reject_requires_a_reason(app, client, session, login, central):
+    item = factories.make_toolkit_item(session, "template", status="diajukan")
+    login(central)
+    response = client.post(f"/toolkit/item/{item.id}/tolak", data={"reason": "  "})
+    assert response.status_code == 422
+    assert "alasan penolakan" in response.get_data(as_text=True).lower()
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).status == "diajukan"
+    assert client.post(f"/toolkit/item/{item.id}/tolak", data={"reason": "Sumber foto tidak jelas."}).status_code == 303
+    session.expire_all()
+    rejected = session.get(ToolkitItem, item.id)
+    assert rejected.status == "ditolak" and rejected.rejection_reason == "Sumber foto tidak jelas."
+    page = client.get(f"/toolkit/item/{item.id}").get_data(as_text=True)
+    assert "Sumber foto tidak jelas." in page
+
+
+@pytest.mark.parametrize("action", ["ajukan", "tarik", "setujui", "tolak", "arsipkan", "pulihkan", "hapus"])
+def test_employees_cannot_move_items(client, session, login_as, action):
+    item = factories.make_toolkit_item(session, "template", status="draf")
+    login_as("employee")
+    assert client.post(f"/toolkit/item/{item.id}/{action}", data={"reason": "x" * 10}).status_code == 403
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).status == "draf"
+
+
+def test_humas_of_another_unit_cannot_edit_or_submit(client, session, login_as):
+    item = factories.make_toolkit_item(session, "template", status="draf")
+    login_as("humas")  # a humas of another, non-central unit
+    assert client.get(f"/toolkit/item/{item.id}/ubah").status_code == 403
+    assert client.post(f"/toolkit/item/{item.id}/ajukan").status_code == 403
+    assert client.get(f"/toolkit/item/{item.id}").status_code == 200  # editors may read every item
+
+
+def test_editing_an_approved_item_sends_it_back_to_draft(app, client, session, login):
+    author = factories.make_user(session, roles=("humas",))
+    item = factories.make_toolkit_item(session, "template", author=author, title="Templat terbit")
+    employee = factories.make_user(session)
+    login(author)
+    response = client.post(f"/toolkit/item/{item.id}/ubah", data={
+        "title": "Templat terbit (revisi)", "body": "Halo {nama}!", "category": "keluhan", "channels": ["email"],
+        "owner_unit_id": author.unit_id})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).status == "draf"
+    client.post("/logout")
+    login(employee)
+    assert client.get(f"/toolkit/item/{item.id}").status_code == 404
+
+
+def test_photo_without_consent_cannot_be_submitted(app, session):
+    item = factories.make_toolkit_item(session, "photo", status="draf", app=app, consent="tidak")
+    with pytest.raises(Exception, match="tanpa persetujuan"):
+        services.submit(session, session.get(User, item.created_by_id), item)
+    item = factories.make_toolkit_item(session, "photo", status="draf", app=app, consent="ya")
+    with pytest.raises(Exception, match="dokumen persetujuan"):
+        services.submit(session, session.get(User, item.created_by_id), item)
+
+
+def test_validation_messages(app, client, session, login_as):
+    login_as("humas")
+    bad_placeholder = client.post("/toolkit/baru/template", data={
+        "title": "T", "body": "Halo {Nama Lengkap}", "category": "keluhan", "channels": ["X"]})
+    assert bad_placeholder.status_code == 422
+    assert "{Nama Lengkap}" in bad_placeholder.get_data(as_text=True)
+    no_number = client.post("/toolkit/baru/regulation", data=regulation_form(number=""))
+    assert no_number.status_code == 422 and "sebutan singkat" in no_number.get_data(as_text=True)
+    ok = client.post("/toolkit/baru/regulation", data=regulation_form(
+        number="", short_name="SKB 11 K/L", reg_type="SKB", year="2019", title="Disiplin Pegawai\x00 Negeri Sipil"))
+    assert ok.status_code == 303
+    regulation = session.exec(select(ToolkitRegulation)).one()
+    assert regulation.number is None
+    page = client.get(f"/toolkit/item/{regulation.item_id}").get_data(as_text=True)
+    assert "SKB 11 K/L" in page
+    assert items(session)[0].title == "Disiplin Pegawai Negeri Sipil"
+
+
+def test_relations_are_stored_once_and_shown_both_ways(client, session, login_as, regulations):
+    pp94, pp53 = regulations["pp94"], regulations["pp53"]
+    author = session.get(User, pp94.created_by_id)
+    values = services.form_values(session, pp94)
+    values["revokes"] = [pp53.id]
+    services.save_item(session, author, "regulation", values, item=pp94)
+    services.submit(session, author, pp94)
+    services.approve(session, factories.make_user(session, roles=("admin",)), pp94)
+    login_as("employee")
+    assert re.search(r"Mencabut</span>\s*<a[^>]*>PP 53/2010", client.get(f"/toolkit/item/{pp94.id}").get_data(
+        as_text=True))
+    assert re.search(r"Dicabut oleh</span>\s*<a[^>]*>PP 94/2021", client.get(f"/toolkit/item/{pp53.id}").get_data(
+        as_text=True))
+
+
+# --- templates: use, revoked citations --------------------------------------------------------------------------------
+
+def test_use_template_fills_escapes_and_counts_posts_only(client, session, login_as):
+    item = factories.make_toolkit_item(session, "template", body="Halo Kak {nama}, tiket {nomor_tiket}.")
+    login_as("employee")
+    form = client.get(f"/toolkit/item/{item.id}/gunakan")
+    assert form.status_code == 200 and 'name="isi_nomor_tiket"' in form.get_data(as_text=True)
+    assert 'src="/static/js/clipboard.js"' in form.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).use_count == 0
+    response = client.post(f"/toolkit/item/{item.id}/gunakan",
+                           data={"isi_nama": "<b>Budi</b>", "isi_nomor_tiket": "LAPOR-123"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Halo Kak &lt;b&gt;Budi&lt;/b&gt;, tiket LAPOR-123." in body
+    assert "<b>Budi" not in body
+    assert 'readonly' in body and 'data-copy-target="#filled-text"' in body
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).use_count == 1
+    missing = client.post(f"/toolkit/item/{item.id}/gunakan", data={"isi_nama": "Budi"})
+    assert missing.status_code == 422
+    htmx = client.post(f"/toolkit/item/{item.id}/gunakan", data={"isi_nama": "A", "isi_nomor_tiket": "B"},
+                       headers=HX)
+    assert htmx.status_code == 200 and "<html" not in htmx.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).use_count == 2
+    assert session.get(ToolkitItem, item.id).usage_count == 2
+
+
+def test_template_citing_a_revoked_regulation_warns(client, session, login, central, regulations):
+    template = factories.make_toolkit_item(session, "template", title="Templat versi lama",
+                                           cites=[regulations["pp53"].id], body="Sesuai PP 53/2010, {nama}.")
+    fine = factories.make_toolkit_item(session, "template", title="Templat baru", cites=[regulations["pp94"].id])
+    employee = factories.make_user(session)
+    login(employee)
+    page = client.get(f"/toolkit/item/{template.id}").get_data(as_text=True)
+    assert "merujuk peraturan yang sudah dicabut" in page and "PP 53/2010" in page
+    used = client.post(f"/toolkit/item/{template.id}/gunakan", data={"isi_nama": "Budi"}).get_data(as_text=True)
+    assert "merujuk peraturan yang sudah dicabut" in used
+    assert "merujuk peraturan yang sudah dicabut" not in client.get(f"/toolkit/item/{fine.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(central)
+    listing = client.get("/toolkit/?kind=template").get_data(as_text=True)
+    assert listing.count("merujuk peraturan yang dicabut") == 1
+    assert "Templat versi lama" in client.get("/toolkit/kelola").get_data(as_text=True)
+
+
+def test_download_counts_only_on_post(app, client, session, login_as):
+    login_as("employee")
+    photo = factories.make_toolkit_item(session, "photo", app=app)
+    assert client.get(f"/toolkit/item/{photo.id}/berkas/asli?unduh=1").status_code == 200
+    session.expire_all()
+    assert session.get(ToolkitItem, photo.id).download_count == 0
+    response = client.post(f"/toolkit/item/{photo.id}/unduh/square")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/toolkit/item/{photo.id}/berkas/square?unduh=1")
+    client.post(f"/toolkit/item/{photo.id}/unduh/asli")
+    session.expire_all()
+    assert session.get(ToolkitItem, photo.id).download_count == 2
+    assert session.get(ToolkitItem, photo.id).usage_count == 2
+    assert client.post(f"/toolkit/item/{photo.id}/unduh/persetujuan").status_code == 404
+
+
+def test_downloads_need_the_csrf_token(csrf_app, csrf_session):
+    from tests.conftest import csrf_token_from
+
+    photo = factories.make_toolkit_item(csrf_session, "photo", app=csrf_app)
+    employee = factories.make_user(csrf_session)
+    client = csrf_app.test_client()
+    page = client.get("/login")
+    client.post("/login", data={"username": employee.username, "password": factories.PASSWORD,
+                                "csrf_token": csrf_token_from(page.data)})
+    assert client.post(f"/toolkit/item/{photo.id}/unduh/asli").status_code == 400
+    token = csrf_token_from(client.get(f"/toolkit/item/{photo.id}").data)
+    assert client.post(f"/toolkit/item/{photo.id}/unduh/asli", data={"csrf_token": token}).status_code == 303
+
+
+# --- files are never orphaned ---------------------------------------------------------------------------------------
+
+def test_deleting_a_draft_removes_its_files(app, client, session, login):
+    author = factories.make_user(session, roles=("humas",))
+    photo = factories.make_toolkit_item(session, "photo", status="draf", author=author, app=app,
+                                        files={"photo": (factories.image_bytes(), "a.png"),
+                                               "consent": factories.pdf_bytes("izin")}, consent="ya")
+    login(author)
+    assert client.get(f"/toolkit/item/{photo.id}/berkas/thumb").status_code == 200  # a cached rendition too
+    assert len(stored_files(app)) == 3
+    assert client.post(f"/toolkit/item/{photo.id}/hapus").status_code == 303
+    assert items(session) == []
+    assert stored_files(app) == []
+    assert session.exec(select(AuditLog.action).where(AuditLog.action == "toolkit.delete")).one()
+
+
+def test_a_file_shared_by_another_item_is_kept(app, client, session, login):
+    author = factories.make_user(session, roles=("humas",))
+    same = factories.image_bytes(color=(1, 2, 3))
+    first = factories.make_toolkit_item(session, "photo", status="draf", author=author, app=app,
+                                        files={"photo": (same, "a.png")})
+    second = factories.make_toolkit_item(session, "photo", status="draf", author=author, app=app,
+                                         files={"photo": (same, "b.png")})
+    assert len(stored_files(app)) == 1
+    login(author)
+    client.post(f"/toolkit/item/{first.id}/hapus")
+    assert len(stored_files(app)) == 1
+    client.post(f"/toolkit/item/{second.id}/hapus")
+    assert stored_files(app) == []
+
+
+def test_only_the_creator_deletes_and_only_never_approved_drafts(app, client, session, login):
+    author = factories.make_user(session, roles=("humas",))
+    other = factories.make_user(session, roles=("humas",), unit=session.get(User, author.id).unit)
+    draft = factories.make_toolkit_item(session, "template", status="draf", author=author)
+    login(other)
+    client.post(f"/toolkit/item/{draft.id}/hapus")
+    assert session.get(ToolkitItem, draft.id) is not None
+    client.post("/logout")
+    approved = factories.make_toolkit_item(session, "template", author=author)
+    services.save_item(session, author, "template", services.form_values(session, approved), item=approved)
+    assert approved.status == "draf"
+    login(author)
+    response = client.post(f"/toolkit/item/{approved.id}/hapus", follow_redirects=True)
+    assert "arsipkan" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ToolkitItem, approved.id) is not None
+
+
+def test_archiving_keeps_files_and_replacing_a_photo_removes_the_old_one(app, client, session, login):
+    author = factories.make_user(session, roles=("humas",))
+    photo = factories.make_toolkit_item(session, "photo", author=author, app=app,
+                                        files={"photo": (factories.image_bytes(color=(9, 9, 9)), "a.png")})
+    old = session.get(ToolkitPhoto, photo.id).path
+    login(author)
+    assert client.post(f"/toolkit/item/{photo.id}/arsipkan").status_code == 303
+    assert old in stored_files(app)
+    assert client.post(f"/toolkit/item/{photo.id}/pulihkan").status_code == 303
+    response = client.post(f"/toolkit/item/{photo.id}/ubah", data=photo_form(
+        factories.image_bytes(color=(200, 9, 9)), "baru.png", owner_unit_id=author.unit_id),
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    session.expire_all()
+    new = session.get(ToolkitPhoto, photo.id).path
+    assert new != old and stored_files(app) == [new]
+
+
+# --- pages, demo ------------------------------------------------------------------------------------------------------
+
+def test_humas_pages_render(app, client, session, login, central):
+    factories.make_toolkit_item(session, "regulation")
+    login(central)
+    for url in ("/toolkit/", "/toolkit/kelola", "/toolkit/baru/photo", "/toolkit/baru/regulation",
+                "/toolkit/baru/template", "/toolkit/?status=disetujui", "/toolkit/?facets=0&q=disiplin"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/toolkit/baru/video").status_code == 404
+
+
+def test_demo_content(app, session):
+    from portal.demo.seed import seed_people
+    from portal.toolkit import demo
+
+    with app.app_context():
+        seed_people(session)
+        message = demo.seed(session)
+        assert demo.seed(session) == "toolkit: already there"
+    assert "regulations" in message and "22 photos" in message
+    statuses = {item.status for item in items(session)}
+    assert statuses == {"draf", "diajukan", "disetujui", "ditolak", "diarsipkan"}
+    skb = session.exec(select(ToolkitRegulation).where(ToolkitRegulation.number.is_(None))).one()
+    assert skb.short_name == "SKB 11 K/L"
+    assert len(services.revoked_citing(session)) == 1
+    photos = session.exec(select(ToolkitPhoto)).all()
+    assert len(photos) == 22
+    root = Path(app.config["UPLOAD_DIR"])
+    for photo in photos:  # the two GPS-tagged sources were cleaned on upload
+        assert not has_gps((root / photo.path).read_bytes()), photo.path
+    employee = factories.make_user(session)
+    hidden = services.search_items(session, employee, services.Query(kind="photo"))
+    assert hidden.total == 14  # 22 minus drafts, submitted, rejected, archived, expired consent and validity
+    pdf = (root / session.exec(select(ToolkitRegulation.pdf_path).where(ToolkitRegulation.pdf_path.is_not(None)))
+           .first()).read_bytes()
+    assert pdf.startswith(b"%PDF-1.4") and b"SALINAN DEMO" in pdf and pdf.rstrip().endswith(b"%%EOF")
+
+
+def test_facet_counts_of_large_sets_are_cached_until_the_next_write(app, session):
+    app.config["TOOLKIT_FACET_CACHE_MIN"] = 2  # "large" for this test
+    author = factories.make_user(session, roles=("humas",))
+    for i in range(2):
+        factories.make_toolkit_item(session, "template", author=author, title=f"Templat {i}")
+    employee = factories.make_user(session)
+    with app.test_request_context():
+        assert services.search_items(session, employee, services.Query()).total == 2
+        hidden = session.exec(select(ToolkitItem)).first()
+        hidden.status = "draf"  # behind the services' back: the cached counts do not know
+        session.add(hidden)
+        session.commit()
+        assert services.search_items(session, employee, services.Query()).facets["kind"] == [
+            ("template", "Templat jawaban", 2)]
+        factories.make_toolkit_item(session, "template", author=author, title="Templat 3")  # a write forgets
+        found = services.search_items(session, employee, services.Query())
+        assert found.total == 2 and found.facets["kind"] == [("template", "Templat jawaban", 2)]
+        assert {r.item.title for r in found.results} == {"Templat 1", "Templat 3"}
+        app.config["TOOLKIT_FACET_CACHE_MIN"] = 1000  # small sets are always counted afresh
+        services.forget_facets()
+        assert services.search_items(session, employee, services.Query()).total == 2
+        session.get(ToolkitItem, hidden.id).status = "disetujui"
+        session.commit()
+        assert services.search_items(session, employee, services.Query()).total == 3

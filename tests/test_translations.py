@@ -1,0 +1,121 @@
+"""The English catalog covers every user-facing string in the code, and every translation can stand in for its msgid.
+
+The strings are extracted straight from the work tree the way `make extract-messages` does it (babel.cfg plus the
+Makefile's `-k` keywords), so a new `_("…")` without English fails here with the msgid and where it is used. To fix:
+run `make extract-messages`, translate the new entries in portal/translations/en/LC_MESSAGES/messages.po (and
+remove any "#, fuzzy"), then `make translations`.
+"""
+
+import re
+from functools import cache
+from pathlib import Path
+
+from babel.messages import frontend
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG_PATH = "portal/translations/en/LC_MESSAGES/messages.po"
+CATALOG = ROOT / CATALOG_PATH
+MAKEFILE_KEYWORDS = ["_l", "lazy_gettext"]  # the -k options of `make extract-messages`
+# A printf-style conversion as Python's % operator reads it: %(name)s, %(n)d, %%, %s, ...
+PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
+
+
+@cache
+def extracted():
+    """[(msgid or (singular, plural), context, "file:line")] for every message in the code."""
+    parse_mapping = getattr(frontend, "parse_mapping_cfg", None) or frontend.parse_mapping
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping(f)
+    keywords = {**DEFAULT_KEYWORDS, **frontend.parse_keywords(MAKEFILE_KEYWORDS)}
+    return [(message, context, f"{filename}:{lineno}")
+            for filename, lineno, message, _comments, context
+            in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)]
+
+
+@cache
+def catalog():
+    with CATALOG.open("rb") as f:
+        return read_po(f, locale="en")
+
+
+def translations(message):
+    """(msgid, msgstr) pairs of a catalog entry: one for a singular, one per plural form for a plural."""
+    if isinstance(message.id, tuple | list):
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        return [(message.id[0] if i == 0 else message.id[1], s) for i, s in enumerate(strings)]
+    return [(message.id, message.string)]
+
+
+class Anything(dict):
+    """A mapping with a value for every name, to %-format a string the way gettext(..., **variables) does."""
+
+    def __missing__(self, key):
+        return 1
+
+
+def test_extraction_finds_python_and_template_strings():
+    places = {where.split(":")[0] for _message, _context, where in extracted()}
+    assert any(p.startswith("portal/") and p.endswith(".py") for p in places), "nothing extracted from portal/**.py"
+    assert any(p.startswith("templates/") and p.endswith(".html") for p in places), "nothing from templates/**.html"
+    assert "Masuk ke portal" in {message for message, _context, _where in extracted()}
+
+
+def test_every_message_has_an_english_translation():
+    missing = {}
+    for message, context, where in extracted():
+        msgid = message[0] if isinstance(message, tuple) else message
+        entry = catalog().get(msgid, context=context)
+        plural_ok = entry is not None and isinstance(entry.id, tuple | list) == isinstance(message, tuple)
+        if entry is None or entry.fuzzy or not plural_ok or not all(s for _id, s in translations(entry)):
+            missing.setdefault((context, message), []).append(where)
+    assert not missing, (
+        f"{len(missing)} msgid(s) without a (non-fuzzy) English translation in "
+        f"{CATALOG_PATH}. Run `make extract-messages`, translate these, remove '#, fuzzy':\n"
+        + "\n".join(f"  {message!r}" + (f" [context {context!r}]" if context else "") + f"  ({', '.join(where[:3])})"
+                    for (context, message), where in missing.items()))
+
+
+def test_translations_keep_the_placeholders_of_their_msgid():
+    problems = []
+    for entry in catalog():
+        if not entry.id:
+            continue
+        for i, (msgid, msgstr) in enumerate(translations(entry)):
+            if not msgstr:
+                continue
+            wanted, got = sorted(PLACEHOLDER.findall(msgid)), sorted(PLACEHOLDER.findall(msgstr))
+            plural_singular = isinstance(entry.id, tuple | list) and i == 0  # "one file" may drop its %(n)d
+            if "python-format" in entry.flags and wanted != got and not plural_singular:
+                problems.append(f"{msgid!r} -> {msgstr!r}: placeholders {wanted} became {got}")
+                continue
+            # Templates %-format every string (Flask-Babel's newstyle gettext): wherever the msgid formats, the
+            # translation must too (a lone % in it would break the page only in English).
+            try:
+                msgid % Anything()
+            except (ValueError, TypeError, KeyError):
+                continue
+            try:
+                msgstr % Anything()
+            except (ValueError, TypeError, KeyError) as error:
+                problems.append(f"{msgid!r} -> {msgstr!r}: cannot be %-formatted ({error})")
+    assert not problems, "\n".join(problems)
+
+
+def test_translations_keep_answer_template_braces():
+    """{nama}-style placeholders of the PR toolkit's answer templates are syntax, not words: they stay as they are."""
+    braces = re.compile(r"\{[^{}\s]*\}")
+    problems = [f"{msgid!r} -> {msgstr!r}"
+                for entry in catalog() if entry.id
+                for msgid, msgstr in translations(entry)
+                if msgstr and sorted(braces.findall(msgid)) != sorted(braces.findall(msgstr))]
+    assert not problems, "\n".join(problems)
+
+
+def test_login_page_in_english(client):
+    page = client.get("/login?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Sign in to the portal" in page  # "Masuk ke portal"
+    assert ">Sign in<" in page  # the button, "Masuk"
+    assert "Masuk ke portal" not in page
