@@ -65,5 +65,7 @@ def load_config(instance_path):
         # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are trusted, so rate limits and
         # the audit log see the client's address, not the proxy's; 0 ignores those headers (they can be forged).
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "TOOLKIT_FACET_CACHE_SECONDS": int(os.environ.get("TOOLKIT_FACET_CACHE_SECONDS", "60")),
+        "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "1000")),
         "PAGE_SIZE": 25,
     }
