@@ -258,3 +258,33 @@ def published_handbook(session):
     edition = services.latest_edition(session)
     humas = session.get(User, edition.published_by_id) if edition and edition.published_by_id else None
     return SimpleNamespace(humas=humas, chapters=chapters, sections=found, edition=edition)
+
+
+# --- workshops --------------------------------------------------------------------------------------------------------
+
+def make_workshop(session, trainer=None, status="open", capacity=None, sessions=(), title=None, **values):
+    """A workshop with `trainer` (a new trainer when None) and sessions given as (starts_at, ends_at) UTC pairs."""
+    from portal.models import Workshop, WorkshopSession, WorkshopTrainer
+
+    trainer = trainer or make_user(session, roles=("trainer",))
+    workshop = Workshop(title=title or f"Pelatihan Uji {next(_seq)}", status=status, capacity=capacity, **values)
+    session.add(workshop)
+    session.flush()
+    session.add(WorkshopTrainer(workshop_id=workshop.id, user_id=trainer.id))
+    for start, end in sessions:
+        session.add(WorkshopSession(workshop_id=workshop.id, starts_at=start, ends_at=end, topic="Sesi uji"))
+    session.commit()
+    return workshop
+
+
+def make_participant(session, workshop, user=None, status="registered", **values):
+    """An employee participant (user given) or a guest."""
+    from portal.models import WorkshopParticipant
+
+    n = next(_seq)
+    participant = WorkshopParticipant(workshop_id=workshop.id, user_id=user.id if user else None,
+                                      name=values.pop("name", "" if user else f"Tamu Uji {n}"), status=status,
+                                      code=values.pop("code", f"TAMU{n:06d}"), **values)
+    session.add(participant)
+    session.commit()
+    return participant

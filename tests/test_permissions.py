@@ -102,6 +102,50 @@ def _own_toolkit_draft(ctx):
     return ctx.toolkit_draft
 
 
+def _workshop(ctx):
+    """A workshop open for registration with one session running now; a trainer signed in is its trainer (a
+    trainer manages only their own workshops), the signed-in user is a registered participant with a certificate."""
+    if not hasattr(ctx, "workshop"):
+        from datetime import timedelta
+
+        from portal import certificates
+        from portal.models import utcnow
+
+        now = utcnow()
+        trainer = ctx.user if "trainer" in ctx.user.roles else None
+        ctx.workshop = factories.make_workshop(ctx.session, trainer=trainer, sessions=[(now - timedelta(minutes=10),
+                                                                                        now + timedelta(hours=1))])
+        participant = factories.make_participant(ctx.session, ctx.workshop, ctx.user)
+        ctx.guest = factories.make_participant(ctx.session, ctx.workshop)
+        certificates.issue(ctx.session, "workshop", ctx.user.full_name, "", ctx.workshop.title, user_id=ctx.user.id,
+                           ref_id=participant.id)
+        certificates.issue(ctx.session, "workshop", ctx.guest.name, "", ctx.workshop.title, ref_id=ctx.guest.id)
+        ctx.session.commit()
+        from sqlmodel import select as _select
+
+        from portal.models import WorkshopSession
+
+        ctx.ws_session = ctx.session.exec(_select(WorkshopSession).where(
+            WorkshopSession.workshop_id == ctx.workshop.id)).one()
+        ctx.participant = participant
+    return ctx.workshop
+
+
+def _ws(ctx, **extra):
+    return {"workshop_id": _workshop(ctx).id, **extra}
+
+
+def _ws_session(ctx, **extra):
+    return _ws(ctx, session_id=(_workshop(ctx), ctx.ws_session)[1].id, **extra)
+
+
+def _checkin_token(ctx):
+    from portal.workshops.services import make_token
+
+    _workshop(ctx)
+    return {"token": make_token(ctx.app.config["SECRET_KEY"], ctx.ws_session.id)}
+
+
 # endpoint -> builder(ctx) -> URL arguments. `ctx` has `session`, `user` (the signed-in user; for anonymous, some
 # existing user) and `unit` (that user's unit). Build arguments for rows the role may see, so "allowed" means 200:
 # create rows with tests/factories.py when the user's own ones do not fit. An endpoint without URL arguments whose
@@ -149,6 +193,17 @@ URL_BUILDERS = {
     "toolkit.new": lambda ctx: {"kind": "photo"},
     **{f"toolkit.{name}": lambda ctx: {"item_id": _own_toolkit_draft(ctx).id}
        for name in ("edit", "submit", "withdraw", "approve", "reject", "archive", "restore", "delete")},
+    # workshops
+    **{f"workshops.{name}": _ws for name in ("detail", "register", "cancel", "my_certificate", "edit", "manage",
+                                              "session_add", "participant_add", "import_csv", "import_confirm",
+                                              "issue", "report")},
+    **{f"workshops.{name}": _ws_session for name in ("session_delete", "roster", "mark_all", "qr", "sign_sheet")},
+    "workshops.mark": lambda ctx: _ws_session(ctx, participant_id=(_workshop(ctx), ctx.participant)[1].id),
+    "workshops.participant_remove": lambda ctx: _ws(ctx, participant_id=(_workshop(ctx), ctx.participant)[1].id),
+    "workshops.export": lambda ctx: _ws(ctx, kind="presensi", fmt="xlsx"),
+    "workshops.checkin": _checkin_token,
+    "workshops.guest": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
+    "workshops.guest_certificate": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
 }
 
 # Deliberate exceptions to "allowed means 200": (endpoint, signed in?) -> status.

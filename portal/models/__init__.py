@@ -35,6 +35,15 @@ from portal.models.toolkit import (
     ToolkitTag,
     ToolkitTemplate,
 )
+from portal.models.workshops import (
+    Workshop,
+    WorkshopAttendance,
+    WorkshopAudienceUnit,
+    WorkshopMaterial,
+    WorkshopParticipant,
+    WorkshopSession,
+    WorkshopTrainer,
+)
 
 __all__ = [
     "ROLES", "Acknowledgement", "AuditLog", "Chapter", "Edition", "EditionChapter", "EditionSection", "SearchDocument",
@@ -45,4 +54,7 @@ __all__ = [
     # toolkit
     "ToolkitCitation", "ToolkitItem", "ToolkitPhoto", "ToolkitRegulation", "ToolkitRegulationRelation",
     "ToolkitStatusChange", "ToolkitTag", "ToolkitTemplate",
+    # workshops
+    "Workshop", "WorkshopAttendance", "WorkshopAudienceUnit", "WorkshopMaterial", "WorkshopParticipant",
+    "WorkshopSession", "WorkshopTrainer",
 ]

@@ -9,6 +9,8 @@ Fixtures for every tests/browser/test_<pillar>.py:
 - `new_page()`   factory for more tabs, e.g. `new_page(viewport={"width": 360, "height": 740})`.
 - `visit(page, path, status=200)`  navigates, checks the status, the CSP log and runs axe (serious/critical fail).
 - `login(page, username)`          signs in through the real form (demo password), returns the dashboard page.
+- `signed_in(page, username, path="/")`  the same, but only the first sign-in of an account in the run uses the form;
+                 later ones reuse its session cookie (same secret key and user ids in every fresh database copy).
 - `check_a11y(page)`               runs axe on the current state, e.g. after an htmx swap.
 
 Chromium is Debian's (/usr/bin/chromium). Without it (or without playwright) the tests are skipped with a
@@ -115,8 +117,14 @@ class LiveServer:
         instance.mkdir()
         db_file = instance / "portal.db"
         shutil.copyfile(self._template_db, db_file)
+        # The seeded uploads (quiz scenario images, toolkit photos and PDFs) belong with the database that names them.
+        uploads = instance / "uploads"
+        template_uploads = self._template_db.parent / "uploads"
+        if template_uploads.is_dir():
+            shutil.copytree(template_uploads, uploads)
         self.app = create_app(dict(self._config, DATABASE_URL=f"sqlite:///{db_file}", INSTANCE_PATH=str(instance),
-                                   UPLOAD_DIR=str(instance / "uploads")))
+                                   UPLOAD_DIR=str(uploads)))
+        assert Path(self.app.config["UPLOAD_DIR"]) == uploads
         self._switch.app = self.app
         if old is not None:
             old.extensions["db_engine"].dispose()
@@ -148,6 +156,9 @@ def start_live_server(workdir):
         "TESTING": False,
         "WTF_CSRF_ENABLED": True,  # production-like: every form posts its token
         "BABEL_TRANSLATION_DIRECTORIES": str(catalogs),
+        # Each test opens a new browser context anyway; without a max-age every navigation revalidates the stylesheet
+        # and htmx (three 304s a page), which only slows the journeys down.
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }
     template_dir = workdir / "template"
     template_dir.mkdir(parents=True)
@@ -382,6 +393,9 @@ def checked(console_log):
     return do_check
 
 
+_SESSION_COOKIES = {}  # username -> the cookies right after a real sign-in through the form earlier in this run
+
+
 @pytest.fixture
 def login(visit, checked):
     """login(page, "pegawai") signs in through the real form and lands on the dashboard (or `next`)."""
@@ -393,6 +407,29 @@ def login(visit, checked):
         with page.expect_navigation():
             page.get_by_role("button", name=re.compile("^(Masuk|Sign in)$")).click()
         assert "/login" not in page.url, f"login as {username} failed: still on {page.url}"
+        if password == DEMO_PASSWORD and next_path is None and page.evaluate("document.documentElement.lang") == "id":
+            _SESSION_COOKIES[username] = page.context.cookies()  # for `signed_in` later in the run
         return checked(page)
 
     return do_login
+
+
+@pytest.fixture
+def signed_in(login, visit):
+    """signed_in(page, "pegawai", path="/"): a signed-in tab on `path`, cheaper than `login` when the account has
+    signed in before in this run (the session cookie is reused; the tab must keep the default user agent, since
+    Flask-Login's strong session protection ties a session to it). Not for tests about signing in or out."""
+
+    def do_sign_in(page, username, path="/"):
+        cookies = _SESSION_COOKIES.get(username)
+        if cookies is None:
+            login(page, username)
+            if path != "/":
+                visit(page, path)
+        else:
+            page.context.add_cookies(cookies)
+            visit(page, path)
+            assert "/login" not in page.url, f"the saved session of {username} was refused"
+        return page
+
+    return do_sign_in

@@ -1,0 +1,463 @@
+"""Workshops: row-level access for trainers, registration with a waiting list, QR and guest check-in, CSV import,
+attendance roster, completion certificates, reports and exports."""
+
+import io
+import threading
+from datetime import timedelta
+
+import openpyxl
+from flask import url_for
+from sqlmodel import Session, select
+
+from portal.models import (
+    Attempt,
+    AuditLog,
+    Certificate,
+    Unit,
+    WorkshopAttendance,
+    WorkshopParticipant,
+    WorkshopSession,
+    utcnow,
+)
+from portal.permissions import declared_permissions
+from portal.workshops import services
+from tests import factories
+from tests.conftest import HX
+
+
+def _now_session(minutes_ago=10, length=60):
+    now = utcnow()
+    return (now - timedelta(minutes=minutes_ago), now + timedelta(minutes=length))
+
+
+def _first_session(session, workshop):
+    return session.exec(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop.id)
+                        .order_by(WorkshopSession.starts_at)).first()
+
+
+# --- trainers manage only their own workshops ------------------------------------------------------------------
+
+def test_trainer_gets_403_on_every_manage_endpoint_of_another_trainers_workshop(app, client, session, login_as):
+    login_as("trainer")
+    other = factories.make_workshop(session, sessions=[_now_session()])
+    ws_session = _first_session(session, other)
+    participant = factories.make_participant(session, other)
+    args = {"workshop_id": other.id, "session_id": ws_session.id, "participant_id": participant.id}
+    checked = []
+    for rule in app.url_map.iter_rules():
+        perms = declared_permissions(app, rule.endpoint) or ()
+        if not rule.endpoint.startswith("workshops.") or "workshop.manage" not in perms \
+                or "workshop_id" not in rule.arguments:
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(url, method=method, data={"status": "hadir", "title": "x"})
+            assert response.status_code == 403, (method, url, response.status_code)
+            checked.append(rule.endpoint)
+    assert {"workshops.edit", "workshops.manage", "workshops.roster", "workshops.mark", "workshops.qr",
+            "workshops.issue", "workshops.import_csv", "workshops.sign_sheet"} <= set(checked)
+    # the report and exports too (a trainer is not a supervisor)
+    assert client.get(f"/workshops/{other.id}/laporan").status_code == 403
+    assert client.get(f"/workshops/{other.id}/ekspor/presensi.xlsx").status_code == 403
+    session.expire_all()
+    assert session.exec(select(WorkshopAttendance)).all() == []
+
+
+def test_trainer_creates_and_manages_own_workshop(client, session, login_as):
+    trainer = login_as("trainer")
+    response = client.post("/workshops/baru", data={
+        "title": "Pelatihan Konten Video", "status": "open", "trainer_ids": [trainer.id], "capacity": "20",
+        "completion_percent": "80", "unit_id": "", "pre_quiz_id": "", "post_quiz_id": ""})
+    assert response.status_code == 303, response.data[:2000]
+    workshop_id = int(response.headers["Location"].rstrip("/").split("/")[-2])
+    assert client.post(f"/workshops/{workshop_id}/sesi", data={
+        "day": "2026-12-01", "start": "09:00", "end": "12:00", "topic": "Dasar"}).status_code == 303
+    row = session.exec(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop_id)).one()
+    assert services.to_wib(row.starts_at).hour == 9 and services.as_utc(row.starts_at).hour == 2  # WIB = UTC+7
+    assert client.post(f"/workshops/{workshop_id}/peserta", data={
+        "name": "Ibu Tamu", "institution": "Dinas Kearsipan Kota Depok",
+        "email": "tamu@depok.go.id"}).status_code == 303
+    page = client.get(f"/workshops/{workshop_id}/kelola")
+    assert page.status_code == 200 and b"Ibu Tamu" in page.data
+    assert client.get(f"/workshops/{workshop_id}/ubah").status_code == 200
+    assert client.get(f"/workshops/{workshop_id}/laporan").status_code == 200
+    actions = set(session.exec(select(AuditLog.action)).all())
+    assert {"workshop.create", "workshop.session_add", "workshop.participant_add"} <= actions
+
+
+def test_end_before_start_is_a_form_error(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer)
+    response = client.post(f"/workshops/{workshop.id}/sesi", data={"day": "2026-12-01", "start": "12:00",
+                                                                   "end": "09:00"})
+    assert response.status_code == 422
+    assert "Jam selesai harus setelah jam mulai" in response.get_data(as_text=True)
+
+
+# --- registration and the waiting list ---------------------------------------------------------------------
+
+def test_register_waitlist_and_promotion_on_cancel(app, client, session, login, login_as):
+    workshop = factories.make_workshop(session, capacity=1)
+    first, second = factories.make_user(session), factories.make_user(session)
+    login(first)
+    assert client.post(f"/workshops/{workshop.id}/daftar").status_code == 303
+    client.post("/logout")
+    login(second)
+    client.post(f"/workshops/{workshop.id}/daftar")
+    page = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
+    assert "Daftar tunggu nomor 1" in page
+    session.expire_all()
+    statuses = {p.user_id: p.status for p in session.exec(select(WorkshopParticipant)).all()}
+    assert statuses == {first.id: "registered", second.id: "waitlisted"}
+    client.post("/logout")
+    login(first)
+    assert client.post(f"/workshops/{workshop.id}/batal").status_code == 303
+    session.expire_all()
+    statuses = {p.user_id: p.status for p in session.exec(select(WorkshopParticipant)).all()}
+    assert statuses == {first.id: "cancelled", second.id: "registered"}
+
+
+def test_registration_respects_window_and_audience(client, session, login_as):
+    unit = factories.make_unit(session)
+    sub = factories.make_unit(session, parent=unit)
+    closed = factories.make_workshop(session, registration_closes_at=utcnow() - timedelta(days=1))
+    elsewhere = factories.make_workshop(session)
+    from portal.models import WorkshopAudienceUnit
+
+    session.add(WorkshopAudienceUnit(workshop_id=elsewhere.id, unit_id=factories.make_unit(session).id))
+    mine = factories.make_workshop(session)
+    session.add(WorkshopAudienceUnit(workshop_id=mine.id, unit_id=unit.id))
+    session.commit()
+    user = login_as("employee", unit=sub)
+    client.post(f"/workshops/{closed.id}/daftar")
+    client.post(f"/workshops/{elsewhere.id}/daftar")
+    client.post(f"/workshops/{mine.id}/daftar")  # audience includes sub-units
+    session.expire_all()
+    rows = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.user_id == user.id)).all()
+    assert [r.workshop_id for r in rows] == [mine.id]
+
+
+def test_two_registrations_racing_for_the_last_seat(app, session):
+    workshop = factories.make_workshop(session, capacity=1)
+    users = [factories.make_user(session), factories.make_user(session)]
+    barrier = threading.Barrier(2)
+    results = []
+
+    def attempt(user):
+        with app.test_request_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as s:
+            barrier.wait()
+            results.append(services.register(s, s.get(type(user), user.id), workshop.id).status)
+
+    threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["registered", "waitlisted"]
+
+
+# --- QR check-in ----------------------------------------------------------------------------------------------
+
+def _qr_setup(session, login_as, sessions=None):
+    workshop = factories.make_workshop(session, sessions=sessions or [_now_session()])
+    user = login_as("employee")
+    factories.make_participant(session, workshop, user)
+    return workshop, _first_session(session, workshop), user
+
+
+def test_qr_checkin_once_then_replay_refused(app, client, session, login_as):
+    workshop, ws_session, user = _qr_setup(session, login_as)
+    token = services.make_token(app.config["SECRET_KEY"], ws_session.id)
+    page = client.get(f"/workshops/checkin/{token}")
+    assert page.status_code == 200 and "Catat kehadiran saya" in page.get_data(as_text=True)
+    first = client.post(f"/workshops/checkin/{token}")
+    assert first.status_code == 200 and "Kehadiran Anda tercatat: hadir" in first.get_data(as_text=True)
+    again = client.post(f"/workshops/checkin/{token}")
+    assert again.status_code == 422 and "sudah tercatat hadir" in again.get_data(as_text=True)
+    session.expire_all()
+    rows = session.exec(select(WorkshopAttendance)).all()
+    assert [(r.status, r.method, r.marked_by_id) for r in rows] == [("hadir", "qr", None)]
+
+
+def test_qr_checkin_late_after_15_minutes(app, client, session, login_as):
+    _workshop, ws_session, _user = _qr_setup(session, login_as, [_now_session(minutes_ago=20)])
+    token = services.make_token(app.config["SECRET_KEY"], ws_session.id)
+    assert "terlambat" in client.post(f"/workshops/checkin/{token}").get_data(as_text=True)
+
+
+def test_qr_expired_forged_and_out_of_window_tokens_are_refused(app, client, session, login_as):
+    _workshop, ws_session, _user = _qr_setup(session, login_as)
+    secret = app.config["SECRET_KEY"]
+    expired = services.make_token(secret, ws_session.id, now=utcnow() - timedelta(minutes=2, seconds=30))
+    response = client.post(f"/workshops/checkin/{expired}")
+    assert response.status_code == 422 and "sudah kedaluwarsa" in response.get_data(as_text=True)
+    previous_minute = services.make_token(secret, ws_session.id, now=utcnow() - timedelta(seconds=60))
+    assert services.read_token(secret, previous_minute) == ws_session.id  # the previous minute still counts
+    forged = services.make_token("another-secret", ws_session.id)
+    response = client.post(f"/workshops/checkin/{forged}")
+    assert response.status_code == 422 and "tidak sah" in response.get_data(as_text=True)
+    assert client.get(f"/workshops/checkin/{forged}").status_code == 400
+    tampered = services.make_token(secret, ws_session.id)[:-2] + "xx"
+    assert "tidak sah" in client.post(f"/workshops/checkin/{tampered}").get_data(as_text=True)
+    # a session tomorrow: the token is fresh, but the window is closed
+    tomorrow = factories.make_workshop(session, sessions=[_now_session(minutes_ago=-24 * 60)])
+    factories.make_participant(session, tomorrow, _user)
+    later = _first_session(session, tomorrow)
+    response = client.post(f"/workshops/checkin/{services.make_token(secret, later.id)}")
+    assert response.status_code == 422 and "hanya dapat dilakukan" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.exec(select(WorkshopAttendance)).all() == []
+
+
+def test_qr_refused_for_someone_not_registered(app, client, session, login_as):
+    workshop = factories.make_workshop(session, sessions=[_now_session()])
+    login_as("employee")
+    token = services.make_token(app.config["SECRET_KEY"], _first_session(session, workshop).id)
+    response = client.post(f"/workshops/checkin/{token}")
+    assert response.status_code == 422 and "tidak terdaftar" in response.get_data(as_text=True)
+
+
+def test_qr_page_shows_svg_and_refreshes(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer, sessions=[_now_session()])
+    ws_session = _first_session(session, workshop)
+    page = client.get(f"/workshops/{workshop.id}/sesi/{ws_session.id}/qr").get_data(as_text=True)
+    assert "<svg" in page and 'hx-trigger="every 30s"' in page and "/workshops/checkin/" in page
+    fragment = client.get(f"/workshops/{workshop.id}/sesi/{ws_session.id}/qr", headers=HX).get_data(as_text=True)
+    assert "<svg" in fragment and "<html" not in fragment
+
+
+# --- guests ------------------------------------------------------------------------------------------------------
+
+def test_guest_code_checkin_once_and_only_in_window(client, session):
+    now_ws = factories.make_workshop(session, sessions=[_now_session()])
+    guest = factories.make_participant(session, now_ws, name="Bapak Tamu", institution="Pemkab Bogor")
+    page = client.get(f"/workshops/hadir/{guest.code}")
+    assert page.status_code == 200 and "Bapak Tamu" in page.get_data(as_text=True)
+    assert "tercatat: hadir" in client.post(f"/workshops/hadir/{guest.code}").get_data(as_text=True)
+    again = client.post(f"/workshops/hadir/{guest.code}")
+    assert again.status_code == 422 and "sudah tercatat hadir" in again.get_data(as_text=True)
+    later_ws = factories.make_workshop(session, sessions=[_now_session(minutes_ago=-120)])
+    early = factories.make_participant(session, later_ws)
+    response = client.post(f"/workshops/hadir/{early.code}")
+    assert response.status_code == 422 and "Tidak ada sesi yang sedang berlangsung" in response.get_data(as_text=True)
+    assert client.get("/workshops/hadir/TIDAKADA99").status_code == 404
+    session.expire_all()
+    assert [(a.participant_id, a.method) for a in session.exec(select(WorkshopAttendance)).all()] == [
+        (guest.id, "code")]
+
+
+# --- CSV import --------------------------------------------------------------------------------------------------
+
+def _upload(client, workshop, text):
+    return client.post(f"/workshops/{workshop.id}/impor",
+                       data={"file": (io.BytesIO(text.encode("utf-8")), "peserta.csv")},
+                       content_type="multipart/form-data")
+
+
+def test_import_with_broken_rows_shows_every_error_and_writes_nothing(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer)
+    employee = factories.make_user(session, nip=factories.valid_nip(7), full_name="Pegawai Berinduk")
+    factories.make_participant(session, workshop, name="Sudah Ada", email="ada@bogor.go.id")
+    text = ("nama,nip,instansi,jabatan,email,telepon\n"
+            "Ani,,Dinas Kota Bogor,Arsiparis,ani@bogor.go.id,0811\n"  # line 2: fine
+            ",,Dinas Kota Depok,,,\n"  # line 3: no name
+            "Budi,,Dinas Kota Depok,,bukan-email,\n"  # line 4: bad email
+            "Cici,,Kab Bogor,,ani@bogor.go.id,\n"  # line 5: duplicate email in the file
+            f",{employee.nip},,,,\n"  # line 6: an employee by NIP
+            f",{employee.nip},,,,\n"  # line 7: duplicate NIP in the file
+            "Dedi,,Kab Bogor,,ada@bogor.go.id,\n")  # line 8: already registered
+    response = _upload(client, workshop, text)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for line in (3, 4, 5, 7, 8):
+        assert f'<td class="num">{line}</td>' in body, line
+    assert '<td class="num">2</td>' not in body and '<td class="num">6</td>' not in body
+    assert "Impor sekarang" not in body
+    session.expire_all()
+    assert len(session.exec(select(WorkshopParticipant)).all()) == 1
+
+
+def test_import_preview_then_apply(client, session, login_as, app):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer, capacity=2)
+    employee = factories.make_user(session, nip=factories.valid_nip(8), full_name="Pegawai Impor")
+    text = ("nama;nip;instansi;jabatan;email;telepon\n"
+            f";{employee.nip};;;;\n"
+            "Tamu Satu;;Dinas Kearsipan Kota Bogor;Pustakawan;satu@bogor.go.id;0812\n"
+            "Tamu Dua;;Dinas Kearsipan Kota Depok;;dua@depok.go.id;\n")
+    response = _upload(client, workshop, text)
+    assert response.status_code == 200 and "Impor sekarang" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.exec(select(WorkshopParticipant)).all() == []
+    import re
+
+    token = re.search(r'name="token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    assert client.post(f"/workshops/{workshop.id}/impor/konfirmasi", data={"token": token}).status_code == 303
+    session.expire_all()
+    rows = session.exec(select(WorkshopParticipant).order_by(WorkshopParticipant.id)).all()
+    assert [(r.user_id, r.name, r.status) for r in rows] == [
+        (employee.id, "", "registered"), (None, "Tamu Satu", "registered"), (None, "Tamu Dua", "waitlisted")]
+    # importing the same file again: every row is a duplicate now
+    again = _upload(client, workshop, text)
+    assert again.status_code == 422 and "sudah terdaftar" in again.get_data(as_text=True)
+
+
+# --- roster --------------------------------------------------------------------------------------------------
+
+def test_roster_htmx_click_returns_a_fragment_and_records_who_marked(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer, sessions=[_now_session()])
+    ws_session = _first_session(session, workshop)
+    employee = factories.make_user(session, full_name="Rina Peserta")
+    participant = factories.make_participant(session, workshop, employee)
+    guest = factories.make_participant(session, workshop, name="Tamu Hadir")
+    page = client.get(f"/workshops/{workshop.id}/sesi/{ws_session.id}/presensi")
+    assert page.status_code == 200 and "Rina Peserta" in page.get_data(as_text=True)
+    response = client.post(f"/workshops/{workshop.id}/sesi/{ws_session.id}/presensi/{participant.id}",
+                           data={"status": "izin", "note": "Dinas luar"}, headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and f'id="p{participant.id}"' in body
+    assert "Dinas luar" in body and trainer.full_name in body
+    assert client.post(f"/workshops/{workshop.id}/sesi/{ws_session.id}/semua-hadir", headers=HX).status_code == 200
+    session.expire_all()
+    marks = {a.participant_id: a for a in session.exec(select(WorkshopAttendance)).all()}
+    assert marks[participant.id].status == "izin" and marks[participant.id].marked_by_id == trainer.id
+    assert marks[guest.id].status == "hadir" and marks[guest.id].method == "bulk"  # "semua hadir" skips the marked
+    assert session.exec(select(AuditLog).where(AuditLog.action == "workshop.attendance")).first() is not None
+    sheet = client.get(f"/workshops/{workshop.id}/sesi/{ws_session.id}/daftar-hadir").get_data(as_text=True)
+    assert "Tanda tangan" in sheet and "Tamu Hadir" in sheet
+
+
+# --- completion, certificates, reports, exports --------------------------------------------------------------
+
+def _five_sessions(session, trainer, **values):
+    start = utcnow() - timedelta(days=10)
+    return factories.make_workshop(session, trainer=trainer, status="finished", sessions=[
+        (start + timedelta(days=d), start + timedelta(days=d, hours=3)) for d in range(5)], **values)
+
+
+def _attend(session, workshop, participant, statuses):
+    sessions = session.exec(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop.id)
+                            .order_by(WorkshopSession.starts_at)).all()
+    for s, status in zip(sessions, statuses, strict=False):
+        session.add(WorkshopAttendance(session_id=s.id, participant_id=participant.id, status=status))
+    session.commit()
+
+
+def test_certificates_exactly_for_those_who_complete(client, session, login_as, login):
+    trainer = login_as("trainer")
+    workshop = _five_sessions(session, trainer)
+    exactly = factories.make_participant(session, workshop, factories.make_user(session, full_name="Tepat Delapan"))
+    below = factories.make_participant(session, workshop, factories.make_user(session, full_name="Kurang"))
+    guest = factories.make_participant(session, workshop, name="Tamu Rajin", institution="Pemkot Depok")
+    waiting = factories.make_participant(session, workshop, factories.make_user(session), status="waitlisted")
+    _attend(session, workshop, exactly, ["hadir", "terlambat", "hadir", "hadir", "sakit"])  # 4/5 = 80%
+    _attend(session, workshop, below, ["hadir", "izin", "hadir", "tidak_hadir", "hadir"])  # 3/5 = 60%
+    _attend(session, workshop, guest, ["hadir"] * 5)
+    _attend(session, workshop, waiting, ["hadir"] * 5)
+    assert client.post(f"/workshops/{workshop.id}/sertifikat/terbitkan").status_code == 303
+    assert client.post(f"/workshops/{workshop.id}/sertifikat/terbitkan").status_code == 303  # idempotent
+    session.expire_all()
+    certs = session.exec(select(Certificate).where(Certificate.kind == "workshop")).all()
+    assert sorted(c.ref_id for c in certs) == sorted([exactly.id, guest.id])
+    guest_cert = next(c for c in certs if c.ref_id == guest.id)
+    assert guest_cert.user_id is None and guest_cert.unit_name == "Pemkot Depok"
+    page = client.get(f"/workshops/hadir/{guest.code}/sertifikat")
+    assert page.status_code == 200 and "Tamu Rajin" in page.get_data(as_text=True)
+    assert client.get(f"/verify/{guest_cert.code}").status_code == 200
+    client.post("/logout")
+    login(session.get(type(trainer), exactly.user_id))
+    assert client.get(f"/workshops/{workshop.id}/sertifikat").status_code == 200
+    assert "Sertifikat pelatihan" in client.get("/").get_data(as_text=True)
+
+
+def test_post_test_rule_and_learning_gain(client, session, login_as):
+    trainer = login_as("trainer")
+    topic = factories.make_topic(session)
+    factories.make_question(session, topic)
+    quiz = factories.make_quiz(session, [(topic, 1)])
+    quiz.feedback_mode = "deferred"
+    session.commit()
+    workshop = _five_sessions(session, trainer, pre_quiz_id=quiz.id, post_quiz_id=quiz.id, require_post_test=True)
+    passed_user, failed_user = factories.make_user(session), factories.make_user(session)
+    passed = factories.make_participant(session, workshop, passed_user)
+    failed = factories.make_participant(session, workshop, failed_user)
+    now = utcnow()
+    for user, scores in ((passed_user, (40, 90)), (failed_user, (50, 60))):
+        for n, score in enumerate(scores, start=1):
+            session.add(Attempt(quiz_id=quiz.id, user_id=user.id, number=n, feedback_mode="deferred", pass_mark=70,
+                                started_at=now - timedelta(days=10 - n), finished_at=now - timedelta(days=10 - n),
+                                score=score, passed=score >= 70))
+    session.commit()
+    _attend(session, workshop, passed, ["hadir"] * 5)
+    _attend(session, workshop, failed, ["hadir"] * 5)
+    rows = {c.row.participant.id: c for c in services.completions(session, workshop)}
+    assert (rows[passed.id].pre, rows[passed.id].post, rows[passed.id].gain) == (40, 90, 50)
+    assert rows[passed.id].qualifies and not rows[failed.id].qualifies
+    assert services.average_gain(rows.values()) == 30
+    report = client.get(f"/workshops/{workshop.id}/laporan").get_data(as_text=True)
+    assert "+50" in report and "+30.0" in report and "<svg" in report
+
+
+def test_xlsx_and_csv_exports_match_the_roster(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = _five_sessions(session, trainer)
+    employee = factories.make_user(session, full_name="Andi Ekspor", nip=factories.valid_nip(9))
+    p1 = factories.make_participant(session, workshop, employee)
+    p2 = factories.make_participant(session, workshop, name="=HYPERLINK(\"x\")", institution="Pemkab Bogor")
+    _attend(session, workshop, p1, ["hadir", "terlambat", "izin", "sakit", "tidak_hadir"])
+    _attend(session, workshop, p2, ["hadir"] * 5)
+    response = client.get(f"/workshops/{workshop.id}/ekspor/presensi.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["nama", "nip", "unit_instansi"] and header[-2:] == ["hadir", "persen"]
+    assert all(c.font.bold for c in sheet[1])
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["Andi Ekspor"][3:8] == ("hadir", "terlambat", "izin", "sakit", "tidak hadir")
+    assert rows["Andi Ekspor"][8] == 2
+    assert "'=HYPERLINK(\"x\")" in rows  # formula injection neutralised
+    assert len(rows) == len(services.roster(session, workshop, _first_session(session, workshop)))
+    csv_response = client.get(f"/workshops/{workshop.id}/ekspor/peserta.csv")
+    assert csv_response.data.startswith("\ufeff".encode()) and "Andi Ekspor" in csv_response.get_data(as_text=True)
+
+
+def test_supervisor_sees_only_their_unit_in_report(client, session, login_as):
+    unit = factories.make_unit(session)
+    workshop = _five_sessions(session, None)
+    inside = factories.make_participant(session, workshop, factories.make_user(session, unit=unit,
+                                                                               full_name="Orang Dalam"))
+    factories.make_participant(session, workshop, factories.make_user(session, full_name="Orang Luar"))
+    factories.make_participant(session, workshop, name="Tamu Luar")
+    _attend(session, workshop, inside, ["hadir"] * 5)
+    login_as("supervisor", unit=session.get(Unit, unit.id))
+    page = client.get(f"/workshops/{workshop.id}/laporan").get_data(as_text=True)
+    assert "Orang Dalam" in page and "Orang Luar" not in page and "Tamu Luar" not in page
+    export = client.get(f"/workshops/{workshop.id}/ekspor/peserta.csv").get_data(as_text=True)
+    assert "Orang Dalam" in export and "Tamu Luar" not in export
+
+
+def test_dashboard_cards_and_trainer_dashboard(client, session, login_as, login):
+    trainer = factories.make_user(session, roles=("trainer",))
+    upcoming = factories.make_workshop(session, trainer=trainer, title="Pelatihan Mendatang",
+                                       sessions=[_now_session(minutes_ago=-60 * 24)])
+    factories.make_workshop(session, title="Pelatihan Terbuka Lain")
+    employee = login_as("employee")
+    factories.make_participant(session, upcoming, employee)
+    page = client.get("/").get_data(as_text=True)
+    assert "Sesi pelatihan berikutnya" in page and "Pelatihan Terbuka Lain" in page
+    client.post("/logout")
+    login(trainer)
+    page = client.get("/workshops/").get_data(as_text=True)
+    assert "Sesi mendatang pelatihan yang Anda kelola" in page and "Pelatihan Mendatang" in page
+
+
+def test_draft_workshops_are_hidden_from_employees(client, session, login_as):
+    draft = factories.make_workshop(session, status="draft", title="Rahasia Draf")
+    login_as("employee")
+    assert client.get(f"/workshops/{draft.id}").status_code == 404
+    assert "Rahasia Draf" not in client.get("/workshops/").get_data(as_text=True)
