@@ -16,6 +16,7 @@ from portal.extensions import limiter
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.models import WorkshopParticipant
 from portal.permissions import (
+    can,
     can_manage_workshop,
     get_workshop_or_403,
     public,
@@ -67,9 +68,11 @@ def _participant_or_404(workshop, participant_id):
 @requires("workshop.view")
 def index():
     session = db.session()
-    managed = services.workshops_managed_by(session, current_user) if current_user.has_role("trainer") or \
-        current_user.has_role("admin") else []
-    return render("workshops/index.html", workshops=services.visible_workshops(session, current_user),
+    managed = services.workshops_managed_by(session, current_user) if can(current_user, "workshop.manage") else []
+    managed_ids = {w.id for w in managed}
+    # A trainer's own workshops are listed once, under "managed", not again among the open ones.
+    others = [row for row in services.visible_workshops(session, current_user) if row[0].id not in managed_ids]
+    return render("workshops/index.html", workshops=others,
                   managed=managed, upcoming=services.upcoming_sessions(session, [w.id for w in managed]),
                   earned=services.my_certificates(session, current_user), form=EmptyForm(),
                   registration_open=services.registration_open)
