@@ -12,6 +12,7 @@ from portal.accounts.forms import LoginForm, PasswordForm
 from portal.dashboard import dashboard_cards
 from portal.errors import DomainError
 from portal.extensions import limiter
+from portal.forms import attach_error
 from portal.htmx import render
 from portal.permissions import LOGIN, public, requires
 
@@ -94,7 +95,7 @@ def password():
         try:
             services.change_password(db.session(), current_user, form.current_password.data, form.new_password.data)
         except DomainError as error:
-            getattr(form, error.field or "new_password").errors.append(error.message)
+            attach_error(form, error, "new_password")
         else:
             # The auth version changed: keep this session (re-issued with the new version), end all others.
             # Pass the real user, not the current_user proxy, or Flask-Login stores the proxy in itself.

@@ -14,6 +14,7 @@ from portal.accounts import imports, services
 from portal.admin import queries
 from portal.admin.forms import ROLE_LABELS, ConfirmImportForm, ImportForm, ResetPasswordForm, UnitForm, UserForm
 from portal.errors import DomainError
+from portal.forms import attach_error
 from portal.htmx import render
 from portal.models import ROLES, Unit, User
 from portal.permissions import requires
@@ -79,7 +80,7 @@ def user_new():
             )
         except DomainError as error:
             db.session().rollback()
-            getattr(form, error.field or "username").errors.append(error.message)
+            attach_error(form, error, "username")
         else:
             flash(_("Pengguna %(name)s ditambahkan.", name=user.full_name), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
@@ -99,7 +100,7 @@ def user_edit(user_id):
                                  active=form.active.data)
         except DomainError as error:
             session.rollback()
-            getattr(form, error.field or "username").errors.append(error.message)
+            attach_error(form, error, "username")
         else:
             flash(_("Perubahan untuk %(name)s disimpan.", name=user.full_name), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
@@ -154,7 +155,7 @@ def unit_new():
                                         form.parent_id.data or None)
         except DomainError as error:
             db.session().rollback()
-            getattr(form, error.field or "code").errors.append(error.message)
+            attach_error(form, error, "code")
         else:
             flash(_("Unit %(name)s ditambahkan.", name=unit.name), "success")
             return redirect(url_for("admin.units"), code=303)
@@ -173,7 +174,7 @@ def unit_edit(unit_id):
                                  form.parent_id.data or None)
         except DomainError as error:
             session.rollback()
-            getattr(form, error.field or "code").errors.append(error.message)
+            attach_error(form, error, "code")
         else:
             flash(_("Unit %(name)s disimpan.", name=unit.name), "success")
             return redirect(url_for("admin.units"), code=303)

@@ -7,6 +7,7 @@ from jinja2_fragments.flask import render_block
 
 from portal import db
 from portal.errors import DomainError
+from portal.forms import attach_error
 from portal.handbook import services
 from portal.handbook.forms import AcknowledgeForm, ChapterForm, EmptyForm, NewSectionForm, PublishForm, SectionForm
 from portal.htmx import is_htmx, redirect_after_post, render
@@ -185,7 +186,7 @@ def chapter_new():
             services.create_chapter(db.session(), current_user, form.title.data, form.intro.data)
         except DomainError as error:
             db.session().rollback()
-            getattr(form, error.field or "title").errors.append(error.message)
+            attach_error(form, error, "title")
         else:
             flash(_("Bab baru ditambahkan."), "success")
             return redirect(url_for("handbook.manage"), code=303)
@@ -204,7 +205,7 @@ def chapter_edit(chapter_id):
                                     form.position.data if form.position.data is not None else chapter.position)
         except DomainError as error:
             session.rollback()
-            getattr(form, error.field or "title").errors.append(error.message)
+            attach_error(form, error, "title")
         else:
             flash(_("Bab disimpan. Perubahan tampil bagi pegawai setelah edisi berikutnya terbit."), "success")
             return redirect(url_for("handbook.manage"), code=303)
@@ -223,7 +224,7 @@ def section_new(chapter_id):
                                               slug=form.slug.data, summary=form.summary.data)
         except DomainError as error:
             session.rollback()
-            getattr(form, error.field or "title").errors.append(error.message)
+            attach_error(form, error, "title")
         else:
             flash(_("Bagian baru disimpan sebagai draf."), "success")
             return redirect(url_for("handbook.section_edit", section_id=section.id), code=303)
@@ -257,7 +258,7 @@ def section_edit(section_id):
             form.summary.errors.append(error.message)
         except DomainError as error:
             session.rollback()
-            getattr(form, error.field or "body").errors.append(error.message)
+            attach_error(form, error, "body")
         else:
             flash(_("Disimpan sebagai revisi #%(n)d (draf).", n=revision.number), "success")
             return redirect(url_for("handbook.section_edit", section_id=section.id), code=303)
@@ -350,7 +351,7 @@ def publish():
                                                form.material.data)
         except DomainError as error:
             session.rollback()
-            getattr(form, error.field or "version").errors.append(error.message)
+            attach_error(form, error, "version")
         else:
             flash(_("Edisi %(v)s terbit dan kini dibaca seluruh pegawai.", v=edition.version), "success")
             return redirect(url_for("handbook.manage"), code=303)

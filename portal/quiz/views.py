@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal import certificates, db
 from portal.errors import DomainError
+from portal.forms import attach_error
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.models import Question, QuestionVersion, Quiz, QuizTopic, Unit
 from portal.permissions import can, report_scope, requires, unit_in_scope
@@ -57,11 +58,11 @@ def _own_attempt(attempt_id):
 
 
 def _form_error(form, error, default_field):
+    """Errors of the option, rule and section lists are shown above those lists (returned); others under a field."""
     name = error.field or default_field
-    field = getattr(form, name, None)
-    if field is None or name in ("options", "rules", "section_ids"):
+    if name not in form._fields or name in ("options", "rules", "section_ids"):
         return error.message
-    field.errors = [*field.errors, error.message]
+    attach_error(form, error, default_field)
     return None
 
 

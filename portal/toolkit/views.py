@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal import db, uploads
 from portal.errors import DomainError
+from portal.forms import attach_error
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.models import ToolkitItem
 from portal.models.toolkit import KINDS, STATUSES
@@ -202,11 +203,6 @@ def _files(form, kind):
     return {}
 
 
-def _form_error(form, error):
-    target = form._fields.get(error.field or "title") or form.title
-    target.errors = list(target.errors) + [error.message]
-
-
 @bp.route("/baru/<kind>", methods=["GET", "POST"])
 @requires("toolkit.edit")
 def new(kind):
@@ -219,7 +215,7 @@ def new(kind):
         try:
             saved = services.save_item(session, current_user, kind, _values(form), _files(form, kind))
         except DomainError as error:
-            _form_error(form, error)
+            attach_error(form, error, "title")
         else:
             flash(_("Tersimpan sebagai draf. Ajukan bila sudah siap untuk disetujui."), "success")
             return redirect(url_for("toolkit.item", item_id=saved.id), code=303)
@@ -244,7 +240,7 @@ def edit(item_id):
             services.save_item(session, current_user, item.kind, _values(form), _files(form, item.kind), item=item)
         except DomainError as error:
             session.rollback()
-            _form_error(form, error)
+            attach_error(form, error, "title")
         else:
             if was == "draf":
                 flash(_("Perubahan disimpan."), "success")

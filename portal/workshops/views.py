@@ -13,6 +13,7 @@ from markupsafe import Markup
 from portal import certificates, db
 from portal.errors import DomainError
 from portal.extensions import limiter
+from portal.forms import attach_error
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.models import WorkshopParticipant
 from portal.permissions import (
@@ -167,11 +168,6 @@ def _save(form, workshop):
                                   form.audience_ids.data, form.materials.data)
 
 
-def _form_error(form, error):
-    target = getattr(form, error.field or "title", None) or form.title
-    target.errors = [*target.errors, error.message]
-
-
 @bp.route("/baru", methods=["GET", "POST"])
 @requires("workshop.manage")
 def new():
@@ -185,7 +181,7 @@ def new():
             workshop = _save(form, None)
         except DomainError as error:
             db.session().rollback()
-            _form_error(form, error)
+            attach_error(form, error, "title")
         else:
             flash(_("Pelatihan disimpan. Tambahkan sesi dan peserta."), "success")
             return redirect_after_post(url_for("workshops.manage", workshop_id=workshop.id))
@@ -211,7 +207,7 @@ def edit(workshop_id):
             _save(form, workshop)
         except DomainError as error:
             session.rollback()
-            _form_error(form, error)
+            attach_error(form, error, "title")
         else:
             flash(_("Perubahan disimpan."), "success")
             return redirect_after_post(url_for("workshops.manage", workshop_id=workshop.id))
