@@ -775,3 +775,18 @@ def test_facet_counts_of_large_sets_are_cached_until_the_next_write(app, session
         session.get(ToolkitItem, hidden.id).status = "disetujui"
         session.commit()
         assert services.search_items(session, employee, services.Query()).total == 3
+
+
+def test_dashboard_tells_central_humas_what_waits_for_approval(client, session, login):
+    from portal.models import Unit
+
+    central = session.exec(select(Unit).where(Unit.code == "BHM")).first() or factories.make_unit(session, code="BHM")
+    approver = factories.make_user(session, roles=("humas",), unit=central)
+    author = factories.make_user(session, roles=("humas",), unit=central)
+    factories.make_toolkit_item(session, "template", status="diajukan", author=author)
+    login(approver)
+    page = client.get("/").get_data(as_text=True)
+    assert "1 item menunggu persetujuan Anda." in page
+    client.post("/logout")
+    login(factories.make_user(session))
+    assert "menunggu persetujuan" not in client.get("/").get_data(as_text=True)

@@ -1304,3 +1304,29 @@ def worklist(session, user, limit=50):
                                      .order_by(ToolkitItem.title)).all() if revoked_ids else []
     return Worklist(counts=counts, waiting=waiting, drafts=drafts, rejected=rejected, attention=attention,
                     revoked_templates=revoked_templates)
+
+
+# --- dashboard ----------------------------------------------------------------------------------------------------
+
+def dashboard_cards(session, user):
+    """For humas and admins: what waits for them in the toolkit (approvals, own rejected items, warnings)."""
+    if not is_editor(user):
+        return []
+    from flask import url_for
+
+    work = worklist(session, user)
+    to_approve = sum(1 for _item, may_approve, _submitter in work.waiting if may_approve)
+    rejected = sum(1 for item in work.rejected if item.created_by_id == user.id)
+    warnings = len(work.attention) + len(work.revoked_templates)
+    if not (to_approve or rejected or warnings):
+        return []
+    parts = []
+    if to_approve:
+        parts.append(_("%(n)d item menunggu persetujuan Anda.", n=to_approve))
+    if rejected:
+        parts.append(_("%(n)d item Anda ditolak dan perlu diperbaiki.", n=rejected))
+    if warnings:
+        parts.append(_("%(n)d item perlu perhatian (masa berlaku, izin foto, atau peraturan yang dicabut).",
+                       n=warnings))
+    return [{"title": _("Perangkat humas"), "body": " ".join(parts), "progress": None,
+             "url": url_for("toolkit.manage"), "action": _("Buka daftar kerja"), "tone": "warn"}]
