@@ -122,14 +122,16 @@ def test_registration_respects_window_and_audience(client, session, login_as):
     unit = factories.make_unit(session)
     sub = factories.make_unit(session, parent=unit)
     closed = factories.make_workshop(session, registration_closes_at=utcnow() - timedelta(days=1))
-    elsewhere = factories.make_workshop(session)
+    elsewhere = factories.make_workshop(session, title="Khusus Unit Lain")
     from portal.models import WorkshopAudienceUnit
 
     session.add(WorkshopAudienceUnit(workshop_id=elsewhere.id, unit_id=factories.make_unit(session).id))
-    mine = factories.make_workshop(session)
+    mine = factories.make_workshop(session, title="Untuk Unit Induk")
     session.add(WorkshopAudienceUnit(workshop_id=mine.id, unit_id=unit.id))
     session.commit()
     user = login_as("employee", unit=sub)
+    listing = client.get("/workshops/").get_data(as_text=True)
+    assert "Untuk Unit Induk" in listing and "Khusus Unit Lain" not in listing
     client.post(f"/workshops/{closed.id}/daftar")
     client.post(f"/workshops/{elsewhere.id}/daftar")
     client.post(f"/workshops/{mine.id}/daftar")  # audience includes sub-units

@@ -260,13 +260,19 @@ def delete_session(session, actor, workshop, ws_session):
 # --- audience and registration ----------------------------------------------------------------------------------
 
 def in_audience(session, user, workshop):
-    ids = audience_unit_ids(session, workshop.id)
-    if not ids:
-        return True
-    if user.unit is None:
-        return False
-    paths = session.exec(select(Unit.path).where(Unit.id.in_(ids))).all()
-    return any(user.unit.path.startswith(p) for p in paths)
+    return workshop.id in audience_filter(session, user, [workshop])
+
+
+def audience_filter(session, user, workshops):
+    """Ids of `workshops` whose audience includes `user` (no audience units = everyone), in one query."""
+    ids = [w.id for w in workshops]
+    paths = {}
+    for workshop_id, path in session.exec(
+            select(WorkshopAudienceUnit.workshop_id, Unit.path).join(Unit, Unit.id == WorkshopAudienceUnit.unit_id)
+            .where(WorkshopAudienceUnit.workshop_id.in_(ids))).all():
+        paths.setdefault(workshop_id, []).append(path)
+    own = user.unit.path if user.unit is not None else None
+    return {i for i in ids if i not in paths or (own is not None and any(own.startswith(p) for p in paths[i]))}
 
 
 def registration_open(workshop, now=None):
@@ -915,7 +921,8 @@ def visible_workshops(session, user, now=None):
                         .order_by(Workshop.created_at.desc(), Workshop.id.desc())).all()
     mine = {p.workshop_id: p for p in session.exec(select(WorkshopParticipant).where(
         WorkshopParticipant.user_id == user.id)).all()}
-    return [(w, mine.get(w.id)) for w in rows if mine.get(w.id) or in_audience(session, user, w)]
+    audience = audience_filter(session, user, rows)
+    return [(w, mine.get(w.id)) for w in rows if mine.get(w.id) or w.id in audience]
 
 
 def first_session(session, workshop_id):
@@ -950,8 +957,10 @@ def dashboard_cards(session, user):
                       "url": url_for("workshops.detail", workshop_id=workshop.id), "action": _("Lihat pelatihan"),
                       "progress": None, "tone": "info"})
     registered = {p.workshop_id for p in mine}
-    open_ones = [w for w in session.exec(select(Workshop).where(Workshop.status == "open")).all()
-                 if w.id not in registered and registration_open(w) and in_audience(session, user, w)]
+    candidates = [w for w in session.exec(select(Workshop).where(Workshop.status == "open")).all()
+                  if w.id not in registered and registration_open(w)]
+    audience = audience_filter(session, user, candidates)
+    open_ones = [w for w in candidates if w.id in audience]
     if open_ones:
         cards.append({"title": _("Pelatihan terbuka untuk didaftari"),
                       "body": ", ".join(w.title for w in open_ones[:3]),
