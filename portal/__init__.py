@@ -1,6 +1,5 @@
 """Portal Bijak Bermedia Sosial: the application factory."""
 
-import importlib
 from pathlib import Path
 
 from flask import Flask, g, jsonify, request, session
@@ -55,7 +54,9 @@ def create_app(overrides=None):
 
     app.before_request(i18n.remember_language)
     app.before_request(enforce)
+    app.before_request(db.start_request_writes)  # after enforce: the user is loaded in a read transaction
     app.after_request(add_vary)
+    app.after_request(db.finish_request)  # the one commit (or rollback) of a request
     app.after_request(_security_headers)
 
     _register_blueprints(app)
@@ -93,21 +94,13 @@ def _init_login(app):
 
 
 def _register_blueprints(app):
-    from portal.accounts.views import bp as accounts_bp
-    from portal.admin.views import bp as admin_bp
     from portal.certificates import bp as certificates_bp
+    from portal.pillars import pillars
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.extensions["pillars"] = pillars()
+    for pillar in app.extensions["pillars"]:
+        app.register_blueprint(pillar.blueprint, url_prefix=pillar.url_prefix)
     app.register_blueprint(certificates_bp, url_prefix="/verify")  # public, shared by every pillar
-    for name in ("handbook", "quiz", "toolkit", "workshops"):
-        try:
-            module = importlib.import_module(f"portal.{name}.views")
-        except ModuleNotFoundError as error:
-            if error.name not in (f"portal.{name}", f"portal.{name}.views"):
-                raise
-            continue
-        app.register_blueprint(module.bp, url_prefix=f"/{name}")
 
 
 def _security_headers(response):
@@ -178,15 +171,8 @@ def _register_jinja(app):
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["date"] = fmt_date
     def nav_items():
-        items = [
-            ("accounts.dashboard", _l("Beranda"), "dashboard.view"),
-            ("handbook.index", _l("Pedoman"), "handbook.read"),
-            ("quiz.index", _l("Kuis"), "quiz.take"),
-            ("toolkit.index", _l("Perangkat Humas"), "toolkit.view"),
-            ("workshops.index", _l("Pelatihan"), "workshop.view"),
-            ("admin.index", _l("Admin"), "admin.access"),
-        ]
-        return [item for item in items if item[0] in app.view_functions and can(current_user, item[2])]
+        return [pillar.nav for pillar in app.extensions["pillars"]
+                if pillar.nav is not None and can(current_user, pillar.nav[2])]
 
     app.jinja_env.globals.update(
         nav_items=nav_items,

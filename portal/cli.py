@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
-from sqlmodel import Session
 
 from portal import db
 from portal.errors import DomainError
@@ -23,10 +22,6 @@ def register_cli(app):
     app.cli.add_command(import_units)
     app.cli.add_command(import_gift)
     app.cli.add_command(export_gift)
-
-
-def _session():
-    return Session(db.engine(), expire_on_commit=False)
 
 
 @click.command("upgrade-db")
@@ -47,7 +42,7 @@ def prepare():
     from portal.migrate import upgrade
 
     upgrade(db.engine())
-    with _session() as session:
+    with db.unit_of_work() as session:
         if "user" in inspect(db.engine()).get_table_names():
             from sqlmodel import select
 
@@ -65,7 +60,7 @@ def seed_demo():
     from portal.migrate import upgrade
 
     upgrade(db.engine())
-    with _session() as session:
+    with db.unit_of_work() as session:
         click.echo(run_seed(session))
 
 
@@ -83,7 +78,7 @@ def create_user(username, full_name, unit_code, roles, password):
     from portal.accounts.services import create_user as create
     from portal.models import Unit
 
-    with _session() as session:
+    with db.unit_of_work() as session:
         unit = session.exec(select(Unit).where(Unit.code == unit_code.upper())).first()
         if unit is None:
             raise click.ClickException(f"unknown unit {unit_code}")
@@ -99,7 +94,7 @@ def _run_import(path, preview_fn, apply_fn):
         raw = Path(path).read_bytes()
     except OSError as error:
         raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
-    with _session() as session:
+    with db.unit_of_work() as session:
         try:
             preview = preview_fn(session, raw)
             if preview.ok:
@@ -148,7 +143,7 @@ def import_gift(path, topic):
     except OSError as error:
         click.echo(f"cannot read {path}: {error.strerror}", err=True)
         sys.exit(1)
-    with _session() as session:
+    with db.unit_of_work() as session:
         try:
             preview = apply_gift(session, None, raw, topic)
         except DomainError as error:
@@ -171,7 +166,7 @@ def export_gift(topic):
     from portal.quiz.exchange import export_gift as export
     from portal.quiz.services import topic_by_name
 
-    with _session() as session:
+    with db.unit_of_work() as session:
         topic_id = None
         if topic:
             found = topic_by_name(session, topic)

@@ -1,36 +1,71 @@
-"""Engine and per-request session. SQLite gets WAL, foreign keys and a busy timeout."""
+"""Engine, sessions and the one transaction path.
 
-from flask import current_app, g
+Reads never lock. On SQLite (WAL) a transaction starts deferred (`BEGIN`): readers see a snapshot and never wait
+for a writer. A use case that writes says so first (`begin_write()`), and its transaction then starts with `BEGIN
+IMMEDIATE`: the write lock is taken up front, so concurrent writers queue (busy timeout, then retries with
+backoff) instead of failing half-way with "database is locked" when a read transaction tries to upgrade.
+A request with an unsafe method (POST, ...) is a write use case automatically, once the signed-in user has been
+loaded (`start_request_writes`, a before_request hook); a POST view that must do slow work before it writes
+(checking a password hash) is declared `@deferred_write` and calls `begin_write()` itself when it is ready.
+
+Services flush and never commit. A request commits once, at its end, when its response is a success (status
+below 400) and rolls back otherwise (`finish_request`); CLI commands and job tasks use `unit_of_work()`.
+Work that must only happen after a successful commit (cache invalidation, notifications, e-mail, jobs) is
+registered with `after_commit(session, fn)`.
+"""
+
+import contextlib
+import contextvars
+import functools
+import logging
+import random
+import time
+
+from flask import current_app, g, has_app_context, request
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
 
 # Ids and numbers from a URL must fit an INTEGER column (PostgreSQL's is 32-bit); larger ones would crash the query.
 MAX_INT = 2**31 - 1
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BUSY_TIMEOUT_MS = 20_000  # SQLite waits this long for the write lock before it answers "busy"
+BEGIN_RETRIES = 4  # then BEGIN IMMEDIATE is retried this often, with growing pauses
+
+_write_intent = contextvars.ContextVar("portal_write_intent", default=False)
 
 
 def make_engine(url):
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself (see _sqlite_begin)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_manual_transactions(dbapi_connection, _record):
-            dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
-
         @event.listens_for(engine, "begin")
-        def _sqlite_begin_immediate(conn):
-            # Take the write lock when the transaction starts instead of upgrading half-way, which SQLite
-            # refuses with "database is locked" when two writers meet. Readers in WAL mode still read freely
-            # outside transactions; requests are short, so the serialisation costs little.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _sqlite_begin(conn):
+            if not _write_intent.get():
+                conn.exec_driver_sql("BEGIN")
+                return
+            for attempt in range(BEGIN_RETRIES + 1):
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    return
+                except OperationalError as error:
+                    if attempt == BEGIN_RETRIES or "locked" not in str(error).lower():
+                        raise
+                    pause = (0.05 * 2**attempt) * (1 + random.random())  # noqa: S311 - jitter, not crypto
+                    log.warning("write lock busy; retrying in %.2f s", pause)
+                    time.sleep(pause)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -45,10 +80,18 @@ def engine():
     return current_app.extensions["db_engine"]
 
 
+def new_session(bind=None):
+    """A session that keeps loaded values after commit; it runs `after_commit` hooks on commit."""
+    db_session = Session(bind or engine(), expire_on_commit=False)
+    event.listen(db_session, "after_commit", _run_after_commit)
+    event.listen(db_session, "after_rollback", _drop_after_commit)
+    return db_session
+
+
 def session() -> Session:
-    """The request's session, opened on first use and closed at teardown."""
+    """The request's (or app context's) session, opened on first use and closed at teardown."""
     if "db_session" not in g:
-        g.db_session = Session(engine(), expire_on_commit=False)
+        g.db_session = new_session()
     return g.db_session
 
 
@@ -56,7 +99,108 @@ def _close_session(_exc):
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()
+    token = g.pop("db_write_token", None)
+    if token is not None:
+        _write_intent.reset(token)
 
 
-def is_sqlite():
-    return engine().dialect.name == "sqlite"
+# --- the write lock -------------------------------------------------------------------------------------------------
+
+def _has_changes(db_session):
+    return bool(db_session.new or db_session.dirty or db_session.deleted or db_session.info.get("flushed"))
+
+
+def begin_write(db_session=None):
+    """From now on this context writes: end the read transaction (it holds no changes) and make the next one take the
+    write lock at its start (SQLite: BEGIN IMMEDIATE; PostgreSQL needs nothing)."""
+    db_session = db_session or session()
+    if _write_intent.get() and db_session.in_transaction():
+        return
+    if db_session.in_transaction():
+        if _has_changes(db_session):
+            raise RuntimeError("begin_write() after changes were made in a read transaction")
+        db_session.commit()  # ends the read snapshot; loaded objects keep their values (expire_on_commit=False)
+    token = _write_intent.set(True)
+    if has_app_context() and g.get("db_session") is db_session and "db_write_token" not in g:
+        g.db_write_token = token  # reset when the app context ends (a thread serves many requests)
+
+
+def deferred_write(view):
+    """Declare a POST view that reads and does slow work before it writes; it calls `begin_write()` itself."""
+    view.deferred_write = True
+    return view
+
+
+def start_request_writes():
+    """before_request, after the permission check: a request with an unsafe method is a write use case."""
+    if request.method in SAFE_METHODS or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "deferred_write", False):
+        return
+    begin_write(session())
+
+
+def finish_request(response):
+    """after_request: commit once when the response to a POST (...) is a success, else roll back. A GET never
+    writes: its changes, if any, are dropped (and logged, as the bug they are)."""
+    db_session = g.get("db_session")
+    if db_session is None or not db_session.in_transaction():
+        return response
+    changed = _has_changes(db_session)
+    if changed and response.status_code < 400 and request.method not in SAFE_METHODS:
+        db_session.commit()
+    else:
+        if changed and request.method in SAFE_METHODS:
+            log.error("%s %s changed the database; a GET never writes, the change was dropped",
+                      request.method, request.path)
+        db_session.rollback()
+    return response
+
+
+@contextlib.contextmanager
+def unit_of_work(write=True, bind=None):
+    """A session for one use case outside a request (CLI, job): commits at the end, rolls back on any error."""
+    token = _write_intent.set(write)
+    db_session = new_session(bind)
+    try:
+        yield db_session
+        db_session.commit()
+    except BaseException:
+        db_session.rollback()
+        raise
+    finally:
+        db_session.close()
+        _write_intent.reset(token)
+
+
+def rollback(db_session=None):
+    """Undo the current use case's changes (a DomainError was raised half-way)."""
+    (db_session or session()).rollback()
+
+
+# --- after commit -----------------------------------------------------------------------------------------------------
+
+def after_commit(db_session, fn, *args, **kwargs):
+    """Run fn(*args, **kwargs) once the session's current transaction has committed; dropped on rollback."""
+    db_session.info.setdefault("after_commit", []).append(functools.partial(fn, *args, **kwargs))
+
+
+def _run_after_commit(db_session):
+    db_session.info.pop("flushed", None)
+    hooks = db_session.info.pop("after_commit", [])
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:  # one failing hook must not hide the others; the data is already committed
+            log.exception("after-commit hook %r failed", hook)
+
+
+def _drop_after_commit(db_session):
+    db_session.info.pop("flushed", None)
+    db_session.info.pop("after_commit", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flushed(db_session, _context):
+    db_session.info["flushed"] = True

@@ -1,7 +1,66 @@
-"""Helpers shared by every pillar's forms."""
+"""Helpers shared by every pillar's views and forms: the CSRF-only form, query arguments, and the one way a view
+runs a service and turns a broken rule (DomainError) into a message."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, request
+from flask_wtf import FlaskForm
+
+from portal import db
+from portal.errors import DomainError
+from portal.htmx import is_htmx
+
+
+class EmptyForm(FlaskForm):
+    """A POST that carries nothing but its CSRF token."""
+
+
+def int_arg(name, default=None, low=1, high=db.MAX_INT):
+    """A whole-number query argument within [low, high], else `default` (never an error: it is only a filter)."""
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return default
+    return value if low <= value <= high else default
 
 
 def attach_error(form, error, default_field):
     """Show a DomainError under the form field it names (`error.field`), else under `default_field`."""
     field = form._fields.get(error.field or default_field) or form._fields[default_field]
     field.errors = [*field.errors, error.message]
+
+
+@dataclass
+class Outcome:
+    """What `perform` returns: `ok` and the service's `value`, or the `error` that was shown."""
+
+    ok: bool
+    value: Any = None
+    error: DomainError | None = None
+
+    def __bool__(self):
+        return self.ok
+
+
+def perform(service, *args, form=None, field=None, **kwargs):
+    """Run one service call of a view. A DomainError rolls the use case back and is shown: under `field` (or the
+    field the error names) of `form`, or as a flash message when no form is given."""
+    try:
+        return Outcome(True, service(*args, **kwargs))
+    except DomainError as error:
+        db.rollback()
+        if form is not None and field is not None:
+            attach_error(form, error, field)
+        else:
+            flash(error.message, "error")
+        return Outcome(False, error=error)
+
+
+def form_status(form=None, error=None):
+    """Status of a page that shows a form: 422 after a rejected POST, else 200. htmx swaps only successful
+    responses, so a rejected form sent by htmx is 200 too (its block shows the errors)."""
+    if request.method != "POST" or is_htmx():
+        return 200
+    rejected = error is not None or (form is not None and bool(form.errors))
+    return 422 if rejected else 200

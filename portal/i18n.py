@@ -18,15 +18,12 @@ def select_locale():
 
 
 def remember_language():
+    """?lang= on any page switches the language for this browser session. A GET never writes the database (a
+    cross-site image request could otherwise change the account); the account's preference is set on the
+    profile page."""
     lang = request.args.get("lang")
-    if lang not in current_app.config["LANGUAGES"]:
-        return
-    session["lang"] = lang
-    if getattr(current_user, "is_authenticated", False) and current_user.preferred_language != lang:
-        from portal import db
-        from portal.accounts.services import set_preferred_language
-
-        set_preferred_language(db.session(), current_user, lang)
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
 
 
 def lang_url(lang):

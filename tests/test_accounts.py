@@ -363,15 +363,28 @@ def test_unknown_language_is_ignored(client):
 
 def test_signed_in_users_choice_is_stored_on_the_account(app, client, login_as, session):
     user = login_as("employee")
-    assert '<html lang="en">' in client.get("/?lang=en").get_data(as_text=True)
+    # The header's switch is a POST: it goes back to the page and remembers the choice on the account.
+    response = client.post("/account/bahasa", data={"lang": "en", "next": "/quiz/?x=1"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/quiz/?x=1")
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
     session.refresh(user)
     assert user.preferred_language == "en"
     # A new session on another device starts in the stored language.
     other_device = app.test_client()
     post_login(other_device, user.username)
     assert '<html lang="en">' in other_device.get("/").get_data(as_text=True)
-    # Switching back is stored as well.
-    client.get("/?lang=id")
+    # Switching back is stored as well; an outside `next` is not followed.
+    response = client.post("/account/bahasa", data={"lang": "id", "next": "https://evil.example/"})
+    assert response.headers["Location"].endswith("/")
+    session.refresh(user)
+    assert user.preferred_language == "id"
+
+
+def test_lang_on_a_get_changes_the_session_only(client, login_as, session):
+    """A cross-site <img src="/quiz/?lang=en"> must not change the account (no state change on GET)."""
+    user = login_as("employee")
+    assert '<html lang="en">' in client.get("/quiz/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
     session.refresh(user)
     assert user.preferred_language == "id"
 

@@ -10,6 +10,7 @@ import pytest
 from flask import url_for
 from sqlmodel import Session, func, select
 
+from portal import db
 from portal.handbook import services
 from portal.models import (
     Acknowledgement,
@@ -526,11 +527,11 @@ def test_two_saves_at_the_same_time(app, handbook):
     outcome = {}
 
     def save(name):
-        with Session(engine, expire_on_commit=False) as db_session:
+        with db.unit_of_work(write=False, bind=engine) as db_session:
             section = db_session.get(Section, section_id)
             actor = db_session.get(User, humas_id)
             base = section.current_revision_id
-            db_session.commit()  # end the read transaction before racing
+            db.begin_write(db_session)  # ends the read transaction; the save takes the write lock
             barrier.wait()
             try:
                 outcome[name] = services.save_section(db_session, actor, section, base, f"Judul {name}",

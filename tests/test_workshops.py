@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import openpyxl
 from flask import url_for
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from portal import db
 from portal.models import (
     Attempt,
     AuditLog,
@@ -147,7 +148,7 @@ def test_two_registrations_racing_for_the_last_seat(app, session):
     results = []
 
     def attempt(user):
-        with app.test_request_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as s:
+        with app.test_request_context(), db.unit_of_work(bind=app.extensions["db_engine"]) as s:
             barrier.wait()
             results.append(services.register(s, s.get(type(user), user.id), workshop.id).status)
 

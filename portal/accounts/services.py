@@ -8,7 +8,7 @@ from sqlalchemy import func, or_
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import audit
+from portal import audit, db
 from portal.accounts.validation import USERNAME_RE, email_problem, nip_problem, password_problem
 from portal.errors import DomainError
 from portal.models import ROLES, Unit, User, UserRole, utcnow
@@ -48,7 +48,6 @@ def authenticate(session, username, password):
 def record_login(session, user):
     user.last_login_at = utcnow()
     session.add(user)
-    session.commit()
 
 
 def hash_password(password):
@@ -56,22 +55,23 @@ def hash_password(password):
 
 
 def change_password(session, user, current_password, new_password):
+    """Checks and hashes outside any transaction (both are slow on purpose), then takes the write lock."""
     if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
         raise DomainError(_("Kata sandi saat ini salah."), field="current_password")
     problem = password_problem(new_password)
     if problem:
         raise DomainError(problem, field="new_password")
-    user.password_hash = hash_password(new_password)
+    new_hash = hash_password(new_password)
+    db.begin_write(session)
+    user.password_hash = new_hash
     user.auth_version += 1
     session.add(user)
     audit.record(session, user, "user.password_change", "user", user.id, f"{user.username} changed own password")
-    session.commit()
 
 
 def set_preferred_language(session, user, lang):
     user.preferred_language = lang
     session.add(user)
-    session.commit()
 
 
 # --- units -------------------------------------------------------------------------------------------------------

@@ -10,9 +10,8 @@ from portal import db
 from portal.accounts import services
 from portal.accounts.forms import LoginForm, PasswordForm
 from portal.dashboard import dashboard_cards
-from portal.errors import DomainError
 from portal.extensions import limiter
-from portal.forms import attach_error
+from portal.forms import EmptyForm, form_status, perform
 from portal.htmx import render
 from portal.permissions import LOGIN, public, requires
 
@@ -48,6 +47,7 @@ def safe_next(target):
 @public
 @limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)
 @limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_username_key, deduct_when=_failed_login)
+@db.deferred_write  # the password hash is checked outside any transaction
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
@@ -56,6 +56,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(db.session(), form.username.data, form.password.data)
         if user is not None:
+            db.begin_write()
             lang = session.get("lang")
             session.clear()  # a fresh session at sign-in: nothing from before survives (session fixation)
             if lang:
@@ -87,20 +88,28 @@ def dashboard():
     return render("accounts/dashboard.html", cards=dashboard_cards(db.session(), current_user))
 
 
+@bp.post("/account/bahasa")
+@requires("account.manage_own")
+def language():
+    """The header's language switch for a signed-in person: remembered in the session and on the account."""
+    lang = request.form.get("lang")
+    if EmptyForm().validate_on_submit() and lang in ("id", "en"):
+        session["lang"] = lang
+        services.set_preferred_language(db.session(), current_user, lang)
+    return redirect(safe_next(request.form.get("next")) or url_for("accounts.dashboard"), code=303)
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires("account.manage_own")
+@db.deferred_write  # the current password's hash is checked outside any transaction
 def password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(db.session(), current_user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            attach_error(form, error, "new_password")
-        else:
-            # The auth version changed: keep this session (re-issued with the new version), end all others.
-            # Pass the real user, not the current_user proxy, or Flask-Login stores the proxy in itself.
-            login_user(current_user._get_current_object())
-            flash(_("Kata sandi berhasil diubah. Sesi lain di perangkat lain sudah diakhiri."), "success")
-            return redirect(url_for("accounts.dashboard"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render("accounts/password.html", form=form, status=status)
+    if form.validate_on_submit() and perform(services.change_password, db.session(), current_user,
+                                             form.current_password.data, form.new_password.data, form=form,
+                                             field="new_password"):
+        # The auth version changed: keep this session (re-issued with the new version), end all others.
+        # Pass the real user, not the current_user proxy, or Flask-Login stores the proxy in itself.
+        login_user(current_user._get_current_object())
+        flash(_("Kata sandi berhasil diubah. Sesi lain di perangkat lain sudah diakhiri."), "success")
+        return redirect(url_for("accounts.dashboard"), code=303)
+    return render("accounts/password.html", form=form, status=form_status(form))

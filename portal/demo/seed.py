@@ -1,7 +1,5 @@
 """`flask seed-demo`: the demo ministry and the content of every pillar. Idempotent."""
 
-import importlib
-
 from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
@@ -9,9 +7,8 @@ from portal.accounts import services
 from portal.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD, UNITS, demo_staff
 from portal.models import Unit, User
 
-# Each pillar may add <pillar>/demo.py with `seed(session) -> str | None`; they run in this order.
-# Their content (Markdown, JSON) lives in portal/demo/<pillar>/.
-PILLAR_SEEDERS = ("portal.handbook.demo", "portal.quiz.demo", "portal.toolkit.demo", "portal.workshops.demo")
+# Each pillar lists its seeder (`<pillar>/demo.py`, `seed(session) -> str | None`) in portal/pillars.py; they run in
+# that order. Their content (Markdown, JSON) lives in portal/demo/<pillar>/.
 
 
 def seed_people(session):
@@ -35,17 +32,14 @@ def seed_people(session):
 
 
 def seed_demo(session):
+    from portal.pillars import pillars
+
     lines = [seed_people(session)]
-    for module_name in PILLAR_SEEDERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if not module_name.startswith(f"{error.name}"):
-                raise
-            continue
-        result = module.seed(session)
-        if result:
-            lines.append(result)
+    for pillar in pillars():
+        if pillar.seed_demo is not None:
+            result = pillar.seed_demo(session)
+            if result:
+                lines.append(result)
     return "\n".join(lines)
 
 

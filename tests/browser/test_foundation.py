@@ -103,18 +103,18 @@ def test_admin_user_filter_by_role_without_javascript(nojs_page, login, visit):
 def test_language_switch_to_english_is_remembered(page, login, checked, visit):
     login(page, "pegawai")
     with page.expect_navigation():
-        page.get_by_role("link", name="EN", exact=True).click()
+        page.get_by_role("button", name="EN", exact=True).click()
     checked(page)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("navigation", name="Main navigation")).to_contain_text("Home")
-    expect(page.get_by_role("link", name="EN", exact=True)).to_have_attribute("aria-current", "true")
+    expect(page.get_by_role("button", name="EN", exact=True)).to_have_attribute("aria-pressed", "true")
 
     visit(page, "/account/password")  # the next page, without ?lang=
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Change password")
 
     with page.expect_navigation():
-        page.get_by_role("link", name="ID", exact=True).click()
+        page.get_by_role("button", name="ID", exact=True).click()
     checked(page)
     expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ganti kata sandi")

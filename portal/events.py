@@ -1,0 +1,28 @@
+"""Domain events: what one pillar tells the others, as blinker signals.
+
+A service sends an event inside its transaction, after its own writes and before the commit:
+
+    events.edition_published.send(session, actor=user, edition=edition)
+
+The sender is always the database session, so a receiver writes in the same transaction (audit log,
+notifications) or registers work for after the commit with `db.after_commit(session, ...)` (e-mail, jobs, cache).
+Receivers must not commit, and must be cheap: heavy work goes to the job queue. Every event carries `actor` (the
+user who caused it, or None for the system) and the rows it is about, as keyword arguments listed below.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# handbook: edition (Edition), material (bool)
+edition_published = _signals.signal("edition-published")
+# toolkit: item (ToolkitItem)
+toolkit_item_submitted = _signals.signal("toolkit-item-submitted")
+# toolkit: item (ToolkitItem), decision ("approved" | "rejected"), note (str)
+toolkit_item_decided = _signals.signal("toolkit-item-decided")
+# quiz: attempt (Attempt), passed (bool)
+attempt_finished = _signals.signal("attempt-finished")
+# workshops: participant (WorkshopParticipant), workshop (Workshop)
+waitlist_promoted = _signals.signal("waitlist-promoted")
+# workshops (sent by the time-based `notify-due` command): workshop_session (WorkshopSession), participants (list)
+workshop_session_soon = _signals.signal("workshop-session-soon")

@@ -1,0 +1,53 @@
+"""The pillars of the portal, listed once: each one's blueprint, URL prefix, nav entry and dashboard cards.
+
+Adding a pillar means adding it here; nothing is discovered by guessing module names.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Pillar:
+    name: str
+    blueprint: Any
+    url_prefix: str | None
+    nav: tuple | None = None  # (endpoint, label, permission) in the header navigation
+    dashboard_cards: Any = None  # fn(session, user) -> list of cards for the personal dashboard
+    seed_demo: Any = None  # fn(session) -> str | None: the pillar's demo content (`flask seed-demo`), in this order
+
+
+def pillars():
+    """Every pillar in navigation order. Imported lazily: the modules import models, forms and templates helpers."""
+    from portal.accounts import views as accounts
+    from portal.admin import views as admin
+    from portal.handbook import demo as handbook_demo
+    from portal.handbook import services as handbook_services
+    from portal.handbook import views as handbook
+    from portal.quiz import demo as quiz_demo
+    from portal.quiz import services as quiz_services
+    from portal.quiz import views as quiz
+    from portal.toolkit import demo as toolkit_demo
+    from portal.toolkit import services as toolkit_services
+    from portal.toolkit import views as toolkit
+    from portal.workshops import demo as workshop_demo
+    from portal.workshops import services as workshop_services
+    from portal.workshops import views as workshops
+
+    return (
+        Pillar("accounts", accounts.bp, None, ("accounts.dashboard", _l("Beranda"), "dashboard.view")),
+        Pillar("handbook", handbook.bp, "/handbook", ("handbook.index", _l("Pedoman"), "handbook.read"),
+               handbook_services.dashboard_cards,
+               handbook_demo.seed),
+        Pillar("quiz", quiz.bp, "/quiz", ("quiz.index", _l("Kuis"), "quiz.take"), quiz_services.dashboard_cards,
+               quiz_demo.seed),
+        Pillar("toolkit", toolkit.bp, "/toolkit", ("toolkit.index", _l("Perangkat Humas"), "toolkit.view"),
+               toolkit_services.dashboard_cards,
+               toolkit_demo.seed),
+        Pillar("workshops", workshops.bp, "/workshops", ("workshops.index", _l("Pelatihan"), "workshop.view"),
+               workshop_services.dashboard_cards,
+               workshop_demo.seed),
+        Pillar("admin", admin.bp, "/admin", ("admin.index", _l("Admin"), "admin.access")),
+    )

@@ -1,0 +1,175 @@
+"""The one transaction path (portal/db.py): reads never lock, a request commits once on success and rolls back
+otherwise, after-commit work runs only after a commit, and a write use case takes the lock at its start."""
+
+import threading
+
+import pytest
+from flask import Blueprint
+from sqlalchemy import text
+from sqlmodel import select
+
+from portal import db
+from portal.errors import DomainError
+from portal.forms import perform
+from portal.models import Unit
+from portal.permissions import public
+from tests import factories
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def probe_app(tmp_path):
+    """The app with a few extra endpoints that write a unit and then answer in different ways."""
+    app = make_app(tmp_path)
+    bp = Blueprint("probe", __name__)
+    ran = []
+
+    def add_unit(code):
+        session = db.session()
+        session.add(Unit(code=code, name=code, path="/"))
+        session.flush()
+        db.after_commit(session, ran.append, code)
+
+    @bp.post("/ok/<code>")
+    @public
+    def ok(code):
+        add_unit(code)
+        return "ok"
+
+    @bp.post("/fail/<code>")
+    @public
+    def fail(code):
+        add_unit(code)
+        return "rejected", 422
+
+    @bp.post("/crash/<code>")
+    @public
+    def crash(code):
+        add_unit(code)
+        raise RuntimeError("boom")
+
+    @bp.get("/get/<code>")
+    @public
+    def get_writes(code):
+        add_unit(code)
+        return "read"
+
+    @bp.post("/domain/<code>")
+    @public
+    def domain(code):
+        def service():
+            add_unit(code)
+            raise DomainError("no")
+
+        outcome = perform(service)
+        return ("failed" if not outcome else "ok"), 303
+
+    app.register_blueprint(bp, url_prefix="/probe")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.probe_ran = ran
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+def _codes(app):
+    with db.unit_of_work(write=False, bind=app.extensions["db_engine"]) as session:
+        return set(session.exec(select(Unit.code)).all())
+
+
+def test_a_successful_request_commits_once_and_then_runs_after_commit_work(probe_app):
+    client = probe_app.test_client()
+    assert client.post("/probe/ok/A1").status_code == 200
+    assert "A1" in _codes(probe_app)
+    assert probe_app.probe_ran == ["A1"]
+
+
+@pytest.mark.parametrize("path", ["/probe/fail/B1", "/probe/crash/B1", "/probe/get/B1", "/probe/domain/B1"])
+def test_rejected_failed_and_get_requests_write_nothing(probe_app, path):
+    client = probe_app.test_client()
+    method = client.get if "/get/" in path else client.post
+    method(path)
+    assert "B1" not in _codes(probe_app)
+    assert probe_app.probe_ran == []  # after-commit work is dropped with the rollback
+
+
+def test_a_read_never_waits_for_a_writer(app, client, session, login_as):
+    """While another connection holds the write lock (mid-transaction), pages still answer."""
+    login_as("employee")
+    holding, release = threading.Event(), threading.Event()
+
+    def writer():
+        with db.unit_of_work(bind=app.extensions["db_engine"]) as other:
+            other.execute(text("UPDATE unit SET name = name"))  # takes the write lock (BEGIN IMMEDIATE)
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        assert client.get("/").status_code == 200
+        assert client.get("/healthz").status_code == 200
+    finally:
+        release.set()
+        thread.join(30)
+    assert not thread.is_alive()
+
+
+def test_two_writers_queue_instead_of_failing(app):
+    """Two write use cases that read first and then write: both succeed, one after the other (no 'locked')."""
+    engine = app.extensions["db_engine"]
+    with db.unit_of_work(bind=engine) as session:
+        session.add(Unit(code="ROOT", name="Root", path="/"))
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def work(code):
+        try:
+            with db.unit_of_work(bind=engine) as session:
+                barrier.wait()
+                session.exec(select(Unit).where(Unit.code == "ROOT")).one()
+                session.add(Unit(code=code, name=code, path="/"))
+                session.flush()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(code,)) for code in ("W1", "W2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert {"W1", "W2"} <= _codes(app)
+
+
+def test_begin_write_refuses_to_split_a_use_case(app):
+    with db.unit_of_work(write=False, bind=app.extensions["db_engine"]) as session:
+        session.add(Unit(code="X1", name="X", path="/"))
+        session.flush()
+        with pytest.raises(RuntimeError):
+            db.begin_write(session)
+        session.rollback()
+
+
+def test_password_hashes_are_checked_outside_the_write_lock(app, client, session, monkeypatch):
+    """scrypt is slow on purpose: login and password change must not hold the write lock while it runs."""
+    from portal.accounts import services
+
+    user = factories.make_user(session)
+    seen = []
+    real_check = services.check_password_hash
+
+    def spying_check(*args):
+        seen.append(db._write_intent.get())
+        return real_check(*args)
+
+    monkeypatch.setattr(services, "check_password_hash", spying_check)
+    response = client.post("/login", data={"username": user.username, "password": factories.PASSWORD})
+    assert response.status_code == 302
+    response = client.post("/account/password", data={"current_password": factories.PASSWORD,
+                                                      "new_password": "sandi-baru-yang-panjang-123",
+                                                      "confirm": "sandi-baru-yang-panjang-123"})
+    assert response.status_code == 303, response.data[:300]
+    assert seen == [False, False]
+    session.refresh(user)
+    assert user.last_login_at is not None and user.auth_version == 2
