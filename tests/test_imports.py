@@ -59,6 +59,23 @@ def actor(session, units):
     return factories.make_user(session, username="admin.impor", roles=("admin",), unit=units["BSDM"])
 
 
+def _as_a_request_does(session, preview):
+    """Services never commit: the caller commits when the import worked and rolls back when it did not."""
+    if preview.ok:
+        session.commit()
+    else:
+        session.rollback()
+    return preview
+
+
+def apply_users(session, actor, raw):
+    return _as_a_request_does(session, imports.apply_users(session, actor, raw))
+
+
+def apply_units(session, actor, raw):
+    return _as_a_request_does(session, imports.apply_units(session, actor, raw))
+
+
 def count(session, model):
     session.rollback()
     return session.exec(select(func.count()).select_from(model)).one()
@@ -105,7 +122,7 @@ def test_broken_file_lists_every_error_with_its_line_and_writes_nothing(app, ses
         preview = imports.preview_users(session, BROKEN_USERS.encode())
         assert sorted(preview.errors) == EXPECTED_BROKEN
         assert not preview.ok
-        applied = imports.apply_users(session, actor, BROKEN_USERS.encode())
+        applied = apply_users(session, actor, BROKEN_USERS.encode())
     assert sorted(applied.errors) == EXPECTED_BROKEN
     assert snapshot(session) == before
 
@@ -126,7 +143,7 @@ def test_email_of_an_account_without_nip_is_taken(app, session, units, actor):
 
 def test_clean_file_creates_users(app, session, units, actor):
     with app.test_request_context():
-        preview = imports.apply_users(session, actor, CLEAN_USERS.encode())
+        preview = apply_users(session, actor, CLEAN_USERS.encode())
     assert preview.ok and preview.count("create") == 3
     agus, ayu, yohanes = by_nip(session, NIP_A), by_nip(session, NIP_B), by_nip(session, NIP_C)
     assert agus.username == NIP_A
@@ -144,9 +161,9 @@ def test_clean_file_creates_users(app, session, units, actor):
 
 def test_reimporting_the_same_file_changes_nothing_and_leaves_no_audit_row(app, session, units, actor):
     with app.test_request_context():
-        imports.apply_users(session, actor, CLEAN_USERS.encode())
+        apply_users(session, actor, CLEAN_USERS.encode())
         before = snapshot(session)
-        preview = imports.apply_users(session, actor, CLEAN_USERS.replace("\n", "\r\n").encode())
+        preview = apply_users(session, actor, CLEAN_USERS.replace("\n", "\r\n").encode())
     assert preview.ok
     assert [row["action"] for row in preview.rows] == ["same", "same", "same"]
     assert snapshot(session) == before
@@ -154,10 +171,10 @@ def test_reimporting_the_same_file_changes_nothing_and_leaves_no_audit_row(app, 
 
 def test_a_changed_row_updates_that_user(app, session, units, actor):
     with app.test_request_context():
-        imports.apply_users(session, actor, CLEAN_USERS.encode())
+        apply_users(session, actor, CLEAN_USERS.encode())
         changed = CLEAN_USERS.replace("Agus Saputra,agus.saputra@kementerian.go.id,BHM-MKP,",
                                       "Agus Saputra S.Kom.,agus.s@kementerian.go.id,BSDM,admin")
-        preview = imports.apply_users(session, actor, changed.encode())
+        preview = apply_users(session, actor, changed.encode())
     assert [row["action"] for row in preview.rows] == ["update", "same", "same"]
     agus = by_nip(session, NIP_A)
     assert (agus.full_name, agus.email, agus.unit_id, agus.roles) == (
@@ -190,7 +207,7 @@ def test_unreadable_files_get_a_clear_message(app, session, units, actor, raw, m
             imports.preview_users(session, raw)
         assert message in str(error.value.message)
         with pytest.raises(DomainError):
-            imports.apply_users(session, actor, raw)
+            apply_users(session, actor, raw)
     assert snapshot(session) == before
 
 
@@ -199,7 +216,7 @@ def test_unterminated_quote_is_refused(app, session, units, actor):
     before = snapshot(session)
     with app.test_request_context():
         try:
-            preview = imports.apply_users(session, actor, raw)
+            preview = apply_users(session, actor, raw)
         except DomainError:
             pass
         else:
@@ -211,7 +228,7 @@ def test_unterminated_quote_is_refused(app, session, units, actor):
 
 def test_units_with_parents_later_in_the_file(app, session, actor):
     with app.test_request_context():
-        preview = imports.apply_units(session, actor, CLEAN_UNITS.encode())
+        preview = apply_units(session, actor, CLEAN_UNITS.encode())
     assert preview.ok and preview.count("create") == 4
     session.rollback()
     found = {u.code: u for u in session.exec(select(Unit)).all()}
@@ -225,12 +242,12 @@ def test_units_with_parents_later_in_the_file(app, session, actor):
 
 def test_units_reimport_changes_nothing_and_a_change_moves_the_unit(app, session, actor):
     with app.test_request_context():
-        imports.apply_units(session, actor, CLEAN_UNITS.encode())
+        apply_units(session, actor, CLEAN_UNITS.encode())
         before = snapshot(session)
-        again = imports.apply_units(session, actor, CLEAN_UNITS.encode())
+        again = apply_units(session, actor, CLEAN_UNITS.encode())
         assert [row["action"] for row in again.rows] == ["same"] * 4
         assert snapshot(session) == before
-        moved = imports.apply_units(session, actor, CLEAN_UNITS.replace("BHM-HAL,Bagian Hubungan Antarlembaga dan "
+        moved = apply_units(session, actor, CLEAN_UNITS.replace("BHM-HAL,Bagian Hubungan Antarlembaga dan "
                                                                         "Protokol,BHM", "BHM-HAL,Bagian HAL,INSP")
                                     .encode())
     assert [row["action"] for row in moved.rows] == ["update", "same", "same", "same"]
@@ -257,7 +274,7 @@ def test_broken_unit_files(app, session, actor, text, errors):
     before = snapshot(session)
     with app.test_request_context():
         assert sorted(imports.preview_units(session, text.encode()).errors) == errors
-        assert sorted(imports.apply_units(session, actor, text.encode()).errors) == errors
+        assert sorted(apply_units(session, actor, text.encode()).errors) == errors
     assert snapshot(session) == before
 
 
@@ -329,7 +346,7 @@ def test_ui_clean_upload_previews_then_confirm_writes(client, login_as, session,
     assert "Berkas siap diimpor" in page and "3 baru, 0 diperbarui, 0 tidak berubah." in page
     assert "Ni Luh Putu Ayu" in page and "Impor sekarang" in page
     token = token_in(response)
-    assert token and token.startswith(f"{admin.id}-")
+    assert token and token.startswith(f"users-{admin.id}-")
     assert count(session, User) == 1  # nothing written by the preview
 
     response = client.post("/admin/import/users/confirm", data={"token": token})

@@ -538,7 +538,7 @@ def test_csv_and_xlsx_exports_open(client, login_as, session, bank, units):
     csv_response = client.get("/quiz/laporan/percobaan.csv")
     assert csv_response.mimetype == "text/csv" and "attachment" in csv_response.headers["Content-Disposition"]
     text = csv_response.data.decode("utf-8")
-    assert text.startswith("\ufeffnip,nama,unit_kode")
+    assert text.startswith("\ufeffnip;nama;unit_kode")
     assert "'=HYPERLINK" in text  # formula injection neutralised
     for kind in reports.EXPORT_KINDS:
         response = client.get(f"/quiz/laporan/{kind}.xlsx")
@@ -549,7 +549,8 @@ def test_csv_and_xlsx_exports_open(client, login_as, session, bank, units):
         assert sheet.column_dimensions["A"].width > 8
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/quiz/laporan/percobaan.xlsx").data)).active
     assert [c.value for c in sheet[1]][:4] == ["nip", "nama", "unit_kode", "unit"]
-    assert sheet["B2"].value == "'=HYPERLINK(\"http://x\")" and sheet["B2"].data_type == "s"
+    # Text stays text: no formula, and no apostrophe showing in the cell.
+    assert sheet["B2"].value == "=HYPERLINK(\"http://x\")" and sheet["B2"].data_type == "s"
     assert sheet["I2"].value == 100
     units_sheet = openpyxl.load_workbook(io.BytesIO(client.get("/quiz/laporan/unit.xlsx").data)).active
     rows = {row[0]: row for row in units_sheet.iter_rows(min_row=2, values_only=True)}

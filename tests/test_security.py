@@ -158,6 +158,7 @@ def test_no_inline_script_or_style_in_admin_area_and_login(app, client, session)
     admin = factories.make_user(session, username="admin.scan", roles=("admin",), unit=child)
     staff = [factories.make_user(session, unit=child, roles=("humas",) if n % 3 else ()) for n in range(30)]
     services.create_unit(session, admin, "INSP", "Inspektorat", unit.id)
+    session.commit()
     assert client.post("/login", data={"username": "admin.scan", "password": factories.PASSWORD}).status_code == 302
 
     from types import SimpleNamespace
@@ -254,6 +255,7 @@ def test_user_strings_are_escaped(client, login_as, session):
     from portal.accounts import services
 
     services.update_user(session, None, user, "xss.user", XSS_NAME + " baru", unit.id, ["humas"])
+    session.commit()
     pages = [client.get("/admin/users"), client.get("/admin/users?q=script", headers=HX),
              client.get(f"/admin/users/{user.id}/edit"), client.get("/admin/units"), client.get("/admin/audit"),
              client.post(f"/admin/users/{user.id}/reset-password"),

@@ -6,7 +6,6 @@ Re-importing the same file changes nothing; a changed row updates that record.
 
 import csv
 import io
-from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlmodel import select
@@ -16,23 +15,11 @@ from portal.accounts import services
 from portal.accounts.validation import email_problem, nip_problem
 from portal.errors import DomainError
 from portal.models import ROLES, Unit, User
+from portal.staging import Preview
 
 USER_COLUMNS = ("nip", "nama", "email", "unit_kode", "peran")
 UNIT_COLUMNS = ("kode", "nama", "induk_kode")
 MAX_ROWS = 50_000
-
-
-@dataclass
-class Preview:
-    rows: list = field(default_factory=list)  # dicts with "line", "action" (create/update/same) and the values
-    errors: list = field(default_factory=list)  # (line, message)
-
-    @property
-    def ok(self):
-        return not self.errors
-
-    def count(self, action):
-        return sum(1 for row in self.rows if row["action"] == action)
 
 
 def read_csv(raw, expected_columns):
@@ -130,7 +117,7 @@ def preview_users(session, raw):
 
 
 def apply_users(session, actor, raw):
-    """Check again and write everything in one transaction, or nothing. Returns the Preview."""
+    """Check again and write everything, or nothing (a Preview with errors: the caller rolls back)."""
     preview = preview_users(session, raw)
     if not preview.ok:
         return preview
@@ -139,22 +126,18 @@ def apply_users(session, actor, raw):
             if row["action"] == "create":
                 services.create_user(session, actor, username=row["nip"], full_name=row["full_name"],
                                      unit_id=row["unit_id"], roles=row["roles"], nip=row["nip"],
-                                     email=row["email"], commit=False)
+                                     email=row["email"])
             elif row["action"] == "update":
                 user = session.exec(select(User).where(User.nip == row["nip"])).one()
                 services.update_user(session, actor, user, username=user.username, full_name=row["full_name"],
                                      unit_id=row["unit_id"], roles=row["roles"], nip=row["nip"],
-                                     email=row["email"], active=user.active, commit=False)
+                                     email=row["email"], active=user.active)
         if preview.count("create") or preview.count("update"):  # an import that changes nothing leaves no trace
             audit.record(session, actor, "user.import", "user", None,
                          f"import: {preview.count('create')} new, {preview.count('update')} updated")
-        session.commit()
+        session.flush()
     except DomainError as error:
-        session.rollback()
-        preview.errors.append((0, error.message))
-    except Exception:
-        session.rollback()
-        raise
+        preview.errors.append((0, error.message))  # the caller rolls back: nothing is written
     return preview
 
 
@@ -231,11 +214,9 @@ def apply_units(session, actor, raw):
                     continue
                 parent_id = by_code[row["parent_code"]].id if row["parent_code"] else None
                 if row["action"] == "create":
-                    by_code[row["code"]] = services.create_unit(session, actor, row["code"], row["name"], parent_id,
-                                                                commit=False)
+                    by_code[row["code"]] = services.create_unit(session, actor, row["code"], row["name"], parent_id)
                 elif row["action"] == "update":
-                    services.update_unit(session, actor, by_code[row["code"]], row["code"], row["name"], parent_id,
-                                         commit=False)
+                    services.update_unit(session, actor, by_code[row["code"]], row["code"], row["name"], parent_id)
                 pending.remove(row)
                 progressed = True
             if not progressed:
@@ -243,11 +224,7 @@ def apply_units(session, actor, raw):
         if preview.count("create") or preview.count("update"):
             audit.record(session, actor, "unit.import", "unit", None,
                          f"import: {preview.count('create')} new, {preview.count('update')} updated")
-        session.commit()
+        session.flush()
     except DomainError as error:
-        session.rollback()
-        preview.errors.append((0, error.message))
-    except Exception:
-        session.rollback()
-        raise
+        preview.errors.append((0, error.message))  # the caller rolls back: nothing is written
     return preview

@@ -114,7 +114,7 @@ def _check_unit_fields(session, code, name, unit_id=None):
     return code, name
 
 
-def create_unit(session, actor, code, name, parent_id=None, commit=True):
+def create_unit(session, actor, code, name, parent_id=None):
     code, name = _check_unit_fields(session, code, name)
     parent = session.get(Unit, parent_id) if parent_id else None
     if parent_id and parent is None:
@@ -125,12 +125,10 @@ def create_unit(session, actor, code, name, parent_id=None, commit=True):
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     audit.record(session, actor, "unit.create", "unit", unit.id, f"{code} {name}",
                  after={"code": code, "name": name, "parent_id": unit.parent_id})
-    if commit:
-        session.commit()
     return unit
 
 
-def update_unit(session, actor, unit, code, name, parent_id=None, commit=True):
+def update_unit(session, actor, unit, code, name, parent_id=None):
     before = audit.snapshot(unit, ("code", "name", "parent_id"))
     code, name = _check_unit_fields(session, code, name, unit.id)
     unit.code, unit.name = code, name
@@ -140,8 +138,6 @@ def update_unit(session, actor, unit, code, name, parent_id=None, commit=True):
     after = audit.snapshot(unit, ("code", "name", "parent_id"))
     if after != before:
         audit.record(session, actor, "unit.update", "unit", unit.id, f"{code} {name}", before=before, after=after)
-    if commit:
-        session.commit()
     return unit
 
 
@@ -230,7 +226,7 @@ def _set_roles(user, roles):
 
 
 def create_user(session, actor, username, full_name, unit_id, roles=(), nip=None, email=None, password=None,
-                preferred_language="id", commit=True):
+                preferred_language="id"):
     username, nip, full_name, email = _clean_user_fields(session, username, nip, full_name, email, unit_id, roles)
     if password is not None and (problem := password_problem(password)):
         raise DomainError(problem, field="password")
@@ -242,13 +238,10 @@ def create_user(session, actor, username, full_name, unit_id, roles=(), nip=None
     session.flush()
     audit.record(session, actor, "user.create", "user", user.id, f"{username} ({full_name})",
                  after=audit.snapshot(user, USER_AUDIT_FIELDS))
-    if commit:
-        session.commit()
     return user
 
 
-def update_user(session, actor, user, username, full_name, unit_id, roles, nip=None, email=None, active=True,
-                commit=True):
+def update_user(session, actor, user, username, full_name, unit_id, roles, nip=None, email=None, active=True):
     before = audit.snapshot(user, USER_AUDIT_FIELDS)
     username, nip, full_name, email = _clean_user_fields(session, username, nip, full_name, email, unit_id, roles,
                                                          user_id=user.id)
@@ -269,8 +262,6 @@ def update_user(session, actor, user, username, full_name, unit_id, roles, nip=N
     if after != before:
         action = "user.deactivate" if before["active"] and not active else "user.update"
         audit.record(session, actor, action, "user", user.id, f"{username} ({full_name})", before=before, after=after)
-    if commit:
-        session.commit()
     return user
 
 
@@ -283,7 +274,6 @@ def reset_password(session, actor, user, new_password=None):
     user.auth_version += 1
     session.add(user)
     audit.record(session, actor, "user.password_reset", "user", user.id, f"password reset for {user.username}")
-    session.commit()
     return password
 
 

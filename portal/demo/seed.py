@@ -16,16 +16,14 @@ def seed_people(session):
         return "people: already there"
     units = {}
     for code, name, parent in UNITS:
-        units[code] = services.create_unit(session, None, code, name, units[parent].id if parent else None,
-                                           commit=False)
+        units[code] = services.create_unit(session, None, code, name, units[parent].id if parent else None)
     password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")  # hashed once, shared by all demo users
     for username, full_name, unit_code, roles in DEMO_ACCOUNTS:
         user = services.create_user(session, None, username, full_name, units[unit_code].id, roles=roles,
-                                    email=f"{username}@kementerian.go.id", commit=False)
+                                    email=f"{username}@kementerian.go.id")
         user.password_hash = password_hash
     for nip, full_name, unit_code, email in demo_staff():
-        user = services.create_user(session, None, nip, full_name, units[unit_code].id, nip=nip, email=email,
-                                    commit=False)
+        user = services.create_user(session, None, nip, full_name, units[unit_code].id, nip=nip, email=email)
         user.password_hash = password_hash
     session.commit()
     return f"people: {len(UNITS)} units, {len(DEMO_ACCOUNTS) + len(demo_staff())} users"

@@ -1,10 +1,8 @@
 """Handbook use cases: reading the published edition, editing drafts with revisions, publishing editions,
 read-and-acknowledge, reports. Views call these with plain values; every humas/admin write is audited."""
 
-import csv
 import difflib
 import html
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -615,13 +613,10 @@ def not_acknowledged(session, scope_path, unit_id=None, limit=None):
     return session.exec(query).all()
 
 
-def ack_csv(session, scope_path):
-    """CSV (UTF-8 with BOM, so Excel reads it) of every employee in scope with their status."""
+def ack_table(session, scope_path):
+    """(header, rows, widths): every active employee in scope with their acknowledgement status."""
     required = required_edition(session)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(["nip", "nama", "unit_kode", "unit", "status", "edisi_disetujui", "waktu_persetujuan"])
+    header = ["nip", "nama", "unit_kode", "unit", "status", "edisi_disetujui", "waktu_persetujuan"]
     query = select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.active)
     acks = (select(Acknowledgement.user_id, Edition.version, Acknowledgement.acknowledged_at, Edition.published_at)
             .join(Edition, Edition.id == Acknowledgement.edition_id)
@@ -630,15 +625,9 @@ def ack_csv(session, scope_path):
     query, acks = query.where(_unit_scope(scope_path)), acks.where(_unit_scope(scope_path))
     latest_ack = {user_id: (version, at, published_at)
                   for user_id, version, at, published_at in session.exec(acks).all()}  # the newest wins
+    rows = []
     for user, unit in session.exec(query.order_by(Unit.path, User.full_name, User.id)).all():
         version, at, published_at = latest_ack.get(user.id, ("", None, None))
         done = required is not None and published_at is not None and published_at >= required.published_at
-        writer.writerow([_csv_safe(user.nip or ""), _csv_safe(user.full_name), _csv_safe(unit.code),
-                         _csv_safe(unit.name), "sudah" if done else "belum", version,
-                         at.isoformat(timespec="seconds") if at else ""])
-    return buffer.getvalue()
-
-
-def _csv_safe(value):
-    """Neutralise spreadsheet formulas in exported text (CSV injection)."""
-    return "'" + value if value and value[0] in "=+-@\t\r" else value
+        rows.append([user.nip or "", user.full_name, unit.code, unit.name, "sudah" if done else "belum", version, at])
+    return header, rows, [22, 36, 14, 40, 10, 16, 18]

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from portal import db
+from portal import db, exports
 from portal.errors import DomainError
 from portal.forms import attach_error
 from portal.handbook import services
@@ -161,9 +161,8 @@ def report():
 @bp.get("/laporan.csv")
 @requires("handbook.report")
 def report_csv():
-    body = services.ack_csv(db.session(), report_scope(current_user))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="persetujuan-pedoman.csv"'})
+    header, rows, widths = services.ack_table(db.session(), report_scope(current_user))
+    return exports.download(exports.columns(header, widths), rows, "csv", "persetujuan-pedoman")
 
 
 # --- editing (humas, admin) ---------------------------------------------------------------------------------------

@@ -6,11 +6,8 @@ is the Pearson correlation between the score on the question and the score on th
 finished attempts. They are computed per question version (a new version is a different question to answer).
 """
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func
@@ -268,22 +265,12 @@ def attempt_rows(session, quiz, scope_path, unit=None):
 EXPORT_KINDS = ("unit", "soal", "bagian", "percobaan")
 
 
-def _safe(value):
-    """Neutralise spreadsheet formulas in exported text (CSV/XLSX injection)."""
-    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
 def _pct(value):
     return None if value is None else round(100 * value, 1)
 
 
-WIB = ZoneInfo("Asia/Jakarta")
-
-
 def _date(value):
-    return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M") if value else ""
+    return value  # a real date and time in the export (WIB), or empty
 
 
 def export_table(session, kind, quiz, scope_path, unit=None):
@@ -320,34 +307,4 @@ def export_table(session, kind, quiz, scope_path, unit=None):
         widths = [22, 36, 14, 40, 36, 12, 18, 18, 8, 8, 18]
     else:
         raise ValueError(kind)
-    return header, [[_safe(v) for v in row] for row in rows], widths
-
-
-def to_csv(header, rows):
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
-    return buffer.getvalue().encode("utf-8")
-
-
-def to_xlsx(header, rows, widths, title):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return header, rows, widths

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import certificates, db
+from portal import certificates, db, exports
 from portal.errors import DomainError
 from portal.forms import attach_error
 from portal.htmx import is_htmx, redirect_after_post, render
@@ -618,10 +618,4 @@ def report_export(kind, fmt):
         abort(404)
     unit = _report_unit()
     header, rows, widths = reports.export_table(session, kind, quiz, report_scope(current_user), unit)
-    filename = f"kuis-{kind}"
-    if fmt == "csv":
-        return Response(reports.to_csv(header, rows), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{filename}.csv"'})
-    return Response(reports.to_xlsx(header, rows, widths, kind),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+    return exports.download(exports.columns(header, widths), rows, fmt, f"kuis-{kind}", kind)

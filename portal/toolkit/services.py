@@ -9,8 +9,7 @@ upload leaves neither a half-made record nor a stray file.
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app, has_app_context
 from flask_babel import format_date
@@ -46,12 +45,12 @@ from portal.models.toolkit import (
     TEMPLATE_CATEGORIES,
 )
 from portal.permissions import can, can_approve_toolkit, can_edit_toolkit, is_central_humas
+from portal.timezone import today_wib
 
 SEARCH_KIND = "toolkit"
 MAX_FILE_BYTES = 20 * 1024 * 1024  # photos, consent documents and regulation PDFs
 PAGE_SIZE = 24
 MAX_TITLE, MAX_DESCRIPTION, MAX_BODY, MAX_TAGS, MAX_TAG = 300, 5000, 5000, 15, 60
-WIB = ZoneInfo("Asia/Jakarta")
 PLACEHOLDER_RE = re.compile(r"\{([a-z][a-z0-9_]{0,39})\}")
 BRACED_RE = re.compile(r"\{([^{}\n]{0,60})\}")
 TYPE_NAMES = {
@@ -65,7 +64,7 @@ WARN_DAYS = 30
 
 def today():
     """Today's date in WIB: valid-until and consent dates are calendar days in Jakarta."""
-    return datetime.now(WIB).date()
+    return today_wib()
 
 
 def is_editor(user):

@@ -9,8 +9,7 @@ SQLite serialises writers with BEGIN IMMEDIATE) before counting seats, and a uni
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import url_for
 from flask_babel import format_datetime
@@ -42,8 +41,8 @@ from portal.models import (
     utcnow,
 )
 from portal.models.workshops import ATTENDANCE_STATUSES, PRESENT_STATUSES, WORKSHOP_STATUSES
+from portal.timezone import WIB, as_utc, from_wib, naive_wib_to_utc, to_wib, wib_naive  # noqa: F401
 
-WIB = ZoneInfo("Asia/Jakarta")
 CHECKIN_BEFORE = timedelta(minutes=30)  # self check-in opens this long before a session starts
 LATE_AFTER = timedelta(minutes=15)  # a check-in later than this after the start is "terlambat"
 TOKEN_SALT = "workshop-checkin"  # noqa: S105 - a salt, not a secret
@@ -52,31 +51,6 @@ CODE_LENGTH = 10
 
 
 # --- time ---------------------------------------------------------------------------------------------------------
-
-def as_utc(moment):
-    """Aware UTC; SQLite returns naive datetimes that are UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def to_wib(moment):
-    return as_utc(moment).astimezone(WIB) if moment is not None else None
-
-
-def from_wib(day, clock):
-    """A WIB date and time -> aware UTC."""
-    return datetime.combine(day, clock, tzinfo=WIB).astimezone(UTC)
-
-
-def wib_naive(moment):
-    """For a datetime-local input: the WIB wall time without zone."""
-    return to_wib(moment).replace(tzinfo=None) if moment is not None else None
-
-
-def naive_wib_to_utc(moment):
-    return moment.replace(tzinfo=WIB).astimezone(UTC) if moment is not None else None
-
 
 def minute_of(now):
     return int(as_utc(now).timestamp() // 60)
@@ -884,8 +858,6 @@ def _in_scope(row, scope_path):
 
 
 def export_table(session, workshop, kind, scope_path=None):
-    from portal.quiz.reports import _safe
-
     if kind == "peserta":
         header = ["nama", "nip", "unit_instansi", "jabatan", "email", "telepon", "jenis", "status", "daftar"]
         rows = []
@@ -895,7 +867,7 @@ def export_table(session, workshop, kind, scope_path=None):
             p = r.participant
             rows.append([r.name, r.nip, r.affiliation, p.position, p.email, p.phone,
                          "pegawai" if p.user_id else "tamu", "terdaftar" if p.status == "registered" else
-                         f"daftar tunggu {r.position}", to_wib(p.registered_at).strftime("%Y-%m-%d %H:%M")])
+                         f"daftar tunggu {r.position}", p.registered_at])
         widths = [36, 22, 40, 28, 30, 16, 10, 18, 18]
     elif kind == "presensi":
         sessions = workshop_sessions(session, workshop.id)
@@ -910,7 +882,7 @@ def export_table(session, workshop, kind, scope_path=None):
         widths = [36, 22, 40] + [13] * len(sessions) + [8, 8]
     else:
         raise ValueError(kind)
-    return header, [[_safe(v) for v in row] for row in rows], widths
+    return header, rows, widths
 
 
 # --- pages ---------------------------------------------------------------------------------------------------------

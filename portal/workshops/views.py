@@ -5,12 +5,12 @@ import secrets
 from pathlib import Path
 
 import segno
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import certificates, db
+from portal import certificates, db, exports
 from portal.errors import DomainError
 from portal.extensions import limiter
 from portal.forms import attach_error
@@ -24,7 +24,6 @@ from portal.permissions import (
     requires,
     workshop_report_scope,
 )
-from portal.quiz.reports import to_csv, to_xlsx
 from portal.workshops import services
 from portal.workshops.forms import (
     ATTENDANCE_LABELS,
@@ -551,12 +550,5 @@ def export(workshop_id, kind, fmt):
         abort(404)
     scope = _report_scope(workshop)  # a supervisor gets only their unit tree's employees (no guests' contacts)
     header, rows, widths = services.export_table(db.session(), workshop, kind, scope)
-    filename = f"pelatihan-{workshop.id}-{kind}.{fmt}"
-    if fmt == "csv":
-        response = Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8")
-    else:
-        response = Response(to_xlsx(header, rows, widths, kind),
-                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return exports.download(exports.columns(header, widths), rows, fmt, f"pelatihan-{workshop.id}-{kind}", kind)
 
