@@ -1,31 +1,24 @@
-"""Uploaded files: checked by content (never by name), images decoded and re-encoded by Pillow (which drops EXIF
-and GPS), PDFs checked by signature, stored by content hash under UPLOAD_DIR (outside static/), served only through
-permission-checked routes with `send_stored`.
+"""Uploaded files: checked by content (never by name); images cleaned by the one pipeline in portal/images.py
+(re-encoded, metadata dropped), PDFs checked by signature; stored by content hash under UPLOAD_DIR (outside
+static/), served only through permission-checked routes with `send_stored`.
 
 Every pillar uses these functions; none writes upload files by itself.
 """
 
 import hashlib
-import io
 import os
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, send_file
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
+from portal import images
 from portal.errors import DomainError
 
-IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
-MAX_IMAGE_PIXELS = 60_000_000  # ~ 60 megapixels; larger is refused as a possible decompression bomb
-Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-
-
-class NotAnImage(DomainError):
-    """The bytes are not a JPEG, PNG or WebP image."""
+IMAGE_FORMATS = images.FORMATS
+NotAnImage = images.NotAnImage
 
 
 @dataclass
@@ -57,48 +50,10 @@ def _write(data, folder, extension):
 
 
 def store_image(raw, folder, max_bytes):
-    """Validate and re-encode an uploaded image; returns Stored. Raises DomainError with a clear message."""
-    if not raw:
-        raise DomainError(_("Berkas kosong."))
-    if len(raw) > max_bytes:
-        raise DomainError(_("Gambar terlalu besar (paling besar %(mb)d MB).", mb=max_bytes // (1024 * 1024)))
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here a warning is a refusal.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(raw))
-        with probe:
-            kind = probe.format
-            if kind not in IMAGE_FORMATS:
-                raise NotAnImage(_("Hanya gambar JPEG, PNG, atau WebP yang diterima."))
-            if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise DomainError(_("Resolusi gambar terlalu besar untuk diproses."))
-            probe.verify()
-        with Image.open(io.BytesIO(raw)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            mode = "RGBA" if kind in ("PNG", "WEBP") and image.mode in ("RGBA", "LA", "P") else "RGB"
-            clean = image.convert(mode)
-            # convert() copies image.info; JPEG's encoder writes a COM comment (which can carry HTML or script) and
-            # XMP (which can carry GPS) from it. Nothing of the source but its pixels is kept.
-            clean.info = {}
-    except DomainError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError(_("Resolusi gambar terlalu besar untuk diproses.")) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise NotAnImage(_("Berkas ini bukan gambar yang valid (JPEG, PNG, atau WebP).")) from None
-    out = io.BytesIO()
-    if kind == "JPEG":
-        clean.save(out, "JPEG", quality=88, optimize=True)  # no exif= argument: metadata is not copied
-    elif kind == "PNG":
-        clean.save(out, "PNG", optimize=True)
-    else:
-        clean.save(out, "WEBP", quality=88)
-    data = out.getvalue()
-    mime, extension = IMAGE_FORMATS[kind]
-    digest, relative = _write(data, folder, extension)
-    return Stored(digest, relative, mime, len(data), clean.width, clean.height)
+    """Validate and re-encode an uploaded image (portal/images.py); returns Stored. DomainError when refused."""
+    clean = images.clean_image(raw, max_bytes)
+    digest, relative = _write(clean.data, folder, clean.extension)
+    return Stored(digest, relative, clean.mime, len(clean.data), clean.width, clean.height)
 
 
 def store_pdf(raw, folder, max_bytes):
@@ -149,27 +104,11 @@ def rendition(relative, name):
     target = absolute(target_relative)
     if target.exists():
         return target_relative
-    how, width, height = RENDITIONS[name]
-    with Image.open(absolute(relative)) as image:
-        image.load()
-        if image.mode in ("RGBA", "LA", "P"):
-            rgba = image.convert("RGBA")
-            image = Image.new("RGB", rgba.size, (255, 255, 255))
-            image.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            image = image.convert("RGB")
-        if how == "cover":
-            result = ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
-        else:
-            result = image.copy()
-            result.thumbnail((width, height), Image.Resampling.LANCZOS)  # never enlarges
-    result.info = {}
-    out = io.BytesIO()
-    result.save(out, "JPEG", quality=85, optimize=True, progressive=True)
+    data = images.render_variant(absolute(relative), *RENDITIONS[name])
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(out.getvalue())
+        handle.write(data)
     os.replace(tmp, target)
     return target_relative
 

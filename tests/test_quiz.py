@@ -609,7 +609,7 @@ def test_scenario_image_is_cleaned_and_served_with_safe_headers(client, login_as
 @pytest.mark.parametrize("case", ["renamed", "oversized", "bomb"])
 def test_bad_uploads_are_refused_with_a_clear_message(client, login_as, session, bank, case):
     if case == "renamed":
-        raw, name, message = b"%PDF-1.4 bukan gambar", "foto.png", "bukan gambar yang dapat dibaca"
+        raw, name, message = b"%PDF-1.4 bukan gambar", "foto.png", "bukan gambar yang valid"
     elif case == "oversized":
         raw, name, message = b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024 + 10), "besar.jpg", "paling besar 5 MB"
     else:

@@ -1,24 +1,19 @@
 """Scenario images of quiz questions (e.g. a mock social media post).
 
-The type comes from the content, never the name: Pillow decodes the upload (JPEG, PNG or WebP only, at most 5 MB,
-refusing decompression bombs) and it is re-encoded, which drops EXIF and GPS data. The file is stored under its
+The image is cleaned by the one pipeline (portal/images.py: type from content, bombs refused, re-encoded without
+any metadata), at most 5 MB and scaled down to MAX_SIDE. The file is stored under its
 content hash in UPLOAD_DIR/quiz/ (outside static/) and served by a permission-checked route.
 """
 
 import hashlib
-import io
 import re
-import warnings
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from portal.errors import DomainError
+from portal import images
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # far more than any screenshot; a larger canvas is refused before decoding
 MAX_SIDE = 2400  # larger images are scaled down when re-encoded
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 NAME_RE = re.compile(r"^[0-9a-f]{64}\.(jpg|png|webp)$")
@@ -32,46 +27,9 @@ def image_dir():
 
 
 def reencode(raw):
-    """(bytes, extension) of a cleaned copy of an uploaded image; DomainError with a clear message otherwise."""
-    if not raw:
-        raise DomainError(_("Berkas gambar kosong."), field="image")
-    if len(raw) > MAX_BYTES:
-        raise DomainError(_("Gambar terlalu besar: paling besar 5 MB."), field="image")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(raw)) as probe:
-                kind = probe.format
-                width, height = probe.size
-                if kind not in FORMATS:
-                    raise DomainError(_("Gambar harus berformat JPEG, PNG, atau WebP."), field="image")
-                if width * height > MAX_PIXELS:
-                    raise DomainError(_("Ukuran gambar terlalu besar (%(w)d × %(h)d piksel). Perkecil gambar "
-                                        "lalu unggah lagi.", w=width, h=height), field="image")
-                probe.load()
-                image = ImageOps.exif_transpose(probe)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError(_("Gambar ditolak: ukurannya dalam piksel terlalu besar (kemungkinan “bom dekompresi”)."),
-                          field="image") from None
-    except DomainError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise DomainError(_("Berkas ini bukan gambar yang dapat dibaca. Unggah gambar JPEG, PNG, atau WebP."),
-                          field="image") from None
-    if max(image.size) > MAX_SIDE:
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
-    out = io.BytesIO()
-    if kind == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
-    elif kind == "PNG":
-        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-            image = image.convert("RGBA")
-        image.save(out, "PNG", optimize=True)
-    else:
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA")
-        image.save(out, "WEBP", quality=88)
-    return out.getvalue(), FORMATS[kind][0]
+    """(bytes, extension) of a cleaned copy of an uploaded image (portal/images.py); DomainError otherwise."""
+    clean = images.clean_image(raw, MAX_BYTES, max_side=MAX_SIDE, field_name="image")
+    return clean.data, clean.extension.lstrip(".").replace("jpeg", "jpg")
 
 
 def store(raw):
