@@ -18,9 +18,17 @@ translations: $(STAMP)
 
 prepare: translations
 	$(BIN)/flask --app portal prepare
+	$(BIN)/python -m whitenoise.compress -q static >/dev/null
 
+# gunicorn (gthread, see gunicorn.conf.py) and the job worker beside it; DEV=1 for Flask's reloader instead.
 run: prepare
-	$(BIN)/flask --app portal run --host 127.0.0.1 --port $(PORT)
+ifeq ($(DEV),1)
+	$(BIN)/flask --app portal worker & trap 'kill $$!' EXIT INT TERM; \
+	$(BIN)/flask --app portal run --debug --host 127.0.0.1 --port $(PORT)
+else
+	$(BIN)/flask --app portal worker & trap 'kill $$!' EXIT INT TERM; \
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+endif
 
 test: translations
 	$(BIN)/python -m pytest

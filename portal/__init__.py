@@ -47,6 +47,8 @@ def create_app(overrides=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
+    _init_jobs(app)
+    _init_static(app)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Jakarta")
@@ -80,6 +82,32 @@ def create_app(overrides=None):
     return app
 
 
+def _init_jobs(app):
+    from portal import jobs
+
+    # Tests (and JOBS_IMMEDIATE=1) run jobs in-process right after the commit that queued them.
+    jobs.huey.immediate = bool(app.config.get("TESTING") or app.config.get("JOBS_IMMEDIATE"))
+
+
+def _init_static(app):
+    """Static files through WhiteNoise: gzip when the client takes it, cached for a year. Templates link them with
+    `static_url(name)`, which adds the file's content hash, so a changed file is a new URL."""
+    import hashlib
+
+    from whitenoise import WhiteNoise
+
+    app.wsgi_app = WhiteNoise(app.wsgi_app, root=app.static_folder, prefix="static/", max_age=31_536_000)
+    hashes = {}
+
+    def static_url(filename):
+        if filename not in hashes:
+            path = Path(app.static_folder) / filename
+            hashes[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
+        return f"{app.static_url_path}/{filename}?v={hashes[filename]}"
+
+    app.jinja_env.globals["static_url"] = static_url
+
+
 def _init_login(app):
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -95,12 +123,14 @@ def _init_login(app):
 
 def _register_blueprints(app):
     from portal.certificates import bp as certificates_bp
+    from portal.jobs.views import bp as jobs_bp
     from portal.pillars import pillars
 
     app.extensions["pillars"] = pillars()
     for pillar in app.extensions["pillars"]:
         app.register_blueprint(pillar.blueprint, url_prefix=pillar.url_prefix)
     app.register_blueprint(certificates_bp, url_prefix="/verify")  # public, shared by every pillar
+    app.register_blueprint(jobs_bp, url_prefix="/jobs")
 
 
 def _security_headers(response):

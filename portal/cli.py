@@ -22,6 +22,7 @@ def register_cli(app):
     app.cli.add_command(import_units)
     app.cli.add_command(import_gift)
     app.cli.add_command(export_gift)
+    app.cli.add_command(worker)
 
 
 @click.command("upgrade-db")
@@ -176,3 +177,13 @@ def export_gift(topic):
         text, count = export(session, topic_id)
     click.echo(text, nl=False)
     click.echo(f"exported {count} question(s)", err=True)
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time")
+def worker(workers):
+    """Run the job worker (imports, re-indexing, renditions, large exports, e-mail) until stopped."""
+    from portal import jobs
+
+    jobs.run_worker(workers)

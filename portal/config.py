@@ -68,4 +68,8 @@ def load_config(instance_path):
         "TOOLKIT_FACET_CACHE_SECONDS": int(os.environ.get("TOOLKIT_FACET_CACHE_SECONDS", "60")),
         "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "1000")),
         "PAGE_SIZE": 25,
+        "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE"),
+        "IMPORT_PREVIEW_HOURS": int(os.environ.get("IMPORT_PREVIEW_HOURS", "24")),
+        # Confirmed imports with more lines than this run in the job worker, with a progress page.
+        "IMPORT_JOB_MIN_ROWS": int(os.environ.get("IMPORT_JOB_MIN_ROWS", "300")),
     }

@@ -1,6 +1,9 @@
 """Server-side helpers for htmx: a fragment is a named block of the page template that shows it."""
 
-from flask import Response, redirect, render_template, request
+import functools
+
+from flask import Response, current_app, redirect, render_template, request
+from jinja2 import nodes
 from jinja2_fragments.flask import render_block
 
 
@@ -12,10 +15,38 @@ def is_htmx():
             and headers.get("HX-History-Restore-Request") != "true")
 
 
+@functools.cache
+def _top_level_imports(env, template_name):
+    """The `{% from x import y %}` / `{% import x as y %}` at the top of a template, as (source, names, alias).
+    A block rendered alone does not run them, so `render` runs them for it."""
+    source = env.loader.get_source(env, template_name)[0]
+    found = []
+    for node in env.parse(source).body:
+        if isinstance(node, nodes.FromImport) and isinstance(node.template, nodes.Const):
+            found.append((node.template.value, tuple(node.names), None))
+        elif isinstance(node, nodes.Import) and isinstance(node.template, nodes.Const):
+            found.append((node.template.value, (), node.target))
+    return tuple(found)
+
+
+def _imported_names(template_name):
+    env = current_app.jinja_env
+    names = {}
+    for source, imported, alias in _top_level_imports(env, template_name):
+        module = env.get_template(source).make_module()
+        if alias:
+            names[alias] = module
+        for item in imported:
+            name, as_name = item if isinstance(item, tuple) else (item, item)
+            names[as_name] = getattr(module, name)
+    return names
+
+
 def render(template, block=None, status=200, **context):
-    """The whole page, or for an htmx request only `block` of the same template."""
+    """The whole page, or for an htmx request only `block` of the same template (with the template's top-level
+    imports, which a block rendered alone would not see)."""
     if block and is_htmx():
-        body = render_block(template, block, **context)
+        body = render_block(template, block, **{**_imported_names(template), **context})
     else:
         body = render_template(template, **context)
     return Response(body, status=status, mimetype="text/html")

@@ -92,7 +92,7 @@ def clean_image(raw, max_bytes, max_side=None, field_name=None):
                 # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here a warning is a refusal.
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 with Image.open(io.BytesIO(raw)) as probe:
-                    kind = probe.format
+                    kind = "JPEG" if probe.format == "MPO" else probe.format  # MPO: a phone's JPEG with extras
                     if kind not in FORMATS:
                         raise NotAnImage(_("Hanya gambar JPEG, PNG, atau WebP yang diterima."), field=field_name)
                     width, height = probe.size

@@ -19,6 +19,7 @@ EMPLOYEE, SUPERVISOR, HUMAS, TRAINER, ADMIN = "employee", "supervisor", "humas",
 MATRIX = {
     "dashboard.view": {EMPLOYEE},
     "account.manage_own": {EMPLOYEE},
+    "job.view": {EMPLOYEE},  # row-level: one's own jobs (admins: all)
     # handbook
     "handbook.read": {EMPLOYEE},
     "handbook.acknowledge": {EMPLOYEE},

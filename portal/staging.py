@@ -110,6 +110,17 @@ def take(token, scope):
         return None
 
 
+def read_staged(token):
+    """The bytes of a staged file, for a job the confirmation queued (no person to check: the job's params are the
+    server's own); None once removed."""
+    if not token or not re.fullmatch(r"[a-z0-9]{1,30}-\d+-[0-9a-f]{32}", token):
+        return None
+    try:
+        return (folder() / f"{token}{_SUFFIX}").read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def discard(token):
     if token and re.fullmatch(r"[a-z0-9]{1,30}-\d+-[0-9a-f]{32}", token):
         (folder() / f"{token}{_SUFFIX}").unlink(missing_ok=True)

@@ -150,7 +150,17 @@ def _checkin_token(ctx):
 # existing user) and `unit` (that user's unit). Build arguments for rows the role may see, so "allowed" means 200:
 # create rows with tests/factories.py when the user's own ones do not fit. An endpoint without URL arguments whose
 # page needs rows to exist may have a builder too (it creates them and returns {}).
+def _own_job(ctx):
+    from portal.models import Job
+
+    job = Job(kind="import.users", status="done", result="{}", created_by_id=ctx.user.id)
+    ctx.session.add(job)
+    ctx.session.commit()
+    return {"job_id": job.id}
+
+
 URL_BUILDERS = {
+    "jobs.status": _own_job,
     "admin.user_edit": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_reset_password": lambda ctx: {"user_id": ctx.user.id},
     "admin.unit_edit": lambda ctx: {"unit_id": ctx.unit.id},

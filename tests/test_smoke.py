@@ -36,3 +36,12 @@ def test_history_restore_gets_the_whole_page(client, login_as):
     response = client.get("/admin/users?q=x", headers={**HX, "HX-History-Restore-Request": "true"})
     assert response.status_code == 200
     assert b"<html" in response.data
+
+
+def test_a_fragment_sees_the_macros_its_template_imports(client, login_as):
+    """An htmx request renders one block alone; the template's top-level imports (macros) must still be there."""
+    login_as("trainer")
+    for response in (client.get("/workshops/baru", headers=HX),
+                     client.post("/workshops/baru", data={"title": ""}, headers=HX)):
+        assert response.status_code == 200, response.data[:300]
+        assert b"<html" not in response.data and b"<form" in response.data

@@ -576,7 +576,7 @@ def test_use_template_fills_escapes_and_counts_posts_only(client, session, login
     login_as("employee")
     form = client.get(f"/toolkit/item/{item.id}/gunakan")
     assert form.status_code == 200 and 'name="isi_nomor_tiket"' in form.get_data(as_text=True)
-    assert 'src="/static/js/clipboard.js"' in form.get_data(as_text=True)
+    assert 'src="/static/js/clipboard.js?v=' in form.get_data(as_text=True)
     session.expire_all()
     assert session.get(ToolkitItem, item.id).use_count == 0
     response = client.post(f"/toolkit/item/{item.id}/gunakan",

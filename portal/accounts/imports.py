@@ -7,10 +7,12 @@ Re-importing the same file changes nothing; a changed row updates that record.
 import csv
 import io
 
+from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from portal import audit
+from portal import audit, jobs
 from portal.accounts import services
 from portal.accounts.validation import email_problem, nip_problem
 from portal.errors import DomainError
@@ -228,3 +230,37 @@ def apply_units(session, actor, raw):
     except DomainError as error:
         preview.errors.append((0, error.message))  # the caller rolls back: nothing is written
     return preview
+
+
+# --- as jobs (large files): the confirm step queues them; they re-check everything, like the direct path --------------
+
+def _import_job(apply_fn, ctx, token):
+    from portal import staging
+
+    raw = staging.read_staged(token)
+    if raw is None:
+        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
+    preview = apply_fn(ctx.session, ctx.actor, raw)
+    if not preview.ok:
+        ctx.session.rollback()
+        line, message = preview.errors[0]
+        raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
+                            line=line, message=message))
+    staging.discard(token)
+    return {"created": preview.count("create"), "updated": preview.count("update"), "same": preview.count("same")}
+
+
+def _describe(result):
+    return _("Impor selesai: %(created)d baru, %(updated)d diperbarui, %(same)d tidak berubah.", **result)
+
+
+@jobs.job("import.users", title=_l("Impor pegawai"), describe=_describe,
+          next_url=lambda _result, _params: url_for("admin.users"))
+def import_users_job(ctx, token):
+    return _import_job(apply_users, ctx, token)
+
+
+@jobs.job("import.units", title=_l("Impor unit kerja"), describe=_describe,
+          next_url=lambda _result, _params: url_for("admin.units"))
+def import_units_job(ctx, token):
+    return _import_job(apply_units, ctx, token)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import db, staging
+from portal import db, jobs, staging
 from portal.accounts import imports, services
 from portal.accounts.access import get_unit_or_404, get_user_or_404
 from portal.admin import queries
@@ -176,6 +176,9 @@ def import_confirm(kind):
     if raw is None:
         flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
         return redirect(url_for("admin.import_csv", kind=kind), code=303)
+    if raw.count(b"\n") > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
+        job = jobs.enqueue(db.session(), f"import.{kind}", current_user, token=form.token.data)
+        return redirect(url_for("jobs.status", job_id=job.id), code=303)
     _preview, apply_fn = IMPORT_KINDS[kind]
     outcome = perform(apply_fn, db.session(), current_user, raw)
     if not outcome:

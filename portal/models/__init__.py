@@ -12,6 +12,7 @@ from portal.models.handbook import (
     SectionRead,
     SectionRevision,
 )
+from portal.models.jobs import Job
 from portal.models.quiz import (
     Attempt,
     AttemptQuestion,
@@ -47,7 +48,7 @@ from portal.models.workshops import (
 
 __all__ = [
     "ROLES", "Acknowledgement", "AuditLog", "Chapter", "Edition", "EditionChapter", "EditionSection", "SearchDocument",
-    "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "utcnow",
+    "Job", "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "utcnow",
     # quiz and certificates
     "Attempt", "AttemptQuestion", "Certificate", "Question", "QuestionOption", "QuestionSection", "QuestionVersion",
     "Quiz", "QuizTopic", "QuizTopicRule", "QuizTopicSection",

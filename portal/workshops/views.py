@@ -13,7 +13,7 @@ from markupsafe import Markup
 from portal import certificates, db, exports
 from portal.errors import DomainError
 from portal.extensions import limiter
-from portal.forms import attach_error
+from portal.forms import attach_error, form_status
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.models import WorkshopParticipant
 from portal.permissions import (
@@ -185,7 +185,7 @@ def new():
             flash(_("Pelatihan disimpan. Tambahkan sesi dan peserta."), "success")
             return redirect_after_post(url_for("workshops.manage", workshop_id=workshop.id))
     return render("workshops/form.html", form=form, workshop=None, block="form",
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status(form))
 
 
 @bp.route("/<int:workshop_id>/ubah", methods=["GET", "POST"])
@@ -211,7 +211,7 @@ def edit(workshop_id):
             flash(_("Perubahan disimpan."), "success")
             return redirect_after_post(url_for("workshops.manage", workshop_id=workshop.id))
     return render("workshops/form.html", form=form, workshop=workshop, block="form",
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status(form))
 
 
 def _manage_page(workshop, session_form=None, participant_form=None, status=200):

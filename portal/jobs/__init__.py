@@ -1,0 +1,198 @@
+"""The job queue: work that takes more than a second leaves the request.
+
+A use case calls `enqueue(session, kind, actor, **params)`: a `Job` row is added to its transaction and, once that
+commits, a Huey task is queued (SQLite storage in the instance folder by default, Redis when REDIS_URL is set).
+The worker (`flask --app portal worker`, started by `make run` beside the web server) runs the job's function,
+registered with `@job("kind", title=...)`, as `fn(ctx, **params) -> dict`:
+
+- `ctx.session` is a write session of its own; `ctx.step(done, total, message)` records progress AND commits the
+  work so far, so a long job holds the SQLite write lock only for one batch at a time and readers always see the
+  progress;
+- the function's result (JSON-able dict) is stored with status "done" in the same commit as the last of the work;
+- a DomainError becomes status "failed" with its message; any other error "failed" with a generic message (logged).
+
+Jobs are idempotent: running one twice must do no harm (imports skip what is already there), because a job whose
+worker died (no heartbeat for STALE_AFTER) is queued again when a worker starts and every minute after.
+The page `/jobs/<id>` shows progress (htmx polling, a plain refresh without JavaScript) and the outcome.
+"""
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, has_app_context
+from huey import RedisHuey, SqliteHuey, crontab
+from sqlalchemy import update
+from sqlmodel import select
+
+from portal import db
+from portal.errors import DomainError
+from portal.models import Job, utcnow
+
+log = logging.getLogger(__name__)
+STALE_AFTER = timedelta(minutes=2)
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _make_huey():
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        return RedisHuey("portal-jobs", url=redis_url)
+    path = os.environ.get("JOBS_DATABASE") or str(ROOT / "instance" / "jobs.db")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("portal-jobs", filename=path)
+
+
+huey = _make_huey()
+
+
+@dataclass(frozen=True)
+class JobKind:
+    kind: str
+    fn: Any
+    title: Any  # a lazy string: what the job page calls it
+    describe: Any = None  # fn(result dict) -> text shown when done
+    next_url: Any = None  # fn(result dict, params dict) -> where to go when done
+
+
+KINDS = {}
+
+
+def job(kind, title, describe=None, next_url=None):
+    """Register `fn(ctx, **params) -> dict` as the job `kind`."""
+    def register(fn):
+        KINDS[kind] = JobKind(kind, fn, title, describe, next_url)
+        return fn
+    return register
+
+
+class JobContext:
+    def __init__(self, job_row, session):
+        self.job = job_row
+        self.session = session
+
+    @property
+    def actor(self):
+        """The person who started the job (None for the system)."""
+        from portal.models import User
+
+        return self.session.get(User, self.job.created_by_id) if self.job.created_by_id else None
+
+    def step(self, done, total, message=""):
+        """Progress so far; commits the work done up to here (the next batch takes the write lock again)."""
+        self.job.progress = min(99, int(100 * done / total)) if total else 0
+        self.job.message = str(message)[:500]
+        self.job.heartbeat_at = utcnow()
+        self.session.add(self.job)
+        self.session.commit()
+
+
+def enqueue(session, kind, actor=None, **params):
+    """Add a job to the caller's transaction; it is queued once that transaction commits."""
+    if kind not in KINDS:
+        raise KeyError(f"unknown job kind {kind!r}")
+    row = Job(kind=kind, created_by_id=getattr(actor, "id", None), params=json.dumps(params, sort_keys=True))
+    session.add(row)
+    session.flush()
+    db.after_commit(session, _queue, row.id)
+    return row
+
+
+def _queue(job_id):
+    run_job(job_id)  # a Huey task call queues it (or, in immediate mode, runs it now)
+
+
+def params_of(row):
+    return json.loads(row.params or "{}")
+
+
+def result_of(row):
+    return json.loads(row.result) if row.result else None
+
+
+def _app():
+    if has_app_context():
+        return current_app._get_current_object()
+    global _worker_app
+    if _worker_app is None:
+        from portal import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+_worker_app = None
+
+
+def _claim(job_id):
+    """Mark a queued job as running; False when it is not queued (done, failed, or another worker has it)."""
+    with db.unit_of_work() as session:
+        now = utcnow()
+        claimed = session.execute(update(Job).where(Job.id == job_id, Job.status == "queued").values(
+            status="running", started_at=now, heartbeat_at=now, attempts=Job.attempts + 1)).rowcount
+    return claimed == 1
+
+
+def _fail(job_id, message):
+    with db.unit_of_work() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(
+            status="failed", message=str(message)[:500], finished_at=utcnow()))
+
+
+def execute(job_id):
+    """Run one job now, in this process (the worker calls this; tests may too)."""
+    with _app().app_context():
+        if not _claim(job_id):
+            return
+        try:
+            with db.unit_of_work() as session:
+                row = session.get(Job, job_id)
+                kind = KINDS[row.kind]
+                result = kind.fn(JobContext(row, session), **params_of(row))
+                row.status, row.progress, row.message = "done", 100, ""
+                row.result = json.dumps(result or {}, ensure_ascii=False, default=str)
+                row.finished_at = utcnow()
+                session.add(row)
+        except DomainError as error:
+            _fail(job_id, error.message)
+        except Exception:
+            log.exception("job %s failed", job_id)
+            from flask_babel import gettext as _
+
+            _fail(job_id, _("Terjadi kesalahan saat memproses. Kejadian ini sudah dicatat; coba lagi nanti."))
+
+
+@huey.task()
+def run_job(job_id):
+    execute(job_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def requeue_stale():
+    """Jobs whose worker died mid-way (no heartbeat for STALE_AFTER) are queued again."""
+    with _app().app_context():
+        recover()
+
+
+def recover(now=None):
+    now = now or utcnow()
+    with db.unit_of_work() as session:
+        stale = session.exec(select(Job.id).where(Job.status == "running",
+                                                  Job.heartbeat_at < now - STALE_AFTER)).all()
+        for job_id in stale:
+            session.execute(update(Job).where(Job.id == job_id).values(status="queued"))
+    for job_id in stale:
+        run_job(job_id)
+    return len(stale)
+
+
+def run_worker(workers=2):
+    """The consumer, in this process (`flask --app portal worker`)."""
+    from huey.consumer import Consumer
+
+    recover()
+    Consumer(huey, workers=workers, worker_type="thread").run()
