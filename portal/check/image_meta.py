@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def inspect_image(raw):
+    return []
