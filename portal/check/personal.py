@@ -127,7 +127,8 @@ def detect(doc, hits):
     """Append (code, span, severity) hits for personal data in doc.text."""
     text = doc.text
     lexicon = doc.lexicon
-    cues = {name: [m.span for m in doc.find(name)] for name in ("kk_cues", "nik_cues", "nip_cues", "bank_cues")}
+    cues = {name: [m.span for m in doc.find(name)]
+            for name in ("kk_cues", "nik_cues", "nip_cues", "bank_cues", "official_phone_cues")}
     taken = []
 
     emails = []
@@ -199,9 +200,10 @@ def _classify(digits, start, end, text, cues, groups):
         if plausible_nik(digits) or _cue_near(cues["nik_cues"], start, end, text):
             return "nik"
     if mobile_number(digits):
-        return "phone"
-    if 8 <= n <= 16 and _cue_near(cues["bank_cues"], start, end, text, before=35, after=20):
-        if not _is_amount(text, groups):
-            return "bank_account"
+        # An institution's service number ("WA Center 0811-...") is public, not personal data.
+        return None if _cue_near(cues["official_phone_cues"], start, end, text, before=30, after=0) else "phone"
+    if 8 <= n <= 16 and _cue_near(cues["bank_cues"], start, end, text, before=35, after=20) \
+            and not _is_amount(text, groups):
+        return "bank_account"
     return None
 

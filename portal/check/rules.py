@@ -28,7 +28,8 @@ _URL = re.compile(
     r"(?<![\w@.])(?:https?://)?((?:[a-z0-9-]+\.)+(?:com|id|net|org|info|ly|gl|gd|me|at|cc|gy|io|co|xyz|site|online|"
     r"link|top|click|app|dev|tk|ml|ga|cf|gq|us|be|to|ws|ee|sh|do|st|biz|live|store|shop|tv|fm|ai))(?![\w-])(/\S*)?",
     re.I)
-_CAPS_WORD = re.compile(r"\b[A-Z]{2,}\b")
+WEAK_HOAX_FAMILIES = ("hoax_alarm_cues", "hoax_rumour_cues", "hoax_proof_cues", "hoax_secret_cues", "hoax_viral_cues",
+                      "hoax_urgency_cues", "hoax_link_cues")
 _EXCLAIM = re.compile(r"!{2,}")
 
 
@@ -88,13 +89,14 @@ def _classification(doc, hits):
         hits.append(("secret_marker", m.span(), None))
     _add(hits, "secret_marker", *doc.find("secret_markers"))
 
-    for draft in doc.find("draft_words"):
+    consultation = doc.has("public_consultation_cues")
+    for draft in [] if consultation else doc.find("draft_words"):
         documents = doc.near(draft, "document_words", 3, after_only=True) or \
             doc.near(draft, "document_words", 0, before_only=True)
         if documents:
             _add(hits, "draft_marker", draft, *documents)
 
-    documents = doc.find("document_words")
+    documents = [] if consultation else doc.find("document_words")
     for cue in doc.find("unpublished_cues"):
         close = [d for d in documents if doc.gap(d, cue) <= 12]
         if close:
@@ -204,7 +206,7 @@ def _neutrality(doc, hits):
         close_support = [s for s in support if s.sentence == m.sentence]
         if titled and not (close_support or ballots or poses or campaign_tags or calls):
             continue
-        _add(hits, "candidate_name", m, severity="tinggi" if backing else None)
+        _add(hits, "candidate_name", m, severity="tinggi" if backing else ("sedang" if election else "rendah"))
     for m in parties:
         _add(hits, "party_name", m, severity="tinggi" if backing else None)
     if election or candidates or parties:
@@ -239,7 +241,7 @@ def _sara(doc, hits):
     _add(hits, "hate_term", *doc.find("hate_terms"))
 
     for group in doc.find("group_terms"):
-        hostile = doc.near(group, "hostile_terms", 6)
+        hostile = [h for h in doc.near(group, "hostile_terms", 6) if not doc.negated(h)]
         before = doc.ntext[max(0, group.nstart - 8):group.nstart]
         if re.search(r"(?<![a-z])dasar\W+$", before):
             hostile = hostile + [doc.match_at(group.nstart - len(before) + before.rindex("dasar"),
@@ -317,9 +319,10 @@ def _hoax(doc, hits, emails):
 
     debunk = doc.has("debunk_words")
     if not debunk:
-        for m in doc.find("weak_hoax_cues"):
-            if not doc.negated(m):
-                weak.append(("unverified_claim", m.span, m.text))
+        for family in WEAK_HOAX_FAMILIES:
+            for m in doc.find(family):
+                if not doc.negated(m):
+                    weak.append(("unverified_claim", m.span, family))
         shout = _shouting(doc.text)
         if shout:
             weak.extend(("caps", span, "caps") for span in shout)
@@ -388,10 +391,11 @@ def _wealth(doc, hits):
         if items and not doc.negated(items[0], 3):
             luxury += [price, *items]
     _add(hits, "wealth_display", *luxury)
-    uniforms = [m for m in doc.find("uniform_terms") if not doc.negated(m, 3)]
+    forbidding = {m.sentence for m in doc.find("negations")}
+    uniforms = [m for m in doc.find("uniform_terms") if m.sentence not in forbidding]
     if not uniforms:
         return
-    settings = [m for m in doc.find("personal_contexts") if not doc.negated(m, 3)]
+    settings = [m for m in doc.find("personal_contexts") if m.sentence not in forbidding]
     settings += luxury + doc.find("election_words") + doc.find("candidate_names")
     if settings:
         _add(hits, "uniform", *uniforms, *settings)
