@@ -64,6 +64,8 @@ LIST_DESCRIPTIONS = {
     "self_words": "Kata ganti orang pertama (hinaan kepada diri sendiri tidak ditandai)",
     "chain_phrases": "Ajakan menyebarkan berantai",
     "negations": "Kata ingkar ('jangan sebarkan' bukan ajakan menyebarkan)",
+    "prohibitions": "Kata larangan (seragam dinas yang 'dilarang' dipakai mudik tidak ditandai)",
+    "negation_exceptions": "Frasa yang bukan ingkar ('jangan lupa coblos' tetap ajakan)",
     "debunk_words": "Kata yang menandai klarifikasi hoaks",
     "hoax_alarm_cues": "Tanda hoaks lemah: seruan bahaya (ditandai hanya bila ada tanda lain)",
     "hoax_rumour_cues": "Tanda hoaks lemah: kabar tanpa sumber",
@@ -123,7 +125,7 @@ DEFAULT_TERMS = {
         "sk", "surat keputusan", "nota dinas", "nodin", "memo", "memo internal", "surat edaran", "se", "peraturan",
         "permen", "permenpan", "perpres", "pp", "perda", "raperda", "pergub", "perbup", "perwal", "kepmen",
         "keputusan", "kepdirjen", "juknis", "juklak", "sop", "kontrak", "laporan", "notulen", "notula", "disposisi",
-        "telaah", "telaahan", "surat", "dokumen", "anggaran", "rab", "hasil audit", "audit", "lhp",
+        "telaahan staf", "surat", "dokumen", "anggaran", "rab", "hasil audit", "audit", "lhp",
         "daftar nama",
     ],
     "draft_words": ["draf", "draft", "drafting", "konsep", "rancangan", "ranc", "rapermen", "raperpres"],
@@ -206,7 +208,7 @@ DEFAULT_TERMS = {
         "partai golongan karya", "partai nasdem", "partai kebangkitan nusantara", "partai hati nurani rakyat",
         "partai persatuan indonesia",
     ],
-    "party_names_ambiguous": ["pkb", "pan", "pbb", "psi", "pkn", "garuda", "buruh", "ummat", "gelora", "banteng"],
+    "party_names_ambiguous": ["pkb", "pan", "pbb", "psi", "pkn", "garuda", "buruh", "gelora", "banteng"],
     "office_titles": [
         "presiden", "wakil presiden", "wapres", "menteri", "menko", "gubernur", "wakil gubernur", "wagub", "bupati",
         "wakil bupati", "wali kota", "walikota", "ketua", "ketua umum", "ketum", "jenderal", "bapak presiden",
@@ -309,6 +311,11 @@ DEFAULT_TERMS = {
         "bagikan ke semua", "sebar ke grup*", "sebar ke semua", "broadcast ke", "wajib share", "wajib sebar*",
     ],
     "negations": ["jangan", "tidak", "bukan", "stop", "berhenti", "tanpa", "dilarang", "hindari"],
+    "prohibitions": [
+        "dilarang", "jangan", "tidak boleh", "hindari", "larangan", "tidak diperbolehkan", "tidak dibenarkan",
+        "tidak pantas", "bukan untuk",
+    ],
+    "negation_exceptions": ["jangan lupa", "tidak lupa", "jangan ragu", "tidak ragu", "jangan sampai tidak"],
     "debunk_words": [
         "hoaks", "hoax", "hoaxs", "tidak benar", "cek fakta", "klarifikasi", "disinformasi", "misinformasi",
         "bukan fakta", "sudah dibantah", "dibantah", "turnbackhoax",

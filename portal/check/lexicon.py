@@ -18,6 +18,7 @@ RAW_LISTS = {"institutional_mailboxes", "official_domains", "url_shorteners"}
 HASHTAG_LISTS = {"campaign_hashtags", "neutral_hashtags"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
+MAX_TERM_TOKENS = 12  # no term or pattern spans more tokens than this
 
 
 def _compact(value):
@@ -34,7 +35,7 @@ class TermList:
             wildcard = term.strip().endswith("*")
             base = normalize_word(term.strip().rstrip("*"))
             tokens = _TOKEN.findall(base)
-            if not tokens:
+            if len("".join(tokens)) < 2:  # a single letter would match everywhere
                 continue
             self.words.update(t for t in tokens if t.isalpha())
             pattern = r"[^a-z0-9\n]{0,4}".join(re.escape(t) for t in tokens)
@@ -113,6 +114,8 @@ class Document:
         self._token_starts = [a for a, _b in self.tokens]
         self._sentence_ends = [m.end() for m in _SENTENCE_END.finditer(self.ntext)]
         self._cache = {}
+        self.extra = {}  # per-document memo for rules
+        self._starts = {}
 
     def token_index(self, pos):
         return bisect.bisect_left(self._token_starts, pos)
@@ -147,10 +150,20 @@ class Document:
             return m1.t0 - m2.t1
         return 0
 
+    def close(self, match, matches, within):
+        """The matches (sorted by position) at most `within` tokens away from `match`, overlapping ones included."""
+        key = id(matches)
+        if key not in self._starts or self._starts[key][0] is not matches:
+            self._starts[key] = (matches, [m.t0 for m in matches])
+        starts = self._starts[key][1]
+        lo = bisect.bisect_left(starts, match.t0 - within - MAX_TERM_TOKENS)
+        hi = bisect.bisect_right(starts, match.t1 + within)
+        return [m for m in matches[lo:hi] if Document.gap(match, m) <= within]
+
     def near(self, match, name, within, same_sentence=True, before_only=False, after_only=False):
         """Matches of list `name` at most `within` tokens away from `match` (not overlapping it)."""
         found = []
-        for other in self.find(name):
+        for other in self.close(match, self.find(name), within):
             if other.nstart < match.nend and match.nstart < other.nend:
                 continue
             if same_sentence and other.sentence != match.sentence:
@@ -163,6 +176,14 @@ class Document:
                 found.append(other)
         return found
 
+    def prohibited_sentences(self):
+        """Sentences with a prohibition ("dilarang", "jangan", ...), not counting "jangan lupa" and the like."""
+        exceptions = self.find("negation_exceptions")
+        return {p.sentence for p in self.find("prohibitions")
+                if not any(e.nstart <= p.nstart < e.nend for e in exceptions)}
+
     def negated(self, match, within=2):
         """A negation word ("jangan", "tidak", ...) up to `within` tokens before the match."""
-        return bool(self.near(match, "negations", within, before_only=True))
+        exceptions = self.find("negation_exceptions")
+        return any(not any(e.nstart <= n.nstart < e.nend for e in exceptions)
+                   for n in self.near(match, "negations", within, before_only=True))

@@ -10,8 +10,8 @@ The steps are moderate on purpose, so that normalising does not create false ala
    vocabulary). "covid19", "50rb", "5G" and "B1234XYZ"-like codes stay as they are.
 4. Common slang and abbreviations are expanded word by word ("yg" -> "yang", "sblm" -> "sebelum"); an emphatic
    spelling is looked up without its repeated letters ("gaaak" -> "gak" -> "tidak").
-5. Runs of a repeated letter collapse to one ("viraaal" -> "viral", "maaf" -> "maf"); terms are normalised the same
-   way, so both sides agree.
+5. Runs of a repeated letter collapse to one ("viraaal" -> "viral", "maaf" -> "maf") in words with a vowel; terms
+   are normalised the same way, so both sides agree. Acronyms ("PPP", "PPPK", "KK") keep their letters.
 
 `normalize(text)` returns a Normalized whose `span(a, b)` maps a slice of the normalised text to the slice of the
 original text it came from.
@@ -56,6 +56,7 @@ SLANG = {
 _RUN = re.compile(r"[a-z0-9@$]+")
 _WORD = re.compile(r"[a-z]+")
 _REDUP = re.compile(r"^([a-z]{2,})2([a-z]*)$")
+_VOWEL = re.compile(r"[aeiou]")
 _EMPHATIC = re.compile(r"([a-z])\1\1")
 
 
@@ -91,6 +92,8 @@ def _unleet(run, vocabulary):
     """The run with leetspeak undone, or None when it should stay as it is."""
     if not any(c in LEET for c in run) or not any(c.isalpha() for c in run):
         return None
+    if re.search(r"[2689]|\d{3,}", run):  # a code or a number ("b1234xyz", "h2o"), not leetspeak
+        return None
     for i, c in enumerate(run):
         if c in LEET and i > 0 and any(x.isalpha() for x in run[:i]) and any(x.isalpha() for x in run[i + 1:]):
             return "".join(LEET.get(x, x) for x in run)
@@ -100,7 +103,14 @@ def _unleet(run, vocabulary):
     return None
 
 
+def _squeeze(word):
+    """The word with every run of a repeated letter reduced to one letter."""
+    return re.sub(r"([a-z])\1+", r"\1", word)
+
+
 def _collapse_word(word):
+    if not _VOWEL.search(word):
+        return word
     out = []
     for c in word:
         if out and c == out[-1] and c.isalpha():
@@ -142,7 +152,7 @@ def normalize(text, vocabulary=frozenset(), slang=None):
             word = m.group()
             replacement = raw_table.get(word)
             if replacement is None and _EMPHATIC.search(word):
-                collapsed = _collapse_word(word)
+                collapsed = _squeeze(word)
                 if len(collapsed) >= 3:
                     replacement = collapsed_table.get(collapsed)
             if replacement is None or replacement == word:
@@ -160,10 +170,18 @@ def normalize(text, vocabulary=frozenset(), slang=None):
         e3.extend(ends[last:])
         chars, starts, ends = c3, s3, e3
 
-    # 5: collapse repeated letters.
+    # 5: collapse repeated letters in words with a vowel (acronyms such as "PPP", "PPPK", "KK" stay as they are).
+    keep = [True] * len(chars)
+    for m in _WORD.finditer("".join(chars)):
+        word = m.group()
+        if not _VOWEL.search(word):
+            continue
+        for i in range(m.start() + 1, m.end()):
+            if chars[i] == chars[i - 1]:
+                keep[i] = False
     c2, s2, e2 = [], [], []
-    for c, a, b in zip(chars, starts, ends, strict=True):
-        if c2 and c == c2[-1] and c.isalpha():
+    for c, a, b, kept in zip(chars, starts, ends, keep, strict=True):
+        if not kept:
             e2[-1] = b
             continue
         c2.append(c)
@@ -173,4 +191,4 @@ def normalize(text, vocabulary=frozenset(), slang=None):
 
 
 _SLANG_RAW = {k.lower(): normalize(v, slang={}).text for k, v in SLANG.items()}
-_SLANG_COLLAPSED = {_collapse_word(k.lower()): v for k, v in _SLANG_RAW.items()}
+_SLANG_COLLAPSED = {_squeeze(k.lower()): v for k, v in _SLANG_RAW.items()}

@@ -23,6 +23,7 @@ PLATE_REGIONS = {
 }
 PLATE_EXCEPTIONS = {"G 30 S"}  # G30S, the 1965 movement, written with spaces
 
+MAX_GROUPS = 6  # "0123-01-045678-53-1" has five; a longer run of small groups is a list, not one number
 _DIGITS = re.compile(r"\d+")
 _GAP = re.compile(r"[ .\-()+/]{1,3}")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -147,10 +148,12 @@ def detect(doc, hits):
         while i < len(groups):
             found = None
             digits = ""
-            for j in range(i, len(groups)):
+            for j in range(i, min(len(groups), i + MAX_GROUPS)):
                 digits += groups[j][2]
                 if len(digits) > 18:
                     break
+                if len(digits) < 8:  # shorter than any account, phone or ID number
+                    continue
                 start, end = groups[i][0], groups[j][1]
                 if any(a < end and start < b for a, b in taken) or not _bounded_digits(text, start, end):
                     continue

@@ -14,7 +14,7 @@ from portal.check import personal
 from portal.check.lexicon import Document, _compact, get_lexicon
 from portal.check.model import RULES, SEVERITY_RANK, CheckResult, Flag
 
-MAX_CHARS = 20_000  # a post is short; longer input is checked up to here
+MAX_CHARS = 10_000  # a post is short (an Instagram caption takes 2,200 characters); longer input is cut here
 
 _UPPER_MARKER = re.compile(
     r"(?<![A-Za-z])(SANGAT\s+RAHASIA|RAHASIA|TERBATAS|KONFIDENSIAL|CONFIDENTIAL|TOP\s+SECRET)(?![A-Za-z])")
@@ -98,7 +98,7 @@ def _classification(doc, hits):
 
     documents = [] if consultation else doc.find("document_words")
     for cue in doc.find("unpublished_cues"):
-        close = [d for d in documents if doc.gap(d, cue) <= 12]
+        close = doc.close(cue, documents, 12)
         if close:
             _add(hits, "unpublished_decision", cue, *close)
 
@@ -117,17 +117,18 @@ def _classification(doc, hits):
     shared = doc.find("share_cues")
     if shared:
         for cue in doc.find("waiting_cues"):
-            close = [d for d in documents if doc.gap(d, cue) <= 12]
+            close = doc.close(cue, documents, 12)
             if close:
                 _add(hits, "unpublished_decision", cue, *close)
 
     leak_cues = doc.find("exam_leak_cues")
+    exam_hits = []
     for word in doc.find("exam_words"):
         contexts = doc.near(word, "exam_contexts", 6, same_sentence=False)
-        if not contexts:
-            continue
-        if "kunci" in word.text or leak_cues:
-            _add(hits, "exam_leak", word, *contexts, *leak_cues)
+        if contexts and ("kunci" in word.text or leak_cues):
+            exam_hits += [word, *contexts]
+    if exam_hits:
+        _add(hits, "exam_leak", *exam_hits, *leak_cues)
 
 
 # -- political neutrality ---------------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def _neutrality(doc, hits):
     backing = bool(support or ballots or poses or campaign_tags or calls)
     for m in candidates:
         titled = doc.near(m, "office_titles", 0, before_only=True)
-        close_support = [s for s in support if s.sentence == m.sentence]
+        close_support = [s for s in doc.close(m, support, MAX_CHARS) if s.sentence == m.sentence]
         if titled and not (close_support or ballots or poses or campaign_tags or calls):
             continue
         _add(hits, "candidate_name", m, severity="tinggi" if backing else ("sedang" if election else "rendah"))
@@ -218,7 +219,9 @@ def _neutrality(doc, hits):
 
 def _names(doc):
     """Capitalised words inside a sentence (not its first word): most likely names of people or places."""
-    found = []
+    if "names" in doc.extra:
+        return doc.extra["names"]
+    found = doc.extra["names"] = []
     previous_sentence = None
     for a, b in doc.tokens:
         sentence = doc.sentence_of(a)
@@ -234,7 +237,8 @@ def _names(doc):
 
 
 def _targets(doc):
-    return doc.find("person_targets") + doc.find("institution_targets") + doc.regex(r"@[a-z0-9_]+") + _names(doc)
+    found = doc.find("person_targets") + doc.find("institution_targets") + doc.regex(r"@[a-z0-9_]+") + _names(doc)
+    return sorted(found, key=lambda m: m.t0)
 
 
 def _sara(doc, hits):
@@ -250,21 +254,21 @@ def _sara(doc, hits):
             _add(hits, "group_hostility", group, *hostile)
 
     targets = _targets(doc)
-    persons = doc.find("person_targets") + doc.regex(r"@[a-z0-9_]+") + _names(doc)
+    persons = sorted(doc.find("person_targets") + doc.regex(r"@[a-z0-9_]+") + _names(doc), key=lambda m: m.t0)
     for word in doc.find("insult_terms"):
-        aimed = [t for t in targets if t.sentence == word.sentence and doc.gap(t, word) <= 10]
+        aimed = [t for t in doc.close(word, targets, 10) if t.sentence == word.sentence]
         if not aimed or _self_aimed(doc, word, aimed):
             continue
         _add(hits, "insult", word, *aimed)
     for word in doc.find("animal_insults"):
-        aimed = [t for t in targets if t.sentence == word.sentence and doc.gap(t, word) <= 1]
+        aimed = [t for t in doc.close(word, targets, 1) if t.sentence == word.sentence]
         called = re.search(r"(?<![a-z])dasar\W+$", doc.ntext[max(0, word.nstart - 8):word.nstart])
         if (aimed and not _self_aimed(doc, word, aimed)) or called:
             _add(hits, "insult", word, *aimed)
     for word in doc.find("accusation_terms"):
         if doc.negated(word):
             continue
-        aimed = [t for t in persons if t.sentence == word.sentence and doc.gap(t, word) <= 10]
+        aimed = [t for t in doc.close(word, persons, 10) if t.sentence == word.sentence]
         if aimed and not _self_aimed(doc, word, aimed):
             _add(hits, "accusation", word, *aimed)
 
@@ -391,8 +395,8 @@ def _wealth(doc, hits):
         if items and not doc.negated(items[0], 3):
             luxury += [price, *items]
     _add(hits, "wealth_display", *luxury)
-    forbidding = {m.sentence for m in doc.find("negations")}
-    uniforms = [m for m in doc.find("uniform_terms") if m.sentence not in forbidding]
+    forbidding = doc.prohibited_sentences()
+    uniforms = [m for m in doc.find("uniform_terms") if m.sentence not in forbidding and not doc.negated(m, 3)]
     if not uniforms:
         return
     settings = [m for m in doc.find("personal_contexts") if m.sentence not in forbidding]
