@@ -288,7 +288,9 @@ def test_classification_near_misses(text):
     ("Ayo dukung caleg PKS", "party_name"),
     ("Pilih Pak Anies, indonesia butuh perubahan", "candidate_name"),
     ("Yuk gabung grup relawan kecamatan kita", "campaign_group"),
+    ("Relawan Sahabat Calon Bupati X", "campaign_group"),
     ("Jangan lupa coblos Bu Sri, calon bupati kita", "campaign_call"),
+    ("Jangan lupa, pilih yang nomor 2 ya!", "ballot_number"),
 ])
 def test_neutrality(text, code):
     assert code in codes(text)
@@ -300,7 +302,9 @@ def test_neutrality(text, code):
     "Bayar pajak kendaraan (PKB) online", "Pembayaran PBB jatuh tempo 31 Agustus",
     "Presiden Prabowo meresmikan bendungan baru hari ini", "Dukung Pak Kadis di lomba lari 10K!",
     "ASN wajib netral dalam Pilkada. Dilarang like atau share postingan calon. #ASNNetral",
-    "Amin ya Allah #Aamiin", "Nonton debat capres semalem, bahasannya menarik", "#DukungTimnas #PemiluDamai2024",
+    "Amin ya Allah #Aamiin", "Yuk pilih nomor 2 di lomba foto!", "Jangan lupa pilih menu nomor 3, enak",
+    "Terima kasih para relawan PMI di lokasi banjir", "Nonton debat capres semalem, bahasannya menarik",
+    "#DukungTimnas #PemiluDamai2024",
 ])
 def test_neutrality_near_misses(text):
     assert "neutrality" not in categories(text)
@@ -336,6 +340,8 @@ def test_candidate_and_party_lists_come_from_terms():
     ("Anjing emang pak lurah", "insult"),
     ("Dasar Yanto penjilat", "insult"),
     ("Pak Herman itu maling uang perjalanan dinas", "accusation"),
+    ("Si A pasti korupsi di proyek ini", "accusation"),
+    ("Awas kamu, saya tahu rumahmu", "threat"),
 ])
 def test_sara_and_insults(text, code):
     assert code in codes(text)

@@ -59,6 +59,7 @@ LIST_DESCRIPTIONS = {
     "insult_terms": "Kata kasar dan hinaan",
     "animal_insults": "Nama hewan yang dipakai sebagai makian (dihitung hanya bila langsung mengenai orang)",
     "accusation_terms": "Tuduhan perbuatan tercela (dihitung bila mengenai orang tertentu)",
+    "threat_phrases": "Ancaman kepada orang lain",
     "person_targets": "Sasaran hinaan atau tuduhan: sapaan, jabatan, kata ganti orang",
     "institution_targets": "Instansi sebagai sasaran hinaan",
     "self_words": "Kata ganti orang pertama (hinaan kepada diri sendiri tidak ditandai)",
@@ -146,6 +147,7 @@ DEFAULT_TERMS = {
         "sk", "mutasi", "rotasi", "promosi", "pelantikan", "seleksi", "jpt", "lelang jabatan", "soal", "jawaban",
         "hasil", "daftar nama", "nama", "daftar", "dokumen", "data", "anggaran", "rapat", "kebijakan", "tunjangan",
         "tpp", "tukin", "gaji", "formasi", "nilai", "pimpinan", "pejabat", "eselon", "kabid", "kabiro", "pemecatan",
+        "dilantik", "dimutasi", "dirotasi", "dipromosikan", "pindah", "pensiun dini",
         "dipecat", "demosi", "audit", "pemeriksaan", "penyidikan", "nota dinas", "memo", "surat", "rancangan",
     ],
     "internal_markers": [
@@ -283,7 +285,14 @@ DEFAULT_TERMS = {
     "accusation_terms": [
         "maling", "koruptor", "tukang korupsi", "penipu", "pembohong", "tukang tipu", "tilep", "nilep", "ditilep",
         "makan uang", "nyolong", "garong", "rampok", "perampok", "penjahat", "mafia", "tukang palak", "pungli",
-        "korup", "selingkuh", "mark up",
+        "korup", "selingkuh", "mark up", "pasti korupsi", "suka korupsi", "sering korupsi", "doyan korupsi",
+        "hobi korupsi", "korupsi terus", "tukang selingkuh",
+    ],
+    "threat_phrases": [
+        "awas kamu", "awas lu", "awas kau", "awas kalian", "tahu rumahmu", "tahu rumah kamu", "tahu rumah lu",
+        "tahu rumahnya", "tunggu pembalasan*", "tunggu saja pembalasan*", "kubunuh", "bunuh kamu", "bunuh lu",
+        "habisi kamu", "habisi lu", "cari mati", "mau mati", "siap siap mati", "kuhabisi", "akan kuhajar",
+        "hajar kamu", "gebukin", "sebar aibmu", "sebar foto kamu",
     ],
     "person_targets": [
         "pak", "bu", "bapak", "ibu", "mas", "mbak", "mba", "bang", "abang", "kak", "om", "tante", "sdr", "saudara",
@@ -320,7 +329,7 @@ DEFAULT_TERMS = {
         "hoaks", "hoax", "hoaxs", "tidak benar", "cek fakta", "klarifikasi", "disinformasi", "misinformasi",
         "bukan fakta", "sudah dibantah", "dibantah", "turnbackhoax",
     ],
-    "hoax_alarm_cues": ["breaking news", "info penting", "waspada", "awas", "darurat", "gawat"],
+    "hoax_alarm_cues": ["breaking news", "breaking", "info penting", "waspada", "awas", "darurat", "gawat"],
     "hoax_rumour_cues": ["kabarnya", "katanya", "konon", "info a1", "orang dalam", "dengar dengar", "beredar kabar"],
     "hoax_proof_cues": ["terbukti", "100 persen", "dijamin", "ilmuwan", "dokter tidak*", "fakta mengejutkan"],
     "hoax_secret_cues": [
@@ -334,7 +343,7 @@ DEFAULT_TERMS = {
     "money_terms": [
         "bansos", "blt", "bantuan", "subsidi", "hadiah", "saldo", "uang tunai", "uang", "pulsa", "kuota", "voucher",
         "cashback", "undian", "pinjaman", "dana bantuan", "dana hibah", "insentif", "bonus", "saldo dana",
-        "saldo gopay", "saldo ovo", "thr", "gaji ke 13",
+        "saldo gopay", "saldo ovo", "thr", "gaji ke 13", "tunjangan", "gaji", "honor", "rapel",
     ],
     "offer_cues": [
         "gratis", "klik", "klaim", "daftar*", "dapat", "dapatkan", "mendapatkan", "cair", "cairkan", "pencairan",

@@ -105,6 +105,8 @@ RULES = {
     "accusation": Rule("sara", "sedang", "pencemaran-nama-baik", _l(
         "Menuduh orang tertentu melakukan perbuatan tercela. Tuduhan tanpa putusan dapat menjadi pencemaran nama "
         "baik; laporkan melalui saluran resmi.")),
+    "threat": Rule("sara", "tinggi", "konten-asusila-judi-dan-ancaman", _l(
+        "Kalimat bernada ancaman kepada orang lain. Ancaman melalui media elektronik dapat dipidana menurut UU ITE.")),
     # -- hoax signals --------------------------------------------------------------------------------------------
     "chain_message": Rule("hoax", "sedang", "mengenali-hoaks", _l(
         "Ajakan menyebarkan berantai (\"sebarkan!\", \"kirim ke 10 grup\", \"sebelum dihapus\"). Ini ciri khas "

@@ -161,6 +161,11 @@ def _neutrality(doc, hits):
     poses = doc.find("finger_poses")
     _add(hits, "finger_pose", *poses)
     _add(hits, "campaign_group", *[m for m in doc.find("campaign_groups") if not doc.negated(m, 3)])
+    for team in doc.regex(r"(?<![a-z0-9])(?:relawan|timses|tim sukses|tim pemenangan|simpatisan)(?![a-z])"):
+        backed = [m for name in ("candidate_names", "party_names", "candidate_words", "election_words")
+                  for m in doc.near(team, name, 4) if m.text not in ("relawan", "pak", "bu", "bapak", "ibu")]
+        if backed and not doc.negated(team, 3):
+            _add(hits, "campaign_group", team, *backed)
 
     candidates = doc.find("candidate_names")
     parties = doc.find("party_names")
@@ -177,7 +182,7 @@ def _neutrality(doc, hits):
         ballots.append(m)
     for m in doc.regex(r"(?<![a-z0-9])(coblos|nyoblos|mencoblos|pilih|dukung|menangkan)\W{1,3}(?:yang\W{1,3})?"
                        r"(?:(?:nomor|no)\W{0,2}(?:urut\W{0,2})?)?0?[1-9](?![0-9])"):
-        if "coblos" in m.text or context:
+        if "coblos" in m.text or context or _call_to_vote(doc, m):
             ballots.append(m)
     if context:
         for m in doc.regex(r"(?<![a-z0-9])0[1-9](?![0-9])"):
@@ -213,6 +218,18 @@ def _neutrality(doc, hits):
     if election or candidates or parties:
         for m in doc.find("party_names_ambiguous"):
             _add(hits, "party_name", m, severity="tinggi" if backing else None)
+
+
+_CALL = re.compile(r"(?:jangan lupa|ayo|yuk|mari|ajak)\W+(?:\w+\W+)?$")
+_NOT_A_VOTE = re.compile(r"lomba|kontes|kompetisi|festival|kuis|soal|menu|ukuran|warna|opsi|pilihan ganda|jawaban|"
+                         r"paket|kamar|kursi|antrean|antrian|loket")
+
+
+def _call_to_vote(doc, match):
+    """ "Jangan lupa, pilih yang nomor 2 ya!" without other election words: a call to vote, unless it is a contest."""
+    before = doc.ntext[max(0, match.nstart - 25):match.nstart]
+    sentence = [m for m in doc.regex(r"[^.!?\n]+") if m.nstart <= match.nstart < m.nend]
+    return bool(_CALL.search(before)) and not any(_NOT_A_VOTE.search(m.text) for m in sentence)
 
 
 # -- SARA, hate speech, insults ---------------------------------------------------------------------------------
@@ -265,6 +282,7 @@ def _sara(doc, hits):
         called = re.search(r"(?<![a-z])dasar\W+$", doc.ntext[max(0, word.nstart - 8):word.nstart])
         if (aimed and not _self_aimed(doc, word, aimed)) or called:
             _add(hits, "insult", word, *aimed)
+    _add(hits, "threat", *[m for m in doc.find("threat_phrases") if not doc.negated(m)])
     for word in doc.find("accusation_terms"):
         if doc.negated(word):
             continue
