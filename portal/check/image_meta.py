@@ -3,8 +3,9 @@
 `inspect_image(raw_bytes)` reads the EXIF block with Pillow (the main IFD, the Exif IFD 0x8769 and the GPS IFD
 0x8825) without decoding the pixels, and returns a list of ImageFinding. It never raises: bytes that are not an image,
 a truncated file or a broken EXIF block give one finding with code "unreadable" (or "unsupported" for an image type
-other than JPEG, PNG, WebP or TIFF), so a view can show a clear message. A copy without metadata comes from the one
-image pipeline (portal/uploads.py re-encodes and drops EXIF); this module only reports.
+other than those the image pipeline takes), so a view can show a clear message. The copy without metadata comes from
+the one image pipeline (`portal.images.clean_image`, whose `removed` codes use the same names); this module only
+reports, with the values found, so the employee sees what would have been published.
 """
 
 import io
@@ -15,7 +16,8 @@ from fractions import Fraction
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 
-GPS_IFD = 0x8825
+from portal.images import FORMATS, GPS_IFD
+
 EXIF_IFD = 0x8769
 
 # Main IFD (0th) tags
@@ -26,7 +28,7 @@ DATETIME_ORIGINAL, OWNER_NAME, BODY_SERIAL, LENS_MODEL = 0x9003, 0xA430, 0xA431,
 # GPS IFD tags
 GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON, GPS_ALTITUDE = 1, 2, 3, 4, 6
 
-SUPPORTED = {"JPEG", "PNG", "WEBP", "TIFF", "MPO"}
+SUPPORTED = set(FORMATS) | {"MPO"}  # MPO: how Pillow opens some phones' JPEG photos
 MAX_BYTES = 30 * 1024 * 1024
 
 
@@ -49,6 +51,10 @@ KINDS = {
         "Foto menyimpan nama aplikasi yang menyuntingnya.")),
     "date_taken": FindingKind("rendah", "berbagi-lokasi-dan-jadwal", _l(
         "Foto menyimpan tanggal dan jam pengambilan.")),
+    "xmp": FindingKind("rendah", "berbagi-lokasi-dan-jadwal", _l(
+        "Foto menyimpan metadata XMP, yang dapat berisi lokasi, nama, atau riwayat suntingan.")),
+    "comment": FindingKind("rendah", "berbagi-lokasi-dan-jadwal", _l(
+        "Foto menyimpan komentar tersembunyi.")),
     "unreadable": FindingKind("sedang", "berbagi-lokasi-dan-jadwal", _l(
         "Berkas ini tidak dapat dibaca sebagai gambar, atau metadatanya rusak. Metadatanya tidak dapat diperiksa.")),
     "unsupported": FindingKind("rendah", "berbagi-lokasi-dan-jadwal", _l(
@@ -137,9 +143,12 @@ def inspect_image(raw_bytes):
 def _findings(image):
     exif = image.getexif()
     findings = []
+    xmp = _text(image.info.get("xmp") or image.info.get("XML:com.adobe.xmp"))
     gps = exif.get_ifd(GPS_IFD)
     if gps:
         findings.append(ImageFinding("gps", _gps(gps)))
+    elif "GPSLatitude" in xmp or "GPSLongitude" in xmp:
+        findings.append(ImageFinding("gps", ""))
     sub = exif.get_ifd(EXIF_IFD)
 
     owners = [_text(exif.get(ARTIST)), _text(exif.get(COPYRIGHT)), _text(exif.get(XP_AUTHOR)),
@@ -163,4 +172,9 @@ def _findings(image):
     taken = _text(sub.get(DATETIME_ORIGINAL)) or _text(exif.get(DATETIME))
     if taken:
         findings.append(ImageFinding("date_taken", taken))
+    if xmp:
+        findings.append(ImageFinding("xmp", ""))
+    comment = _text(image.info.get("comment") or image.info.get("Comment"))
+    if comment:
+        findings.append(ImageFinding("comment", comment[:200]))
     return findings
