@@ -21,7 +21,7 @@ _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 MAX_TERM_TOKENS = 12  # no term or pattern spans more tokens than this
 
 
-def _compact(value):
+def compact(value):
     return re.sub(r"[^a-z0-9*]", "", normalize_word(value))
 
 
@@ -64,13 +64,13 @@ class Lexicon:
             if name in RAW_LISTS:
                 self.raw[name] = tuple(v.strip().lower() for v in values)
             elif name in HASHTAG_LISTS:
-                self.hashtags[name] = tuple(_compact(v.lstrip("#")) for v in values)
+                self.hashtags[name] = tuple(compact(v.lstrip("#")) for v in values)
             else:
                 compiled = TermList(values)
                 self.lists[name] = compiled
                 vocabulary |= compiled.words
         self.vocabulary = frozenset(vocabulary)
-        self.compact = {name: tuple(c for c in (_compact(v).rstrip("*") for v in terms.get(name, ())) if c)
+        self.compact = {name: tuple(c for c in (compact(v).rstrip("*") for v in terms.get(name, ())) if c)
                         for name in ("candidate_names", "party_names", "election_words", "support_cues",
                                      "office_titles")}
 

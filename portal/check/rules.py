@@ -8,10 +8,9 @@ aimed at, a group name *and* a hostile word, a uniform *and* a personal setting)
 """
 
 import re
-from urllib.parse import urlsplit
 
 from portal.check import personal
-from portal.check.lexicon import Document, _compact, get_lexicon
+from portal.check.lexicon import Document, compact, get_lexicon
 from portal.check.model import RULES, SEVERITY_RANK, CheckResult, Flag
 
 MAX_CHARS = 10_000  # a post is short (an Instagram caption takes 2,200 characters); longer input is cut here
@@ -135,7 +134,7 @@ def _classification(doc, hits):
 
 def _hashtags(doc):
     """[(span, compact body)] of the hashtags in the original text."""
-    return [(m.span(), _compact(m.group(1))) for m in _HASHTAG.finditer(doc.text)]
+    return [(m.span(), compact(m.group(1))) for m in _HASHTAG.finditer(doc.text)]
 
 
 def _campaign_hashtag(lexicon, body):
@@ -304,15 +303,9 @@ def _self_aimed(doc, word, aimed):
 # -- hoax signals -----------------------------------------------------------------------------------------------
 
 def _urls(doc, emails):
-    found = []
-    for m in _URL.finditer(doc.text):
-        if any(a <= m.start() < b for a, b in emails):
-            continue
-        host = m.group(1).lower()
-        if not any(c.isalpha() for c in host.split(".")[0]) and len(host.split(".")[0]) < 2:
-            continue
-        found.append((m.span(), host, urlsplit("//" + m.group(0).split("://")[-1]).path))
-    return found
+    """[(span, host)] of the web addresses in the post (not the domains of e-mail addresses)."""
+    return [(m.span(), m.group(1).lower()) for m in _URL.finditer(doc.text)
+            if not any(a <= m.start() < b for a, b in emails)]
 
 
 def _hoax(doc, hits, emails):
@@ -330,7 +323,7 @@ def _hoax(doc, hits, emails):
     official = lexicon.raw.get("official_domains", ())
     shorteners = lexicon.raw.get("url_shorteners", ())
     unofficial = []
-    for span, host, _path in urls:
+    for span, host in urls:
         if any(host == d or host.endswith("." + d) for d in official):
             continue
         unofficial.append(span)
