@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, g, jsonify, request, session
+from flask import Flask, after_this_request, g, jsonify, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -109,16 +109,39 @@ def _init_static(app):
 
 
 def _init_login(app):
+    """Flask-Login gives `current_user`; who is signed in is decided by the server-side session record whose token
+    the (signed) cookie carries: see portal/accounts/sessions.py."""
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = None  # the session record is bound to the browser instead
 
     @login_manager.user_loader
-    def load_user(user_id):
-        from portal.accounts.services import load_session_user
+    def load_user(_user_id):
+        return None  # never from Flask-Login's own cookie field; see load_from_session_record
 
-        return load_session_user(db.session(), user_id)
+    @login_manager.request_loader
+    def load_from_session_record(_request):
+        from portal.accounts import sessions
+
+        user, record = sessions.load(db.session(), session.get("sid"), request.headers.get("User-Agent"),
+                                     app.config["SESSION_IDLE_MINUTES"])
+        if record is None:
+            return None
+        record_id = g.session_record_id = record.id
+        if sessions.needs_touch(record):
+            @after_this_request
+            def _touch(response):
+                response.call_on_close(lambda: _touch_later(app, record_id))
+                return response
+        return user
+
+
+def _touch_later(app, record_id):
+    from portal.accounts import sessions
+
+    with app.app_context():
+        sessions.touch(record_id)
 
 
 def _register_blueprints(app):

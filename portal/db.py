@@ -174,6 +174,25 @@ def unit_of_work(write=True, bind=None):
         _write_intent.reset(token)
 
 
+def try_write(fn, *args, busy_ms=250):
+    """Best-effort bookkeeping outside the request's transaction (e.g. a session's last-seen time): fn(session,
+    *args) in a short write transaction of its own that waits at most `busy_ms` for the lock and is skipped, not
+    failed, when the database is busy."""
+    try:
+        # A deferred transaction whose first statement is the write: the lock is taken then, waiting `busy_ms`.
+        with unit_of_work(write=False) as db_session:
+            connection = db_session.connection()
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_ms)}")
+            try:
+                fn(db_session, *args)
+            finally:
+                if connection.dialect.name == "sqlite":
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except OperationalError as error:
+        log.info("skipped best-effort write (%s)", error)
+
+
 def rollback(db_session=None):
     """Undo the current use case's changes (a DomainError was raised half-way)."""
     (db_session or session()).rollback()

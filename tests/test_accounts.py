@@ -1,13 +1,15 @@
 """Sign-in, sign-out, sessions, own password, login rate limits, language choice and NIP validation."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from portal.accounts import services
 from portal.accounts.validation import email_problem, nip_problem, password_problem
-from portal.models import AuditLog, User
+from portal.models import AuditLog, User, UserSession, utcnow
+from portal.timezone import as_utc
 from tests import factories
 from tests.conftest import HX, make_app
 
@@ -186,7 +188,7 @@ def test_session_is_renewed_at_login(client, session):
     assert cookie_after != cookie_before
     with client.session_transaction() as after:
         assert "planted" not in after
-        assert after["_user_id"] == f"{user.id}:1"
+        assert after["sid"] and after.permanent  # the token of a new server-side session record
         assert after["lang"] == "en"  # the language choice is kept
 
 
@@ -199,7 +201,96 @@ def test_logout_is_post_only_and_ends_the_session(client, login_as):
     assert response.headers["Location"] == "/login"
     assert client.get("/").status_code == 302
     with client.session_transaction() as after:
-        assert "_user_id" not in after
+        assert "sid" not in after
+
+
+def test_an_old_cookie_is_dead_after_logout(app, client, login_as, session):
+    """Replaying the cookie from before logout (same browser) no longer opens anything: the record has ended."""
+    login_as("employee")
+    stolen = client.get_cookie("session").value
+    assert client.post("/logout").status_code == 303
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/").status_code == 302
+    record = session.exec(select(UserSession)).one()
+    assert record.ended_reason == "logout"
+    assert session.exec(select(AuditLog).where(AuditLog.action == "auth.logout")).one()
+
+
+def test_the_cookie_does_not_work_in_another_browser(app, client, login_as):
+    login_as("employee")
+    copied = app.test_client()
+    copied.set_cookie("session", client.get_cookie("session").value)
+    assert copied.get("/", headers={"User-Agent": "Mozilla/5.0 (lain)"}).status_code == 302
+    assert is_signed_in(client)  # the owner is not affected
+
+
+def test_idle_and_absolute_ends(app, client, login_as, session):
+    login_as("employee")
+    record = session.exec(select(UserSession)).one()
+    record.last_seen_at = utcnow() - timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
+    session.add(record)
+    session.commit()
+    assert client.get("/").status_code == 302
+    session.refresh(record)
+    assert record.ended_reason == "idle"
+
+    login_as("employee")
+    record = session.exec(select(UserSession).where(UserSession.ended_at.is_(None))).one()
+    record.expires_at = utcnow() - timedelta(seconds=1)
+    session.add(record)
+    session.commit()
+    assert client.get("/").status_code == 302
+    session.refresh(record)
+    assert record.ended_reason == "expired"
+
+
+def test_activity_keeps_a_session_alive(app, client, login_as, session):
+    login_as("employee")
+    record = session.exec(select(UserSession)).one()
+    record.last_seen_at = utcnow() - timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] - 1)
+    session.add(record)
+    session.commit()
+    response = client.get("/")
+    assert response.status_code == 200
+    response.close()  # the server closes the response once sent; the record is touched then
+    session.refresh(record)
+    assert utcnow() - as_utc(record.last_seen_at) < timedelta(minutes=1)
+
+
+def test_profile_lists_sessions_and_ends_another_one(app, client, login_as, session):
+    user = login_as("employee")
+    other = app.test_client()
+    post_login(other, user.username, headers={"User-Agent": "Mozilla/5.0 (Android) HP Dinas"})
+    assert other.get("/", headers={"User-Agent": "Mozilla/5.0 (Android) HP Dinas"}).status_code == 200
+    page = client.get("/account/").get_data(as_text=True)
+    assert "HP Dinas" in page and "Perangkat ini" in page
+    other_id = session.exec(select(UserSession.id).where(UserSession.user_agent.contains("HP Dinas"))).one()
+    assert client.post(f"/account/sesi/{other_id}/akhiri").status_code == 303
+    assert other.get("/", headers={"User-Agent": "Mozilla/5.0 (Android) HP Dinas"}).status_code == 302
+    assert is_signed_in(client)
+    # Someone else's session id is not theirs to end.
+    stranger = factories.make_user(session)
+    post_login(app.test_client(), stranger.username)
+    stranger_session = session.exec(select(UserSession.id).where(UserSession.user_id == stranger.id)).one()
+    client.post(f"/account/sesi/{stranger_session}/akhiri")
+    session.expire_all()
+    assert session.get(UserSession, stranger_session).ended_at is None
+
+
+def test_role_changes_reach_live_sessions(app, client, login_as, session, login):
+    user = login_as("employee")
+    assert client.get("/admin/").status_code == 403
+    admin = factories.make_user(session, roles=("admin",))
+    admin_client = app.test_client()
+    admin_client.post("/login", data={"username": admin.username, "password": factories.PASSWORD})
+    response = admin_client.post(f"/admin/users/{user.id}/edit", data={
+        "username": user.username, "full_name": user.full_name, "unit_id": user.unit_id, "roles": ["admin"],
+        "active": "y"})
+    assert response.status_code == 303, response.data[:400]
+    assert client.get("/admin/").status_code == 200
+    assert admin_client.post(f"/admin/users/{user.id}/end-sessions").status_code == 303
+    assert client.get("/").status_code == 302
 
 
 def test_logout_page_says_so(client, login_as):
@@ -262,22 +353,45 @@ def test_password_page_needs_sign_in(client):
 
 # --- login rate limits ---------------------------------------------------------------------------------------------
 
-def test_ten_failures_for_one_username_block_the_eleventh_attempt(client, session):
-    factories.make_user(session, username="target")
-    for attempt in range(10):
-        # From different addresses: only the per-username limit applies.
+def test_a_stranger_cannot_lock_out_the_owner(app, client, session):
+    """Failures against one account from many addresses slow strangers down (a growing wait, password not even
+    checked), but the owner's own browser, known from an earlier sign-in, still gets in with the right password."""
+    user = factories.make_user(session, username="target")
+    owner = app.test_client()
+    assert post_login(owner, "target").status_code == 302  # the owner's browser gets a known-device cookie
+    owner.post("/logout")
+    for attempt in range(5):
         response = post_login(client, "target", f"tebakan-salah-{attempt}",
                               environ_base={"REMOTE_ADDR": f"10.0.0.{attempt + 1}"})
         assert response.status_code == 401, attempt
-    response = post_login(client, "target", environ_base={"REMOTE_ADDR": "10.0.0.99"})  # even the right password
+    assert "detik lagi" in response.get_data(as_text=True)  # the wait starts and is announced
+    response = post_login(client, "target", environ_base={"REMOTE_ADDR": "10.0.0.99"})  # right password, stranger
     assert response.status_code == 429
     page = response.get_data(as_text=True)
-    assert "Terlalu banyak percobaan" in page
-    assert '<html lang="id">' in page
+    assert "Terlalu banyak percobaan masuk ke akun ini" in page and '<html lang="id">' in page
     assert not is_signed_in(client)
+    assert post_login(owner, "target").status_code == 302  # the owner is not locked out
+    assert is_signed_in(owner)
+    # Every failure and the throttling are in the audit log.
+    actions = [a for a in session.exec(select(AuditLog.action).where(AuditLog.object_id == str(user.id))).all()]
+    assert actions.count("auth.login_failed") == 5 and "auth.login_throttled" in actions
+    assert actions.count("auth.login") == 2
     # Another username from a fresh address is not affected.
     factories.make_user(session, username="bystander")
     assert post_login(client, "bystander", environ_base={"REMOTE_ADDR": "10.0.1.1"}).status_code == 302
+
+
+def test_the_wait_grows_and_ends(client, session, monkeypatch):
+    from portal.accounts import throttle
+    from portal.extensions import limiter
+
+    factories.make_user(session, username="sasaran")
+    delays = [throttle.record_failure("sasaran") for _ in range(8)]
+    assert delays == [0, 0, 0, 0, 2, 4, 8, 16]
+    assert throttle.waiting_seconds("SASARAN ") > 0  # the same account however it is typed
+    limiter.storage.clear(throttle._key("wait", "sasaran"))  # the wait has passed
+    assert post_login(client, "sasaran").status_code == 302
+    assert throttle.waiting_seconds("sasaran") == 0  # a success starts afresh
 
 
 def test_ten_failures_from_one_client_block_the_eleventh_attempt(client, session):
@@ -293,6 +407,8 @@ def test_ten_failures_from_one_client_block_the_eleventh_attempt(client, session
 
 def test_successful_logins_do_not_count_towards_the_limit(client, session):
     user = factories.make_user(session, username="rajin")
+    assert post_login(client, "rajin").status_code == 302  # a known browser: only the per-address limit applies
+    client.post("/logout")
     for _ in range(9):
         assert post_login(client, "rajin", "salah-salah-salah").status_code == 401
     for _ in range(3):

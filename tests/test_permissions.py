@@ -150,6 +150,19 @@ def _checkin_token(ctx):
 # existing user) and `unit` (that user's unit). Build arguments for rows the role may see, so "allowed" means 200:
 # create rows with tests/factories.py when the user's own ones do not fit. An endpoint without URL arguments whose
 # page needs rows to exist may have a builder too (it creates them and returns {}).
+def _own_session(ctx):
+    """Another live session of the signed-in user (a second device)."""
+    from datetime import timedelta
+
+    from portal.models import UserSession, utcnow
+
+    record = UserSession(token_hash=f"{ctx.user.id:064d}", user_id=ctx.user.id, roles="employee",
+                         expires_at=utcnow() + timedelta(hours=1), user_agent="lain")
+    ctx.session.add(record)
+    ctx.session.commit()
+    return record.id
+
+
 def _own_job(ctx):
     from portal.models import Job
 
@@ -163,6 +176,8 @@ URL_BUILDERS = {
     "jobs.status": _own_job,
     "admin.user_edit": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_reset_password": lambda ctx: {"user_id": ctx.user.id},
+    "admin.user_end_sessions": lambda ctx: {"user_id": ctx.user.id},
+    "accounts.end_session": lambda ctx: {"session_id": _own_session(ctx)},
     "admin.unit_edit": lambda ctx: {"unit_id": ctx.unit.id},
     "admin.import_csv": lambda ctx: {"kind": "users"},
     "admin.import_confirm": lambda ctx: {"kind": "users"},
@@ -415,7 +430,7 @@ def test_denied_writes_change_nothing(app, client, login_as, session):
     session.expire_all()
     assert session.exec(select(User).where(User.username == "sneaky")).first() is None
     assert session.get(User, employee.id).roles == {"employee"}
-    assert session.exec(select(AuditLog)).all() == []
+    assert session.exec(select(AuditLog.action)).all() == ["auth.login"]  # only the sign-in
 
 
 def test_anonymous_htmx_request_gets_hx_redirect(client):

@@ -9,6 +9,7 @@ from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit, db
+from portal.accounts import sessions
 from portal.accounts.validation import USERNAME_RE, email_problem, nip_problem, password_problem
 from portal.errors import DomainError
 from portal.models import ROLES, Unit, User, UserRole, utcnow
@@ -20,42 +21,69 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
 
 # --- sessions and authentication ---------------------------------------------------------------------------------
 
-def load_session_user(session, token):
-    try:
-        user_id, version = (int(part) for part in str(token).split(":", 1))
-    except ValueError:
-        return None
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.auth_version != version:
-        return None
-    return user
+def find_login_user(session, username):
+    """The account a login form names (username or NIP), active or not; None when there is none."""
+    username = (username or "").strip().lower()
+    return session.exec(select(User).where(or_(User.username == username, User.nip == username))).first()
+
+
+def check_password(user, password):
+    """True when `user` is active and `password` is theirs. As slow for a missing user as for a wrong password, so
+    timing does not tell which part was wrong. Runs outside any transaction (scrypt is slow on purpose)."""
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return False
+    return check_password_hash(user.password_hash, password or "") and user.active
 
 
 def authenticate(session, username, password):
     """The active user with these credentials, or None. Never says which part was wrong."""
-    username = (username or "").strip().lower()
-    user = session.exec(select(User).where(or_(User.username == username, User.nip == username))).first()
-    if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or ""):
-        return None
-    if not user.active:
-        return None
-    return user
+    user = find_login_user(session, username)
+    return user if check_password(user, password) else None
 
 
-def record_login(session, user):
+def sign_in(session, user, user_agent, ip, hours):
+    """A new server-side session for `user` (the token for the cookie) and the audit record of the login."""
     user.last_login_at = utcnow()
     session.add(user)
+    audit.record(session, user, "auth.login", "user", user.id, f"{user.username} signed in")
+    return sessions.start(session, user, user_agent, ip, hours)
+
+
+def record_failed_login(username, reason, actor=None):
+    """Audit a failed or throttled login in a transaction of its own: the request itself answers with an error and
+    rolls back, but the record must stay."""
+    with db.unit_of_work() as session:
+        audit.record(session, actor, f"auth.{reason}", "user", getattr(actor, "id", None),
+                     f"{reason} for {(username or '').strip().lower()[:80]!r}")
+
+
+def sign_out(session, user, session_id):
+    sessions.end(session, session_id, "logout")
+    audit.record(session, user, "auth.logout", "user", user.id, f"{user.username} signed out")
+
+
+def end_own_session(session, user, session_id):
+    if sessions.get_live(session, user.id, session_id) is None:
+        raise DomainError(_("Sesi ini sudah berakhir."))
+    sessions.end(session, session_id, "ended_by_user")
+    audit.record(session, user, "auth.session_end", "user", user.id, f"{user.username} ended a session")
+
+
+def end_all_sessions(session, actor, user):
+    count = sessions.end_all(session, user.id, "ended_by_admin")
+    audit.record(session, actor, "auth.sessions_end_all", "user", user.id,
+                 f"all {count} session(s) of {user.username} ended")
+    return count
 
 
 def hash_password(password):
     return generate_password_hash(password, method="scrypt")
 
 
-def change_password(session, user, current_password, new_password):
-    """Checks and hashes outside any transaction (both are slow on purpose), then takes the write lock."""
+def change_password(session, user, current_password, new_password, keep_session_id=None):
+    """Checks and hashes outside any transaction (both are slow on purpose), then takes the write lock. Every other
+    session of the person ends; `keep_session_id` (the browser that changed it) stays signed in."""
     if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
         raise DomainError(_("Kata sandi saat ini salah."), field="current_password")
     problem = password_problem(new_password)
@@ -66,6 +94,7 @@ def change_password(session, user, current_password, new_password):
     user.password_hash = new_hash
     user.auth_version += 1
     session.add(user)
+    sessions.end_all(session, user.id, "password", keep_id=keep_session_id)
     audit.record(session, user, "user.password_change", "user", user.id, f"{user.username} changed own password")
 
 
@@ -253,7 +282,9 @@ def update_user(session, actor, user, username, full_name, unit_id, roles, nip=N
     user.username, user.nip, user.full_name, user.email, user.unit_id = username, nip, full_name, email, unit_id
     _set_roles(user, roles)
     if user.active and not active:
-        user.auth_version += 1  # signs the person out everywhere at once
+        user.auth_version += 1
+        sessions.end_all(session, user.id, "deactivated")  # signs the person out everywhere at once
+    sessions.refresh_roles(session, user.id, roles)
     user.active = bool(active)
     session.add(user)
     session.flush()
@@ -272,6 +303,7 @@ def reset_password(session, actor, user, new_password=None):
         raise DomainError(problem, field="password")
     user.password_hash = hash_password(password)
     user.auth_version += 1
+    sessions.end_all(session, user.id, "password")
     session.add(user)
     audit.record(session, actor, "user.password_reset", "user", user.id, f"password reset for {user.username}")
     return password

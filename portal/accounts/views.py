@@ -2,12 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from portal import db
-from portal.accounts import services
+from portal.accounts import services, sessions, throttle
 from portal.accounts.forms import LoginForm, PasswordForm
 from portal.dashboard import dashboard_cards
 from portal.extensions import limiter
@@ -22,10 +22,6 @@ LOGIN_LIMIT = "10 per minute"
 
 def _failed_login(response):
     return response.status_code == 401
-
-
-def _username_key():
-    return "login-user:" + (request.form.get("username") or "").strip().lower()[:80]
 
 
 def safe_next(target):
@@ -43,36 +39,62 @@ def safe_next(target):
     return target
 
 
+def _start_session(user):
+    """Sign `user` in on this browser: a fresh cookie session (nothing from before survives: no session fixation)
+    carrying the token of a new server-side session record."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    session["sid"] = services.sign_in(db.session(), user, request.headers.get("User-Agent"), request.remote_addr,
+                                      current_app.config["SESSION_HOURS"])
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_username_key, deduct_when=_failed_login)
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)  # per address; failures only
 @db.deferred_write  # the password hash is checked outside any transaction
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
     form = LoginForm()
     next_url = safe_next(request.args.get("next") or request.form.get("next"))
-    if form.validate_on_submit():
-        user = services.authenticate(db.session(), form.username.data, form.password.data)
-        if user is not None:
-            db.begin_write()
-            lang = session.get("lang")
-            session.clear()  # a fresh session at sign-in: nothing from before survives (session fixation)
-            if lang:
-                session["lang"] = lang
-            login_user(user)
-            services.record_login(db.session(), user)
-            return redirect(next_url or url_for("accounts.dashboard"))
+    if not form.validate_on_submit():
+        return render("accounts/login.html", form=form, next_url=next_url,
+                      status=400 if request.method == "POST" else 200)
+    username = form.username.data
+    user = services.find_login_user(db.session(), username)
+    known_device = user is not None and throttle.known_device_user(request.cookies.get(throttle.DEVICE_COOKIE)) \
+        == user.id
+    wait = 0 if known_device else throttle.waiting_seconds(username)
+    if wait:
+        services.record_failed_login(username, "login_throttled", user)
+        flash(_("Terlalu banyak percobaan masuk ke akun ini. Tunggu %(s)d detik lalu coba lagi, atau masuk dari "
+                "perangkat yang biasa Anda pakai.", s=wait), "error")
+        return render("accounts/login.html", form=form, next_url=next_url, status=429)
+    if not services.check_password(user, form.password.data):
+        delay = throttle.record_failure(username)
+        services.record_failed_login(username, "login_failed", user)
         flash(_("Nama pengguna atau kata sandi salah."), "error")
+        if delay:
+            flash(_("Untuk melindungi akun ini, percobaan berikutnya dari perangkat lain baru dapat dilakukan "
+                    "%(s)d detik lagi.", s=delay), "warning")
         return render("accounts/login.html", form=form, next_url=next_url, status=401)
-    status = 400 if request.method == "POST" else 200
-    return render("accounts/login.html", form=form, next_url=next_url, status=status)
+    throttle.record_success(username)
+    db.begin_write()
+    _start_session(user)
+    response = redirect(next_url or url_for("accounts.dashboard"))
+    response.set_cookie(throttle.DEVICE_COOKIE, throttle.device_cookie_value(user.id),
+                        max_age=throttle.DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @bp.post("/logout")
 @requires(LOGIN)
 def logout():
+    services.sign_out(db.session(), current_user, g.session_record_id)
     lang = session.get("lang")
     logout_user()
     session.clear()
@@ -105,11 +127,24 @@ def language():
 def password():
     form = PasswordForm()
     if form.validate_on_submit() and perform(services.change_password, db.session(), current_user,
-                                             form.current_password.data, form.new_password.data, form=form,
-                                             field="new_password"):
-        # The auth version changed: keep this session (re-issued with the new version), end all others.
-        # Pass the real user, not the current_user proxy, or Flask-Login stores the proxy in itself.
-        login_user(current_user._get_current_object())
+                                             form.current_password.data, form.new_password.data,
+                                             keep_session_id=g.session_record_id, form=form, field="new_password"):
         flash(_("Kata sandi berhasil diubah. Sesi lain di perangkat lain sudah diakhiri."), "success")
         return redirect(url_for("accounts.dashboard"), code=303)
     return render("accounts/password.html", form=form, status=form_status(form))
+
+
+@bp.get("/account/")
+@requires("account.manage_own")
+def profile():
+    return render("accounts/profile.html", sessions=sessions.live_sessions(db.session(), current_user.id),
+                  current_id=g.session_record_id, form=EmptyForm())
+
+
+@bp.post("/account/sesi/<int:session_id>/akhiri")
+@requires("account.manage_own")
+def end_session(session_id):
+    if EmptyForm().validate_on_submit() and perform(services.end_own_session, db.session(), current_user,
+                                                    session_id):
+        flash(_("Sesi diakhiri. Perangkat itu harus masuk lagi."), "success")
+    return redirect(url_for("accounts.profile"), code=303)

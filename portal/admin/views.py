@@ -4,14 +4,15 @@ import math
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import db, jobs, staging
-from portal.accounts import imports, services
+from portal.accounts import imports, services, sessions
 from portal.accounts.access import get_unit_or_404, get_user_or_404
 from portal.admin import queries
 from portal.admin.forms import ROLE_LABELS, ConfirmImportForm, ImportForm, ResetPasswordForm, UnitForm, UserForm
-from portal.forms import form_status, int_arg, perform
+from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import render
 from portal.models import ROLES
 from portal.permissions import requires
@@ -83,7 +84,7 @@ def user_edit(user_id):
         return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     del form.password
     return render("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(),
-                  status=form_status(form))
+                  live_sessions=len(sessions.live_sessions(db.session(), user.id)), status=form_status(form))
 
 
 @bp.post("/users/<int:user_id>/reset-password")
@@ -95,6 +96,17 @@ def user_reset_password(user_id):
     password = services.reset_password(db.session(), current_user, user)
     # Shown once on this response (not flashed: the session cookie is signed, not encrypted).
     return render("admin/password_reset.html", user=user, password=password)
+
+
+@bp.post("/users/<int:user_id>/end-sessions")
+@requires("admin.users")
+def user_end_sessions(user_id):
+    user = get_user_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        count = services.end_all_sessions(db.session(), current_user, user)
+        flash(ngettext("%(num)d sesi %(name)s diakhiri.", "%(num)d sesi %(name)s diakhiri.", count,
+                       name=user.full_name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
 # --- units -------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """All tables. One module per pillar; importing this package registers every table on SQLModel.metadata."""
 
-from portal.models.accounts import ROLES, AuditLog, Unit, User, UserRole, utcnow
+from portal.models.accounts import ROLES, AuditLog, Unit, User, UserRole, UserSession, utcnow
 from portal.models.certificates import Certificate
 from portal.models.handbook import (
     Acknowledgement,
@@ -48,7 +48,7 @@ from portal.models.workshops import (
 
 __all__ = [
     "ROLES", "Acknowledgement", "AuditLog", "Chapter", "Edition", "EditionChapter", "EditionSection", "SearchDocument",
-    "Job", "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "utcnow",
+    "Job", "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "UserSession", "utcnow",
     # quiz and certificates
     "Attempt", "AttemptQuestion", "Certificate", "Question", "QuestionOption", "QuestionSection", "QuestionVersion",
     "Quiz", "QuizTopic", "QuizTopicRule", "QuizTopicSection",

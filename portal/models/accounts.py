@@ -60,6 +60,9 @@ class User(UserMixin, SQLModel, table=True):
 
     @property
     def roles(self):
+        session_roles = self.__dict__.get("_session_roles")  # the signed-in user: from their session record
+        if session_roles is not None:
+            return set(session_roles)
         return {link.role for link in self.role_links} | {"employee"}
 
     @property
@@ -87,3 +90,22 @@ class AuditLog(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=Column(Text))
     after: str | None = Field(default=None, sa_column=Column(Text))
     ip: str | None = Field(default=None, max_length=45)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds only a random token; this record decides whether it still counts, so
+    logout, a password change, deactivation or "end this session" end it on the server for real."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 of the cookie's token
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    roles: str = Field(default="", max_length=200)  # the user's roles, kept current by role changes (one query/request)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime  # absolute end, however active the session is
+    user_agent: str = Field(default="", max_length=300)
+    ip: str | None = Field(default=None, max_length=45)
+    ended_at: datetime | None = Field(default=None, index=True)
+    ended_reason: str | None = Field(default=None, max_length=20)

@@ -154,6 +154,7 @@ def start_live_server(workdir):
     config = {
         "SECRET_KEY": "browser-tests-" + os.urandom(8).hex(),
         "TESTING": False,
+        "JOBS_IMMEDIATE": True,  # jobs run right after the request that queued them (no worker in the tests)
         "WTF_CSRF_ENABLED": True,  # production-like: every form posts its token
         "BABEL_TRANSLATION_DIRECTORIES": str(catalogs),
         # Each test opens a new browser context anyway; without a max-age every navigation revalidates the stylesheet
@@ -393,7 +394,6 @@ def checked(console_log):
     return do_check
 
 
-_SESSION_COOKIES = {}  # username -> the cookies right after a real sign-in through the form earlier in this run
 
 
 @pytest.fixture
@@ -407,29 +407,34 @@ def login(visit, checked):
         with page.expect_navigation():
             page.get_by_role("button", name=re.compile("^(Masuk|Sign in)$")).click()
         assert "/login" not in page.url, f"login as {username} failed: still on {page.url}"
-        if password == DEMO_PASSWORD and next_path is None and page.evaluate("document.documentElement.lang") == "id":
-            _SESSION_COOKIES[username] = page.context.cookies()  # for `signed_in` later in the run
         return checked(page)
 
     return do_login
 
 
 @pytest.fixture
-def signed_in(login, visit):
-    """signed_in(page, "pegawai", path="/"): a signed-in tab on `path`, cheaper than `login` when the account has
-    signed in before in this run (the session cookie is reused; the tab must keep the default user agent, since
-    Flask-Login's strong session protection ties a session to it). Not for tests about signing in or out."""
+def signed_in(live_server, visit):
+    """signed_in(page, "pegawai", path="/"): a signed-in tab on `path`, cheaper than `login` (no form, no password
+    hash): a server-side session record is made for the tab's browser (its user agent) and its cookie set. Not for
+    tests about signing in or out."""
 
     def do_sign_in(page, username, path="/"):
-        cookies = _SESSION_COOKIES.get(username)
-        if cookies is None:
-            login(page, username)
-            if path != "/":
-                visit(page, path)
-        else:
-            page.context.add_cookies(cookies)
-            visit(page, path)
-            assert "/login" not in page.url, f"the saved session of {username} was refused"
+        from sqlmodel import select
+
+        from portal.accounts import sessions
+        from portal.models import User
+
+        user_agent = page.evaluate("navigator.userAgent")
+        with live_server.session() as db_session:
+            user = db_session.exec(select(User).where(User.username == username)).one()
+            token = sessions.start(db_session, user, user_agent, "127.0.0.1", hours=1)
+            db_session.commit()
+        app = live_server.app
+        cookie = app.session_interface.get_signing_serializer(app).dumps({"sid": token, "_permanent": True})
+        page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie,
+                                   "url": live_server.url}])
+        visit(page, path)
+        assert "/login" not in page.url, f"the session of {username} was refused"
         return page
 
     return do_sign_in
