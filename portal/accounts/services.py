@@ -4,7 +4,8 @@ import secrets
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_
+from sqlalchemy import Integer, and_, func, or_, text
+from sqlalchemy import column as sql_column
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,6 +14,7 @@ from portal.accounts import sessions
 from portal.accounts.validation import USERNAME_RE, email_problem, nip_problem, password_problem
 from portal.errors import DomainError
 from portal.models import ROLES, Unit, User, UserRole, utcnow
+from portal.models.accounts import USER_SEARCH_TEXT_PG
 
 USER_AUDIT_FIELDS = ("username", "nip", "full_name", "email", "unit_id", "active", "roles")
 # Compared against when the username does not exist, so a wrong username costs as much time as a wrong password.
@@ -122,6 +124,14 @@ def all_units(session):
     return ordered
 
 
+def unit_children(session):
+    """{parent id (None for the top): [its units by code]}: the whole tree in one query, walked in O(n)."""
+    children = {}
+    for unit in session.exec(select(Unit).order_by(Unit.code)).all():
+        children.setdefault(unit.parent_id, []).append(unit)
+    return children
+
+
 def unit_choices(session):
     return [(u.id, ("— " * u.depth) + f"{u.name} ({u.code})") for u in all_units(session)]
 
@@ -191,13 +201,30 @@ def unit_member_counts(session):
 
 # --- users -------------------------------------------------------------------------------------------------------
 
+def _matching_user_ids(session, q):
+    """A subquery of the ids of users whose name, username, NIP or e-mail contains `q` (3+ characters) through a
+    trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL); one or two characters match the start of the name or the
+    username through their indexes. Never a table scan."""
+    q = " ".join(q.strip().lower().split())
+    if len(q) < 3:
+        upper = q[:-1] + chr(ord(q[-1]) + 1)
+        return select(User.id).where(or_(and_(func.lower(User.full_name) >= q, func.lower(User.full_name) < upper),
+                                         and_(User.username >= q, User.username < upper)))
+    if session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + q.replace('"', '""') + '"'  # one quoted string: no FTS syntax from the user
+        return text("SELECT rowid AS id FROM fts_user WHERE fts_user MATCH :phrase").bindparams(
+            phrase=phrase).columns(sql_column("id", Integer))
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    # The expression is our constant (it must match the index's); the user's text is a bound parameter.
+    return text(f'SELECT id FROM "user" WHERE {USER_SEARCH_TEXT_PG} LIKE :like ESCAPE \'\\\'').bindparams(  # noqa: S608
+        like=like).columns(sql_column("id", Integer))
+
+
 def search_users(session, q="", unit_id=None, role=None, active=None, page=1, per_page=25):
-    """Filtered, paginated users; returns (users, total)."""
+    """Filtered, paginated users sorted by name; returns (users, total)."""
     query = select(User)
-    if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(User.full_name).like(like), User.username.like(like),
-                                User.nip.like(like), func.lower(User.email).like(like)))
+    if q.strip():
+        query = query.where(User.id.in_(_matching_user_ids(session, q)))
     if unit_id:
         unit = session.get(Unit, unit_id)
         if unit is not None:
@@ -208,7 +235,7 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     if active is not None:
         query = query.where(User.active == active)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    total = session.exec(select(func.count()).select_from(query.with_only_columns(User.id).subquery())).one()
     users = session.exec(query.order_by(User.full_name, User.id).offset((page - 1) * per_page).limit(per_page)).all()
     return users, total
 

@@ -115,7 +115,7 @@ def user_end_sessions(user_id):
 @requires("admin.units")
 def units():
     session = db.session()
-    return render("admin/units.html", units=services.all_units(session),
+    return render("admin/units.html", children=services.unit_children(session),
                   members=services.unit_member_counts(session))
 
 

@@ -1,0 +1,69 @@
+"""Admin user search: substring search over name, username, NIP and e-mail through an index, never a table scan."""
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from portal.accounts import services
+from portal.accounts.services import _matching_user_ids
+from portal.models import User
+from tests import factories
+
+
+@pytest.fixture
+def people(session):
+    unit = factories.make_unit(session)
+    rows = [("Ratna Sari Dewi", "ratna.sari", factories.valid_nip(11), "ratna@kementerian.go.id"),
+            ("Budi Santoso", "budi", factories.valid_nip(12), "budi.s@kementerian.go.id"),
+            ("Siti 100% \"Aman\"", "siti_aman", None, None),
+            ("Raden Ajeng", "r.ajeng", None, "ajeng@contoh.id")]
+    users = [factories.make_user(session, full_name=name, username=username, nip=nip, email=email, unit=unit)
+             for name, username, nip, email in rows]
+    return {u.username: u for u in users}
+
+
+def found(session, q):
+    users, total = services.search_users(session, q)
+    assert total == len(users)
+    return {u.username for u in users}
+
+
+def test_substrings_of_every_field(session, people):
+    assert found(session, "sari d") == {"ratna.sari"}  # inside the name
+    assert found(session, "SANTOSO") == {"budi"}  # any case
+    assert found(session, factories.valid_nip(12)[10:]) == {"budi"}  # part of a NIP
+    assert found(session, "contoh.id") == {"r.ajeng"}  # part of an e-mail
+    assert found(session, "ra") == {"ratna.sari", "r.ajeng"}  # short: the start of a name or username
+    assert found(session, "zzz") == set()
+
+
+@pytest.mark.parametrize("q", ['100% "aman"', '"', "%", "_", "a*", "NEAR(", "\\", "' OR 1=1 --"])
+def test_special_characters_are_just_text(session, people, q):
+    result = found(session, q)  # no error, and the characters are matched literally
+    if q == '100% "aman"':
+        assert result == {"siti_aman"}
+    else:
+        assert result == set()
+
+
+def test_the_index_follows_renames(session, people):
+    user = people["budi"]
+    user.full_name = "Budiman Wicaksono"
+    session.add(user)
+    session.commit()
+    assert found(session, "wicaks") == {"budi"} and found(session, "santoso") == set()
+
+
+def test_the_search_reads_an_index_not_the_table(session, people):
+    dialect = session.get_bind().dialect.name
+    for q in ("ratna", "ra"):
+        statement = select(User.id).where(User.id.in_(_matching_user_ids(session, q)))
+        compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        if dialect == "sqlite":
+            plan = " | ".join(row[3] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all())
+            assert "SCAN user" not in plan.replace("SCAN user USING COVERING INDEX", ""), plan
+        else:
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " | ".join(r[0] for r in session.execute(text(f"EXPLAIN {compiled}")).all())
+            assert 'Seq Scan on "user"' not in plan and "Seq Scan on user" not in plan, plan
+            session.rollback()
