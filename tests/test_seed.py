@@ -43,7 +43,7 @@ def test_seed_demo(fresh_app, empty_database_url, monkeypatch):
     On PostgreSQL only the people are seeded (the pillars' demo content takes seconds and `make run` is SQLite).
     """
     if empty_database_url.startswith("postgresql"):
-        monkeypatch.setattr("portal.demo.seed.PILLAR_SEEDERS", ())
+        monkeypatch.setattr("portal.pillars.pillars", lambda: ())  # no pillar seeders: people only
     runner = fresh_app.test_cli_runner()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, (result.output, result.exception)
