@@ -47,6 +47,8 @@ def create_app(overrides=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
+    if app.config["PORTAL_ENV"] == "production":
+        _refuse_demo_passwords(app)
     _init_jobs(app)
     _init_static(app)
     csrf.init_app(app)
@@ -80,6 +82,30 @@ def create_app(overrides=None):
             return jsonify(status="error", database="error"), 503
 
     return app
+
+
+def _refuse_demo_passwords(app):
+    """Production must not start while any account still has the demo password (the demo seed's accounts, or any
+    password hash shared by several accounts, are checked: each distinct hash once)."""
+    from sqlalchemy import func, inspect, or_, select
+    from werkzeug.security import check_password_hash
+
+    from portal.config import ConfigError
+    from portal.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from portal.models import User
+
+    engine = app.extensions["db_engine"]
+    if "user" not in inspect(engine).get_table_names():
+        return  # a database not migrated yet
+    demo_names = [account[0] for account in DEMO_ACCOUNTS]
+    with engine.connect() as conn:
+        shared = select(User.password_hash).group_by(User.password_hash).having(func.count() > 1)
+        hashes = conn.execute(select(User.password_hash).distinct().where(
+            User.password_hash.is_not(None),
+            or_(User.username.in_(demo_names), User.password_hash.in_(shared)))).scalars().all()
+    if any(check_password_hash(h, DEMO_PASSWORD) for h in hashes):
+        raise ConfigError("an account still has the demo password; reset it before starting with "
+                          "PORTAL_ENV=production (do not run seed-demo in production)")
 
 
 def _init_jobs(app):

@@ -57,6 +57,11 @@ def prepare():
 @with_appcontext
 def seed_demo():
     """Create the demo ministry, accounts and content. Running it twice does nothing the second time."""
+    from flask import current_app
+
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("seed-demo refuses to run with PORTAL_ENV=production (demo accounts share a "
+                                   "published password)")
     from portal.demo.seed import seed_demo as run_seed
     from portal.migrate import upgrade
 

@@ -35,6 +35,9 @@ def load_config(instance_path):
         if production:
             raise ConfigError("SECRET_KEY must be set when PORTAL_ENV=production")
         secret_key = _dev_secret_key(instance_path)
+    if production and len(secret_key.encode()) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 bytes when PORTAL_ENV=production "
+                          "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')")
 
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'portal.db'}"
     if database_url.startswith("postgres://"):

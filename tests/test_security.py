@@ -5,7 +5,7 @@ import re
 from io import BytesIO
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from portal import create_app
 from portal.config import ConfigError
@@ -328,6 +328,36 @@ def test_production_with_secret_key_starts_with_secure_cookies(monkeypatch, tmp_
     assert app.config["SECRET_KEY"] == "k" * 64
     assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["db_engine"].dispose()
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "abc")
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+
+
+def test_production_refuses_the_demo_password_on_any_account(monkeypatch, tmp_path):
+    from werkzeug.security import generate_password_hash
+
+    from portal.demo.people import DEMO_PASSWORD
+
+    db_url = f"sqlite:///{tmp_path}/p.db"
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": db_url})
+    from portal.migrate import upgrade
+
+    upgrade(app.extensions["db_engine"])
+    with Session(app.extensions["db_engine"]) as session:
+        unit = factories.make_unit(session)
+        demo_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt:1024:8:1")
+        factories.make_user(session, username="siapa.saja", unit=unit, password_hash=demo_hash)
+        factories.make_user(session, username="lain.lagi", unit=unit, password_hash=demo_hash)
+        factories.make_user(session, username="aman", unit=unit)
+    app.extensions["db_engine"].dispose()
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    with pytest.raises(ConfigError, match="demo password"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": db_url})
 
 
 def test_development_key_is_generated_once_and_kept_private(monkeypatch, tmp_path):
