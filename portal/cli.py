@@ -23,6 +23,9 @@ def register_cli(app):
     app.cli.add_command(import_gift)
     app.cli.add_command(export_gift)
     app.cli.add_command(worker)
+    app.cli.add_command(fsck)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("upgrade-db")
@@ -192,3 +195,60 @@ def worker(workers):
     from portal import jobs
 
     jobs.run_worker(workers)
+
+
+@click.command("fsck")
+@with_appcontext
+@click.option("--repair", is_flag=True, help="Remove orphan files, leftovers and expired previews; re-queue dead jobs")
+def fsck(repair):
+    """Check that stored files and records agree (after a crash, a restore or a manual change)."""
+    from portal import maintenance
+
+    report = maintenance.check(repair=repair)
+    for line in report.lines():
+        click.echo(line)
+    if report.clean:
+        click.echo("clean")
+    elif repair:
+        click.echo("repaired" if not report.missing else "repaired what can be; missing files need a restore")
+    else:
+        sys.exit(1)
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("target", type=click.Path(file_okay=False))
+def backup_command(target):
+    """Back up the database and the uploads into a new folder under TARGET (safe while the portal runs)."""
+    from flask import current_app
+
+    from portal import backup
+
+    try:
+        folder = backup.backup(db.engine(), current_app.config["UPLOAD_DIR"], target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {folder}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the current data")
+def restore_command(folder, yes):
+    """Replace the database and the uploads with a backup (checked first). Stop the portal and the worker before."""
+    from flask import current_app
+
+    from portal import backup
+
+    try:
+        backup.verify(folder)
+    except backup.BackupError as error:
+        raise click.ClickException(f"refused: {error}") from None
+    if not yes:
+        click.confirm("This replaces every record and uploaded file of this instance. Continue?", abort=True)
+    try:
+        manifest = backup.restore(db.engine(), current_app.config["UPLOAD_DIR"], folder)
+    except backup.BackupError as error:
+        raise click.ClickException(f"refused: {error}") from None
+    click.echo(f"restored the backup of {manifest['created_at']} ({len(manifest['files'])} files checked)")

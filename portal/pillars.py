@@ -17,6 +17,7 @@ class Pillar:
     nav: tuple | None = None  # (endpoint, label, permission) in the header navigation
     dashboard_cards: Any = None  # fn(session, user) -> list of cards for the personal dashboard
     seed_demo: Any = None  # fn(session) -> str | None: the pillar's demo content (`flask seed-demo`), in this order
+    stored_files: Any = None  # fn(session) -> {path under UPLOAD_DIR: what it is}: the files its records name (fsck)
 
 
 def pillars():
@@ -27,9 +28,11 @@ def pillars():
     from portal.handbook import services as handbook_services
     from portal.handbook import views as handbook
     from portal.quiz import demo as quiz_demo
+    from portal.quiz import files as quiz_files
     from portal.quiz import services as quiz_services
     from portal.quiz import views as quiz
     from portal.toolkit import demo as toolkit_demo
+    from portal.toolkit import files as toolkit_files
     from portal.toolkit import services as toolkit_services
     from portal.toolkit import views as toolkit
     from portal.workshops import demo as workshop_demo
@@ -42,10 +45,10 @@ def pillars():
                handbook_services.dashboard_cards,
                handbook_demo.seed),
         Pillar("quiz", quiz.bp, "/quiz", ("quiz.index", _l("Kuis"), "quiz.take"), quiz_services.dashboard_cards,
-               quiz_demo.seed),
+               quiz_demo.seed, quiz_files.stored_files),
         Pillar("toolkit", toolkit.bp, "/toolkit", ("toolkit.index", _l("Perangkat Humas"), "toolkit.view"),
                toolkit_services.dashboard_cards,
-               toolkit_demo.seed),
+               toolkit_demo.seed, toolkit_files.stored_files),
         Pillar("workshops", workshops.bp, "/workshops", ("workshops.index", _l("Pelatihan"), "workshop.view"),
                workshop_services.dashboard_cards,
                workshop_demo.seed),

@@ -126,6 +126,13 @@ def discard(token):
         (folder() / f"{token}{_SUFFIX}").unlink(missing_ok=True)
 
 
+def is_expired(path, now=None):
+    try:
+        return (now or time.time()) - path.stat().st_mtime > _max_age_seconds()
+    except FileNotFoundError:
+        return False
+
+
 def purge_expired(now=None):
     """Remove staged files (and leftovers of interrupted writes) older than the preview lifetime; returns how many."""
     now = now or time.time()
