@@ -138,7 +138,7 @@ def password():
 @requires("account.manage_own")
 def profile():
     return render("accounts/profile.html", sessions=sessions.live_sessions(db.session(), current_user.id),
-                  current_id=g.session_record_id, form=EmptyForm())
+                  current_id=g.session_record_id, form=EmptyForm(), describe_device=sessions.describe_device)
 
 
 @bp.post("/account/sesi/<int:session_id>/akhiri")

@@ -84,6 +84,8 @@ SHOTS = {
     "password-errors": ("pegawai", password_errors),
     "admin-index": ("admin", "/admin/"),
     "admin-users": ("admin", "/admin/users"),
+    "profile": ("pegawai", "/account/"),
+    "admin-user-sessions": ("admin", "/admin/users/2/edit"),
     "admin-user-edit": ("admin", "/admin/users/1/edit"),
     "admin-user-new-errors": ("admin", user_new_errors),
     "admin-units": ("admin", "/admin/units"),
