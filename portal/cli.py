@@ -173,7 +173,7 @@ def import_gift(path, topic):
 def export_gift(topic):
     """Write the question bank as GIFT to standard output."""
     from portal.quiz.exchange import export_gift as export
-    from portal.quiz.services import topic_by_name
+    from portal.quiz.topics import topic_by_name
 
     with db.unit_of_work() as session:
         topic_id = None

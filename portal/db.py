@@ -223,3 +223,11 @@ def _drop_after_commit(db_session):
 @event.listens_for(Session, "after_flush")
 def _mark_flushed(db_session, _context):
     db_session.info["flushed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_statement_write(state):
+    """An UPDATE/DELETE/INSERT statement run through the session (e.g. a compare-and-set `update(...).where(...)`)
+    changes the database without a flush; the request must still commit it."""
+    if state.is_update or state.is_delete or state.is_insert:
+        state.session.info["flushed"] = True

@@ -29,7 +29,7 @@ def pillars():
     from portal.handbook import views as handbook
     from portal.quiz import demo as quiz_demo
     from portal.quiz import files as quiz_files
-    from portal.quiz import services as quiz_services
+    from portal.quiz import quizzes as quiz_services
     from portal.quiz import views as quiz
     from portal.toolkit import demo as toolkit_demo
     from portal.toolkit import files as toolkit_files

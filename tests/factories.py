@@ -98,16 +98,18 @@ def edit_section(session, humas, section, title=None, body=None, summary="Peruba
 # --- quiz ----------------------------------------------------------------------------------------------------------
 
 def make_topic(session, name=None, section_ids=()):
-    from portal.quiz import services
+    from portal.quiz import topics
 
-    return services.create_topic(session, None, name or f"Topik Uji {next(_seq)}", section_ids=section_ids)
+    topic = topics.create_topic(session, None, name or f"Topik Uji {next(_seq)}", section_ids=section_ids)
+    session.commit()
+    return topic
 
 
 def make_question(session, topic, kind="single", stem=None, options=None, name=None, status="active",
                   section_ids=(), explanation="Pembahasan uji.", difficulty=2):
-    """A question through portal.quiz.services. `options` is [(text, fraction, feedback)]; the default for single
+    """A question through portal.quiz.bank. `options` is [(text, fraction, feedback)]; the default for single
     choice is one right answer ("Benar sekali") and two wrong ones."""
-    from portal.quiz import services
+    from portal.quiz import bank
 
     if options is None:
         options = {"single": [("Benar sekali", 1.0, "Tepat."), ("Salah satu", 0.0, "Kurang tepat."),
@@ -116,36 +118,40 @@ def make_question(session, topic, kind="single", stem=None, options=None, name=N
                              ("Keliru C", -0.5, "C keliru.")],
                    "truefalse": [("Benar", 1.0, "Ya, benar."), ("Salah", 0.0, "Bukan begitu.")]}[kind]
     n = next(_seq)
-    data = services.QuestionInput(
+    data = bank.QuestionInput(
         topic_id=topic.id, kind=kind, stem=stem or f"Pertanyaan uji nomor {n}?", name=name or f"Soal {n}",
-        options=[services.OptionInput(text, fraction, feedback) for text, fraction, feedback in options],
+        options=[bank.OptionInput(text, fraction, feedback) for text, fraction, feedback in options],
         explanation=explanation, section_ids=list(section_ids), difficulty=difficulty)
-    return services.create_question(session, None, data, status=status)
+    question = bank.create_question(session, None, data, status=status)
+    session.commit()
+    return question
 
 
 def make_quiz(session, rules, title=None, **values):
     """A quiz drawing [(topic, count)]; immediate feedback, pass mark 70, no shuffling unless told otherwise."""
-    from portal.quiz import services
+    from portal.quiz import quizzes
 
     settings = {"pass_mark": 70, "max_attempts": None, "cooldown_hours": 0, "feedback_mode": "immediate",
                 "shuffle_questions": False, "shuffle_options": False, "certificate": True, "validity_months": 12,
                 "active": True}
     settings.update(values)
-    return services.save_quiz(session, None, None, {topic.id: count for topic, count in rules},
-                              title=title or f"Kuis Uji {next(_seq)}", **settings)
+    quiz = quizzes.save_quiz(session, None, None, {topic.id: count for topic, count in rules},
+                             title=title or f"Kuis Uji {next(_seq)}", **settings)
+    session.commit()
+    return quiz
 
 
 def make_attempt(session, user, quiz, right=None, finish=True, now=None):
     """An attempt by `user`; answers the first `right` questions right and the rest wrong (None: leave all
-    unanswered). Returns the attempt (finished when `finish`)."""
+    unanswered). Returns the attempt (finished when `finish`), committed."""
     from sqlmodel import select
 
     from portal.models import QuestionOption, QuestionVersion
-    from portal.quiz import services
+    from portal.quiz import attempts
 
-    attempt = services.start(session, user, quiz, now=now)
+    attempt = attempts.lock(session, attempts.start(session, user, quiz, now=now).id)
     if right is not None:
-        for index, item in enumerate(services.attempt_items(session, attempt)):
+        for index, item in enumerate(attempts.attempt_items(session, attempt)):
             version = session.get(QuestionVersion, item.version_id)
             options = {o.id: o for o in session.exec(
                 select(QuestionOption).where(QuestionOption.version_id == version.id)).all()}
@@ -155,9 +161,10 @@ def make_attempt(session, user, quiz, right=None, finish=True, now=None):
                     [max(ordered, key=lambda o: o.fraction).id]
             else:
                 picks = [min(ordered, key=lambda o: o.fraction).id]
-            services.answer(session, attempt, item.position, picks, now=now)
+            attempts.answer(session, attempt, item.position, picks, now=now, page=False)
     if finish:
-        attempt = services.finish(session, attempt, now=now)
+        attempt = attempts.finish(session, user, attempt, now=now)
+    session.commit()
     return attempt
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from portal.models import Question, QuestionVersion, QuizTopic
-from portal.quiz import exchange, gift, services
+from portal.quiz import bank, exchange, gift, topics
 from tests import factories
 from tests.conftest import make_app
 
@@ -180,8 +180,8 @@ def dump(session):
             select(Question, QuestionVersion, QuizTopic)
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
             .join(QuizTopic, QuizTopic.id == Question.topic_id)).all():
-        options = [(o.text, round(o.fraction, 5), o.feedback) for o in services.version_options(session, version.id)]
-        slugs = [link["slug"] for link in services.section_links(session, services.question_section_ids(
+        options = [(o.text, round(o.fraction, 5), o.feedback) for o in bank.version_options(session, version.id)]
+        slugs = [link["slug"] for link in topics.section_links(session, bank.question_section_ids(
             session, question.id))]
         rows.append((topic.name, question.name, version.kind, version.stem, version.explanation, tuple(options),
                      tuple(slugs), question.difficulty))
@@ -251,8 +251,8 @@ def test_unknown_handbook_slugs_are_warnings_and_the_question_still_imports(sess
                                     "tautan itu.")]
     question = session.exec(select(Question).where(Question.name == "Q")).one()
     assert session.get(QuizTopic, question.topic_id).name == "Topik Paksa"
-    assert [link["slug"] for link in services.section_links(
-        session, services.question_section_ids(session, question.id))] == ["netralitas-politik"]
+    assert [link["slug"] for link in topics.section_links(
+        session, bank.question_section_ids(session, question.id))] == ["netralitas-politik"]
     assert question.status == "active"
 
 
@@ -335,6 +335,7 @@ def test_ui_import_of_an_unreadable_file_is_a_clear_message(client, login_as, co
 def test_ui_export_downloads_the_bank(client, login_as, session):
     factories.make_handbook(session)
     exchange.apply_gift(session, None, FULL.encode())
+    session.commit()
     login_as("admin")
     response = client.get("/quiz/kelola/ekspor.gift")
     assert response.status_code == 200 and response.mimetype == "text/plain"

@@ -60,11 +60,13 @@ def _certificate_code(ctx):
 
 
 def _draft_question(ctx):
-    from portal.quiz import services
+    from portal.quiz import bank
 
-    data = services.QuestionInput(topic_id=_quiz(ctx).topic.id, kind="truefalse", stem="Usulan?",
-                                  options=services.true_false_options(True))
-    return services.create_question(ctx.session, ctx.user, data, status="draft").id
+    data = bank.QuestionInput(topic_id=_quiz(ctx).topic.id, kind="truefalse", stem="Usulan?",
+                              options=bank.true_false_options(True))
+    question = bank.create_question(ctx.session, ctx.user, data, status="draft")
+    ctx.session.commit()
+    return question.id
 
 
 def _quiz_image(ctx):

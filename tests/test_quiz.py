@@ -9,8 +9,10 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from PIL import Image
+from sqlalchemy import event
 from sqlmodel import Session, select
 
+from portal import events
 from portal.models import (
     Attempt,
     AttemptQuestion,
@@ -22,7 +24,8 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.quiz import reports, services
+from portal.quiz import attempts, kinds, reports
+from portal.quiz import bank as question_bank
 from tests import factories
 from tests.conftest import HX
 
@@ -279,8 +282,78 @@ def test_answering_concurrently_from_two_sessions_counts_once(app, session, bank
     stored = items_of(session, attempt.id)[0]
     assert stored.chosen in (str(picks[0][0]), str(picks[1][0]))
     # Exactly one answer stands; a further answer is refused by the compare-and-set.
-    assert services.answer(session, attempt, 1, picks[1]) is False
+    assert attempts.answer(session, attempts.lock(session, attempt.id), 1, picks[1], page=False).saved is False
     assert items_of(session, attempt.id)[0].chosen == stored.chosen
+
+
+def transactions_of(engine, send):
+    """The SQL statements the database received while `send()` ran, grouped by transaction: [[sql, ...], ...]
+    (BEGIN statements are not counted; a transaction ends at its commit or rollback)."""
+    groups = [[]]
+
+    def statement(_conn, _cursor, sql, *_args):
+        if not sql.lstrip().upper().startswith("BEGIN"):
+            groups[-1].append(sql)
+
+    def end(_conn):
+        groups.append([])
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+    try:
+        response = send()
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", end)
+        event.remove(engine, "rollback", end)
+    return response, [group for group in groups if group]
+
+
+@pytest.mark.parametrize("mode", ["immediate", "deferred"])
+def test_answering_a_question_costs_at_most_twelve_statements_in_one_transaction(app, client, login_as, session,
+                                                                                  bank, mode):
+    quiz = bank.quiz if mode == "immediate" else factories.make_quiz(session, [(bank.topics[0], 2)],
+                                                                      feedback_mode="deferred")
+    user = login_as("employee")
+    start(client, quiz)
+    attempt_id = latest_attempt(session, user).id
+    picks = [str(i) for i in right_ids(session, items_of(session, attempt_id)[0])]
+    session.rollback()
+    response, transactions = transactions_of(app.extensions["db_engine"], lambda: client.post(
+        f"/quiz/percobaan/{attempt_id}/soal/1", data={"option": picks}, headers=HX))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("Benar!" in body) if mode == "immediate" else ("Soal 2 dari 2" in body)
+    statements = [sql for group in transactions for sql in group]
+    assert len(statements) <= 12, "\n".join(statements)
+    # Everything about the quiz (reading the attempt, saving the answer, the next page) is one transaction.
+    quiz_work = [i for i, group in enumerate(transactions) if any("quiz_" in sql for sql in group)]
+    assert len(quiz_work) == 1, transactions
+    assert any(sql.lstrip().upper().startswith("UPDATE") for sql in transactions[quiz_work[0]])
+    assert items_of(session, attempt_id)[0].answered_at is not None
+
+
+def test_finishing_sends_attempt_finished_with_the_person_and_the_outcome(client, login_as, session, bank):
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append((sender, kwargs))
+
+    events.attempt_finished.connect(receiver)
+    try:
+        user = login_as("employee")
+        start(client, bank.quiz)
+        attempt = latest_attempt(session, user)
+        for item in items_of(session, attempt.id):
+            answer(client, attempt, item.position, right_ids(session, item))
+        client.post(f"/quiz/percobaan/{attempt.id}/selesai")
+        client.post(f"/quiz/percobaan/{attempt.id}/selesai")  # a replay sends nothing more
+    finally:
+        events.attempt_finished.disconnect(receiver)
+    assert len(received) == 1
+    _sender, kwargs = received[0]
+    assert kwargs["actor"].id == user.id and kwargs["attempt"].id == attempt.id and kwargs["passed"] is True
 
 
 def test_someone_elses_attempt_is_not_found(client, login_as, login, session, bank):
@@ -333,10 +406,10 @@ def test_cool_down_is_enforced_with_a_clear_message(client, login_as, session, b
 
 def edit_form(session, question, **changes):
     version = session.get(QuestionVersion, question.current_version_id)
-    options = services.version_options(session, version.id)
+    options = question_bank.version_options(session, version.id)
     data = {"topic_id": question.topic_id, "name": question.name, "kind": version.kind,
             "difficulty": question.difficulty, "stem": version.stem, "explanation": version.explanation,
-            "section_ids": [str(i) for i in services.question_section_ids(session, question.id)]}
+            "section_ids": [str(i) for i in question_bank.question_section_ids(session, question.id)]}
     for i in range(6):
         option = options[i] if i < len(options) else None
         data[f"options-{i}-text"] = option.text if option else ""
@@ -385,21 +458,21 @@ def test_editing_an_unanswered_question_updates_it_in_place(client, login_as, se
 
 def test_multiple_response_scoring_with_negative_weights_never_below_zero(session, bank):
     version = session.get(QuestionVersion, bank.h1.current_version_id)
-    options = services.version_options(session, version.id)
+    options = question_bank.version_options(session, version.id)
     by_id = {o.id: o for o in options}
     a, b, c = options  # 50%, 50%, -50%
-    assert services.score_choice("multi", by_id, [a.id, b.id]) == 1
-    assert services.score_choice("multi", by_id, [a.id]) == 0.5
-    assert services.score_choice("multi", by_id, [a.id, c.id]) == 0
-    assert services.score_choice("multi", by_id, [c.id]) == 0
-    assert services.score_choice("multi", by_id, [a.id, b.id, c.id]) == 0.5
-    assert services.score_choice("multi", by_id, []) == 0
+    assert kinds.score_choice("multi", by_id, [a.id, b.id]) == 1
+    assert kinds.score_choice("multi", by_id, [a.id]) == 0.5
+    assert kinds.score_choice("multi", by_id, [a.id, c.id]) == 0
+    assert kinds.score_choice("multi", by_id, [c.id]) == 0
+    assert kinds.score_choice("multi", by_id, [a.id, b.id, c.id]) == 0.5
+    assert kinds.score_choice("multi", by_id, []) == 0
     # Through an attempt: only the multiple-response question, answered A + C.
     quiz = factories.make_quiz(session, [(bank.topics[1], 1)], title="Ganda")
     user = factories.make_user(session)
-    attempt = services.start(session, user, quiz)
-    services.answer(session, attempt, 1, [a.id, c.id])
-    assert services.finish(session, attempt).score == 0
+    attempt = attempts.lock(session, attempts.start(session, user, quiz).id)
+    attempts.answer(session, attempt, 1, [a.id, c.id], page=False)
+    assert attempts.finish(session, user, attempt).score == 0
 
 
 def test_humas_proposal_is_a_draft_never_drawn_until_activated(client, login_as, session, bank):
@@ -460,13 +533,13 @@ def test_statistics_match_a_hand_calculation(session, bank):
     ]
     for plan in plans:
         user = factories.make_user(session)
-        attempt = services.start(session, user, quiz)
-        for item in services.attempt_items(session, attempt):
+        attempt = attempts.lock(session, attempts.start(session, user, quiz).id)
+        for item in attempts.attempt_items(session, attempt):
             version = session.get(QuestionVersion, item.version_id)
             name = session.get(Question, version.question_id).name
-            stored = services.version_options(session, version.id)
-            services.answer(session, attempt, item.position, [stored[i].id for i in plan[name]])
-        services.finish(session, attempt)
+            stored = question_bank.version_options(session, version.id)
+            attempts.answer(session, attempt, item.position, [stored[i].id for i in plan[name]], page=False)
+        attempts.finish(session, user, attempt)
     stats = {s.question.name: s for s in reports.question_stats(session, quiz, None)}
     n1, n2, h1 = stats["N1"], stats["N2"], stats["H1"]
     assert (n1.n, n2.n, h1.n) == (4, 4, 4)
@@ -665,11 +738,12 @@ def test_fifty_employees_answering_at_once_lose_nothing_and_count_nothing_twice(
     employees = [factories.make_user(session) for _ in range(50)]
     quiz = bank.quiz
     quiz_id = quiz.id
-    attempts = {}
+    started = {}
     for user in employees:
-        attempt = services.start(session, user, quiz)
-        attempts[user.id] = (SimpleNamespace(id=attempt.id), services.attempt_items(session, attempt))
-    plans = {user.id: [(item.position, right_ids(session, item)) for item in attempts[user.id][1]]
+        attempt = attempts.start(session, user, quiz)
+        started[user.id] = (SimpleNamespace(id=attempt.id), attempts.attempt_items(session, attempt))
+    session.commit()
+    plans = {user.id: [(item.position, right_ids(session, item)) for item in started[user.id][1]]
              for user in employees}
     logins = {user.id: user.username for user in employees}
     employees = [SimpleNamespace(id=user.id, username=logins[user.id]) for user in employees]
@@ -685,7 +759,7 @@ def test_fifty_employees_answering_at_once_lose_nothing_and_count_nothing_twice(
 
     def work(user):
         try:
-            c, (attempt, _items) = clients[user.id], attempts[user.id]
+            c, (attempt, _items) = clients[user.id], started[user.id]
             barrier.wait()
             for position, ids in plans[user.id]:
                 for _ in range(2):  # every answer sent twice (a double click)

@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from portal.models.accounts import utcnow
 
 QUESTION_KINDS = ("single", "multi", "truefalse")
+UNDRAWN_KINDS = ("description",)  # kept in the bank, never drawn into an attempt
 QUESTION_STATUSES = ("draft", "active", "retired")
 FEEDBACK_MODES = ("immediate", "deferred")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from portal.models import Question, QuestionOption, QuestionSection, QuestionVersion, Quiz, User, utcnow
-from portal.quiz import exchange, images, services
+from portal.quiz import attempts, bank, exchange, images, quizzes, topics
 
 BANK_FILE = Path(__file__).resolve().parent.parent / "demo" / "quiz" / "bank.gift"
 MAIN_QUIZ = "Kuis Bijak Bermedia Sosial"
@@ -58,16 +58,16 @@ def seed(session, bank_path=BANK_FILE):
     preview = exchange.apply_gift(session, admin, bank_path.read_bytes())
     _describe_topics(session, admin)
     _add_scenario_image(session, admin)
-    topics = {t.name: t.id for t in services.topics(session)}
-    main = services.save_quiz(
-        session, admin, None, {topics[n]: c for n, c in MAIN_RULES.items() if n in topics},
+    topic_ids = {t.name: t.id for t in topics.topics(session)}
+    main = quizzes.save_quiz(
+        session, admin, None, {topic_ids[n]: c for n, c in MAIN_RULES.items() if n in topic_ids},
         title=MAIN_QUIZ, pass_mark=70, max_attempts=None, cooldown_hours=1, feedback_mode="immediate",
         shuffle_questions=True, shuffle_options=True, certificate=True, validity_months=12, active=True,
         description="Lima belas soal skenario dari sembilan topik pedoman. Setiap jawaban langsung diberi umpan "
                     "balik dan tautan ke bagian pedoman yang menjelaskannya. Lulus dengan nilai 70 atau lebih; "
                     "sertifikat berlaku 12 bulan.")
-    pre_post = services.save_quiz(
-        session, admin, None, {topics[n]: c for n, c in PRE_POST_RULES.items() if n in topics},
+    pre_post = quizzes.save_quiz(
+        session, admin, None, {topic_ids[n]: c for n, c in PRE_POST_RULES.items() if n in topic_ids},
         title=PRE_POST_QUIZ, pass_mark=70, max_attempts=2, cooldown_hours=0, feedback_mode="deferred",
         shuffle_questions=True, shuffle_options=True, certificate=False, validity_months=None, active=True,
         description="Sepuluh soal untuk pelatihan pengelola media sosial: dikerjakan sekali di awal (pre-test) dan "
@@ -75,13 +75,13 @@ def seed(session, bank_path=BANK_FILE):
                     "tampil setelahnya.")
     _seed_proposal(session)
     attempts = _seed_attempts(session, main, pre_post)
-    return (f"quiz: {len(preview.rows)} questions in {len(topics)} topics, 2 quizzes, "
+    return (f"quiz: {len(preview.rows)} questions in {len(topic_ids)} topics, 2 quizzes, "
             f"{attempts} demo attempts")
 
 
 def _describe_topics(session, admin):
     """Each topic: a description and the handbook sections its questions link to most often."""
-    for topic in services.topics(session):
+    for topic in topics.topics(session):
         counts = {}
         for section_id in session.exec(
             select(QuestionSection.section_id).join(Question, Question.id == QuestionSection.question_id)
@@ -89,7 +89,7 @@ def _describe_topics(session, admin):
         ).all():
             counts[section_id] = counts.get(section_id, 0) + 1
         top = sorted(counts, key=lambda s: (-counts[s], s))[:3]
-        services.update_topic(session, admin, topic, topic.name, TOPIC_DESCRIPTIONS.get(topic.name, ""),
+        topics.update_topic(session, admin, topic, topic.name, TOPIC_DESCRIPTIONS.get(topic.name, ""),
                               topic.position, top)
 
 
@@ -149,34 +149,34 @@ def _add_scenario_image(session, admin):
     if question is None:
         return
     version = session.get(QuestionVersion, question.current_version_id)
-    options = services.version_options(session, version.id)
-    data = services.QuestionInput(
+    options = bank.version_options(session, version.id)
+    data = bank.QuestionInput(
         topic_id=question.topic_id, kind=version.kind, stem=version.stem, name=question.name,
         explanation=version.explanation, difficulty=question.difficulty,
-        section_ids=services.question_section_ids(session, question.id),
-        options=[services.OptionInput(o.text, o.fraction, o.feedback) for o in options],
+        section_ids=bank.question_section_ids(session, question.id),
+        options=[bank.OptionInput(o.text, o.fraction, o.feedback) for o in options],
         image=images.store(scenario_png()), image_alt=SCENARIO_ALT)
-    services.update_question(session, admin, question, data)
+    bank.update_question(session, admin, question, data)
 
 
 def _seed_proposal(session):
     """A question proposed by humas, waiting for an admin (a draft is never drawn)."""
     humas = session.exec(select(User).where(User.username == "humas")).first()
-    topic = next((t for t in services.topics(session) if t.name == "Keamanan Informasi"), None)
+    topic = next((t for t in topics.topics(session) if t.name == "Keamanan Informasi"), None)
     if humas is None or topic is None:
         return
-    slugs = services.section_ids_by_slug(session, ["berbagi-lokasi-dan-jadwal"])
-    services.create_question(session, humas, services.QuestionInput(
+    slugs = topics.section_ids_by_slug(session, ["berbagi-lokasi-dan-jadwal"])
+    bank.create_question(session, humas, bank.QuestionInput(
         topic_id=topic.id, kind="single", name="USUL Lokasi langsung saat kunjungan lapangan",
         stem="Saat kunjungan lapangan ke lokasi bencana, Rina ingin membagikan **lokasi langsung** (*live "
              "location*) di Instagram Story agar keluarganya tenang. Apa saran yang paling tepat?",
         options=[
-            services.OptionInput("Bagikan lokasi hanya kepada keluarga lewat pesan pribadi, dan unggah foto kegiatan "
+            bank.OptionInput("Bagikan lokasi hanya kepada keluarga lewat pesan pribadi, dan unggah foto kegiatan "
                                  "setelah rombongan meninggalkan lokasi", 1.0,
                                  "Tepat. Lokasi dan jadwal rombongan tidak diumumkan selagi kegiatan berlangsung."),
-            services.OptionInput("Bagikan di Story karena hanya berlaku 24 jam", 0.0,
+            bank.OptionInput("Bagikan di Story karena hanya berlaku 24 jam", 0.0,
                                  "Kurang tepat. Dalam 24 jam lokasi rombongan sudah terbaca siapa pun yang melihat."),
-            services.OptionInput("Bagikan di Story asal tidak menandai akun instansi", 0.0,
+            bank.OptionInput("Bagikan di Story asal tidak menandai akun instansi", 0.0,
                                  "Kurang tepat. Tanpa tanda pun, lokasi dan seragam sudah menunjukkan siapa Anda."),
         ],
         explanation="Jangan membagikan lokasi dan jadwal secara langsung selama kegiatan dinas; unggah setelah "
@@ -201,9 +201,9 @@ def _pick(rng, shown_options, kind, correct):
 
 def _take(session, user, quiz, rng, started, ability, hard_penalty=0.35):
     """One finished attempt by `user` started at `started`, answering with the given ability (0..1)."""
-    attempt = services.start(session, user, quiz, now=started, rng=rng)
+    attempt = attempts.lock(session, attempts.start(session, user, quiz, now=started, rng=rng).id)
     moment = started
-    for item in services.attempt_items(session, attempt):
+    for item in attempts.attempt_items(session, attempt):
         version = session.get(QuestionVersion, item.version_id)
         question = session.get(Question, version.question_id)
         by_id = {o.id: o for o in session.exec(select(QuestionOption)
@@ -214,23 +214,23 @@ def _take(session, user, quiz, rng, started, ability, hard_penalty=0.35):
             chance -= hard_penalty
         moment += timedelta(seconds=rng.randint(25, 95))
         picks = _pick(rng, shown_options, version.kind, rng.random() < chance)
-        services.answer(session, attempt, item.position, picks, now=moment)
-    return services.finish(session, attempt, now=moment + timedelta(seconds=20))
+        attempts.answer(session, attempt, item.position, picks, now=moment, page=False)
+    return attempts.finish(session, user, attempt, now=moment + timedelta(seconds=20))
 
 
 def _take_with_score(session, user, quiz, rng, started, right_count):
     """An attempt with exactly `right_count` questions answered right (for the named demo accounts)."""
-    attempt = services.start(session, user, quiz, now=started, rng=rng)
+    attempt = attempts.lock(session, attempts.start(session, user, quiz, now=started, rng=rng).id)
     moment = started
-    for index, item in enumerate(services.attempt_items(session, attempt)):
+    for index, item in enumerate(attempts.attempt_items(session, attempt)):
         version = session.get(QuestionVersion, item.version_id)
         by_id = {o.id: o for o in session.exec(select(QuestionOption)
                                                .where(QuestionOption.version_id == version.id)).all()}
         shown_options = [by_id[int(i)] for i in item.option_order.split(",")]
         moment += timedelta(seconds=rng.randint(30, 80))
-        services.answer(session, attempt, item.position, _pick(rng, shown_options, version.kind, index < right_count),
-                        now=moment)
-    return services.finish(session, attempt, now=moment + timedelta(seconds=15))
+        attempts.answer(session, attempt, item.position, _pick(rng, shown_options, version.kind, index < right_count),
+                        now=moment, page=False)
+    return attempts.finish(session, user, attempt, now=moment + timedelta(seconds=15))
 
 
 def _seed_attempts(session, main, pre_post):

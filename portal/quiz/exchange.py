@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from portal import audit
+from portal import audit, staging
 from portal.errors import DomainError
 from portal.models import Question, QuestionSection, QuestionVersion, QuizTopic, Section, utcnow
-from portal.quiz import gift, services
+from portal.quiz import bank, gift, topics
 
 DEFAULT_TOPIC = "Umum"
 
@@ -29,54 +29,45 @@ class ImportRow:
 
 
 @dataclass
-class ImportPreview:
-    rows: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)  # gift.GiftSkip
-    warnings: list = field(default_factory=list)  # (line, message)
+class ImportPreview(staging.Preview):
+    """The staging flow's Preview (rows are ImportRows, skipped are gift.GiftSkips), plus the topics it creates."""
+
     topics_new: list = field(default_factory=list)
-
-    def count(self, action):
-        return sum(1 for row in self.rows if row.action == action)
-
-    @property
-    def importable(self):
-        return bool(self.rows)
 
 
 def _options(q):
-    return [services.OptionInput(a.text, a.fraction, a.feedback) for a in q.answers]
+    return [bank.OptionInput(a.text, a.fraction, a.feedback) for a in q.answers]
 
 
 def _problem(q):
     """What stops a parsed question from being saved, or None."""
-    if len(q.stem) > services.MAX_STEM or len(q.general_feedback) > services.MAX_STEM:
+    if len(q.stem) > bank.MAX_STEM or len(q.general_feedback) > bank.MAX_STEM:
         return _("Teks soal atau pembahasannya terlalu panjang.")
-    if len(q.answers) > services.MAX_OPTIONS:
-        return _("Paling banyak %(n)d pilihan jawaban.", n=services.MAX_OPTIONS)
-    if any(len(a.text) > services.MAX_OPTION or len(a.feedback) > services.MAX_FEEDBACK for a in q.answers):
+    if len(q.answers) > bank.MAX_OPTIONS:
+        return _("Paling banyak %(n)d pilihan jawaban.", n=bank.MAX_OPTIONS)
+    if any(len(a.text) > bank.MAX_OPTION or len(a.feedback) > bank.MAX_FEEDBACK for a in q.answers):
         return _("Teks jawaban atau umpan baliknya terlalu panjang.")
-    if len(q.name) > services.MAX_NAME:
+    if len(q.name) > bank.MAX_NAME:
         return _("Nama soal terlalu panjang.")
     return None
 
 
 def _same(session, question, q, section_ids):
     version = session.get(QuestionVersion, question.current_version_id)
-    content = services._content_of(q.kind, q.stem, q.general_feedback, version.image, version.image_alt,
-                                   _options(q))
-    return (services._version_content(session, version) == content
+    content = bank.content_of(q.kind, q.stem, q.general_feedback, version.image, version.image_alt, _options(q))
+    return (bank.version_content(session, version) == content
             and (q.difficulty is None or q.difficulty == question.difficulty)
-            and services.question_section_ids(session, question.id) == section_ids)
+            and bank.question_section_ids(session, question.id) == section_ids)
 
 
 def preview_gift(session, raw, topic_name=None):
     """Parse and compare with the bank; nothing is written. GiftError when the file cannot be read at all."""
     parsed = gift.parse_bytes(raw)
     preview = ImportPreview(skipped=list(parsed.skipped), warnings=list(parsed.warnings))
-    override = " ".join((topic_name or "").split())[:services.MAX_NAME]
+    override = " ".join((topic_name or "").split())[:bank.MAX_NAME]
     slugs = {slug for q in parsed.questions for slug in q.sections}
-    known = services.section_ids_by_slug(session, slugs)
-    topics = {t.name.lower(): t for t in session.exec(select(QuizTopic)).all()}
+    known = topics.section_ids_by_slug(session, slugs)
+    existing_topics = {t.name.lower(): t for t in session.exec(select(QuizTopic)).all()}
     seen = {}
     for q in parsed.questions:
         topic = override or q.category or DEFAULT_TOPIC
@@ -98,7 +89,7 @@ def preview_gift(session, raw, topic_name=None):
                 preview.warnings.append((q.line, _("Bagian pedoman “%(slug)s” tidak dikenal; soal tetap diimpor "
                                                    "tanpa tautan itu.", slug=slug)))
         existing = None
-        topic_row = topics.get(topic.lower())
+        topic_row = existing_topics.get(topic.lower())
         if topic_row is not None:
             existing = session.exec(select(Question).where(Question.topic_id == topic_row.id,
                                                            Question.name == q.name)).first()
@@ -115,42 +106,38 @@ def preview_gift(session, raw, topic_name=None):
 
 
 def apply_gift(session, actor, raw, topic_name=None):
-    """Check again and write every importable question in one transaction. Returns the ImportPreview."""
+    """Check again and write every importable question (the caller's transaction). Returns the ImportPreview."""
     preview = preview_gift(session, raw, topic_name)
-    try:
-        topics = {t.name.lower(): t for t in session.exec(select(QuizTopic)).all()}
-        for row in preview.rows:
-            if row.action == "same":
-                continue
-            topic = topics.get(row.topic.lower())
-            if topic is None:
-                topic = services.create_topic(session, actor, row.topic, commit=False)
-                topics[topic.name.lower()] = topic
-            q = row.question
-            data = services.QuestionInput(topic_id=topic.id, kind=q.kind, stem=q.stem, options=_options(q),
-                                          name=q.name, explanation=q.general_feedback, section_ids=row.section_ids,
-                                          difficulty=q.difficulty or 2)
-            try:
-                if row.action == "create":
-                    services.create_question(session, actor, data, status="active", commit=False)
-                else:
-                    question = session.exec(select(Question).where(Question.topic_id == topic.id,
-                                                                   Question.name == q.name)).one()
-                    version = session.get(QuestionVersion, question.current_version_id)
-                    data.image, data.image_alt = version.image, version.image_alt
-                    if q.difficulty is None:
-                        data.difficulty = question.difficulty
-                    services.update_question(session, actor, question, data, commit=False)
-            except DomainError as error:
-                raise DomainError(_("Baris %(line)d: %(message)s", line=row.line, message=error.message)) from None
-        if preview.count("create") or preview.count("update"):
-            audit.record(session, actor, "quiz.import", "quiz_question", None,
-                         f"GIFT: {preview.count('create')} new, {preview.count('update')} updated, "
-                         f"{len(preview.skipped)} skipped")
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    by_name = {t.name.lower(): t for t in session.exec(select(QuizTopic)).all()}
+    for row in preview.rows:
+        if row.action == "same":
+            continue
+        topic = by_name.get(row.topic.lower())
+        if topic is None:
+            topic = topics.create_topic(session, actor, row.topic)
+            by_name[topic.name.lower()] = topic
+        q = row.question
+        data = bank.QuestionInput(topic_id=topic.id, kind=q.kind, stem=q.stem, options=_options(q), name=q.name,
+                                  explanation=q.general_feedback, section_ids=row.section_ids,
+                                  difficulty=q.difficulty or 2)
+        try:
+            if row.action == "create":
+                bank.create_question(session, actor, data, status="active")
+            else:
+                question = session.exec(select(Question).where(Question.topic_id == topic.id,
+                                                               Question.name == q.name)).one()
+                version = session.get(QuestionVersion, question.current_version_id)
+                data.image, data.image_alt = version.image, version.image_alt
+                if q.difficulty is None:
+                    data.difficulty = question.difficulty
+                bank.update_question(session, actor, question, data)
+        except DomainError as error:
+            raise DomainError(_("Baris %(line)d: %(message)s", line=row.line, message=error.message)) from None
+    if preview.count("create") or preview.count("update"):
+        audit.record(session, actor, "quiz.import", "quiz_question", None,
+                     f"GIFT: {preview.count('create')} new, {preview.count('update')} updated, "
+                     f"{len(preview.skipped)} skipped")
+    session.flush()
     return preview
 
 
@@ -174,8 +161,8 @@ def export_questions(session, topic_id=None, include_retired=False):
             slugs.setdefault(question_id, []).append(slug)
     out = []
     for question, version, topic in rows:
-        answers = [gift.GiftAnswer(o.text, o.fraction, o.feedback) for o in services.version_options(session,
-                                                                                                      version.id)]
+        answers = [gift.GiftAnswer(o.text, o.fraction, o.feedback) for o in bank.version_options(session,
+                                                                                                  version.id)]
         out.append(gift.GiftQuestion(name=question.name, kind=version.kind, stem=version.stem, answers=answers,
                                      category=topic.name, general_feedback=version.explanation,
                                      sections=slugs.get(question.id, []), difficulty=question.difficulty))

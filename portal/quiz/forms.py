@@ -88,12 +88,15 @@ class GiftImportForm(FlaskForm):
 
 
 class ConfirmImportForm(FlaskForm):
-    token = StringField(validators=[InputRequired(), Length(max=64)])
+    token = StringField(validators=[InputRequired(), Length(max=80)])
     topic = StringField(validators=[Optional(), Length(max=200)])
 
 
-class EmptyForm(FlaskForm):
-    """A POST that carries nothing but its CSRF token."""
+class AnswerForm(FlaskForm):
+    """An answer to one question. The inputs are drawn by the template for the question's kind; the service checks
+    them, and a broken rule is shown under the field it names."""
+
+    option = SelectMultipleField(coerce=str, validate_choice=False)
 
 
 class StatusForm(FlaskForm):

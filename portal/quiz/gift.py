@@ -18,11 +18,11 @@ import nh3
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
+from portal.quiz.kinds import TF_FALSE, TF_TRUE, auto_name, check_answers
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_QUESTIONS = 5000
 FORMATS = ("markdown", "html", "plain", "moodle")
-TF_TRUE, TF_FALSE = "Benar", "Salah"  # stored option texts of a true/false question (shown translated)
 
 # Escaped characters become private-use placeholders while parsing, so they never act as syntax.
 _ESCAPABLE = {"\\": "\ue000", "~": "\ue001", "=": "\ue002", "#": "\ue003", "{": "\ue004", "}": "\ue005",
@@ -212,11 +212,6 @@ def _text(raw, fmt):
     return value
 
 
-def _auto_name(stem):
-    plain = " ".join(re.sub(r"[\\`*_#>\[\]()]", " ", stem).split())
-    return plain[:60].rstrip() or "Soal"
-
-
 def _parse_question(content, meta, category, result):
     line = content[0][0]
     raw = "\n".join(text for _number, text in content).strip()
@@ -283,7 +278,7 @@ def _parse_question(content, meta, category, result):
         if problem:
             return skip(problem)
     result.questions.append(GiftQuestion(
-        name=(name or _auto_name(stem))[:200], kind=kind, stem=stem, answers=answers, category=category,
+        name=(name or auto_name(stem))[:200], kind=kind, stem=stem, answers=answers, category=category,
         general_feedback=general, sections=sections, difficulty=difficulty, line=line, source_format=fmt))
 
 
@@ -311,22 +306,6 @@ def _choice_answers(answer_text, fmt):
         text, _hash, feedback = piece.partition("#")
         answers.append(GiftAnswer(_text(text, fmt), fraction, _text(feedback, fmt) if _hash else ""))
     return answers
-
-
-def check_answers(kind, answers):
-    """A reason (translated str) why these options cannot make a question of `kind`, or None."""
-    if len(answers) < 2:
-        return _("Soal pilihan memerlukan paling sedikit dua jawaban.")
-    if any(not a.text for a in answers):
-        return _("Ada jawaban yang teksnya kosong.")
-    if kind == "single" and max(a.fraction for a in answers) < 0.999:
-        return _("Pilihan tunggal memerlukan satu jawaban benar (=).")
-    if kind == "multi":
-        positive = sum(a.fraction for a in answers if a.fraction > 0)
-        if abs(positive - 1) > 0.005:
-            return _("Pada jawaban ganda, bobot jawaban yang benar harus berjumlah 100%% (sekarang %(n)s%%).",
-                     n=f"{positive * 100:g}")
-    return None
 
 
 # --- writing ------------------------------------------------------------------------------------------------------

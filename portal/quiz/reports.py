@@ -308,3 +308,25 @@ def export_table(session, kind, quiz, scope_path, unit=None):
     else:
         raise ValueError(kind)
     return header, rows, widths
+
+
+# --- pages ----------------------------------------------------------------------------------------------------------
+
+def overview_page(session, quiz, scope_path, unit=None):
+    """The report page: completion and pass rate per unit, the score histogram, the sections most often missed and
+    the per-question statistics, narrowed to `unit` when given."""
+    all_rows = unit_rows(session, quiz, scope_path)
+    rows = [r for r in all_rows if unit is None or r.unit.path.startswith(unit.path)]
+    units = [r.unit for r in all_rows]
+    return {"rows": rows, "scope_units": units, "scope_depth": min((u.depth for u in units), default=0),
+            "total": totals(rows), "histogram": score_histogram(session, quiz, scope_path, unit),
+            "sections": section_rollup(session, quiz, scope_path, unit)[:10],
+            "stats": question_stats(session, quiz, scope_path, unit)}
+
+
+def questions_page(session, quiz, scope_path, unit=None):
+    """The per-question statistics page and the handbook sections behind the missed questions."""
+    units = scope_units(session, scope_path)
+    return {"scope_units": units, "scope_depth": min((u.depth for u in units), default=0),
+            "stats": question_stats(session, quiz, scope_path, unit),
+            "sections": section_rollup(session, quiz, scope_path, unit)}

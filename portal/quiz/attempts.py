@@ -1,0 +1,421 @@
+"""Taking a quiz: the draw, starting or resuming an attempt, the question page, answering, finishing (score and
+certificate), the result and the history.
+
+Answers are saved with a compare-and-set UPDATE on a locked attempt row, so a double click or a replayed POST never
+counts twice; the score is computed once, at finish, from the stored answers. A service that changes an attempt is
+given the attempt locked for the transaction: loaded by `access.get_own_attempt_or_404(..., for_update=True)` in a
+view, or by `lock(session, attempt_id)` elsewhere. Services flush and never commit.
+"""
+
+import random
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import select
+
+from portal import certificates, events
+from portal.errors import DomainError
+from portal.models import (
+    Attempt,
+    AttemptQuestion,
+    Certificate,
+    Question,
+    QuestionOption,
+    QuestionVersion,
+    Quiz,
+    QuizTopic,
+    QuizTopicRule,
+    Unit,
+    User,
+    utcnow,
+)
+from portal.models.quiz import UNDRAWN_KINDS
+from portal.quiz import kinds, quizzes, topics
+
+# --- the draw and the start ------------------------------------------------------------------------------------------
+
+
+def draw(session, quiz, rng):
+    """[(topic id, version id, [option ids in shown order])] for a new attempt."""
+    rules = session.exec(select(QuizTopicRule, QuizTopic).join(QuizTopic, QuizTopic.id == QuizTopicRule.topic_id)
+                         .where(QuizTopicRule.quiz_id == quiz.id).order_by(QuizTopic.position, QuizTopic.id)).all()
+    picked = []
+    for rule, topic in rules:
+        candidates = session.exec(select(Question.id, Question.current_version_id)
+                                  .where(Question.topic_id == topic.id, Question.status == "active",
+                                         Question.kind.not_in(UNDRAWN_KINDS),
+                                         Question.current_version_id.is_not(None)).order_by(Question.id)).all()
+        chosen = rng.sample(list(candidates), min(rule.count, len(candidates)))
+        if not quiz.shuffle_questions:
+            chosen.sort()
+        picked.extend((topic.id, version_id) for _question_id, version_id in chosen)
+    if quiz.shuffle_questions:
+        rng.shuffle(picked)
+    if not picked:
+        return []
+    versions = {v.id: v for v in session.exec(select(QuestionVersion).where(
+        QuestionVersion.id.in_([v for _t, v in picked]))).all()}
+    options = {}
+    for option in session.exec(select(QuestionOption).where(QuestionOption.version_id.in_(list(versions)))
+                               .order_by(QuestionOption.position, QuestionOption.id)).all():
+        options.setdefault(option.version_id, []).append(option.id)
+    out = []
+    for topic_id, version_id in picked:
+        order = list(options.get(version_id, []))
+        if quiz.shuffle_options and versions[version_id].kind != "truefalse":
+            rng.shuffle(order)
+        out.append((topic_id, version_id, order))
+    return out
+
+
+def start(session, user, quiz, now=None, rng=None):
+    """The user's unfinished attempt at `quiz`, or a new one with a fresh draw (DomainError when not allowed).
+    "Mulai" pressed twice at once gives one attempt: the person's row is locked first, so the second press waits
+    and then finds the first one's attempt."""
+    now = now or utcnow()
+    session.exec(select(User.id).where(User.id == user.id).with_for_update()).first()
+    status = quizzes.quiz_status(session, user, quiz, now)
+    if status.open_attempt is not None:
+        return status.open_attempt
+    if not status.can_start:
+        raise DomainError(status.reason)
+    picked = draw(session, quiz, rng or random.SystemRandom())
+    if not picked:
+        raise DomainError(_("Kuis ini belum memiliki soal aktif."))
+    attempt = Attempt(quiz_id=quiz.id, user_id=user.id, number=status.attempts + 1,
+                      feedback_mode=quiz.feedback_mode, pass_mark=quiz.pass_mark, started_at=now)
+    session.add(attempt)
+    session.flush()
+    for position, (topic_id, version_id, order) in enumerate(picked, start=1):
+        session.add(AttemptQuestion(attempt_id=attempt.id, position=position, version_id=version_id,
+                                    topic_id=topic_id, option_order=",".join(map(str, order))))
+    session.flush()
+    return attempt
+
+
+def lock(session, attempt_id):
+    """The attempt, locked for this transaction (SELECT … FOR UPDATE, fresh values), for a change to it."""
+    return session.exec(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+                        .execution_options(populate_existing=True)).one()
+
+
+# --- showing a question ---------------------------------------------------------------------------------------------
+
+def attempt_items(session, attempt):
+    return session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                        .order_by(AttemptQuestion.position)).all()
+
+
+def first_unanswered(items):
+    return next((item.position for item in items if item.answered_at is None), None)
+
+
+def progress(items):
+    return sum(1 for i in items if i.answered_at is not None), len(items)
+
+
+@dataclass
+class ShownQuestion:
+    item: AttemptQuestion
+    version: QuestionVersion
+    options: list  # QuestionOption in the order shown to this person
+    topic: QuizTopic
+    question: Question
+    links: list  # [{"slug", "title"}]
+    total: int
+
+    @property
+    def position(self):
+        return self.item.position
+
+    @property
+    def answered(self):
+        return self.item.answered_at is not None
+
+    @property
+    def chosen(self):
+        return kinds.ids(self.item.chosen)
+
+    @property
+    def kind(self):
+        return self.version.kind
+
+    @property
+    def credit(self):
+        return kinds.score_choice(self.kind, {o.id: o for o in self.options}, self.chosen)
+
+    @property
+    def verdict(self):
+        if not self.answered:
+            return "unanswered"
+        credit = self.credit
+        return "right" if credit >= 0.999 else ("partial" if credit > 0 else "wrong")
+
+    def is_correct_option(self, option):
+        if self.kind == "multi":
+            return option.fraction > 0
+        best = max(o.fraction for o in self.options)
+        return option.fraction >= best and option.fraction > 0
+
+
+def _shown(session, items, total, links=True):
+    """ShownQuestion for each AttemptQuestion, in three queries (two without the handbook links)."""
+    if not items:
+        return []
+    rows = session.exec(
+        select(AttemptQuestion.id, QuestionVersion, Question, QuizTopic)
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .join(QuizTopic, QuizTopic.id == AttemptQuestion.topic_id, isouter=True)
+        .where(AttemptQuestion.id.in_([item.id for item in items]))
+    ).all()
+    found = {item_id: (version, question, topic) for item_id, version, question, topic in rows}
+    options = {o.id: o for o in session.exec(select(QuestionOption).where(
+        QuestionOption.version_id.in_({version.id for version, _q, _t in found.values()}))).all()}
+    question_links = topics.question_links(session, {q.id for _v, q, _t in found.values()}) if links else {}
+    out = []
+    for item in items:
+        version, question, topic = found[item.id]
+        out.append(ShownQuestion(item=item, version=version,
+                                 options=[options[i] for i in kinds.ids(item.option_order) if i in options],
+                                 topic=topic, question=question, links=question_links.get(question.id, []),
+                                 total=total))
+    return out
+
+
+@dataclass
+class AttemptPage:
+    """The attempt page at one question (`shown`) or at the summary (`summary`, shown is None)."""
+
+    attempt: Attempt
+    quiz: Quiz
+    items: list
+    shown: ShownQuestion | None
+    summary: bool
+    position: int | None
+    done: int
+    total: int
+    first_unanswered: int | None
+
+
+def _page(session, attempt, items, shown, position):
+    done, total = progress(items)
+    return AttemptPage(attempt=attempt, quiz=session.get(Quiz, attempt.quiz_id), items=items, shown=shown,
+                       summary=shown is None, position=position, done=done, total=total,
+                       first_unanswered=first_unanswered(items))
+
+
+def question_page(session, attempt, position=None, summary=False):
+    """The page at question `position`: by default (or out of range) the first unanswered question, or the summary
+    when every question is answered. With immediate feedback questions are answered in order, so an unanswered
+    question further on shows the first unanswered one instead."""
+    items = attempt_items(session, attempt)
+    if not summary:
+        first = first_unanswered(items)
+        in_order = attempt.feedback_mode == "immediate"
+        if position is None or not 1 <= position <= len(items) or (
+                in_order and items[position - 1].answered_at is None and position != first):
+            position = first
+    if summary or position is None:
+        return _page(session, attempt, items, None, None)
+    return _page(session, attempt, items, _shown(session, [items[position - 1]], len(items))[0], position)
+
+
+# --- answering --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Response:
+    """What a person sent for one question: the chosen option ids."""
+
+    options: list = field(default_factory=list)
+
+
+@dataclass
+class Answered:
+    saved: bool  # False: an earlier answer stands (immediate feedback answers once)
+    notice: str | None  # what to tell the person
+    position: int | None  # the question to show next; None: the summary
+    page: AttemptPage | None  # that page, when asked for
+
+
+def _stored_choice(shown, response):
+    """The `chosen` column for a response to a choice question; DomainError when it is not a valid answer."""
+    offered = kinds.ids(shown.item.option_order)
+    try:
+        wanted = {int(i) for i in response.options}
+    except (TypeError, ValueError):
+        raise DomainError(_("Pilihan jawaban tidak dikenal."), field="option") from None
+    if not wanted:
+        raise DomainError(_("Pilih jawaban terlebih dahulu."), field="option")
+    if not wanted <= set(offered):
+        raise DomainError(_("Pilihan jawaban tidak dikenal."), field="option")
+    if shown.kind != "multi" and len(wanted) != 1:
+        raise DomainError(_("Pilih satu jawaban saja."), field="option")
+    return ",".join(str(i) for i in offered if i in wanted)
+
+
+def answer(session, attempt, position, response, now=None, page=True):
+    """Save the answer to question `position` of a locked attempt (see the module's docstring) and say which page
+    comes next: with immediate feedback the same question, now showing its feedback (the first answer is final: a
+    replay changes nothing); in exam mode (deferred) the next question, or the summary after the last one (answers
+    may change until the attempt is submitted). With `page`, the Answered carries that page's view-model."""
+    if not isinstance(response, Response):
+        response = Response(options=list(response))
+    now = now or utcnow()
+    if attempt.finished_at is not None:
+        raise DomainError(_("Kuis ini sudah Anda selesaikan; jawaban tidak dapat diubah lagi."))
+    items = attempt_items(session, attempt)
+    if not 1 <= position <= len(items):
+        raise DomainError(_("Soal tidak ditemukan."))
+    item = items[position - 1]
+    immediate = attempt.feedback_mode == "immediate"
+    target = position if immediate else (position + 1 if position < len(items) else None)
+    wanted = [item] + ([items[target - 1]] if page and target not in (None, position) else [])
+    shown = {s.position: s for s in _shown(session, wanted, len(items), links=page)}
+    chosen = _stored_choice(shown[position], response)
+    stmt = (update(AttemptQuestion).where(AttemptQuestion.id == item.id).values(chosen=chosen, answered_at=now)
+            .execution_options(synchronize_session=False))
+    if immediate:
+        stmt = stmt.where(AttemptQuestion.answered_at.is_(None))
+    saved = session.execute(stmt).rowcount == 1
+    if saved:
+        set_committed_value(item, "chosen", chosen)
+        set_committed_value(item, "answered_at", now)
+    else:
+        session.refresh(item)  # the earlier answer stands
+    if not immediate:
+        notice = _("Jawaban soal %(n)d tersimpan.", n=position)
+    else:
+        notice = None if saved else _("Jawaban untuk soal ini sudah tersimpan sebelumnya dan tidak diubah.")
+    next_page = _page(session, attempt, items, shown.get(target), target) if page else None
+    return Answered(saved=saved, notice=notice, position=target, page=next_page)
+
+
+# --- finishing --------------------------------------------------------------------------------------------------------
+
+def _credit(shown):
+    return shown.credit if shown.answered else 0.0
+
+
+def finish(session, actor, attempt, now=None):
+    """Score a locked attempt from its stored answers and close it (once; finishing again changes nothing). A pass
+    issues the certificate. Sends `events.attempt_finished`."""
+    now = now or utcnow()
+    if attempt.finished_at is not None:
+        return attempt
+    items = attempt_items(session, attempt)
+    shown = _shown(session, items, len(items), links=False)
+    scores = {s.item.id: _credit(s) for s in shown}
+    total = round(100 * sum(scores.values()) / len(items), 2) if items else 0.0
+    passed = total + 1e-9 >= attempt.pass_mark
+    quiz = session.get(Quiz, attempt.quiz_id)
+    valid_until = quizzes.add_months(now, quiz.validity_months) if passed and quiz.validity_months else None
+    closed = session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.finished_at.is_(None))
+        .values(finished_at=now, score=total, passed=passed, valid_until=valid_until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed != 1:  # finished meanwhile (only possible when the caller did not lock it)
+        session.refresh(attempt)
+        return attempt
+    for name, value in (("finished_at", now), ("score", total), ("passed", passed), ("valid_until", valid_until)):
+        set_committed_value(attempt, name, value)
+    for item in items:
+        session.execute(update(AttemptQuestion).where(AttemptQuestion.id == item.id)
+                        .values(score=scores[item.id]).execution_options(synchronize_session=False))
+        set_committed_value(item, "score", scores[item.id])
+    if passed and quiz.certificate:
+        user = session.get(User, attempt.user_id)
+        unit = session.get(Unit, user.unit_id)
+        certificates.issue(session, "quiz", user.full_name, unit.name if unit else "", quiz.title,
+                           valid_until=valid_until, user_id=user.id, ref_id=attempt.id, issued_at=now)
+    events.attempt_finished.send(session, actor=actor, attempt=attempt, passed=passed)
+    session.flush()
+    return attempt
+
+
+# --- results and history ------------------------------------------------------------------------------------------
+
+@dataclass
+class TopicScore:
+    topic: QuizTopic
+    questions: int
+    credit: float
+
+    @property
+    def percent(self):
+        return 100 * self.credit / self.questions if self.questions else 0
+
+
+@dataclass
+class Result:
+    attempt: Attempt
+    quiz: Quiz
+    questions: list
+    topics: list
+    reading: list
+    certificate: object
+    state: quizzes.QuizStatus  # what the person may do next (try again?)
+
+
+def _stored_credit(shown):
+    return shown.item.score if shown.item.score is not None else _credit(shown)
+
+
+def result(session, user, attempt):
+    """A finished attempt's page: score per topic, every question with its feedback, suggested reading."""
+    items = attempt_items(session, attempt)
+    shown = _shown(session, items, len(items))
+    quiz = session.get(Quiz, attempt.quiz_id)
+    by_topic = {}
+    for s in shown:
+        row = by_topic.setdefault(s.item.topic_id, TopicScore(s.topic, 0, 0.0))
+        row.questions += 1
+        row.credit += _stored_credit(s)
+    # Suggested reading: the sections of the questions not fully right; a question without links points to its
+    # topic's sections.
+    reading, seen = [], set()
+    topic_links = None
+    for s in shown:
+        if _stored_credit(s) >= 0.999:
+            continue
+        links = s.links
+        if not links:
+            if topic_links is None:
+                topic_links = topics.topic_sections(session)
+            links = topic_links.get(s.item.topic_id, [])
+        for link in links:
+            if link["slug"] not in seen:
+                seen.add(link["slug"])
+                reading.append(link)
+    certificate = certificates.find_for(session, "quiz", attempt.id) if attempt.passed else None
+    topic_rows = sorted(by_topic.values(), key=lambda r: (r.topic.position, r.topic.name) if r.topic else (0, ""))
+    return Result(attempt, quiz, shown, topic_rows, reading, certificate, quizzes.quiz_status(session, user, quiz))
+
+
+def history(session, user):
+    """[(attempt, quiz, certificate or None)] newest first."""
+    rows = session.exec(select(Attempt, Quiz).join(Quiz, Quiz.id == Attempt.quiz_id)
+                        .where(Attempt.user_id == user.id)
+                        .order_by(Attempt.started_at.desc(), Attempt.id.desc())).all()
+    ids = [a.id for a, _q in rows]
+    certs = {}
+    if ids:
+        certs = {c.ref_id: c for c in session.exec(select(Certificate).where(Certificate.kind == "quiz",
+                                                                             Certificate.ref_id.in_(ids))).all()}
+    return [(a, q, certs.get(a.id)) for a, q in rows]
+
+
+def index_page(session, user):
+    """The employee's quiz list: every open quiz with what they may do, and their latest attempts."""
+    return {"statuses": quizzes.overview(session, user), "recent": history(session, user)[:5]}
+
+
+def certificate_of(session, attempt):
+    """(certificate, quiz) of a passed attempt, or None."""
+    if not attempt.passed:
+        return None
+    cert = certificates.find_for(session, "quiz", attempt.id)
+    return None if cert is None else (cert, session.get(Quiz, attempt.quiz_id))
