@@ -142,9 +142,12 @@ def import_units(path):
 @click.command("import-gift")
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--topic", default=None, help="Put every question into this topic (default: the file's $CATEGORY)")
+@click.option("--topic", default=None, help="Put every question into this topic, a path such as Parent/Child "
+                                            "(default: the file's $CATEGORY)")
 def import_gift(path, topic):
-    """Import quiz questions from a GIFT file (Moodle's text format); unsupported questions are skipped."""
+    """Import quiz questions from a GIFT file (Moodle's text format); questions that cannot be read are skipped."""
+    from flask_babel import force_locale
+
     from portal.quiz.exchange import apply_gift
 
     try:
@@ -152,16 +155,16 @@ def import_gift(path, topic):
     except OSError as error:
         click.echo(f"cannot read {path}: {error.strerror}", err=True)
         sys.exit(1)
-    with db.unit_of_work() as session:
+    with force_locale("en"), db.unit_of_work() as session:  # messages in English, as every command's output
         try:
             preview = apply_gift(session, None, raw, topic)
         except DomainError as error:
             click.echo(f"{path}: {error.message}", err=True)
             sys.exit(1)
-    for skip in preview.skipped:
-        click.echo(f"line {skip.line}: skipped{' ' + skip.name if skip.name else ''}: {skip.reason}", err=True)
-    for line, message in preview.warnings:
-        click.echo(f"line {line}: warning: {message}", err=True)
+        for skip in preview.skipped:
+            click.echo(f"line {skip.line}: skipped{' ' + skip.name if skip.name else ''}: {skip.reason}", err=True)
+        for line, message in preview.warnings:
+            click.echo(f"line {line}: warning: {message}", err=True)
     created, updated, same = preview.count("create"), preview.count("update"), preview.count("same")
     click.echo(f"imported {created + updated}, skipped {len(preview.skipped)} "
                f"(new {created}, updated {updated}, unchanged {same})")
@@ -169,8 +172,9 @@ def import_gift(path, topic):
 
 @click.command("export-gift")
 @with_appcontext
-@click.option("--topic", default=None, help="Only this topic")
-def export_gift(topic):
+@click.option("--topic", default=None, help="Only this topic (a path such as Parent/Child) and its subtopics")
+@click.option("--include-drafts", is_flag=True, help="Also humas' proposals that are still drafts")
+def export_gift(topic, include_drafts):
     """Write the question bank as GIFT to standard output."""
     from portal.quiz.exchange import export_gift as export
     from portal.quiz.topics import topic_by_name
@@ -182,7 +186,7 @@ def export_gift(topic):
             if found is None:
                 raise click.ClickException(f"unknown topic {topic}")
             topic_id = found.id
-        text, count = export(session, topic_id)
+        text, count = export(session, topic_id, include_drafts=include_drafts)
     click.echo(text, nl=False)
     click.echo(f"exported {count} question(s)", err=True)
 

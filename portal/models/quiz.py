@@ -12,17 +12,33 @@ from sqlmodel import Field, SQLModel
 
 from portal.models.accounts import utcnow
 
-QUESTION_KINDS = ("single", "multi", "truefalse")
+# Moodle's GIFT kinds: multiple choice (single), multiple answer with weights (multi), true/false, short answer,
+# numerical (ranges and tolerances), matching, essay (answered and self-assessed against a model answer, not scored)
+# and description (text without an answer). Missing-word questions are one of the first five with a blank ("_____")
+# in the text where the answer goes.
+QUESTION_KINDS = ("single", "multi", "truefalse", "shortanswer", "numerical", "matching", "essay", "description")
+CHOICE_KINDS = ("single", "multi", "truefalse")  # the person picks options; other kinds type or pair an answer
+UNSCORED_KINDS = ("essay", "description")  # never count towards a score
 UNDRAWN_KINDS = ("description",)  # kept in the bank, never drawn into an attempt
+TEXT_FORMATS = ("markdown", "plain", "html")  # how a version's texts (stem, options, feedback) are written
 QUESTION_STATUSES = ("draft", "active", "retired")
 FEEDBACK_MODES = ("immediate", "deferred")
 
 
 class QuizTopic(SQLModel, table=True):
+    """A topic of the bank. Topics nest (GIFT's `$CATEGORY: a/b/c`); names are unique among siblings."""
+
     __tablename__ = "quiz_topic"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name", name="uq_quiz_topic_parent_name"),
+        # NULL parents are all different to a unique constraint, so top-level names need their own index.
+        Index("uq_quiz_topic_root_name", "name", unique=True, sqlite_where=text("parent_id IS NULL"),
+              postgresql_where=text("parent_id IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200, unique=True)
+    parent_id: int | None = Field(default=None, foreign_key="quiz_topic.id", index=True)
+    name: str = Field(max_length=200)
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     position: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
@@ -52,6 +68,8 @@ class Question(SQLModel, table=True):
     status: str = Field(default="draft", max_length=20, index=True)  # draft (proposal), active, retired
     current_version_id: int | None = Field(default=None)
     proposed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    id_number: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})  # GIFT's [id:…]
+    tags: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # one per line
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -74,7 +92,8 @@ class QuestionVersion(SQLModel, table=True):
     question_id: int = Field(foreign_key="quiz_question.id", index=True)
     number: int
     kind: str = Field(max_length=20)  # scoring depends on it, so it is frozen with the version
-    stem: str = Field(sa_column=Column(Text, nullable=False))  # Markdown
+    text_format: str = Field(default="markdown", max_length=10, sa_column_kwargs={"server_default": "markdown"})
+    stem: str = Field(sa_column=Column(Text, nullable=False))  # in text_format; "_____" marks a missing word
     stem_html: str = Field(sa_column=Column(Text, nullable=False))  # rendered once, at save time
     explanation: str = Field(default="", sa_column=Column(Text, nullable=False))
     explanation_html: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -85,7 +104,10 @@ class QuestionVersion(SQLModel, table=True):
 
 
 class QuestionOption(SQLModel, table=True):
-    """An answer option. `fraction` is the credit for choosing it (-1..1); for true/false, position 0 is "Benar"."""
+    """An answer. `fraction` is the credit for giving it (-1..1). Choice kinds: an option to pick (for true/false,
+    position 0 is "Benar"). Short answer: an accepted answer (`*` matches anything). Numerical: "3:0.5" (value and
+    tolerance), "1..5" (a range) or "3". Matching: `text` is one item and `match_text` its partner; an item without
+    text is a distractor on the partners' side."""
 
     __tablename__ = "quiz_option"
 
@@ -96,6 +118,8 @@ class QuestionOption(SQLModel, table=True):
     text_html: str = Field(sa_column=Column(Text, nullable=False))
     fraction: float = Field(default=0.0)
     feedback: str = Field(default="", sa_column=Column(Text, nullable=False))
+    feedback_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    match_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class Quiz(SQLModel, table=True):
@@ -158,7 +182,10 @@ class AttemptQuestion(SQLModel, table=True):
     position: int  # 1-based
     version_id: int = Field(foreign_key="quiz_question_version.id", index=True)
     topic_id: int = Field(foreign_key="quiz_topic.id")  # the topic it was drawn for
-    option_order: str = Field(max_length=500)  # option ids as shown, comma separated
+    option_order: str = Field(max_length=500)  # option ids as shown, comma separated (matching: the items)
+    match_order: str | None = Field(default=None, max_length=500)  # matching: the partners' option ids as offered
     chosen: str | None = Field(default=None, max_length=500)  # chosen option ids, comma separated
+    response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # typed answer; matching:
+    # "item id:partner id" pairs, comma separated
     answered_at: datetime | None = Field(default=None)
-    score: float | None = Field(default=None)  # 0..1, set at finish
+    score: float | None = Field(default=None)  # 0..1, set at finish; None for a question that is not scored

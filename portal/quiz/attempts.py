@@ -31,14 +31,15 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.models.quiz import UNDRAWN_KINDS
+from portal.models.quiz import CHOICE_KINDS, UNDRAWN_KINDS, UNSCORED_KINDS
 from portal.quiz import kinds, quizzes, topics
 
 # --- the draw and the start ------------------------------------------------------------------------------------------
 
 
 def draw(session, quiz, rng):
-    """[(topic id, version id, [option ids in shown order])] for a new attempt."""
+    """[(topic id, version id, [option ids in shown order], [partner ids in offered order] or None)] for a new
+    attempt. Matching shows its items (shuffled like options) and always shuffles the partners."""
     rules = session.exec(select(QuizTopicRule, QuizTopic).join(QuizTopic, QuizTopic.id == QuizTopicRule.topic_id)
                          .where(QuizTopicRule.quiz_id == quiz.id).order_by(QuizTopic.position, QuizTopic.id)).all()
     picked = []
@@ -60,13 +61,20 @@ def draw(session, quiz, rng):
     options = {}
     for option in session.exec(select(QuestionOption).where(QuestionOption.version_id.in_(list(versions)))
                                .order_by(QuestionOption.position, QuestionOption.id)).all():
-        options.setdefault(option.version_id, []).append(option.id)
+        options.setdefault(option.version_id, []).append(option)
     out = []
     for topic_id, version_id in picked:
-        order = list(options.get(version_id, []))
-        if quiz.shuffle_options and versions[version_id].kind != "truefalse":
+        kind, own = versions[version_id].kind, options.get(version_id, [])
+        partners = None
+        if kind == "matching":
+            order = [o.id for o in kinds.matching_items(own)]
+            partners = [o.id for o in kinds.partners(own).values()]
+            rng.shuffle(partners)
+        else:
+            order = [o.id for o in own]
+        if quiz.shuffle_options and kind in ("single", "multi", "matching"):
             rng.shuffle(order)
-        out.append((topic_id, version_id, order))
+        out.append((topic_id, version_id, order, partners))
     return out
 
 
@@ -88,9 +96,10 @@ def start(session, user, quiz, now=None, rng=None):
                       feedback_mode=quiz.feedback_mode, pass_mark=quiz.pass_mark, started_at=now)
     session.add(attempt)
     session.flush()
-    for position, (topic_id, version_id, order) in enumerate(picked, start=1):
+    for position, (topic_id, version_id, order, partners) in enumerate(picked, start=1):
         session.add(AttemptQuestion(attempt_id=attempt.id, position=position, version_id=version_id,
-                                    topic_id=topic_id, option_order=",".join(map(str, order))))
+                                    topic_id=topic_id, option_order=",".join(map(str, order)),
+                                    match_order=None if partners is None else ",".join(map(str, partners))))
     session.flush()
     return attempt
 
@@ -120,11 +129,12 @@ def progress(items):
 class ShownQuestion:
     item: AttemptQuestion
     version: QuestionVersion
-    options: list  # QuestionOption in the order shown to this person
+    options: list  # QuestionOption in the order shown to this person (matching: its items)
     topic: QuizTopic
     question: Question
     links: list  # [{"slug", "title"}]
     total: int
+    partners: list = field(default_factory=list)  # matching: the partners offered, in this person's order
 
     @property
     def position(self):
@@ -139,25 +149,78 @@ class ShownQuestion:
         return kinds.ids(self.item.chosen)
 
     @property
+    def response(self):
+        return self.item.response or ""
+
+    @property
+    def pairs(self):
+        """Matching: {item option id: chosen partner option id}."""
+        return kinds.pairs(self.item.response)
+
+    @property
     def kind(self):
         return self.version.kind
 
     @property
+    def scored(self):
+        return self.kind not in UNSCORED_KINDS
+
+    @property
+    def _credit(self):
+        every = self.options + [p for p in self.partners if p not in self.options]
+        return kinds.score(self.kind, every, self.chosen, self.item.response)
+
+    @property
     def credit(self):
-        return kinds.score_choice(self.kind, {o.id: o for o in self.options}, self.chosen)
+        """Credit 0..1 of the answer as it stands (0 when unanswered; None when the kind is not scored)."""
+        if not self.scored:
+            return None
+        return self._credit.value if self.answered else 0.0
+
+    @property
+    def final_credit(self):
+        """The credit stored at finish (the same rule, frozen)."""
+        return self.item.score if self.item.score is not None else self.credit
+
+    @property
+    def matched(self):
+        """Short answer, numerical: the accepted answer the response matched (its feedback is shown), or None."""
+        return self._credit.matched if self.answered and self.kind in ("shortanswer", "numerical") else None
+
+    @property
+    def accepted(self):
+        """Short answer, numerical: the answers that earn credit, best first."""
+        return sorted((o for o in self.options if o.fraction > 0), key=lambda o: -o.fraction)
+
+    def _verdict(self, credit):
+        if not self.answered:
+            return "unanswered"
+        if credit is None:
+            return "unscored"
+        return "right" if credit >= 0.999 else ("partial" if credit > 0 else "wrong")
 
     @property
     def verdict(self):
-        if not self.answered:
-            return "unanswered"
-        credit = self.credit
-        return "right" if credit >= 0.999 else ("partial" if credit > 0 else "wrong")
+        return self._verdict(self.credit)
+
+    @property
+    def final_verdict(self):
+        return self._verdict(self.final_credit)
 
     def is_correct_option(self, option):
         if self.kind == "multi":
             return option.fraction > 0
         best = max(o.fraction for o in self.options)
         return option.fraction >= best and option.fraction > 0
+
+    def partner_of(self, item):
+        """Matching: the partner chosen for `item` (an option), or None."""
+        chosen = self.pairs.get(item.id)
+        return next((p for p in self.partners if p.id == chosen), None)
+
+    def is_paired_right(self, item):
+        partner = self.partner_of(item)
+        return partner is not None and partner.match_text == item.match_text
 
 
 def _shown(session, items, total, links=True):
@@ -181,7 +244,8 @@ def _shown(session, items, total, links=True):
         out.append(ShownQuestion(item=item, version=version,
                                  options=[options[i] for i in kinds.ids(item.option_order) if i in options],
                                  topic=topic, question=question, links=question_links.get(question.id, []),
-                                 total=total))
+                                 total=total,
+                                 partners=[options[i] for i in kinds.ids(item.match_order) if i in options]))
     return out
 
 
@@ -227,9 +291,12 @@ def question_page(session, attempt, position=None, summary=False):
 
 @dataclass
 class Response:
-    """What a person sent for one question: the chosen option ids."""
+    """What a person sent for one question: the chosen option ids (choice kinds), a typed answer (short answer,
+    numerical, essay) or {item option id: partner option id} (matching)."""
 
     options: list = field(default_factory=list)
+    text: str | None = None
+    pairs: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -238,6 +305,41 @@ class Answered:
     notice: str | None  # what to tell the person
     position: int | None  # the question to show next; None: the summary
     page: AttemptPage | None  # that page, when asked for
+
+
+def _stored(shown, response):
+    """The columns {chosen, response} that store a response; DomainError when it is not a valid answer."""
+    if shown.kind in CHOICE_KINDS:
+        return {"chosen": _stored_choice(shown, response), "response": None}
+    if shown.kind == "matching":
+        return {"chosen": None, "response": _stored_pairs(shown, response)}
+    text = (response.text or "").replace("\r\n", "\n").strip()
+    if shown.kind != "essay":
+        text = " ".join(text.split())
+    if not text:
+        raise DomainError(_("Tulis jawaban Anda terlebih dahulu."), field="response")
+    if len(text) > kinds.MAX_RESPONSE:
+        raise DomainError(_("Jawaban terlalu panjang (paling banyak %(n)d karakter).", n=kinds.MAX_RESPONSE),
+                          field="response")
+    if shown.kind == "numerical" and kinds.parse_number(text) is None:
+        raise DomainError(_("Tulis jawaban berupa angka, misalnya 12 atau 3,5."), field="response")
+    return {"chosen": None, "response": text}
+
+
+def _stored_pairs(shown, response):
+    offered = {p.id for p in shown.partners}
+    pairs = {}
+    for item_id, partner_id in (response.pairs or {}).items():
+        try:
+            item_id, partner_id = int(item_id), int(partner_id)
+        except (TypeError, ValueError):
+            raise DomainError(_("Pasangan jawaban tidak dikenal."), field="response") from None
+        if partner_id not in offered or item_id not in {o.id for o in shown.options}:
+            raise DomainError(_("Pasangan jawaban tidak dikenal."), field="response")
+        pairs[item_id] = partner_id
+    if len(pairs) < len(shown.options):
+        raise DomainError(_("Pilih pasangan untuk setiap pernyataan."), field="response")
+    return ",".join(f"{o.id}:{pairs[o.id]}" for o in shown.options)
 
 
 def _stored_choice(shown, response):
@@ -274,15 +376,15 @@ def answer(session, attempt, position, response, now=None, page=True):
     target = position if immediate else (position + 1 if position < len(items) else None)
     wanted = [item] + ([items[target - 1]] if page and target not in (None, position) else [])
     shown = {s.position: s for s in _shown(session, wanted, len(items), links=page)}
-    chosen = _stored_choice(shown[position], response)
-    stmt = (update(AttemptQuestion).where(AttemptQuestion.id == item.id).values(chosen=chosen, answered_at=now)
+    values = {**_stored(shown[position], response), "answered_at": now}
+    stmt = (update(AttemptQuestion).where(AttemptQuestion.id == item.id).values(**values)
             .execution_options(synchronize_session=False))
     if immediate:
         stmt = stmt.where(AttemptQuestion.answered_at.is_(None))
     saved = session.execute(stmt).rowcount == 1
     if saved:
-        set_committed_value(item, "chosen", chosen)
-        set_committed_value(item, "answered_at", now)
+        for name, value in values.items():
+            set_committed_value(item, name, value)
     else:
         session.refresh(item)  # the earlier answer stands
     if not immediate:
@@ -295,10 +397,6 @@ def answer(session, attempt, position, response, now=None, page=True):
 
 # --- finishing --------------------------------------------------------------------------------------------------------
 
-def _credit(shown):
-    return shown.credit if shown.answered else 0.0
-
-
 def finish(session, actor, attempt, now=None):
     """Score a locked attempt from its stored answers and close it (once; finishing again changes nothing). A pass
     issues the certificate. Sends `events.attempt_finished`."""
@@ -307,8 +405,9 @@ def finish(session, actor, attempt, now=None):
         return attempt
     items = attempt_items(session, attempt)
     shown = _shown(session, items, len(items), links=False)
-    scores = {s.item.id: _credit(s) for s in shown}
-    total = round(100 * sum(scores.values()) / len(items), 2) if items else 0.0
+    scores = {s.item.id: s.credit for s in shown}  # None: not scored (an essay)
+    counted = [score for score in scores.values() if score is not None]
+    total = round(100 * sum(counted) / len(counted), 2) if counted else 0.0
     passed = total + 1e-9 >= attempt.pass_mark
     quiz = session.get(Quiz, attempt.quiz_id)
     valid_until = quizzes.add_months(now, quiz.validity_months) if passed and quiz.validity_months else None
@@ -360,10 +459,6 @@ class Result:
     state: quizzes.QuizStatus  # what the person may do next (try again?)
 
 
-def _stored_credit(shown):
-    return shown.item.score if shown.item.score is not None else _credit(shown)
-
-
 def result(session, user, attempt):
     """A finished attempt's page: score per topic, every question with its feedback, suggested reading."""
     items = attempt_items(session, attempt)
@@ -371,15 +466,16 @@ def result(session, user, attempt):
     quiz = session.get(Quiz, attempt.quiz_id)
     by_topic = {}
     for s in shown:
-        row = by_topic.setdefault(s.item.topic_id, TopicScore(s.topic, 0, 0.0))
-        row.questions += 1
-        row.credit += _stored_credit(s)
+        if s.scored:
+            row = by_topic.setdefault(s.item.topic_id, TopicScore(s.topic, 0, 0.0))
+            row.questions += 1
+            row.credit += s.final_credit
     # Suggested reading: the sections of the questions not fully right; a question without links points to its
     # topic's sections.
     reading, seen = [], set()
     topic_links = None
     for s in shown:
-        if _stored_credit(s) >= 0.999:
+        if not s.scored or s.final_credit >= 0.999:
             continue
         links = s.links
         if not links:

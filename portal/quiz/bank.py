@@ -13,7 +13,6 @@ from sqlmodel import select
 
 from portal import audit
 from portal.errors import DomainError
-from portal.markdown import render_markdown
 from portal.models import (
     AttemptQuestion,
     Question,
@@ -24,14 +23,15 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.models.quiz import QUESTION_KINDS, QUESTION_STATUSES
-from portal.quiz import images, kinds, topics
+from portal.models.quiz import QUESTION_KINDS, QUESTION_STATUSES, TEXT_FORMATS, UNSCORED_KINDS
+from portal.quiz import formats, images, kinds, topics
 
 MAX_NAME = topics.MAX_NAME
 MAX_STEM = 20_000
 MAX_OPTION = 2_000
 MAX_FEEDBACK = 4_000
-MAX_OPTIONS = 10
+MAX_OPTIONS = 20
+MAX_TAGS = 20
 
 
 @dataclass
@@ -39,6 +39,7 @@ class OptionInput:
     text: str
     fraction: float  # -1..1
     feedback: str = ""
+    match_text: str = ""  # matching: the item's partner
 
 
 @dataclass
@@ -55,6 +56,9 @@ class QuestionInput:
     difficulty: int = 2
     image: str | None = None  # stored image name ("<sha256>.<ext>")
     image_alt: str = ""
+    text_format: str = "markdown"  # of the stem, the options and the feedback: markdown | plain | html
+    id_number: str = ""
+    tags: list[str] = field(default_factory=list)
 
 
 def true_false_options(correct_is_true, feedback_true="", feedback_false=""):
@@ -73,19 +77,43 @@ def _unique_auto_name(session, topic_id, base, question_id=None):
         name, n = f"{base[:MAX_NAME - 6]} ({n})", n + 1
 
 
-def _clean_options(kind, raw_options):
+def _clean_text(text, text_format):
+    text = (text or "").replace("\r\n", "\n").strip()
+    return formats.sanitize_html(text).strip() if text_format == "html" and text else text
+
+
+def _canonical_number(spec):
+    """A numerical answer as typed in the editor ("3,5 : 0,5", "1..5") -> GIFT's form ("3.5:0.5"), or as given
+    when it is not one (the check below explains)."""
+    spec = "".join((spec or "").split())
+    for separator in ("..", ":"):
+        if separator in spec:
+            parts = [kinds.parse_number(part) for part in spec.split(separator, 1)]
+            if None in parts:
+                return spec
+            return separator.join(format(part, ".15g") for part in parts)
+    value = kinds.parse_number(spec)
+    return spec if value is None else format(value, ".15g")
+
+
+def _clean_options(kind, raw_options, text_format):
     options = []
     for option in raw_options:
-        text = (option.text or "").replace("\r\n", "\n").strip()
-        feedback = (option.feedback or "").replace("\r\n", "\n").strip()
-        if not text and not feedback and not option.fraction:
+        text = _clean_text(option.text, text_format)
+        feedback = _clean_text(option.feedback, text_format)
+        match_text = " ".join((option.match_text or "").split())
+        if not text and not feedback and not match_text and not option.fraction:
             continue  # an empty row of the form
-        if len(text) > MAX_OPTION or len(feedback) > MAX_FEEDBACK:
+        if kind == "numerical":
+            text = _canonical_number(text)
+        elif kind == "shortanswer":
+            text = " ".join(text.split())
+        if len(text) > MAX_OPTION or len(feedback) > MAX_FEEDBACK or len(match_text) > MAX_OPTION:
             raise DomainError(_("Teks jawaban atau umpan baliknya terlalu panjang."), field="options")
-        fraction = round(float(option.fraction), 7)
+        fraction = 0.0 if kind == "matching" else round(float(option.fraction), 7)
         if not -1 <= fraction <= 1:
             raise DomainError(_("Bobot jawaban harus antara -100 dan 100 persen."), field="options")
-        options.append(OptionInput(text, fraction, feedback))
+        options.append(OptionInput(text, fraction, "" if kind == "matching" else feedback, match_text))
     if len(options) > MAX_OPTIONS:
         raise DomainError(_("Paling banyak %(n)d pilihan jawaban.", n=MAX_OPTIONS), field="options")
     if kind == "truefalse":
@@ -98,21 +126,37 @@ def _clean_options(kind, raw_options):
     return options
 
 
+def _clean_tags(tags):
+    out = []
+    for tag in tags or []:
+        tag = " ".join(str(tag).replace(",", " ").split())[:100]
+        if tag and tag not in out:
+            out.append(tag)
+    return out[:MAX_TAGS]
+
+
 def _clean_question(session, data, question_id=None):
     if session.get(QuizTopic, data.topic_id or 0) is None:
         raise DomainError(_("Pilih topik soal."), field="topic_id")
     if data.kind not in QUESTION_KINDS:
         raise DomainError(_("Jenis soal tidak dikenal."), field="kind")
-    stem = (data.stem or "").replace("\r\n", "\n").strip()
+    if data.text_format not in TEXT_FORMATS:
+        raise DomainError(_("Format teks tidak dikenal."), field="text_format")
+    stem = _clean_text(data.stem, data.text_format)
     if not stem:
         raise DomainError(_("Teks soal wajib diisi."), field="stem")
     if len(stem) > MAX_STEM:
         raise DomainError(_("Teks soal terlalu panjang (paling banyak %(n)d karakter).", n=MAX_STEM), field="stem")
-    explanation = (data.explanation or "").replace("\r\n", "\n").strip()
+    explanation = _clean_text(data.explanation, data.text_format)
     if len(explanation) > MAX_STEM:
         raise DomainError(_("Pembahasan terlalu panjang (paling banyak %(n)d karakter).", n=MAX_STEM),
                           field="explanation")
-    options = _clean_options(data.kind, data.options)
+    if data.kind == "description" and explanation:
+        raise DomainError(_("Deskripsi tidak memiliki pembahasan; tulis semuanya di teks soal."),
+                          field="explanation")
+    options = [] if data.kind in UNSCORED_KINDS and not any(
+        o.text or o.feedback or o.match_text for o in data.options) else data.options
+    options = _clean_options(data.kind, options, data.text_format)
     difficulty = data.difficulty if data.difficulty in (1, 2, 3) else 2
     image_alt = " ".join((data.image_alt or "").split())[:300]
     if data.image and not image_alt:
@@ -127,19 +171,21 @@ def _clean_question(session, data, question_id=None):
         if clash is not None and clash != question_id:
             raise DomainError(_("Nama soal %(name)s sudah dipakai di topik ini.", name=name), field="name")
     else:
-        name = _unique_auto_name(session, data.topic_id, kinds.auto_name(stem), question_id)
+        name = _unique_auto_name(session, data.topic_id, kinds.auto_name(stem, data.text_format), question_id)
     section_ids = topics.existing_section_ids(session, data.section_ids)
     return QuestionInput(topic_id=data.topic_id, kind=data.kind, stem=stem, options=options, name=name,
                          explanation=explanation, section_ids=section_ids, difficulty=difficulty,
-                         image=data.image or None, image_alt=image_alt if data.image else "")
+                         image=data.image or None, image_alt=image_alt if data.image else "",
+                         text_format=data.text_format, id_number=" ".join((data.id_number or "").split())[:100],
+                         tags=_clean_tags(data.tags))
 
 
 # --- versions -------------------------------------------------------------------------------------------------------
 
-def content_of(kind, stem, explanation, image, image_alt, options):
+def content_of(kind, text_format, stem, explanation, image, image_alt, options):
     """What makes two versions the same question to answer (compared before saving a new version)."""
-    return (kind, stem, explanation, image or None, image_alt or "",
-            tuple((o.text, round(o.fraction, 7), o.feedback) for o in options))
+    return (kind, text_format, stem, explanation, image or None, image_alt or "",
+            tuple((o.text, round(o.fraction, 7), o.feedback, o.match_text) for o in options))
 
 
 def version_options(session, version_id):
@@ -147,30 +193,34 @@ def version_options(session, version_id):
                         .order_by(QuestionOption.position, QuestionOption.id)).all()
 
 
+def options_by_version(session, version_ids):
+    """{version id: [QuestionOption in order]} in one query."""
+    out = {}
+    for option in session.exec(select(QuestionOption).where(QuestionOption.version_id.in_(list(version_ids)))
+                               .order_by(QuestionOption.version_id, QuestionOption.position, QuestionOption.id)).all():
+        out.setdefault(option.version_id, []).append(option)
+    return out
+
+
 def version_content(session, version):
-    return content_of(version.kind, version.stem, version.explanation, version.image, version.image_alt,
-                      version_options(session, version.id))
-
-
-def inline_html(text):
-    """Markdown for a short text shown inside a label: a single paragraph loses its <p>."""
-    html = str(render_markdown(text)).strip()
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return html
+    return content_of(version.kind, version.text_format, version.stem, version.explanation, version.image,
+                      version.image_alt, version_options(session, version.id))
 
 
 def _write_options(session, version, options):
+    fmt = version.text_format
     for position, option in enumerate(options):
         session.add(QuestionOption(version_id=version.id, position=position, text=option.text,
-                                   text_html=inline_html(option.text), fraction=option.fraction,
-                                   feedback=option.feedback))
+                                   text_html=formats.to_html(option.text, fmt, inline=True), fraction=option.fraction,
+                                   feedback=option.feedback, feedback_html=formats.to_html(option.feedback, fmt),
+                                   match_text=option.match_text))
 
 
 def _fill_version(version, data):
-    version.kind, version.stem, version.explanation = data.kind, data.stem, data.explanation
-    version.stem_html = str(render_markdown(data.stem))
-    version.explanation_html = str(render_markdown(data.explanation)) if data.explanation else ""
+    version.kind, version.text_format = data.kind, data.text_format
+    version.stem, version.explanation = data.stem, data.explanation
+    version.stem_html = formats.to_html(data.stem, data.text_format)
+    version.explanation_html = formats.to_html(data.explanation, data.text_format)
     version.image, version.image_alt = data.image, data.image_alt
 
 
@@ -193,6 +243,10 @@ def question_section_ids(session, question_id):
                              .order_by(QuestionSection.position)).all())
 
 
+def question_tags(question):
+    return [tag for tag in (question.tags or "").split("\n") if tag]
+
+
 def version_in_use(session, version_id):
     return session.exec(select(exists().where(AttemptQuestion.version_id == version_id))).one()
 
@@ -204,7 +258,8 @@ def create_question(session, actor, data, status="draft"):
         raise DomainError(_("Status soal tidak dikenal."))
     data = _clean_question(session, data)
     question = Question(topic_id=data.topic_id, name=data.name, kind=data.kind, difficulty=data.difficulty,
-                        status=status, proposed_by_id=getattr(actor, "id", None))
+                        status=status, proposed_by_id=getattr(actor, "id", None), id_number=data.id_number,
+                        tags="\n".join(data.tags))
     session.add(question)
     session.flush()
     version = _add_version(session, actor, question, 1, data)
@@ -222,10 +277,12 @@ def update_question(session, actor, question, data):
     "updated" (changed in place) or "same"."""
     data = _clean_question(session, data, question.id)
     current = session.get(QuestionVersion, question.current_version_id)
-    new_content = content_of(data.kind, data.stem, data.explanation, data.image, data.image_alt, data.options)
+    new_content = content_of(data.kind, data.text_format, data.stem, data.explanation, data.image, data.image_alt,
+                             data.options)
     content_changed = current is None or version_content(session, current) != new_content
-    meta_before = (question.name, question.topic_id, question.difficulty, question_section_ids(session, question.id))
-    meta_after = (data.name, data.topic_id, data.difficulty, data.section_ids)
+    meta_before = (question.name, question.topic_id, question.difficulty, question_section_ids(session, question.id),
+                   question.id_number, question_tags(question))
+    meta_after = (data.name, data.topic_id, data.difficulty, data.section_ids, data.id_number, data.tags)
     if not content_changed and meta_before == meta_after:
         return "same"
     outcome = "updated"
@@ -245,6 +302,7 @@ def update_question(session, actor, question, data):
             _write_options(session, current, data.options)
     question.name, question.topic_id, question.difficulty, question.kind = (data.name, data.topic_id,
                                                                             data.difficulty, data.kind)
+    question.id_number, question.tags = data.id_number, "\n".join(data.tags)
     question.updated_at = utcnow()
     session.add(question)
     _set_question_sections(session, question.id, data.section_ids)
@@ -364,10 +422,12 @@ def editor(session, question=None):
         in_use = version_in_use(session, version.id)
         options = version_options(session, version.id)
         data = {"topic_id": question.topic_id, "name": question.name, "kind": version.kind,
-                "difficulty": question.difficulty, "stem": version.stem, "image_alt": version.image_alt,
-                "explanation": version.explanation, "section_ids": question_section_ids(session, question.id),
-                "options": [{"text": o.text, "weight": round(o.fraction * 100), "feedback": o.feedback}
-                            for o in options]}
+                "text_format": version.text_format, "difficulty": question.difficulty, "stem": version.stem,
+                "image_alt": version.image_alt, "explanation": version.explanation,
+                "section_ids": question_section_ids(session, question.id), "id_number": question.id_number,
+                "tags": ", ".join(question_tags(question)),
+                "options": [{"text": o.text, "weight": round(o.fraction * 100, 5), "feedback": o.feedback,
+                             "match_text": o.match_text} for o in options]}
         if version.kind == "truefalse":
             data.update(tf_correct="true" if options[0].fraction >= options[1].fraction else "false",
                         tf_feedback_true=options[0].feedback, tf_feedback_false=options[1].feedback, options=[])

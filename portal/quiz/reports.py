@@ -28,6 +28,8 @@ from portal.models import (
     User,
     utcnow,
 )
+from portal.models.quiz import CHOICE_KINDS
+from portal.quiz import kinds
 
 LOW_FACILITY, HIGH_FACILITY, LOW_DISCRIMINATION, MIN_N_FOR_DISCRIMINATION = 0.3, 0.95, 0.2, 10
 BINS = 10
@@ -162,15 +164,29 @@ class QuestionStat:
 
 
 def _scored_items(session, quiz_id, scope_path, unit=None):
-    """(attempt id, version id, score, chosen) of every question in finished attempts in scope."""
+    """(attempt id, version id, score, chosen, response, answered) of every scored question (not an essay) in
+    finished attempts in scope."""
     stmt = (select(AttemptQuestion.attempt_id, AttemptQuestion.version_id, AttemptQuestion.score,
-                   AttemptQuestion.chosen)
+                   AttemptQuestion.chosen, AttemptQuestion.response, AttemptQuestion.answered_at.is_not(None))
             .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
             .join(User, User.id == Attempt.user_id).join(Unit, Unit.id == User.unit_id)
-            .where(Attempt.finished_at.is_not(None)))
+            .where(Attempt.finished_at.is_not(None), AttemptQuestion.score.is_not(None)))
     if quiz_id is not None:
         stmt = stmt.where(Attempt.quiz_id == quiz_id)
     return session.exec(_in_scope(stmt, scope_path, unit)).all()
+
+
+def _option_stats(kind, options, entries):
+    """Of the attempts that drew a question, the share that chose each option (choice kinds) or whose answer matched
+    each accepted answer (short answer, numerical). Matching questions have no per-option shares."""
+    n = len(entries)
+    if kind in CHOICE_KINDS:
+        chosen_sets = [set(kinds.ids(chosen)) for _a, _s, chosen, _r, _d in entries]
+        return [OptionStat(o, sum(1 for c in chosen_sets if o.id in c) / n) for o in options]
+    if kind in ("shortanswer", "numerical"):
+        matched = [kinds.matching_answer(kind, options, response) for _a, _s, _c, response, _d in entries]
+        return [OptionStat(o, sum(1 for m in matched if m is not None and m.id == o.id) / n) for o in options]
+    return []
 
 
 def question_stats(session, quiz, scope_path, unit=None):
@@ -178,9 +194,9 @@ def question_stats(session, quiz, scope_path, unit=None):
     if not rows:
         return []
     totals_by_attempt, by_version = {}, {}
-    for attempt_id, version_id, score, chosen in rows:
+    for attempt_id, version_id, score, chosen, response, answered in rows:
         totals_by_attempt[attempt_id] = totals_by_attempt.get(attempt_id, 0.0) + (score or 0.0)
-        by_version.setdefault(version_id, []).append((attempt_id, score or 0.0, chosen))
+        by_version.setdefault(version_id, []).append((attempt_id, score or 0.0, chosen, response, answered))
     versions = {v.id: v for v in session.exec(select(QuestionVersion)
                                               .where(QuestionVersion.id.in_(list(by_version)))).all()}
     questions = {q.id: q for q in session.exec(select(Question).where(
@@ -194,15 +210,13 @@ def question_stats(session, quiz, scope_path, unit=None):
     for version_id, entries in by_version.items():
         version = versions[version_id]
         question = questions[version.question_id]
-        scores = [s for _a, s, _c in entries]
-        rests = [totals_by_attempt[a] - s for a, s, _c in entries]
+        scores = [e[1] for e in entries]
+        rests = [totals_by_attempt[e[0]] - e[1] for e in entries]
         n = len(entries)
-        chosen_sets = [set((c or "").split(",")) - {""} for _a, _s, c in entries]
-        option_stats = [OptionStat(o, sum(1 for c in chosen_sets if str(o.id) in c) / n)
-                        for o in options.get(version_id, [])]
         stats.append(QuestionStat(question=question, version=version, topic=topics.get(question.topic_id), n=n,
                                   facility=sum(scores) / n, discrimination=pearson(scores, rests),
-                                  unanswered=sum(1 for c in chosen_sets if not c) / n, options=option_stats))
+                                  unanswered=sum(1 for e in entries if not e[4]) / n,
+                                  options=_option_stats(version.kind, options.get(version_id, []), entries)))
     stats.sort(key=lambda s: ((s.topic.position, s.topic.name) if s.topic else (0, ""), s.question.name,
                               s.version.number))
     return stats
@@ -234,7 +248,7 @@ def section_rollup(session, quiz, scope_path, unit=None):
                                                 ).all():
         links.setdefault(question_id, []).append(section_id)
     counts = {}
-    for _attempt_id, version_id, score, _chosen in rows:
+    for _attempt_id, version_id, score, *_answer in rows:
         for section_id in links.get(question_of[version_id], []):
             seen, wrong = counts.get(section_id, (0, 0))
             counts[section_id] = (seen + 1, wrong + (1 if (score or 0) < 0.999 else 0))

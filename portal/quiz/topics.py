@@ -20,6 +20,7 @@ from portal.models import (
     Section,
     SectionRevision,
 )
+from portal.quiz.gift import category_path
 
 MAX_NAME = 200
 
@@ -106,11 +107,54 @@ def existing_section_ids(session, section_ids):
 # --- topics -------------------------------------------------------------------------------------------------------
 
 def topics(session):
-    return session.exec(select(QuizTopic).order_by(QuizTopic.position, QuizTopic.name)).all()
+    """Every topic in tree order: parents before their children, siblings by position and name."""
+    rows = session.exec(select(QuizTopic).order_by(QuizTopic.position, QuizTopic.name, QuizTopic.id)).all()
+    children = {}
+    for topic in rows:
+        children.setdefault(topic.parent_id, []).append(topic)
+    known = {t.id for t in rows}
+    ordered = []
+
+    def walk(parent_id):
+        for topic in children.get(parent_id, []):
+            ordered.append(topic)
+            walk(topic.id)
+
+    walk(None)
+    for parent_id in children:  # an orphan (its parent vanished) still shows, at the end
+        if parent_id is not None and parent_id not in known:
+            walk(parent_id)
+    return ordered
+
+
+def paths(session, rows=None):
+    """{topic id: ("Parent", "Child")} of every topic."""
+    rows = rows if rows is not None else session.exec(select(QuizTopic)).all()
+    by_id = {t.id: t for t in rows}
+    out = {}
+
+    def path(topic, seen=()):
+        if topic.id in out:
+            return out[topic.id]
+        parent = by_id.get(topic.parent_id)
+        found = (path(parent, (*seen, topic.id)) if parent is not None and parent.id not in seen else ()) + \
+            (topic.name,)
+        out[topic.id] = found
+        return found
+
+    for topic in rows:
+        path(topic)
+    return out
+
+
+def label(path):
+    return " › ".join(path)
 
 
 def topic_choices(session):
-    return [(t.id, t.name) for t in topics(session)]
+    rows = topics(session)
+    all_paths = paths(session, rows)
+    return [(t.id, label(all_paths[t.id])) for t in rows]
 
 
 def topic_question_counts(session):
@@ -142,24 +186,51 @@ def topic_sections(session):
 
 
 def topics_page(session):
-    """The admin's topic list: topics, question counts and linked sections."""
-    return {"topics": topics(session), "counts": topic_question_counts(session), "sections": topic_sections(session)}
+    """The admin's topic list: topics in tree order with their paths, question counts and linked sections."""
+    rows = topics(session)
+    return {"topics": rows, "paths": paths(session, rows), "counts": topic_question_counts(session),
+            "sections": topic_sections(session)}
 
 
 def topic_form_data(session, topic):
-    """What the topic editor shows: the stored values and the section picker's choices."""
+    """What the topic editor shows: the stored values and the pickers' choices (a topic cannot move under itself
+    or one of its descendants)."""
     data = None
+    choices = topic_choices(session)
     if topic is not None:
         data = {"name": topic.name, "description": topic.description, "position": topic.position,
-                "section_ids": topic_section_ids(session, topic.id)}
-    return data, section_choices(session)
+                "parent_id": topic.parent_id or 0, "section_ids": topic_section_ids(session, topic.id)}
+        below = _subtree_ids(session, topic.id)
+        choices = [(topic_id, text) for topic_id, text in choices if topic_id not in below]
+    return data, choices, section_choices(session)
 
 
-def _clean_topic(session, name, topic_id=None):
+def _subtree_ids(session, topic_id):
+    rows = session.exec(select(QuizTopic.id, QuizTopic.parent_id)).all()
+    children = {}
+    for child_id, parent_id in rows:
+        children.setdefault(parent_id, []).append(child_id)
+    found, todo = set(), [topic_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return found
+
+
+def _clean_topic(session, name, parent_id=None, topic_id=None):
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME:
         raise DomainError(_("Nama topik wajib diisi (paling banyak %(n)d karakter).", n=MAX_NAME), field="name")
-    clash = session.exec(select(QuizTopic.id).where(func.lower(QuizTopic.name) == name.lower())).first()
+    if parent_id is not None:
+        if session.get(QuizTopic, parent_id) is None:
+            raise DomainError(_("Topik induk tidak dikenal."), field="parent_id")
+        if topic_id is not None and parent_id in _subtree_ids(session, topic_id):
+            raise DomainError(_("Topik tidak dapat menjadi subtopik dari dirinya sendiri atau subtopiknya."),
+                              field="parent_id")
+    parent = QuizTopic.parent_id.is_(None) if parent_id is None else QuizTopic.parent_id == parent_id
+    clash = session.exec(select(QuizTopic.id).where(parent, func.lower(QuizTopic.name) == name.lower())).first()
     if clash is not None and clash != topic_id:
         raise DomainError(_("Topik %(name)s sudah ada.", name=name), field="name")
     return name
@@ -179,35 +250,57 @@ def _set_topic_sections(session, topic_id, section_ids):
     replace_section_links(session, QuizTopicSection, "topic_id", topic_id, section_ids)
 
 
-def create_topic(session, actor, name, description="", position=None, section_ids=()):
-    name = _clean_topic(session, name)
+def create_topic(session, actor, name, description="", position=None, section_ids=(), parent_id=None):
+    parent_id = parent_id or None
+    name = _clean_topic(session, name, parent_id)
     ids = existing_section_ids(session, section_ids)
     if position is None:
         position = (session.exec(select(func.max(QuizTopic.position))).one() or 0) + 1
-    topic = QuizTopic(name=name, description=(description or "").strip(), position=position)
+    topic = QuizTopic(name=name, description=(description or "").strip(), position=position, parent_id=parent_id)
     session.add(topic)
     session.flush()
     _set_topic_sections(session, topic.id, ids)
-    audit.record(session, actor, "quiz.topic_create", "quiz_topic", topic.id, name)
+    audit.record(session, actor, "quiz.topic_create", "quiz_topic", topic.id, name,
+                 after={"parent_id": parent_id} if parent_id else None)
     session.flush()
     return topic
 
 
-def update_topic(session, actor, topic, name, description, position, section_ids):
-    before = audit.snapshot(topic, ("name", "description", "position"))
+def update_topic(session, actor, topic, name, description, position, section_ids, parent_id=None):
+    fields = ("name", "description", "position", "parent_id")
+    before = audit.snapshot(topic, fields)
     before["sections"] = topic_section_ids(session, topic.id)
-    topic.name = _clean_topic(session, name, topic.id)
+    parent_id = parent_id or None
+    topic.name = _clean_topic(session, name, parent_id, topic.id)
     ids = existing_section_ids(session, section_ids)
     topic.description = (description or "").strip()
     topic.position = topic.position if position is None else position
+    topic.parent_id = parent_id
     session.add(topic)
     _set_topic_sections(session, topic.id, ids)
-    after = audit.snapshot(topic, ("name", "description", "position"))
+    after = audit.snapshot(topic, fields)
     after["sections"] = ids
     audit.record(session, actor, "quiz.topic_update", "quiz_topic", topic.id, topic.name, before=before, after=after)
     session.flush()
     return topic
 
 
+def topic_by_path(session, path, actor=None, create=False):
+    """The topic at ("Parent", "Child") (names compared without case), or None; with `create`, the missing topics
+    of the path are made (audited as `actor`'s)."""
+    topic = None
+    for name in path:
+        parent_id = topic.id if topic is not None else None
+        parent = QuizTopic.parent_id.is_(None) if parent_id is None else QuizTopic.parent_id == parent_id
+        topic = session.exec(select(QuizTopic).where(parent, func.lower(QuizTopic.name) == name.lower())).first()
+        if topic is None:
+            if not create:
+                return None
+            topic = create_topic(session, actor, name, parent_id=parent_id)
+    return topic
+
+
 def topic_by_name(session, name):
-    return session.exec(select(QuizTopic).where(func.lower(QuizTopic.name) == name.strip().lower())).first()
+    """A topic by its path as written in GIFT ("Parent/Child"; "//" is a literal slash)."""
+    path = category_path(name)
+    return topic_by_path(session, path) if path else None

@@ -11,16 +11,19 @@ from flask_login import current_user
 from portal import certificates, db, exports, staging
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
+from portal.models.quiz import UNSCORED_KINDS
 from portal.permissions import can, report_scope, requires
-from portal.quiz import access, attempts, bank, exchange, images, quizzes, reports, topics
+from portal.quiz import access, attempts, bank, exchange, images, kinds, quizzes, reports, topics
 from portal.quiz.forms import (
     DIFFICULTY_LABELS,
+    FORMAT_LABELS,
     KIND_LABELS,
     MODE_LABELS,
     OPTION_ROWS,
     STATUS_LABELS,
     AnswerForm,
     ConfirmImportForm,
+    GiftExportForm,
     GiftImportForm,
     QuestionForm,
     QuizForm,
@@ -36,7 +39,8 @@ LIST_FIELDS = ("options", "rules", "section_ids")  # their errors are shown abov
 
 @bp.app_context_processor
 def quiz_labels():
-    return {"quiz_kind_labels": KIND_LABELS, "quiz_status_labels": STATUS_LABELS,
+    return {"quiz_kind_labels": KIND_LABELS, "quiz_status_labels": STATUS_LABELS, "quiz_format_labels": FORMAT_LABELS,
+            "numeric_text": kinds.numeric_text,
             "quiz_difficulty_labels": DIFFICULTY_LABELS, "quiz_mode_labels": MODE_LABELS,
             "score_text": quizzes.score_text}
 
@@ -114,7 +118,9 @@ def answer(attempt_id, position):
     if attempt.finished_at is not None:
         flash(_("Kuis ini sudah Anda selesaikan; jawaban tidak dapat diubah lagi."), "error")
         return redirect_after_post(url_for("quiz.result", attempt_id=attempt.id))
-    response = attempts.Response(options=form.option.data or [])
+    response = attempts.Response(options=form.option.data or [], text=form.response.data,
+                                 pairs={key[6:]: value for key, value in request.form.items()
+                                        if key.startswith("match-") and value})
     done = perform(attempts.answer, db.session(), attempt, position, response, page=is_htmx(), form=form,
                    field="option")
     if not done:
@@ -207,13 +213,17 @@ def _question_input(form):
     if form.kind.data == "truefalse":
         options = bank.true_false_options(form.tf_correct.data == "true", form.tf_feedback_true.data or "",
                                           form.tf_feedback_false.data or "")
+    elif form.kind.data in UNSCORED_KINDS:
+        options = []  # the option rows of the form are for other kinds
     else:
         options = [bank.OptionInput(entry.form.text.data or "", (entry.form.weight.data or 0) / 100,
-                                    entry.form.feedback.data or "") for entry in form.options.entries]
+                                    entry.form.feedback.data or "", entry.form.match_text.data or "")
+                   for entry in form.options.entries]
     return bank.QuestionInput(topic_id=form.topic_id.data or 0, kind=form.kind.data, stem=form.stem.data or "",
                               options=options, name=form.name.data or "", explanation=form.explanation.data or "",
                               section_ids=form.section_ids.data or [], difficulty=form.difficulty.data or 2,
-                              image_alt=form.image_alt.data or "")
+                              image_alt=form.image_alt.data or "", text_format=form.text_format.data or "markdown",
+                              id_number=form.id_number.data or "", tags=(form.tags.data or "").split(","))
 
 
 @bp.route("/kelola/soal/baru", methods=["GET", "POST"])
@@ -289,18 +299,19 @@ def topic_list():
 
 
 def _topic_page(topic):
-    data, section_choices = topics.topic_form_data(db.session(), topic)
+    data, topic_choices, section_choices = topics.topic_form_data(db.session(), topic)
     form = TopicForm(data=data) if data is not None and request.method == "GET" else TopicForm()
+    form.parent_id.choices = [(0, _("— tanpa induk (topik teratas) —"))] + topic_choices
     form.section_ids.choices = dict(section_choices)
     error = None
     if form.validate_on_submit():
+        values = (form.name.data, form.description.data, form.position.data, form.section_ids.data)
         if topic is None:
-            done = perform(topics.create_topic, db.session(), current_user, form.name.data, form.description.data,
-                           form.position.data, form.section_ids.data, form=form, field="name")
+            done = perform(topics.create_topic, db.session(), current_user, *values,
+                           parent_id=form.parent_id.data or None, form=form, field="name")
         else:
-            done = perform(topics.update_topic, db.session(), current_user, topic, form.name.data,
-                           form.description.data, form.position.data, form.section_ids.data, form=form,
-                           field="name")
+            done = perform(topics.update_topic, db.session(), current_user, topic, *values,
+                           parent_id=form.parent_id.data or None, form=form, field="name")
         if done:
             flash(_("Topik ditambahkan.") if topic is None else _("Topik disimpan."), "success")
             return redirect(url_for("quiz.topics"), code=303)
@@ -378,7 +389,8 @@ def import_gift():
                                    lambda data: exchange.preview_gift(db.session(), data, form.topic.data))
     status = 422 if (staged.error or (request.method == "POST" and form.errors)) else 200
     return render("quiz/import.html", form=form, preview=staged.preview, error=staged.error, token=staged.token,
-                  confirm_form=ConfirmImportForm(token=staged.token, topic=form.topic.data), status=status)
+                  confirm_form=ConfirmImportForm(token=staged.token, topic=form.topic.data),
+                  export_form=GiftExportForm(), status=status)
 
 
 @bp.post("/kelola/impor/konfirmasi")
@@ -405,7 +417,8 @@ def import_confirm():
 @bp.get("/kelola/ekspor.gift")
 @requires("quiz.manage")
 def export_gift():
-    text, _count = exchange.export_gift(db.session(), topic_id=int_arg("topik"))
+    text, _count = exchange.export_gift(db.session(), topic_id=int_arg("topik"),
+                                        include_drafts=request.args.get("draf") in ("1", "y"))
     return Response(text.encode("utf-8"), mimetype="text/plain", headers={
         "Content-Disposition": 'attachment; filename="bank-soal.gift"'})
 
