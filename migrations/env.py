@@ -33,16 +33,36 @@ def run_migrations_offline():
 def run_migrations_online():
     engine = _engine()
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-            include_object=include_object,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch operation rebuilds a table (copy, drop, rename); with foreign keys on, dropping a table that
+            # other rows point at would delete those rows (ON DELETE CASCADE) or fail. SQLite only honours this
+            # pragma outside a transaction, so it is set before the migrations begin, and checked after them.
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=sqlite,
+                compare_type=True,
+                include_object=include_object,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            connection.commit()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                connection.rollback()
+                if broken:
+                    raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+        finally:
+            if sqlite:
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _sqlite_pragma(connection, pragma):
+    """Run a pragma on the raw SQLite connection, outside any transaction."""
+    connection.connection.dbapi_connection.execute(pragma)
 
 
 if context.is_offline_mode():

@@ -106,9 +106,10 @@ def make_topic(session, name=None, section_ids=()):
 
 
 def make_question(session, topic, kind="single", stem=None, options=None, name=None, status="active",
-                  section_ids=(), explanation="Pembahasan uji.", difficulty=2):
-    """A question through portal.quiz.bank. `options` is [(text, fraction, feedback)]; the default for single
-    choice is one right answer ("Benar sekali") and two wrong ones."""
+                  section_ids=(), explanation="Pembahasan uji.", difficulty=2, text_format="markdown"):
+    """A question through portal.quiz.bank. `options` is [(text, fraction, feedback)] or, for matching,
+    [(item, fraction, feedback, partner)]; each kind has a default (single choice: one right answer "Benar sekali"
+    and two wrong ones)."""
     from portal.quiz import bank
 
     if options is None:
@@ -116,12 +117,19 @@ def make_question(session, topic, kind="single", stem=None, options=None, name=N
                               ("Salah dua", 0.0, "Kurang tepat.")],
                    "multi": [("Betul A", 0.5, "A betul."), ("Betul B", 0.5, "B betul."),
                              ("Keliru C", -0.5, "C keliru.")],
-                   "truefalse": [("Benar", 1.0, "Ya, benar."), ("Salah", 0.0, "Bukan begitu.")]}[kind]
+                   "truefalse": [("Benar", 1.0, "Ya, benar."), ("Salah", 0.0, "Bukan begitu.")],
+                   "shortanswer": [("ASN", 1.0, "Tepat."), ("aparatur*", 0.5, "Tulis singkatannya.")],
+                   "numerical": [("2008:0", 1.0, "Tepat."), ("2008:1", 0.5, "Hampir.")],
+                   "matching": [("Hoaks", 0.0, "", "kabar bohong"), ("Doxing", 0.0, "", "menyebar data pribadi"),
+                                ("", 0.0, "", "iklan berbayar")],
+                   "essay": [], "description": []}[kind]
+    if kind == "description":
+        explanation = ""
     n = next(_seq)
     data = bank.QuestionInput(
         topic_id=topic.id, kind=kind, stem=stem or f"Pertanyaan uji nomor {n}?", name=name or f"Soal {n}",
-        options=[bank.OptionInput(text, fraction, feedback) for text, fraction, feedback in options],
-        explanation=explanation, section_ids=list(section_ids), difficulty=difficulty)
+        options=[bank.OptionInput(*option) for option in options], explanation=explanation,
+        section_ids=list(section_ids), difficulty=difficulty, text_format=text_format)
     question = bank.create_question(session, None, data, status=status)
     session.commit()
     return question
@@ -141,27 +149,46 @@ def make_quiz(session, rules, title=None, **values):
     return quiz
 
 
-def make_attempt(session, user, quiz, right=None, finish=True, now=None):
-    """An attempt by `user`; answers the first `right` questions right and the rest wrong (None: leave all
-    unanswered). Returns the attempt (finished when `finish`), committed."""
+def answer_for(session, item, right):
+    """An attempts.Response to a drawn question (an AttemptQuestion): the best answer when `right`, else a wrong
+    one."""
     from sqlmodel import select
 
     from portal.models import QuestionOption, QuestionVersion
+    from portal.quiz import attempts, kinds
+
+    kind = session.get(QuestionVersion, item.version_id).kind
+    options = {o.id: o for o in session.exec(
+        select(QuestionOption).where(QuestionOption.version_id == item.version_id)).all()}
+    ordered = [options[i] for i in kinds.ids(item.option_order)]
+    best = max(ordered, key=lambda o: o.fraction, default=None)
+    if kind == "multi":
+        return attempts.Response(options=[o.id for o in ordered if o.fraction > 0] if right else
+                                 [min(ordered, key=lambda o: o.fraction).id])
+    if kind in ("single", "truefalse"):
+        return attempts.Response(options=[(best if right else min(ordered, key=lambda o: o.fraction)).id])
+    if kind == "shortanswer":
+        return attempts.Response(text=best.text.replace("*", "") if right else "jawaban keliru")
+    if kind == "numerical":
+        low, high = kinds.numeric_range(best.text)
+        return attempts.Response(text=str((low + high) / 2) if right else "-987654321")
+    if kind == "matching":
+        partners = [options[i] for i in kinds.ids(item.match_order)]
+        return attempts.Response(pairs={o.id: next(p.id for p in partners if (p.match_text == o.match_text) == right)
+                                        for o in ordered})
+    return attempts.Response(text="Jawaban esai uji.")
+
+
+def make_attempt(session, user, quiz, right=None, finish=True, now=None):
+    """An attempt by `user`; answers the first `right` questions right and the rest wrong (None: leave all
+    unanswered). Returns the attempt (finished when `finish`), committed."""
     from portal.quiz import attempts
 
     attempt = attempts.lock(session, attempts.start(session, user, quiz, now=now).id)
     if right is not None:
         for index, item in enumerate(attempts.attempt_items(session, attempt)):
-            version = session.get(QuestionVersion, item.version_id)
-            options = {o.id: o for o in session.exec(
-                select(QuestionOption).where(QuestionOption.version_id == version.id)).all()}
-            ordered = [options[int(i)] for i in item.option_order.split(",")]
-            if index < right:
-                picks = [o.id for o in ordered if o.fraction > 0] if version.kind == "multi" else \
-                    [max(ordered, key=lambda o: o.fraction).id]
-            else:
-                picks = [min(ordered, key=lambda o: o.fraction).id]
-            attempts.answer(session, attempt, item.position, picks, now=now, page=False)
+            attempts.answer(session, attempt, item.position, answer_for(session, item, index < right), now=now,
+                            page=False)
     if finish:
         attempt = attempts.finish(session, user, attempt, now=now)
     session.commit()

@@ -21,6 +21,8 @@ from portal.models import (
     QuestionOption,
     QuestionVersion,
     Quiz,
+    QuizTopic,
+    QuizTopicRule,
     User,
     utcnow,
 )
@@ -785,3 +787,287 @@ def test_fifty_employees_answering_at_once_lose_nothing_and_count_nothing_twice(
 
 def test_quiz_models_are_registered(app):
     assert Quiz.__tablename__ == "quiz" and User.__tablename__ == "user"
+
+
+# --- short answer, numerical, matching and essay questions -----------------------------------------------------------
+
+@pytest.fixture
+def typed(session):
+    """One question of each typed kind in a fixed order (short answer, numerical, matching, essay), a description
+    (never drawn) and an immediate-feedback quiz drawing them all."""
+    topic = factories.make_topic(session, "Jenis Lain")
+    short = factories.make_question(session, topic, kind="shortanswer", name="T1",
+                                    stem="Apa singkatan dari Aparatur Sipil Negara?")
+    number = factories.make_question(session, topic, kind="numerical", name="T2",
+                                     stem="Pada tahun berapa UU ITE pertama kali diundangkan?")
+    matching = factories.make_question(session, topic, kind="matching", name="T3", stem="Pasangkan istilahnya.",
+                                       options=[("Hoaks", 0, "", "kabar bohong"),
+                                                ("Doxing", 0, "", "menyebar data pribadi"),
+                                                ("Swafoto", 0, "", "foto diri"), ("", 0, "", "iklan berbayar")])
+    essay = factories.make_question(session, topic, kind="essay", name="T4", stem="Ceritakan pengalaman Anda.",
+                                    explanation="Tetap tenang, lalu laporkan akunnya.")
+    factories.make_question(session, topic, kind="description", name="T0", stem="Bacalah bab 4 dahulu.")
+    quiz = factories.make_quiz(session, [(topic, 10)], title="Kuis Jenis")
+    return SimpleNamespace(topic=topic, short=short, number=number, matching=matching, essay=essay, quiz=quiz)
+
+
+def send(client, attempt_id, position, headers=None, **data):
+    return client.post(f"/quiz/percobaan/{attempt_id}/soal/{position}", data=data, headers=headers or {})
+
+
+def partner_ids(session, item):
+    """{partner text: offered partner option id} of a drawn matching question."""
+    from portal.quiz import kinds as kind_rules
+
+    options = {o.id: o for o in session.exec(select(QuestionOption)
+                                             .where(QuestionOption.version_id == item.version_id)).all()}
+    return {options[i].match_text: i for i in kind_rules.ids(item.match_order)}
+
+
+def item_ids(session, item):
+    """{item text: option id} of a drawn matching question."""
+    return {o.text: o.id for o in options_of(session, item)}
+
+
+def test_typed_kinds_are_answered_and_scored_through_htmx(client, login_as, session, typed):
+    user = login_as("employee")
+    assert "4 soal" in client.get("/quiz/").get_data(as_text=True)  # the description is never drawn
+    start(client, typed.quiz, headers=HX)
+    attempt = latest_attempt(session, user)
+    items = items_of(session, attempt.id)
+    assert [session.get(QuestionVersion, i.version_id).kind for i in items] == [
+        "shortanswer", "numerical", "matching", "essay"]
+
+    page = client.get(f"/quiz/percobaan/{attempt.id}", headers=HX).get_data(as_text=True)
+    assert '<label for="response">Jawaban Anda</label>' in page and 'name="response"' in page
+    body = send(client, attempt.id, 1, HX, response="  asn ").get_data(as_text=True)  # case and spacing ignored
+    assert "Benar!" in body and "Tepat." in body and "Jawaban yang diterima" in body and "asn" in body
+
+    page = client.get(f"/quiz/percobaan/{attempt.id}", headers=HX).get_data(as_text=True)
+    assert 'inputmode="decimal"' in page
+    body = send(client, attempt.id, 2, HX, response="2007").get_data(as_text=True)  # within 2008 ± 1: half
+    assert "Sebagian benar (50%)" in body and "Hampir." in body and "2008 ± 1" in body
+
+    page = client.get(f"/quiz/percobaan/{attempt.id}", headers=HX).get_data(as_text=True)
+    ids, partners = item_ids(session, items[2]), partner_ids(session, items[2])
+    assert page.count("<select ") == 3 and f'aria-labelledby="match-label-{ids["Hoaks"]}"' in page
+    assert "iklan berbayar" in page  # the distractor is offered too
+    body = send(client, attempt.id, 3, HX, **{
+        f"match-{ids['Hoaks']}": partners["kabar bohong"], f"match-{ids['Doxing']}": partners["menyebar data pribadi"],
+        f"match-{ids['Swafoto']}": partners["iklan berbayar"]}).get_data(as_text=True)
+    assert "Sebagian benar (67%)" in body and "Pasangan yang benar" in body
+
+    page = client.get(f"/quiz/percobaan/{attempt.id}", headers=HX).get_data(as_text=True)
+    assert "<textarea" in page
+    body = send(client, attempt.id, 4, HX, response="Saya abaikan,\nlalu laporkan.").get_data(as_text=True)
+    assert "Jawaban tersimpan" in body and "Contoh jawaban" in body and "Tetap tenang" in body
+    assert "Selesai dan lihat hasil" in body
+
+    client.post(f"/quiz/percobaan/{attempt.id}/selesai")
+    finished = latest_attempt(session, user)
+    assert finished.score == pytest.approx(100 * (1 + 0.5 + 2 / 3) / 3, abs=0.01)  # the essay does not count
+    stored = items_of(session, attempt.id)
+    assert [i.score for i in stored][:3] == [1.0, 0.5, pytest.approx(2 / 3)] and stored[3].score is None
+    assert stored[0].response == "asn" and stored[3].response == "Saya abaikan,\nlalu laporkan."
+    result = client.get(f"/quiz/percobaan/{attempt.id}/hasil").get_data(as_text=True)
+    assert "72,2" in result and "tidak dinilai" in result and "Contoh jawaban" in result
+
+
+def test_typed_kinds_without_javascript_explain_bad_answers(client, login_as, session, typed):
+    user = login_as("employee")
+    start(client, typed.quiz)
+    attempt = latest_attempt(session, user)
+    items = items_of(session, attempt.id)
+
+    empty = send(client, attempt.id, 1, response="   ")
+    assert empty.status_code == 422 and "Tulis jawaban Anda terlebih dahulu." in empty.get_data(as_text=True)
+    assert 'aria-invalid="true"' in empty.get_data(as_text=True)
+    posted = send(client, attempt.id, 1, response="Aparatur Sipil Negara")  # the wildcard answer, half credit
+    assert posted.status_code == 303 and posted.headers["Location"] == f"/quiz/percobaan/{attempt.id}?no=1"
+    assert "Sebagian benar (50%)" in client.get(posted.headers["Location"]).get_data(as_text=True)
+
+    words = send(client, attempt.id, 2, response="dua ribu delapan")
+    assert words.status_code == 422 and "Tulis jawaban berupa angka" in words.get_data(as_text=True)
+    assert send(client, attempt.id, 2, response="2.008,0").status_code == 303  # Indonesian thousands and comma
+    assert "Benar!" in client.get(f"/quiz/percobaan/{attempt.id}?no=2").get_data(as_text=True)
+
+    ids, partners = item_ids(session, items[2]), partner_ids(session, items[2])
+    missing = send(client, attempt.id, 3, **{f"match-{ids['Hoaks']}": partners["kabar bohong"]})
+    assert missing.status_code == 422 and "Pilih pasangan untuk setiap pernyataan." in missing.get_data(as_text=True)
+    foreign = send(client, attempt.id, 3, **{f"match-{i}": 99999 for i in ids.values() if i})
+    assert foreign.status_code == 422 and "Pasangan jawaban tidak dikenal." in foreign.get_data(as_text=True)
+    assert items_of(session, attempt.id)[2].answered_at is None
+    right = {f"match-{ids[text]}": partners[partner] for text, partner in (
+        ("Hoaks", "kabar bohong"), ("Doxing", "menyebar data pribadi"), ("Swafoto", "foto diri"))}
+    assert send(client, attempt.id, 3, **right).status_code == 303
+    assert send(client, attempt.id, 4, response="x" * 5001).status_code == 422
+    assert send(client, attempt.id, 4, response="Jawaban saya.").status_code == 303
+    client.post(f"/quiz/percobaan/{attempt.id}/selesai")
+    assert latest_attempt(session, user).score == pytest.approx(100 * 2.5 / 3, abs=0.01)
+
+
+def test_typed_answers_can_be_changed_until_submitted_in_exam_mode(client, login_as, session, typed):
+    quiz = factories.make_quiz(session, [(typed.topic, 10)], title="Ujian Jenis", feedback_mode="deferred")
+    user = login_as("employee")
+    start(client, quiz)
+    attempt = latest_attempt(session, user)
+    items = items_of(session, attempt.id)
+    body = send(client, attempt.id, 1, HX, response="ASN").get_data(as_text=True)
+    assert "Jawaban soal 1 tersimpan." in body and "Soal 2 dari 4" in body and "Tepat." not in body
+    ids, partners = item_ids(session, items[2]), partner_ids(session, items[2])
+    send(client, attempt.id, 3, **{f"match-{i}": partners["iklan berbayar"] for text, i in ids.items() if text})
+    page = client.get(f"/quiz/percobaan/{attempt.id}?no=1").get_data(as_text=True)
+    assert 'value="ASN"' in page and "Jawaban yang diterima" not in page
+    page = client.get(f"/quiz/percobaan/{attempt.id}?no=3").get_data(as_text=True)
+    assert page.count(f'<option value="{partners["iklan berbayar"]}" selected>') == 3
+    send(client, attempt.id, 1, response="PNS")
+    assert items_of(session, attempt.id)[0].response == "PNS"
+
+
+def test_kind_rules_read_numbers_and_patterns_as_people_write_them():
+    from portal.quiz import kinds as rules
+
+    assert [rules.parse_number(t) for t in ("3.5", "3,5", "-2", " 1 822 ", "1.234,5", "1,234.5", "tiga", "")] == [
+        3.5, 3.5, -2, 1822, 1234.5, 1234.5, None, None]
+    assert rules.numeric_range("3:0.5") == (2.5, 3.5) and rules.numeric_range("1..5") == (1, 5)
+    assert rules.numeric_range("5..1") is None and rules.numeric_range("3:-1") is None
+    assert [rules.numeric_text(s) for s in ("3:0.5", "1..5", "2008:0", "0.7")] == ["3 ± 0,5", "1–5", "2008", "0,7"]
+    option = SimpleNamespace
+    accepted = [option(id=1, text="Jakarta", fraction=1.0), option(id=2, text="DKI*", fraction=0.5),
+                option(id=3, text="2\\*2", fraction=0.25)]
+    assert rules.matching_answer("shortanswer", accepted, "  jakarta ").id == 1
+    assert rules.matching_answer("shortanswer", accepted, "DKI Jakarta").id == 2  # the wildcard, 50%
+    assert rules.matching_answer("shortanswer", accepted, "2*2").id == 3
+    assert rules.matching_answer("shortanswer", accepted, "2x2") is None
+    ranges = [option(id=1, text="2008:0", fraction=1.0), option(id=2, text="2007..2009", fraction=0.5)]
+    assert rules.matching_answer("numerical", ranges, "2008").id == 1
+    assert rules.matching_answer("numerical", ranges, "2009").id == 2
+    assert rules.matching_answer("numerical", ranges, "2010") is None
+    pairs = [option(id=1, text="A", match_text="x"), option(id=2, text="B", match_text="x"),
+             option(id=3, text="C", match_text="y"), option(id=4, text="", match_text="z")]
+    assert rules.score_matching(pairs, {1: 2, 2: 1, 3: 4}) == pytest.approx(2 / 3)  # a shared partner counts
+    assert rules.score("essay", [], response="apa saja").value is None
+
+
+def test_reports_count_typed_answers_and_leave_essays_out(session, typed):
+    for right in (4, 0, 4):
+        factories.make_attempt(session, factories.make_user(session), typed.quiz, right=right)
+    stats = {s.question.name: s for s in reports.question_stats(session, typed.quiz, None)}
+    assert set(stats) == {"T1", "T2", "T3"}
+    assert stats["T1"].facility == pytest.approx(2 / 3)
+    assert [round(o.share, 2) for o in stats["T1"].options] == [0.67, 0.0]  # "ASN" matched twice
+    assert stats["T3"].options == [] and stats["T1"].unanswered == 0
+
+
+def test_the_editor_writes_every_kind(client, login_as, session, typed):
+    login_as("admin")
+
+    def post(**fields):
+        data = {"topic_id": typed.topic.id, "difficulty": 2, "text_format": "markdown", "explanation": "",
+                "stem": "Teks soal uji?", **fields}
+        return client.post("/quiz/kelola/soal/baru", data=data)
+
+    numeric = post(kind="numerical", name="Angka", **{"options-0-text": "3,5 : 0,5", "options-0-weight": "100",
+                                                      "options-1-text": "1..10", "options-1-weight": "33.33333"})
+    assert numeric.status_code == 303, numeric.get_data(as_text=True)[:3000]
+    question = session.exec(select(Question).where(Question.name == "Angka")).one()
+    stored = question_bank.version_options(session, question.current_version_id)
+    assert [(o.text, o.fraction) for o in stored] == [("3.5:0.5", 1.0), ("1..10", 0.3333333)]
+    bad = post(kind="numerical", name="Rusak", **{"options-0-text": "tiga", "options-0-weight": "100"})
+    assert bad.status_code == 422 and "bukan jawaban numerik" in bad.get_data(as_text=True)
+
+    matching = post(kind="matching", name="Jodoh", **{
+        "options-0-text": "Hoaks", "options-0-match_text": "kabar bohong", "options-1-text": "Doxing",
+        "options-1-match_text": "menyebar data", "options-2-match_text": "pengecoh"})
+    assert matching.status_code == 303
+    question = session.exec(select(Question).where(Question.name == "Jodoh")).one()
+    assert [(o.text, o.match_text) for o in question_bank.version_options(session, question.current_version_id)] \
+        == [("Hoaks", "kabar bohong"), ("Doxing", "menyebar data"), ("", "pengecoh")]
+
+    essay = post(kind="essay", name="Esai", explanation="Contoh jawaban uji.", **{"options-0-text": "diabaikan"})
+    assert essay.status_code == 303
+    html = post(kind="single", name="Html", text_format="html", stem='<p><b>Tebal</b><script>x()</script></p>',
+                **{"options-0-text": "<i>Ya</i>", "options-0-weight": "100", "options-1-text": "Tidak"})
+    assert html.status_code == 303
+    question = session.exec(select(Question).where(Question.name == "Html")).one()
+    version = session.get(QuestionVersion, question.current_version_id)
+    assert version.stem == "<p><b>Tebal</b></p>" and version.text_format == "html"
+
+    # Opening and saving an HTML question unchanged keeps its format and makes no new version.
+    page = client.get(f"/quiz/kelola/soal/{question.id}").get_data(as_text=True)
+    assert '<option selected value="html">' in page or '<option value="html" selected>' in page
+    unchanged = client.post(f"/quiz/kelola/soal/{question.id}", data={
+        "topic_id": typed.topic.id, "difficulty": 2, "text_format": "html", "kind": "single", "name": "Html",
+        "stem": version.stem, "explanation": "", "options-0-text": "<i>Ya</i>", "options-0-weight": "100",
+        "options-1-text": "Tidak", "options-1-weight": "0"})
+    assert unchanged.status_code == 303
+    assert "Tidak ada perubahan." in client.get(unchanged.headers["Location"]).get_data(as_text=True)
+
+
+def test_question_preview_shows_every_kind(client, login_as, session, typed):
+    login_as("admin")
+    for question, shown in ((typed.short, "aparatur*"), (typed.number, "2008 ± 1"), (typed.matching, "(pengecoh)"),
+                            (typed.essay, "contoh jawaban")):
+        page = client.get(f"/quiz/kelola/soal/{question.id}/pratinjau").get_data(as_text=True)
+        assert shown in page, question.name
+
+
+@pytest.mark.parametrize("empty_database_url", ["sqlite", "postgresql"], indirect=True)
+def test_the_migration_keeps_old_questions_and_attempts_valid(empty_database_url):
+    """A bank and an answered attempt made before the GIFT kinds existed still read the same afterwards."""
+    from sqlalchemy import text
+
+    from portal import migrate
+    from portal.db import make_engine
+
+    engine = make_engine(empty_database_url)
+    try:
+        migrate.upgrade(engine, "0006")
+        now = "2026-01-05 03:00:00"
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
+                              "VALUES (1, 'U', 'Unit', '/1/', :now)"), {"now": now})
+            conn.execute(text("INSERT INTO \"user\" (id, username, full_name, unit_id, password_hash, active, "
+                              "preferred_language, auth_version, created_at) VALUES (1, 'u', 'U', 1, 'x', true, "
+                              "'id', 0, :now)"), {"now": now})
+            conn.execute(text("INSERT INTO quiz_topic (id, name, description, position, created_at) "
+                              "VALUES (1, 'Lama', '', 1, :now)"), {"now": now})
+            conn.execute(text("INSERT INTO quiz_question (id, topic_id, name, kind, difficulty, status, "
+                              "current_version_id, created_at, updated_at) VALUES (1, 1, 'Q', 'single', 2, 'active', "
+                              "1, :now, :now)"), {"now": now})
+            conn.execute(text("INSERT INTO quiz_question_version (id, question_id, number, kind, stem, stem_html, "
+                              "explanation, explanation_html, image_alt, created_at) VALUES (1, 1, 1, 'single', "
+                              "'**Soal**', '<p><strong>Soal</strong></p>', '', '', '', :now)"), {"now": now})
+            conn.execute(text("INSERT INTO quiz_option (id, version_id, position, text, text_html, fraction, feedback) "
+                              "VALUES (1, 1, 0, 'Ya', 'Ya', 1.0, 'Baris satu\nbaris <dua>'), "
+                              "(2, 1, 1, 'Tidak', 'Tidak', 0.0, '')"))
+            conn.execute(text("INSERT INTO quiz (id, title, description, shuffle_questions, shuffle_options, "
+                              "pass_mark, cooldown_hours, feedback_mode, certificate, active, position, created_at) "
+                              "VALUES (1, 'Kuis', '', false, false, 70, 0, 'immediate', false, true, 1, :now)"),
+                         {"now": now})
+            conn.execute(text("INSERT INTO quiz_topic_rule (quiz_id, topic_id, count) VALUES (1, 1, 1)"))
+            conn.execute(text("INSERT INTO quiz_attempt (id, quiz_id, user_id, number, feedback_mode, pass_mark, "
+                              "started_at, finished_at, score, passed) VALUES (1, 1, 1, 1, 'immediate', 70, :now, "
+                              ":now, 100, true)"), {"now": now})
+            conn.execute(text("INSERT INTO quiz_attempt_question (id, attempt_id, position, version_id, topic_id, "
+                              "option_order, chosen, answered_at, score) VALUES (1, 1, 1, 1, 1, '1,2', '1', :now, 1)"),
+                         {"now": now})
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            version = session.get(QuestionVersion, 1)
+            assert version.text_format == "markdown" and version.stem == "**Soal**"
+            option = session.get(QuestionOption, 1)
+            assert option.feedback_html == "Baris satu<br>\nbaris &lt;dua&gt;" and option.match_text == ""
+            item = session.get(AttemptQuestion, 1)
+            assert item.response is None and item.match_order is None and item.chosen == "1"
+            shown = attempts._shown(session, [item], 1, links=False)[0]
+            assert shown.credit == 1.0 and shown.final_verdict == "right"
+            question = session.get(Question, 1)
+            assert question.id_number == "" and question.tags == ""
+            # Rebuilding the topic table (SQLite) kept what points at topics, and topics are nested now.
+            assert session.exec(select(QuizTopicRule)).all() == [QuizTopicRule(quiz_id=1, topic_id=1, count=1)]
+            session.add(QuizTopic(name="Anak", parent_id=1))
+            session.add(QuizTopic(name="Anak"))  # the same name elsewhere in the tree
+            session.commit()
+    finally:
+        engine.dispose()
