@@ -1060,7 +1060,7 @@ def test_the_migration_keeps_old_questions_and_attempts_valid(empty_database_url
             assert option.feedback_html == "Baris satu<br>\nbaris &lt;dua&gt;" and option.match_text == ""
             item = session.get(AttemptQuestion, 1)
             assert item.response is None and item.match_order is None and item.chosen == "1"
-            shown = attempts._shown(session, [item], 1, links=False)[0]
+            shown = attempts.shown_questions(session, [item], links=False)[0]
             assert shown.credit == 1.0 and shown.final_verdict == "right"
             question = session.get(Question, 1)
             assert question.id_number == "" and question.tags == ""

@@ -20,7 +20,6 @@ from portal.errors import DomainError
 from portal.models import (
     Attempt,
     AttemptQuestion,
-    Certificate,
     Question,
     QuestionOption,
     QuestionVersion,
@@ -223,10 +222,12 @@ class ShownQuestion:
         return partner is not None and partner.match_text == item.match_text
 
 
-def _shown(session, items, total, links=True):
-    """ShownQuestion for each AttemptQuestion, in three queries (two without the handbook links)."""
+def shown_questions(session, items, total=None, links=True):
+    """ShownQuestion for each AttemptQuestion, in three queries (two without the handbook links). `total`: how many
+    questions the attempt has (default: these items)."""
     if not items:
         return []
+    total = len(items) if total is None else total
     rows = session.exec(
         select(AttemptQuestion.id, QuestionVersion, Question, QuizTopic)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
@@ -284,7 +285,7 @@ def question_page(session, attempt, position=None, summary=False):
             position = first
     if summary or position is None:
         return _page(session, attempt, items, None, None)
-    return _page(session, attempt, items, _shown(session, [items[position - 1]], len(items))[0], position)
+    return _page(session, attempt, items, shown_questions(session, [items[position - 1]], len(items))[0], position)
 
 
 # --- answering --------------------------------------------------------------------------------------------------------
@@ -375,7 +376,7 @@ def answer(session, attempt, position, response, now=None, page=True):
     immediate = attempt.feedback_mode == "immediate"
     target = position if immediate else (position + 1 if position < len(items) else None)
     wanted = [item] + ([items[target - 1]] if page and target not in (None, position) else [])
-    shown = {s.position: s for s in _shown(session, wanted, len(items), links=page)}
+    shown = {s.position: s for s in shown_questions(session, wanted, len(items), links=page)}
     values = {**_stored(shown[position], response), "answered_at": now}
     stmt = (update(AttemptQuestion).where(AttemptQuestion.id == item.id).values(**values)
             .execution_options(synchronize_session=False))
@@ -404,7 +405,7 @@ def finish(session, actor, attempt, now=None):
     if attempt.finished_at is not None:
         return attempt
     items = attempt_items(session, attempt)
-    shown = _shown(session, items, len(items), links=False)
+    shown = shown_questions(session, items, len(items), links=False)
     scores = {s.item.id: s.credit for s in shown}  # None: not scored (an essay)
     counted = [score for score in scores.values() if score is not None]
     total = round(100 * sum(counted) / len(counted), 2) if counted else 0.0
@@ -433,85 +434,3 @@ def finish(session, actor, attempt, now=None):
     events.attempt_finished.send(session, actor=actor, attempt=attempt, passed=passed)
     session.flush()
     return attempt
-
-
-# --- results and history ------------------------------------------------------------------------------------------
-
-@dataclass
-class TopicScore:
-    topic: QuizTopic
-    questions: int
-    credit: float
-
-    @property
-    def percent(self):
-        return 100 * self.credit / self.questions if self.questions else 0
-
-
-@dataclass
-class Result:
-    attempt: Attempt
-    quiz: Quiz
-    questions: list
-    topics: list
-    reading: list
-    certificate: object
-    state: quizzes.QuizStatus  # what the person may do next (try again?)
-
-
-def result(session, user, attempt):
-    """A finished attempt's page: score per topic, every question with its feedback, suggested reading."""
-    items = attempt_items(session, attempt)
-    shown = _shown(session, items, len(items))
-    quiz = session.get(Quiz, attempt.quiz_id)
-    by_topic = {}
-    for s in shown:
-        if s.scored:
-            row = by_topic.setdefault(s.item.topic_id, TopicScore(s.topic, 0, 0.0))
-            row.questions += 1
-            row.credit += s.final_credit
-    # Suggested reading: the sections of the questions not fully right; a question without links points to its
-    # topic's sections.
-    reading, seen = [], set()
-    topic_links = None
-    for s in shown:
-        if not s.scored or s.final_credit >= 0.999:
-            continue
-        links = s.links
-        if not links:
-            if topic_links is None:
-                topic_links = topics.topic_sections(session)
-            links = topic_links.get(s.item.topic_id, [])
-        for link in links:
-            if link["slug"] not in seen:
-                seen.add(link["slug"])
-                reading.append(link)
-    certificate = certificates.find_for(session, "quiz", attempt.id) if attempt.passed else None
-    topic_rows = sorted(by_topic.values(), key=lambda r: (r.topic.position, r.topic.name) if r.topic else (0, ""))
-    return Result(attempt, quiz, shown, topic_rows, reading, certificate, quizzes.quiz_status(session, user, quiz))
-
-
-def history(session, user):
-    """[(attempt, quiz, certificate or None)] newest first."""
-    rows = session.exec(select(Attempt, Quiz).join(Quiz, Quiz.id == Attempt.quiz_id)
-                        .where(Attempt.user_id == user.id)
-                        .order_by(Attempt.started_at.desc(), Attempt.id.desc())).all()
-    ids = [a.id for a, _q in rows]
-    certs = {}
-    if ids:
-        certs = {c.ref_id: c for c in session.exec(select(Certificate).where(Certificate.kind == "quiz",
-                                                                             Certificate.ref_id.in_(ids))).all()}
-    return [(a, q, certs.get(a.id)) for a, q in rows]
-
-
-def index_page(session, user):
-    """The employee's quiz list: every open quiz with what they may do, and their latest attempts."""
-    return {"statuses": quizzes.overview(session, user), "recent": history(session, user)[:5]}
-
-
-def certificate_of(session, attempt):
-    """(certificate, quiz) of a passed attempt, or None."""
-    if not attempt.passed:
-        return None
-    cert = certificates.find_for(session, "quiz", attempt.id)
-    return None if cert is None else (cert, session.get(Quiz, attempt.quiz_id))

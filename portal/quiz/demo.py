@@ -16,8 +16,11 @@ from portal.models import Question, QuestionOption, QuestionSection, QuestionVer
 from portal.quiz import attempts, bank, exchange, images, quizzes, topics
 
 BANK_FILE = Path(__file__).resolve().parent.parent / "demo" / "quiz" / "bank.gift"
+PRACTICE_FILE = BANK_FILE.with_name("latihan.gift")
 MAIN_QUIZ = "Kuis Bijak Bermedia Sosial"
 PRE_POST_QUIZ = "Pre-test/Post-test Pengelolaan Media Sosial"
+PRACTICE_QUIZ = "Latihan Jenis Soal"
+PRACTICE_TOPIC = "Latihan Jenis Soal"
 
 # topic -> questions drawn (15 in all)
 MAIN_RULES = {
@@ -39,6 +42,7 @@ TOPIC_DESCRIPTIONS = {
     "Akun Resmi Instansi": "Satu suara, moderasi komentar, menanggapi aduan, dan klarifikasi hoaks di akun resmi.",
     "Etika dan Gaya Hidup": "Pola hidup sederhana, konflik kepentingan, dan kewajiban atasan menindaklanjuti.",
     "Akun Pribadi dan Atas Nama Instansi": "Nama akun, penafian, kritik yang santun, dan jejak digital.",
+    PRACTICE_TOPIC: "Contoh jawaban singkat, numerik, menjodohkan, isian rumpang, dan esai.",
 }
 # Questions most people get wrong in the demo (the statistics flag them).
 HARD = {"AR03 Melaporkan warga atas nama instansi", "HV06 Hoaks tanpa kerusuhan", "SR04 Menyukai konten anti-Pancasila",
@@ -56,6 +60,8 @@ def seed(session, bank_path=BANK_FILE):
         return "quiz: no demo question bank (portal/demo/quiz/bank.gift is missing)"
     admin = session.exec(select(User).where(User.username == "admin")).one()
     preview = exchange.apply_gift(session, admin, bank_path.read_bytes())
+    if PRACTICE_FILE.exists():
+        exchange.apply_gift(session, admin, PRACTICE_FILE.read_bytes())
     _describe_topics(session, admin)
     _add_scenario_image(session, admin)
     topic_ids = {t.name: t.id for t in topics.topics(session)}
@@ -73,9 +79,16 @@ def seed(session, bank_path=BANK_FILE):
         description="Sepuluh soal untuk pelatihan pengelola media sosial: dikerjakan sekali di awal (pre-test) dan "
                     "sekali di akhir (post-test). Jawaban boleh diubah sampai dikumpulkan; hasil dan pembahasan "
                     "tampil setelahnya.")
+    if PRACTICE_TOPIC in topic_ids:
+        quizzes.save_quiz(
+            session, admin, None, {topic_ids[PRACTICE_TOPIC]: 10}, title=PRACTICE_QUIZ, pass_mark=60,
+            max_attempts=None, cooldown_hours=0, feedback_mode="immediate", shuffle_questions=False,
+            shuffle_options=True, certificate=False, validity_months=None, active=True,
+            description="Soal isian singkat, angka, menjodohkan, dan esai, dengan umpan balik langsung. Tidak "
+                        "menerbitkan sertifikat.")
     _seed_proposal(session)
     attempts = _seed_attempts(session, main, pre_post)
-    return (f"quiz: {len(preview.rows)} questions in {len(topic_ids)} topics, 2 quizzes, "
+    return (f"quiz: {len(preview.rows)} questions in {len(topic_ids)} topics, 3 quizzes, "
             f"{attempts} demo attempts")
 
 
@@ -273,4 +286,4 @@ def _seed_attempts(session, main, pre_post):
     return count
 
 
-__all__ = ["MAIN_QUIZ", "PRE_POST_QUIZ", "scenario_png", "seed"]
+__all__ = ["MAIN_QUIZ", "PRACTICE_QUIZ", "PRE_POST_QUIZ", "scenario_png", "seed"]

@@ -13,7 +13,7 @@ from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.models.quiz import UNSCORED_KINDS
 from portal.permissions import can, report_scope, requires
-from portal.quiz import access, attempts, bank, exchange, images, kinds, quizzes, reports, topics
+from portal.quiz import access, attempts, bank, exchange, images, kinds, quizzes, reports, results, topics
 from portal.quiz.forms import (
     DIFFICULTY_LABELS,
     FORMAT_LABELS,
@@ -68,7 +68,7 @@ def _upload_bytes(field):
 @bp.get("/")
 @requires("quiz.take")
 def index():
-    return render("quiz/index.html", **attempts.index_page(db.session(), current_user), form=EmptyForm())
+    return render("quiz/index.html", **results.index_page(db.session(), current_user), form=EmptyForm())
 
 
 @bp.post("/<int:quiz_id>/mulai")
@@ -150,21 +150,21 @@ def result(attempt_id):
     attempt = access.get_own_attempt_or_404(attempt_id)
     if attempt.finished_at is None:
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
-    outcome = attempts.result(db.session(), current_user, attempt)
+    outcome = results.result(db.session(), current_user, attempt)
     return render("quiz/result.html", r=outcome, state=outcome.state, form=EmptyForm())
 
 
 @bp.get("/riwayat")
 @requires("quiz.take")
 def history():
-    return render("quiz/history.html", rows=attempts.history(db.session(), current_user))
+    return render("quiz/history.html", rows=results.history(db.session(), current_user))
 
 
 @bp.get("/sertifikat/<int:attempt_id>")
 @requires("quiz.take")
 def certificate(attempt_id):
     attempt = access.get_own_attempt_or_404(attempt_id)
-    found = attempts.certificate_of(db.session(), attempt) or abort(404)
+    found = results.certificate_of(db.session(), attempt) or abort(404)
     cert, quiz = found
     return render("quiz/certificate.html", attempt=attempt, cert=cert, quiz=quiz,
                   verify_url=certificates.verify_url(cert.code), display_code=certificates.format_code(cert.code),

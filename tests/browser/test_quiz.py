@@ -29,28 +29,27 @@ def position(page):
     return int(match.group(1)), int(match.group(2))
 
 
+def press(page, control, navigates):
+    """Click a button or link: a page load without JavaScript, an htmx swap with it."""
+    if navigates:
+        with page.expect_navigation():
+            control.click()
+    else:
+        control.click()
+
+
 def answer_first_option(page, number, navigates):
     """Pick the first option (one checkbox for a multiple-response question), answer, and check the feedback."""
     assert position(page) == (number, QUESTIONS)
     page.locator("fieldset.options input").first.check()
-    answer = page.get_by_role("button", name="Jawab")
-    if navigates:
-        with page.expect_navigation():
-            answer.click()
-    else:
-        answer.click()
+    press(page, page.get_by_role("button", name="Jawab"), navigates)
     feedback = page.locator(".feedback")
     expect(feedback.get_by_role("heading", level=3)).to_have_text(re.compile(r"Benar!|Sebagian benar|Kurang tepat"))
     expect(feedback.get_by_role("link", name=re.compile(r"^Baca bagian pedoman: ")).first).to_be_visible()
 
 
 def next_question(page, navigates):
-    link = page.get_by_role("link", name=re.compile(r"^Soal berikutnya"))
-    if navigates:
-        with page.expect_navigation():
-            link.click()
-    else:
-        link.click()
+    press(page, page.get_by_role("link", name=re.compile(r"^Soal berikutnya")), navigates)
     expect(page.get_by_role("button", name="Jawab")).to_be_visible()
 
 
@@ -137,3 +136,75 @@ def test_certificate_verification_link_works_logged_out(page, new_page, signed_i
     text = public.locator("main").inner_text()
     for private in ("Nilai", "nilai", "NIP", "@"):  # no score, no personal identifiers
         assert private not in text, f"the public verification page shows {private!r}"
+
+
+PRACTICE_QUIZ = "Latihan Jenis Soal"
+
+
+def answer_practice_quiz(page, navigates, check_a11y):
+    """The demo practice quiz, in its fixed order: short answer, numerical, matching, essay, missing word. Every
+    answer is right; each kind's feedback is checked with axe."""
+
+    def submit():
+        press(page, page.get_by_role("button", name="Jawab"), navigates)
+        expect(page.locator(".feedback")).to_be_visible()
+        check_a11y(page)
+
+    page.get_by_label("Jawaban Anda").fill("ppid")
+    submit()
+    expect(page.locator(".feedback h3")).to_have_text("Benar!")
+    next_question(page, navigates)
+    page.get_by_label("Jawaban Anda").fill("10")
+    submit()
+    expect(page.locator(".feedback h3")).to_have_text("Benar!")
+    next_question(page, navigates)
+    for item, partner in (("Hoaks dan konten negatif di internet", "aduankonten.id"),
+                          ("Keluhan warga tentang pelayanan publik", "LAPOR!"),
+                          ("Konten radikal yang dibagikan seorang ASN", "aduanasn.id"),
+                          ("Permintaan salinan dokumen publik", "PPID")):
+        page.get_by_role("combobox", name=item).select_option(label=partner)
+    submit()
+    expect(page.locator(".feedback h3")).to_have_text("Benar!")
+    next_question(page, navigates)
+    page.get_by_label("Jawaban Anda").fill("Terima kasih atas keluhannya; kami bantu lewat pesan langsung.")
+    submit()
+    expect(page.locator(".feedback h3")).to_have_text("Jawaban tersimpan")
+    expect(page.locator(".feedback")).to_contain_text("Contoh jawaban")
+    next_question(page, navigates)
+    page.get_by_label("Jawaban Anda").fill("17")
+    submit()
+    expect(page.locator(".feedback h3")).to_have_text("Benar!")
+
+
+def start_practice_quiz(page, checked):
+    card = page.locator("section.quiz-card", has=page.get_by_role("heading", name=PRACTICE_QUIZ, exact=True))
+    with page.expect_navigation():
+        card.get_by_role("button", name=re.compile(r"^(Mulai kuis|Kerjakan lagi)")).click()
+    checked(page)
+    expect(page.locator("#progress-label")).to_contain_text("Soal 1 dari 5")
+
+
+def finish_practice_quiz(page, checked):
+    with page.expect_navigation():
+        page.get_by_role("button", name="Selesai dan lihat hasil").click()
+    page.wait_for_url(re.compile(r"/quiz/percobaan/\d+/hasil$"))
+    checked(page)
+    expect(page.locator("section[aria-labelledby=score-title] .stat")).to_have_text("100")
+    expect(page.locator(".review-list details")).to_have_count(5)
+    expect(page.locator(".review-list")).to_contain_text("tidak dinilai")
+
+
+def test_typed_answers_with_javascript(page, signed_in, checked, check_a11y):
+    signed_in(page, "pegawai", "/quiz/")
+    start_practice_quiz(page, checked)
+    page.evaluate("window.__sameDocument = true")
+    answer_practice_quiz(page, navigates=False, check_a11y=check_a11y)
+    assert page.evaluate("window.__sameDocument") is True, "answering reloaded the whole page"
+    finish_practice_quiz(page, checked)
+
+
+def test_typed_answers_without_javascript(nojs_page, signed_in, checked, check_a11y):
+    signed_in(nojs_page, "pegawai", "/quiz/")
+    start_practice_quiz(nojs_page, checked)
+    answer_practice_quiz(nojs_page, navigates=True, check_a11y=check_a11y)
+    finish_practice_quiz(nojs_page, checked)
