@@ -1066,8 +1066,8 @@ def test_the_migration_keeps_old_questions_and_attempts_valid(empty_database_url
             assert question.id_number == "" and question.tags == ""
             # Rebuilding the topic table (SQLite) kept what points at topics, and topics are nested now.
             assert session.exec(select(QuizTopicRule)).all() == [QuizTopicRule(quiz_id=1, topic_id=1, count=1)]
-            session.add(QuizTopic(name="Anak", parent_id=1))
-            session.add(QuizTopic(name="Anak"))  # the same name elsewhere in the tree
+            session.add(QuizTopic(id=2, name="Anak", parent_id=1))  # ids given: the rows above set no sequence
+            session.add(QuizTopic(id=3, name="Anak"))  # the same name elsewhere in the tree
             session.commit()
     finally:
         engine.dispose()

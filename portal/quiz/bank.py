@@ -99,7 +99,9 @@ def _canonical_number(spec):
 def _clean_options(kind, raw_options, text_format):
     options = []
     for option in raw_options:
-        text = _clean_text(option.text, text_format)
+        # Accepted short and numerical answers are compared with what people type: never markup.
+        typed = kind in ("shortanswer", "numerical")
+        text = _clean_text(option.text, "plain" if typed else text_format)
         feedback = _clean_text(option.feedback, text_format)
         match_text = " ".join((option.match_text or "").split())
         if not text and not feedback and not match_text and not option.fraction:
