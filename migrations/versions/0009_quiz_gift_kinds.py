@@ -1,7 +1,7 @@
 """quiz: every GIFT question kind, text formats, nested topics, id numbers and tags
 
-Revision ID: 0007_quiz
-Revises: 0006
+Revision ID: 0009_quiz
+Revises: 0008
 """
 import html
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0007_quiz'
-down_revision = '0006'
+revision = '0009_quiz'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
