@@ -137,15 +137,19 @@ USER_SEARCH_SQLITE = [
 ]
 USER_SEARCH_TEXT_PG = ("(lower(full_name) || ' ' || username || ' ' || coalesce(nip, '') || ' ' || "
                        "coalesce(lower(email), ''))")
-USER_SEARCH_POSTGRES = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    f'CREATE INDEX IF NOT EXISTS fts_user_trgm ON "user" USING GIN ({USER_SEARCH_TEXT_PG} gin_trgm_ops)',
-]
 
 
 def install_user_search(connection):
-    for statement in USER_SEARCH_SQLITE if connection.dialect.name == "sqlite" else USER_SEARCH_POSTGRES:
-        connection.execute(text(statement))
+    if connection.dialect.name == "sqlite":
+        for statement in USER_SEARCH_SQLITE:
+            connection.execute(text(statement))
+        return
+    connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    # The operator class lives in the schema the extension was installed in, which need not be on the search path.
+    schema = connection.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                                     "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
+    connection.execute(text(f'CREATE INDEX IF NOT EXISTS fts_user_trgm ON "user" USING GIN '
+                            f'({USER_SEARCH_TEXT_PG} "{schema}".gin_trgm_ops)'))
 
 
 def uninstall_user_search(connection):
