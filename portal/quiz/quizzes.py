@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import url_for
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import select
 
 from portal import audit
 from portal.errors import DomainError
+from portal.formatting import fmt_date, fmt_datetime, fmt_number
 from portal.models import Attempt, AttemptQuestion, Question, Quiz, QuizTopicRule, utcnow
 from portal.models.quiz import FEEDBACK_MODES, UNDRAWN_KINDS
 from portal.quiz import topics
@@ -30,10 +30,8 @@ def add_months(moment, months):
 
 
 def score_text(value):
-    """A score as Indonesians write it: 80, 82,5."""
-    if value is None:
-        return "–"
-    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}".replace(".", ",")
+    """A score with at most one decimal in the interface language: 80, 82,5 / 82.5."""
+    return fmt_number(value, 1)
 
 
 # --- quizzes and their rules ------------------------------------------------------------------------------------------
@@ -202,7 +200,7 @@ def quiz_status(session, user, quiz, now=None):
         if ready > now:
             status.can_start, status.next_start_at = False, ready
             status.reason = _("Anda baru saja menyelesaikan kuis ini. Anda dapat mencoba lagi mulai %(t)s.",
-                              t=format_datetime(ready, "d MMM yyyy, HH.mm") + " WIB")
+                              t=fmt_datetime(ready))
     return status
 
 
@@ -245,7 +243,7 @@ def dashboard_cards(session, user):
         elif status.valid_pass is not None:
             until = status.valid_pass.valid_until
             body = (_("Lulus dengan nilai %(s)s, berlaku sampai %(d)s.", s=score_text(status.valid_pass.score),
-                      d=format_date(until, "d MMMM yyyy")) if until else
+                      d=fmt_date(until)) if until else
                     _("Lulus dengan nilai %(s)s.", s=score_text(status.valid_pass.score)))
             cards.append({"title": _("%(t)s: lulus", t=quiz.title), "body": body, "progress": None,
                           "url": url_for("quiz.certificate", attempt_id=status.valid_pass.id)
