@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -194,7 +195,9 @@ def quiz_status(session, user, quiz, now=None):
         status.can_start, status.reason = False, _("Kuis ini belum memiliki soal aktif.")
     elif quiz.max_attempts is not None and status.attempts >= quiz.max_attempts:
         status.can_start = False
-        status.reason = _("Anda sudah memakai semua %(n)d kesempatan mengerjakan kuis ini.", n=quiz.max_attempts)
+        status.reason = ngettext("Anda sudah memakai semua %(n)d kesempatan mengerjakan kuis ini.",
+                 "Anda sudah memakai semua %(n)d kesempatan mengerjakan kuis ini.",
+                 quiz.max_attempts, n=quiz.max_attempts)
     elif quiz.cooldown_hours and status.last_finished is not None:
         ready = status.last_finished.finished_at + timedelta(hours=quiz.cooldown_hours)
         if ready > now:
@@ -237,7 +240,9 @@ def dashboard_cards(session, user):
                 status.valid_pass.valid_until - now <= timedelta(days=EXPIRY_WARNING_DAYS):
             days = max((status.valid_pass.valid_until - now).days, 0)
             cards.append({"title": _("Sertifikat kuis segera kedaluwarsa"),
-                          "body": _("Sertifikat Anda kedaluwarsa dalam %(n)d hari, ulangi kuis %(t)s.", n=days,
+                          "body": ngettext("Sertifikat Anda kedaluwarsa dalam %(n)d hari, ulangi kuis %(t)s.",
+                 "Sertifikat Anda kedaluwarsa dalam %(n)d hari, ulangi kuis %(t)s.",
+                 days, n=days,
                                     t=quiz.title),
                           "progress": None, "url": url, "action": _("Ulangi kuis"), "tone": "warn"})
         elif status.valid_pass is not None:
@@ -256,7 +261,9 @@ def dashboard_cards(session, user):
                 body = _("Nilai terakhir Anda %(s)s, batas lulus %(p)d. Baca bagian pedoman yang disarankan, lalu "
                          "coba lagi.", s=score_text(status.last_finished.score), p=quiz.pass_mark)
             else:
-                body = _("Uji pemahaman Anda tentang pedoman: %(n)d soal, umpan balik langsung di setiap soal.",
+                body = ngettext("Uji pemahaman Anda tentang pedoman: %(n)d soal, umpan balik langsung di setiap soal.",
+                 "Uji pemahaman Anda tentang pedoman: %(n)d soal, umpan balik langsung di setiap soal.",
+                 status.size,
                          n=status.size)
             if not status.can_start and status.reason:
                 body = f"{body} {status.reason}"
