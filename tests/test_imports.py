@@ -185,8 +185,8 @@ def test_a_changed_row_updates_that_user(app, session, units, actor):
 
 
 @pytest.mark.parametrize("raw,message", [
-    pytest.param("nip,nama,email,unit_kode,peran\n199005172015031001,Sunarto Ç,,BSDM,\n".encode("latin-1"),
-                 "tidak terbaca sebagai UTF-8", id="latin-1"),
+    pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "berkas Excel lama (.xls)", id="xls"),
+    pytest.param(b"PK\x03\x04" + b"\x00" * 100, "XLSX rusak", id="broken-zip"),
     pytest.param(b"", "Berkas kosong.", id="empty"),
     pytest.param(b"  \r\n\n", "Berkas kosong.", id="blank"),
     pytest.param(b"nip,nama,email,unit_kode,peran\n", "Berkas tidak berisi baris data.", id="header-only"),
@@ -317,14 +317,14 @@ def test_ui_broken_upload_shows_every_error_with_its_line(client, login_as, sess
 def test_ui_unreadable_upload_is_a_clear_422(client, login_as, session, units):
     login_as("admin")
     for raw, message in ((b"\x89PNG\r\n\x1a\n\x00\x00", "bukan CSV teks"),
-                         ("nama;é".encode("latin-1"), "tidak terbaca sebagai UTF-8"),
+                         ("nama;é".encode("latin-1"), "Kolom wajib tidak ada: nip"),
                          (b"", "Berkas kosong.")):
         response = upload(client, "users", raw)
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
     response = client.post("/admin/import/users", data={}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Pilih berkas CSV." in response.get_data(as_text=True)
+    assert "Pilih berkas CSV atau XLSX." in response.get_data(as_text=True)
 
 
 def test_ui_upload_over_the_size_cap_is_a_clear_413(app, client, login_as, session, units):

@@ -42,3 +42,23 @@ def password_problem(password):
     if len(password) > 256:
         return _("Kata sandi terlalu panjang.")
     return None
+
+
+SCIENTIFIC_RE = re.compile(r"^\d[.,]\d*[eE]\+?\d+$")
+
+
+def read_nip(value):
+    """(nip, problem) for a NIP as it comes out of a spreadsheet. Accepted as typed: the official spaced form
+    ("19850101 201501 1 001") and Excel's text apostrophe ("'198501012015011001"). Recognised and explained:
+    Excel's scientific notation ("1,98501E+17") and a number that kept only Excel's 15 significant digits
+    ("198501012015011000"); both have lost the NIP's last digits, so they cannot be imported."""
+    nip = (value or "").strip().lstrip("'`\u2019").replace("\xa0", "").replace(" ", "")
+    if SCIENTIFIC_RE.match(nip):
+        return nip, _("Excel mengubah NIP menjadi angka ilmiah (%(value)s) sehingga digit aslinya hilang. Format "
+                      "kolom NIP sebagai Teks, ketik ulang NIP-nya, lalu simpan lagi.", value=value.strip())
+    if re.fullmatch(r"\d{18}[.,]0+", nip):
+        nip = nip.split(".")[0].split(",")[0]
+    if NIP_RE.match(nip) and nip.endswith("000"):
+        return nip, _("NIP berakhir 000: Excel menyimpan NIP sebagai angka dan hanya menjaga 15 digit pertama. Format "
+                      "kolom NIP sebagai Teks, ketik ulang NIP-nya, lalu simpan lagi.")
+    return nip, nip_problem(nip)
