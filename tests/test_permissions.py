@@ -229,6 +229,7 @@ URL_BUILDERS = {
     "workshops.mark": lambda ctx: _ws_session(ctx, participant_id=(_workshop(ctx), ctx.participant)[1].id),
     "workshops.participant_remove": lambda ctx: _ws(ctx, participant_id=(_workshop(ctx), ctx.participant)[1].id),
     "workshops.export": lambda ctx: _ws(ctx, kind="presensi", fmt="xlsx"),
+    "workshops.import_template": lambda ctx: _ws(ctx, fmt="xlsx"),
     "workshops.checkin": _checkin_token,
     "workshops.guest": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
     "workshops.guest_certificate": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
