@@ -244,14 +244,12 @@ def _utf16_without_bom(raw):
 
 
 def _eight_bit(raw):
-    """Windows-1252 (what Excel writes in Indonesia) unless charset-normalizer finds Latin-1 fits better; refuses
-    bytes that no code page reads as text."""
+    """Windows-1252 (what Excel writes in Indonesia) when charset-normalizer finds it reads as text; otherwise
+    Latin-1, which decodes any byte (binary data is refused afterwards by its share of control characters)."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw[:1_000_000], cp_isolation=["cp1252", "latin_1"], threshold=0.5).best()
-    if best is None:
-        raise _binary()
-    return "cp1252" if best.encoding == "cp1252" else "latin_1"
+    return "cp1252" if best is not None and best.encoding == "cp1252" else "latin_1"
 
 
 def _mostly_control(text):

@@ -6,6 +6,7 @@ rows (no query per row): 5,000 rows preview in well under a second and confirm i
 """
 
 from flask import has_request_context, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, insert, update
@@ -367,14 +368,18 @@ def _import_job(apply_fn, ctx, token):
     raw = staging.read_staged(token)
     if raw is None:
         raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
-    ctx.step(0, 3, _("Memeriksa berkas…"))
-    # Progress is recorded only before the first write: the import stays all or nothing.
-    preview = apply_fn(ctx.session, ctx.actor, raw, progress=lambda message: ctx.step(1, 3, message))
-    if not preview.ok:
-        ctx.session.rollback()
-        line, message = preview.errors[0]
-        raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
-                            line=line, message=message))
+    actor = ctx.actor
+    # Messages in the language of the person who started the import (and never from a request's locale lookup,
+    # which would touch the request's own session while this job holds the write lock).
+    with force_locale(getattr(actor, "preferred_language", None) or "id"):
+        ctx.step(0, 3, _("Memeriksa berkas…"))
+        # Progress is recorded only before the first write: the import stays all or nothing.
+        preview = apply_fn(ctx.session, actor, raw, progress=lambda message: ctx.step(1, 3, message))
+        if not preview.ok:
+            ctx.session.rollback()
+            line, message = preview.errors[0]
+            raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
+                                line=line, message=message))
     staging.discard(token)
     return {"created": preview.count("create"), "updated": preview.count("update"), "same": preview.count("same")}
 
