@@ -1,8 +1,5 @@
 """Workshops (Pelatihan): pages for employees, trainers and admins, QR and guest check-in, reports and exports."""
 
-import re
-import secrets
-from pathlib import Path
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
@@ -10,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import certificates, db, exports
+from portal import certificates, db, exports, staging, tabular
 from portal.errors import DomainError
 from portal.extensions import limiter
 from portal.forms import attach_error, form_status
@@ -24,7 +21,7 @@ from portal.permissions import (
     requires,
     workshop_report_scope,
 )
-from portal.workshops import services
+from portal.workshops import imports, services
 from portal.workshops.forms import (
     ATTENDANCE_LABELS,
     STATUS_LABELS,
@@ -298,10 +295,8 @@ def participant_remove(workshop_id, participant_id):
     return redirect_after_post(url_for("workshops.manage", workshop_id=workshop.id))
 
 
-def _import_dir():
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _import_scope(workshop):
+    return f"ws{workshop.id}"  # the staging flow's name for this workshop's participant files
 
 
 @bp.route("/<int:workshop_id>/impor", methods=["GET", "POST"])
@@ -309,20 +304,14 @@ def _import_dir():
 def import_csv(workshop_id):
     workshop = get_workshop_or_403(workshop_id)
     form = ImportForm()
-    preview = error = token = None
+    staged = staging.Staged()
     if form.validate_on_submit():
-        raw = form.file.data.read()
-        try:
-            preview = services.preview_import(db.session(), workshop, raw)
-        except DomainError as exc:
-            error = exc.message
-        else:
-            if preview.ok:
-                token = f"ws{workshop.id}-{current_user.id}-{secrets.token_hex(16)}"
-                (_import_dir() / f"{token}.csv").write_bytes(raw)
-    status = 422 if (error or (preview and not preview.ok) or (request.method == "POST" and form.errors)) else 200
-    return render("workshops/import.html", workshop=workshop, form=form, preview=preview, error=error,
-                  confirm_form=ConfirmImportForm(token=token), token=token, status=status)
+        staged = staging.stage(form.file.data.read(), _import_scope(workshop),
+                               lambda raw: imports.preview_import(db.session(), workshop, raw))
+    rejected = staged.error or (staged.preview and not staged.preview.ok)
+    status = 422 if (rejected or (request.method == "POST" and form.errors)) else 200
+    return render("workshops/import.html", workshop=workshop, form=form, preview=staged.preview, error=staged.error,
+                  confirm_form=ConfirmImportForm(token=staged.token), token=staged.token, status=status)
 
 
 @bp.post("/<int:workshop_id>/impor/konfirmasi")
@@ -330,25 +319,34 @@ def import_csv(workshop_id):
 def import_confirm(workshop_id):
     workshop = get_workshop_or_403(workshop_id)
     form = ConfirmImportForm()
-    token = form.token.data or ""
-    if not form.validate_on_submit() or not re.fullmatch(rf"ws{workshop.id}-{current_user.id}-[0-9a-f]{{32}}", token):
+    if not form.validate_on_submit():
         abort(400)
-    path = _import_dir() / f"{token}.csv"
-    if not path.exists():
+    raw = staging.take(form.token.data, _import_scope(workshop))
+    if raw is None:
         flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
         return redirect(url_for("workshops.import_csv", workshop_id=workshop.id), code=303)
     try:
-        preview = services.apply_import(db.session(), current_user, workshop, path.read_bytes())
+        preview = imports.apply_import(db.session(), current_user, workshop, raw)
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("workshops.import_csv", workshop_id=workshop.id), code=303)
-    path.unlink(missing_ok=True)
     if not preview.ok:
+        db.rollback()
         flash(_("Impor dibatalkan: data berubah sejak pratinjau. Tidak ada yang disimpan."), "error")
         return render("workshops/import.html", workshop=workshop, form=ImportForm(), preview=preview, error=None,
                       confirm_form=None, token=None, status=422)
+    db.after_commit(db.session(), staging.discard, form.token.data)
     flash(_("%(n)d peserta diimpor.", n=len(preview.rows)), "success")
     return redirect(url_for("workshops.manage", workshop_id=workshop.id), code=303)
+
+
+@bp.get("/<int:workshop_id>/impor/templat.<fmt>")
+@requires("workshop.manage")
+def import_template(workshop_id, fmt):
+    get_workshop_or_403(workshop_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    return tabular.download(imports.template(fmt), "templat-impor-peserta", fmt)
 
 
 # --- attendance --------------------------------------------------------------------------------------------------
