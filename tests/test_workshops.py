@@ -3,13 +3,13 @@ attendance roster, completion certificates, reports and exports."""
 
 import io
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 from flask import url_for
 from sqlmodel import select
 
-from portal import db
+from portal import db, exports
 from portal.models import (
     Attempt,
     AuditLog,
@@ -21,7 +21,8 @@ from portal.models import (
     utcnow,
 )
 from portal.permissions import declared_permissions
-from portal.workshops import services
+from portal.timezone import as_utc, to_wib
+from portal.workshops import attendance, completion, registration
 from tests import factories
 from tests.conftest import HX
 
@@ -75,7 +76,7 @@ def test_trainer_creates_and_manages_own_workshop(client, session, login_as):
     assert client.post(f"/workshops/{workshop_id}/sesi", data={
         "day": "2026-12-01", "start": "09:00", "end": "12:00", "topic": "Dasar"}).status_code == 303
     row = session.exec(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop_id)).one()
-    assert services.to_wib(row.starts_at).hour == 9 and services.as_utc(row.starts_at).hour == 2  # WIB = UTC+7
+    assert to_wib(row.starts_at).hour == 9 and as_utc(row.starts_at).hour == 2  # WIB = UTC+7
     assert client.post(f"/workshops/{workshop_id}/peserta", data={
         "name": "Ibu Tamu", "institution": "Dinas Kearsipan Kota Depok",
         "email": "tamu@depok.go.id"}).status_code == 303
@@ -150,7 +151,7 @@ def test_two_registrations_racing_for_the_last_seat(app, session):
     def attempt(user):
         with app.test_request_context(), db.unit_of_work(bind=app.extensions["db_engine"]) as s:
             barrier.wait()
-            results.append(services.register(s, s.get(type(user), user.id), workshop.id).status)
+            results.append(registration.register(s, s.get(type(user), user.id), workshop.id).status)
 
     threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
     for t in threads:
@@ -171,7 +172,7 @@ def _qr_setup(session, login_as, sessions=None):
 
 def test_qr_checkin_once_then_replay_refused(app, client, session, login_as):
     workshop, ws_session, user = _qr_setup(session, login_as)
-    token = services.make_token(app.config["SECRET_KEY"], ws_session.id)
+    token = attendance.make_token(app.config["SECRET_KEY"], ws_session.id)
     page = client.get(f"/workshops/checkin/{token}")
     assert page.status_code == 200 and "Catat kehadiran saya" in page.get_data(as_text=True)
     first = client.post(f"/workshops/checkin/{token}")
@@ -185,29 +186,29 @@ def test_qr_checkin_once_then_replay_refused(app, client, session, login_as):
 
 def test_qr_checkin_late_after_15_minutes(app, client, session, login_as):
     _workshop, ws_session, _user = _qr_setup(session, login_as, [_now_session(minutes_ago=20)])
-    token = services.make_token(app.config["SECRET_KEY"], ws_session.id)
+    token = attendance.make_token(app.config["SECRET_KEY"], ws_session.id)
     assert "terlambat" in client.post(f"/workshops/checkin/{token}").get_data(as_text=True)
 
 
 def test_qr_expired_forged_and_out_of_window_tokens_are_refused(app, client, session, login_as):
     _workshop, ws_session, _user = _qr_setup(session, login_as)
     secret = app.config["SECRET_KEY"]
-    expired = services.make_token(secret, ws_session.id, now=utcnow() - timedelta(minutes=2, seconds=30))
+    expired = attendance.make_token(secret, ws_session.id, now=utcnow() - timedelta(minutes=2, seconds=30))
     response = client.post(f"/workshops/checkin/{expired}")
     assert response.status_code == 422 and "sudah kedaluwarsa" in response.get_data(as_text=True)
-    previous_minute = services.make_token(secret, ws_session.id, now=utcnow() - timedelta(seconds=60))
-    assert services.read_token(secret, previous_minute) == ws_session.id  # the previous minute still counts
-    forged = services.make_token("another-secret", ws_session.id)
+    previous_minute = attendance.make_token(secret, ws_session.id, now=utcnow() - timedelta(seconds=60))
+    assert attendance.read_token(secret, previous_minute) == ws_session.id  # the previous minute still counts
+    forged = attendance.make_token("another-secret", ws_session.id)
     response = client.post(f"/workshops/checkin/{forged}")
     assert response.status_code == 422 and "tidak sah" in response.get_data(as_text=True)
     assert client.get(f"/workshops/checkin/{forged}").status_code == 400
-    tampered = services.make_token(secret, ws_session.id)[:-2] + "xx"
+    tampered = attendance.make_token(secret, ws_session.id)[:-2] + "xx"
     assert "tidak sah" in client.post(f"/workshops/checkin/{tampered}").get_data(as_text=True)
     # a session tomorrow: the token is fresh, but the window is closed
     tomorrow = factories.make_workshop(session, sessions=[_now_session(minutes_ago=-24 * 60)])
     factories.make_participant(session, tomorrow, _user)
     later = _first_session(session, tomorrow)
-    response = client.post(f"/workshops/checkin/{services.make_token(secret, later.id)}")
+    response = client.post(f"/workshops/checkin/{attendance.make_token(secret, later.id)}")
     assert response.status_code == 422 and "hanya dapat dilakukan" in response.get_data(as_text=True)
     session.expire_all()
     assert session.exec(select(WorkshopAttendance)).all() == []
@@ -216,7 +217,7 @@ def test_qr_expired_forged_and_out_of_window_tokens_are_refused(app, client, ses
 def test_qr_refused_for_someone_not_registered(app, client, session, login_as):
     workshop = factories.make_workshop(session, sessions=[_now_session()])
     login_as("employee")
-    token = services.make_token(app.config["SECRET_KEY"], _first_session(session, workshop).id)
+    token = attendance.make_token(app.config["SECRET_KEY"], _first_session(session, workshop).id)
     response = client.post(f"/workshops/checkin/{token}")
     assert response.status_code == 422 and "tidak terdaftar" in response.get_data(as_text=True)
 
@@ -397,12 +398,12 @@ def test_post_test_rule_and_learning_gain(client, session, login_as):
     session.commit()
     _attend(session, workshop, passed, ["hadir"] * 5)
     _attend(session, workshop, failed, ["hadir"] * 5)
-    rows = {c.row.participant.id: c for c in services.completions(session, workshop)}
+    rows = {c.row.participant.id: c for c in completion.completions(session, workshop)}
     assert (rows[passed.id].pre, rows[passed.id].post, rows[passed.id].gain) == (40, 90, 50)
     assert rows[passed.id].qualifies and not rows[failed.id].qualifies
-    assert services.average_gain(rows.values()) == 30
+    assert completion.average_gain(rows.values()) == 30
     report = client.get(f"/workshops/{workshop.id}/laporan").get_data(as_text=True)
-    assert "+50" in report and "+30.0" in report and "<svg" in report
+    assert "+50" in report and "+30.0" in report and "<progress" in report  # bars legible at any width
 
 
 def test_xlsx_and_csv_exports_match_the_roster(client, session, login_as):
@@ -416,19 +417,59 @@ def test_xlsx_and_csv_exports_match_the_roster(client, session, login_as):
     response = client.get(f"/workshops/{workshop.id}/ekspor/presensi.xlsx")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["nama", "nip", "unit_instansi"] and header[-2:] == ["hadir", "persen"]
+    assert header[:4] == ["Nama", "NIP", "Unit / instansi", "Sesi dimulai (WIB)"] and "Kehadiran" in header
     assert all(c.font.bold for c in sheet[1])
-    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["Andi Ekspor"][3:8] == ("hadir", "terlambat", "izin", "sakit", "tidak hadir")
-    assert rows["Andi Ekspor"][8] == 2
+    rows = [r for r in sheet.iter_rows(min_row=2, values_only=True)]
+    andi = [r for r in rows if r[0] == "Andi Ekspor"]
+    assert [r[header.index("Kehadiran")] for r in andi] == ["hadir", "terlambat", "izin", "sakit", "tidak hadir"]
+    starts = [r[3] for r in andi]
+    assert all(isinstance(v, datetime) for v in starts) and starts == sorted(starts)
+    first = _first_session(session, workshop)
+    assert abs(starts[0] - to_wib(first.starts_at).replace(tzinfo=None)) < timedelta(seconds=1)  # WIB wall time
     # Text stays text (a string cell, never a formula) and shows without an apostrophe.
-    assert "=HYPERLINK(\"x\")" in rows
+    assert any(r[0] == "=HYPERLINK(\"x\")" for r in rows)
     assert all(c.data_type == "s" for c in sheet["A"][1:])
-    assert len(rows) == len(services.roster(session, workshop, _first_session(session, workshop)))
+    assert len(rows) == 5 * len(attendance.roster(session, workshop, first))
     csv_response = client.get(f"/workshops/{workshop.id}/ekspor/peserta.csv")
     assert csv_response.data.startswith("\ufeff".encode()) and "Andi Ekspor" in csv_response.get_data(as_text=True)
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Type"] == exports.XLSX_MIMETYPE
+
+
+def test_completion_export_has_scores_gain_and_certificate_code_in_english_too(client, session, login_as):
+    trainer = login_as("trainer")
+    topic = factories.make_topic(session)
+    factories.make_question(session, topic)
+    quiz = factories.make_quiz(session, [(topic, 1)])
+    quiz.feedback_mode = "deferred"
+    session.commit()
+    workshop = _five_sessions(session, trainer, pre_quiz_id=quiz.id, post_quiz_id=quiz.id)
+    user = factories.make_user(session, full_name="Budi Rekap")
+    participant = factories.make_participant(session, workshop, user)
+    now = utcnow()
+    for n, score in enumerate((40, 85), start=1):
+        session.add(Attempt(quiz_id=quiz.id, user_id=user.id, number=n, feedback_mode="deferred", pass_mark=70,
+                            started_at=now - timedelta(days=10 - n), finished_at=now - timedelta(days=10 - n),
+                            score=score, passed=score >= 70))
+    session.commit()
+    _attend(session, workshop, participant, ["hadir"] * 5)
+    client.post(f"/workshops/{workshop.id}/sertifikat/terbitkan")
+    code = session.exec(select(Certificate.code).where(Certificate.ref_id == participant.id)).one()
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(
+        f"/workshops/{workshop.id}/ekspor/rekap.xlsx").data)).active
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
+    assert (row["Pre-test"], row["Post-test"], row["Peningkatan"]) == (40, 85, 45)
+    assert row["Memenuhi syarat"] == "ya" and row["Kode sertifikat"] == code
+    assert isinstance(row["Sertifikat terbit (WIB)"], datetime) and row["Kehadiran (%)"] == 100
+    english = client.get(f"/workshops/{workshop.id}/ekspor/rekap.csv?lang=en").get_data(as_text=True)
+    first_line, second_line = english.lstrip("\ufeff").splitlines()[:2]
+    assert "Name" in first_line and "Certificate code" in first_line and "Gain" in first_line
+    assert ";yes;" in second_line and code in second_line
+    attendance_csv = client.get(f"/workshops/{workshop.id}/ekspor/presensi.csv?lang=en").get_data(as_text=True)
+    assert "present" in attendance_csv and "hadir" not in attendance_csv.split("\n", 1)[1].split(";")[6]
 
 
 def test_supervisor_sees_only_their_unit_in_report(client, session, login_as):
