@@ -507,3 +507,213 @@ def test_draft_workshops_are_hidden_from_employees(client, session, login_as):
     login_as("employee")
     assert client.get(f"/workshops/{draft.id}").status_code == 404
     assert "Rahasia Draf" not in client.get("/workshops/").get_data(as_text=True)
+
+
+# --- hostile and careless input (issue 11) ----------------------------------------------------------------------
+
+def _workshop_data(trainer, **overrides):
+    data = {"title": "Pelatihan Uji Masukan", "status": "open", "trainer_ids": [trainer.id], "capacity": "20",
+            "completion_percent": "80", "unit_id": "", "pre_quiz_id": "", "post_quiz_id": ""}
+    data.update(overrides)
+    return data
+
+
+HUGE = (str(2**70), "9" * 400, "-" + "9" * 30, "1e400", "12abc")
+
+
+def test_huge_numbers_and_forged_ids_in_the_workshop_form_are_clear_messages(client, session, login_as):
+    from portal.models import Workshop
+
+    trainer = login_as("trainer")
+    cases = [{"capacity": v} for v in HUGE] + [{"completion_percent": v} for v in HUGE] + \
+        [{name: v} for name in ("unit_id", "pre_quiz_id", "post_quiz_id") for v in HUGE] + \
+        [{name: [v]} for name in ("trainer_ids", "audience_ids") for v in HUGE]
+    for override in cases:
+        response = client.post("/workshops/baru", data=_workshop_data(trainer, **override))
+        assert response.status_code == 422, (override, response.status_code)
+        page = response.get_data(as_text=True)
+        assert "bilangan bulat" in page or "Pilih dari daftar" in page, override
+    # ids that fit but do not exist (or are not offered): a message under the field, nothing saved
+    unknown = 2**31 - 1
+    for override, message in (({"unit_id": unknown}, "Unit penyelenggara tidak dikenal"),
+                              ({"audience_ids": [unknown]}, "Unit peserta sasaran tidak dikenal"),
+                              ({"trainer_ids": [unknown]}, "Pelatih tidak dikenal"),
+                              ({"pre_quiz_id": unknown}, "Kuis tidak dikenal"),
+                              ({"post_quiz_id": 1}, "Kuis tidak dikenal")):
+        response = client.post("/workshops/baru", data=_workshop_data(trainer, **override))
+        assert response.status_code == 422 and message in response.get_data(as_text=True), override
+    # someone who is not a trainer cannot be made one
+    employee = factories.make_user(session)
+    response = client.post("/workshops/baru", data=_workshop_data(trainer, trainer_ids=[employee.id]))
+    assert response.status_code == 422 and "Pelatih tidak dikenal" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.exec(select(Workshop)).all() == []
+
+
+def test_htmx_new_and_edit_with_an_invalid_field_render_the_form_block(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer)
+    for url in ("/workshops/baru", f"/workshops/{workshop.id}/ubah"):
+        page = client.get(url, headers=HX)
+        assert page.status_code == 200 and "<html" not in page.get_data(as_text=True)
+        assert 'name="title"' in page.get_data(as_text=True)
+        response = client.post(url, headers=HX, data=_workshop_data(trainer, title="", capacity="9" * 400))
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and "<html" not in body, url
+        assert "Judul wajib diisi" in body and "bilangan bulat" in body
+    session.refresh(workshop)
+    assert workshop.title.startswith("Pelatihan Uji")
+
+
+def test_only_http_and_mailto_links_are_saved_and_rendered(client, session, login_as, login):
+    trainer = login_as("trainer")
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,x",
+                "vbscript:x", "http://", "//evil.example/x", "java\tscript:alert(1)"):
+        response = client.post("/workshops/baru", data=_workshop_data(trainer, online_link=bad))
+        assert response.status_code == 422, bad
+        assert "Tautan daring harus diawali" in response.get_data(as_text=True)
+    for good in ("https://zoom.us/j/123", "http://intranet.go.id/kelas", "mailto:humas@kemen.go.id"):
+        assert client.post("/workshops/baru", data=_workshop_data(trainer, online_link=good)).status_code == 303
+    # a link stored before the rule (or by hand) is shown as text, never as a link
+    workshop = factories.make_workshop(session, trainer=trainer, online_link="javascript:alert(1)")
+    employee = factories.make_user(session)
+    factories.make_participant(session, workshop, employee)
+    client.post("/logout")
+    login(employee)
+    page = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
+    assert 'href="javascript' not in page.lower() and "javascript:alert" not in page
+
+
+def test_other_workshop_forms_never_500(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = _five_sessions(session, trainer)
+    participant = factories.make_participant(session, workshop, name="Tamu Uji Masukan")
+    first = _first_session(session, workshop)
+    for data in ({"day": "2026-13-45", "start": "09:00", "end": "10:00"}, {"day": "9" * 400, "start": "x", "end": ""},
+                 {"day": "2026-12-01", "start": "25:99", "end": "10:00"}):
+        assert client.post(f"/workshops/{workshop.id}/sesi", data=data).status_code == 422
+    assert client.post(f"/workshops/{workshop.id}/peserta", data={"nip": "9" * 80}).status_code == 422
+    assert client.post(f"/workshops/{workshop.id}/peserta", data={}).status_code == 422
+    mark_url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{participant.id}"
+    assert client.post(mark_url, data={"status": "bogus"}).status_code == 400
+    for value in (str(2**70), "9" * 400, "-1", "abc"):
+        assert client.get(f"/workshops/{workshop.id}/sesi/{first.id}/presensi?seite={value}").status_code == 200
+    for url in (f"/workshops/{2**70}", f"/workshops/{workshop.id}/sesi/{2**40}/presensi",
+                f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{2**40}", f"/workshops/{workshop.id}/ekspor/x.csv",
+                f"/workshops/{workshop.id}/ekspor/rekap.pdf", "/workshops/hadir/" + "A" * 400):
+        response = client.post(url) if "presensi/" in url else client.get(url)
+        assert response.status_code == 404, url
+
+
+def test_draft_report_is_not_readable_by_a_supervisor_of_another_unit(client, session, login_as):
+    unit = factories.make_unit(session)
+    draft = factories.make_workshop(session, status="draft", sessions=[_now_session(minutes_ago=60 * 24)])
+    factories.make_participant(session, draft, factories.make_user(session, unit=unit))
+    login_as("supervisor")  # another unit
+    assert client.get(f"/workshops/{draft.id}").status_code == 404
+    assert client.get(f"/workshops/{draft.id}/laporan").status_code == 404
+    assert client.get(f"/workshops/{draft.id}/ekspor/peserta.csv").status_code == 404
+    client.post("/logout")
+    login_as("supervisor", unit=session.get(Unit, unit.id))  # even their own unit's people: a draft is not out yet
+    assert client.get(f"/workshops/{draft.id}/laporan").status_code == 404
+
+
+# --- structure (issue 9), events, the large roster (issue 10), the certificate page ---------------------------
+
+def test_workshop_views_load_rows_only_through_the_loaders_and_modules_stay_small():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "portal" / "workshops"
+    views = (folder / "views.py").read_text()
+    for forbidden in ("session.get(", "select(", ".commit(", ".rollback(", "services"):
+        assert forbidden not in views, forbidden
+    for path in folder.glob("*.py"):
+        text = path.read_text()
+        assert len(text.splitlines()) < 500, path.name
+        if path.name not in ("demo.py",):
+            assert ".commit(" not in text and "session.rollback(" not in text, path.name
+
+
+def test_waitlist_promotion_sends_an_event(client, session, login, login_as):
+    from portal import events
+
+    workshop = factories.make_workshop(session, capacity=1)
+    first, second = factories.make_user(session), factories.make_user(session)
+    factories.make_participant(session, workshop, first)
+    waiting = factories.make_participant(session, workshop, second, status="waitlisted")
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append((kwargs["participant"].id, kwargs["workshop"].id))
+
+    events.waitlist_promoted.connect(receiver)
+    try:
+        login(first)
+        assert client.post(f"/workshops/{workshop.id}/batal").status_code == 303
+    finally:
+        events.waitlist_promoted.disconnect(receiver)
+    assert received == [(waiting.id, workshop.id)]
+    session.expire_all()
+    assert session.get(WorkshopParticipant, waiting.id).status == "registered"
+
+
+def test_sessions_starting_within_24_hours_are_announced(app, session):
+    from portal import events
+    from portal.workshops import catalog
+
+    soon = factories.make_workshop(session, sessions=[_now_session(minutes_ago=-120)], title="Besok Pagi")
+    factories.make_workshop(session, sessions=[_now_session(minutes_ago=-60 * 30)], title="Lusa")
+    factories.make_workshop(session, sessions=[_now_session(minutes_ago=-60)], status="draft", title="Draf")
+    factories.make_workshop(session, sessions=[_now_session(minutes_ago=30)], title="Sudah Mulai")
+    person = factories.make_participant(session, soon, factories.make_user(session))
+    factories.make_participant(session, soon, factories.make_user(session), status="waitlisted")
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append((kwargs["workshop"].title, [p.id for p in kwargs["participants"]]))
+
+    events.workshop_session_soon.connect(receiver)
+    try:
+        with app.app_context(), db.unit_of_work() as s:
+            assert catalog.announce_sessions_soon(s) == 1
+    finally:
+        events.workshop_session_soon.disconnect(receiver)
+    assert received == [("Besok Pagi", [person.id])]
+
+
+def test_large_roster_is_paginated_and_searchable(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer, sessions=[_now_session()])
+    for n in range(attendance.ROSTER_PAGE_SIZE * 2 + 7):
+        factories.make_participant(session, workshop, name=f"Tamu Massal {n:03d}")
+    first = _first_session(session, workshop)
+    url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('class="roster-row"') == attendance.ROSTER_PAGE_SIZE
+    assert "Halaman 1 dari 3" in page and "Tamu Massal 000" in page and "Tamu Massal 050" not in page
+    last = client.get(url + "?seite=3", headers=HX).get_data(as_text=True)
+    assert "<html" not in last and last.count('class="roster-row"') == 7
+    found = client.get(url + "?q=massal+106").get_data(as_text=True)
+    assert found.count('class="roster-row"') == 1 and "Tamu Massal 106" in found
+    # marking without JavaScript comes back to the same page of the roster
+    target = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.name == "Tamu Massal 106")).one()
+    response = client.post(f"{url}/{target.id}?seite=3", data={"status": "izin"})
+    assert response.status_code == 303 and "seite=3" in response.headers["Location"]
+
+
+def test_workshop_certificate_page_is_the_shared_one_and_honours_public_base_url(app, client, session, login_as):
+    from portal import certificates
+
+    employee = login_as("employee")
+    workshop = factories.make_workshop(session)
+    participant = factories.make_participant(session, workshop, employee)
+    cert = certificates.issue(session, "workshop", employee.full_name, "", workshop.title, user_id=employee.id,
+                              ref_id=participant.id)
+    session.commit()
+    app.config["PUBLIC_BASE_URL"] = "https://portal.kemen.go.id/"
+    try:
+        page = client.get(f"/workshops/{workshop.id}/sertifikat").get_data(as_text=True)
+    finally:
+        app.config["PUBLIC_BASE_URL"] = ""
+    assert f'href="https://portal.kemen.go.id/verify/{cert.code}"' in page
+    assert 'class="certificate"' in page and "yang telah menyelesaikan" in page

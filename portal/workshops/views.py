@@ -249,8 +249,7 @@ def import_confirm(workshop_id):
     if not done:
         return redirect(url_for("workshops.import_csv", workshop_id=workshop.id), code=303)
     preview = done.value
-    if not preview.ok:
-        db.rollback()
+    if not preview.ok:  # nothing was written; the 422 ends the transaction without a commit
         flash(_("Impor dibatalkan: data berubah sejak pratinjau. Tidak ada yang disimpan."), "error")
         return render("workshops/import.html", workshop=workshop, form=ImportForm(), preview=preview, error=None,
                       confirm_form=None, token=None, status=422)
