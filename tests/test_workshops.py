@@ -717,3 +717,16 @@ def test_workshop_certificate_page_is_the_shared_one_and_honours_public_base_url
         app.config["PUBLIC_BASE_URL"] = ""
     assert f'href="https://portal.kemen.go.id/verify/{cert.code}"' in page
     assert 'class="certificate"' in page and "yang telah menyelesaikan" in page
+
+
+def test_every_workshop_form_error_is_indonesian_and_shown_at_once(client, session, login_as):
+    trainer = login_as("trainer")
+    body = client.post("/workshops/baru", data=_workshop_data(
+        trainer, title="", capacity="9" * 40, online_link="javascript:alert(1)", completion_percent="0")
+    ).get_data(as_text=True)
+    for message in ("Judul wajib diisi", "bilangan bulat yang wajar", "Tautan daring harus diawali",
+                    "Syarat kehadiran antara 1 dan 100 persen"):
+        assert message in body, message
+    assert "Number must be" not in body and "Not a valid" not in body
+    body = client.post("/workshops/baru", data=_workshop_data(trainer, capacity="0")).get_data(as_text=True)
+    assert "Kapasitas antara 1 dan 100.000" in body

@@ -13,9 +13,10 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from portal.db import MAX_INT
+from portal.workshops.catalog import safe_link
 from portal.workshops.labels import ATTENDANCE_LABELS, STATUS_LABELS
 
 MAX_DIGITS = 10  # no id or count of ours has more; longer input is refused before it is converted
@@ -54,7 +55,11 @@ class BoundedIntegerField(IntegerField):
             self.data = _bounded_int(valuelist[0])
         except ValueError:
             self.data = None
-            raise ValueError(self.gettext("Isi dengan bilangan bulat yang wajar.")) from None
+            raise ValueError(_l("Isi dengan bilangan bulat yang wajar.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the message above is enough; range checks would only repeat it
 
 
 class ChoiceField(SelectField):
@@ -75,14 +80,21 @@ class MultiChoiceField(SelectMultipleField):
             raise ValueError(_l("Pilihan tidak dikenal. Pilih dari daftar.")) from None
 
 
+def http_or_mailto(_form, field):
+    if field.data and safe_link(field.data) is None:
+        raise ValidationError(_l("Tautan daring harus diawali http://, https:// atau mailto:."))
+
+
 class WorkshopForm(FlaskForm):
     title = StringField(_l("Judul"), validators=[InputRequired(_l("Judul wajib diisi.")), Length(max=200)])
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=20_000)])
     place = StringField(_l("Tempat"), validators=[Optional(), Length(max=300)])
-    online_link = StringField(_l("Tautan daring"), validators=[Optional(), Length(max=500)])
+    online_link = StringField(_l("Tautan daring"), validators=[Optional(), Length(max=500), http_or_mailto])
     unit_id = ChoiceField(_l("Unit penyelenggara"), coerce=_int_or_none, validate_choice=False)
     trainer_ids = MultiChoiceField(_l("Pelatih"), coerce=_bounded_int, validate_choice=False)
-    capacity = BoundedIntegerField(_l("Kapasitas"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+    capacity = BoundedIntegerField(_l("Kapasitas"), validators=[
+        Optional(), NumberRange(min=1, max=100_000, message=_l("Kapasitas antara 1 dan 100.000 (kosongkan bila tidak "
+                                                               "dibatasi)."))])
     registration_opens_at = DateTimeLocalField(_l("Pendaftaran dibuka (WIB)"), format="%Y-%m-%dT%H:%M",
                                                validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Pendaftaran ditutup (WIB)"), format="%Y-%m-%dT%H:%M",
@@ -90,8 +102,9 @@ class WorkshopForm(FlaskForm):
     audience_ids = MultiChoiceField(_l("Peserta sasaran (unit, termasuk sub-unit)"), coerce=_bounded_int,
                                     validate_choice=False)
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
-    completion_percent = BoundedIntegerField(_l("Syarat kehadiran (%)"), default=80,
-                                             validators=[InputRequired(), NumberRange(min=1, max=100)])
+    completion_percent = BoundedIntegerField(_l("Syarat kehadiran (%)"), default=80, validators=[
+        InputRequired(_l("Syarat kehadiran wajib diisi.")),
+        NumberRange(min=1, max=100, message=_l("Syarat kehadiran antara 1 dan 100 persen."))])
     require_post_test = BooleanField(_l("Wajib lulus post-test"))
     pre_quiz_id = ChoiceField(_l("Pre-test"), coerce=_int_or_none, validate_choice=False)
     post_quiz_id = ChoiceField(_l("Post-test"), coerce=_int_or_none, validate_choice=False)
