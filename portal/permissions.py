@@ -145,50 +145,6 @@ def unit_in_scope(user, unit):
 
 
 
-# --- toolkit (Perangkat Humas) ------------------------------------------------------------------------------------
-
-CENTRAL_HUMAS_UNIT = "BHM"  # Biro Hubungan Masyarakat: its humas (and admins) approve toolkit items for everyone
-
-
-def is_central_humas(user, session=None):
-    """An admin, or a humas whose unit is the Biro Hubungan Masyarakat or one of its sub-units."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if ADMIN in user.roles:
-        return True
-    if HUMAS not in user.roles or user.unit is None:
-        return False
-    from sqlmodel import select
-
-    from portal import db
-    from portal.models import Unit
-
-    session = session or db.session()
-    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part.isdigit()]
-    return bool(ids) and session.exec(
-        select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
-
-
-def can_edit_toolkit(user, item, session=None):
-    """Humas edit the items of their own unit and its sub-units; central humas and admins edit every item."""
-    if not can(user, "toolkit.edit"):
-        return False
-    if is_central_humas(user, session):
-        return True
-    from portal import db
-    from portal.models import Unit
-
-    unit = (session or db.session()).get(Unit, item.owner_unit_id)
-    return unit is not None and user.unit is not None and unit.path.startswith(user.unit.path)
-
-
-def can_approve_toolkit(user, item, session=None):
-    """Approve or reject: admins and central humas, never for an item they created or submitted themselves."""
-    if not can(user, "toolkit.approve") or not is_central_humas(user, session):
-        return False
-    return user.id not in {item.created_by_id, item.submitted_by_id}
-
-
 # --- workshops (Pelatihan) ----------------------------------------------------------------------------------------
 
 def can_manage_workshop(user, workshop, session=None):

@@ -16,7 +16,8 @@ from PIL import ExifTags, Image
 from sqlmodel import select
 
 from portal.models import AuditLog, ToolkitItem, ToolkitPhoto, ToolkitRegulation, ToolkitStatusChange, User
-from portal.toolkit import services
+from portal.toolkit import access, editing, facets, finder, workflow
+from portal.toolkit.labels import today
 from tests import factories
 from tests.conftest import HX
 
@@ -171,17 +172,36 @@ def test_gps_exif_is_stripped_from_the_original_and_every_rendition(app, client,
         assert b"<script" not in response.data
 
 
-def test_renditions_are_made_once_and_cached(app, client, session, login_as):
+def test_renditions_are_made_once_at_upload_never_on_a_viewers_request(app, client, session, login_as):
     humas = login_as("humas")
     item = factories.make_toolkit_item(session, "photo", status="draf", author=humas, app=app)
-    before = set(stored_files(app))
-    assert client.get(f"/toolkit/item/{item.id}/berkas/square").status_code == 200
-    made = set(stored_files(app)) - before
-    assert len(made) == 1 and next(iter(made)).startswith("renditions/")
-    path = Path(app.config["UPLOAD_DIR"]) / next(iter(made))
-    stamp = path.stat().st_mtime_ns
-    assert client.get(f"/toolkit/item/{item.id}/berkas/square").status_code == 200
-    assert path.stat().st_mtime_ns == stamp
+    made = [p for p in stored_files(app) if p.startswith("renditions/")]
+    assert sorted(name.rsplit("-", 1)[1] for name in made) == ["landscape.jpg", "square.jpg", "thumb.jpg", "web.jpg"]
+    stamps = {p: (Path(app.config["UPLOAD_DIR"]) / p).stat().st_mtime_ns for p in made}
+    for variant in ("square", "thumb", "web", "landscape"):
+        assert client.get(f"/toolkit/item/{item.id}/berkas/{variant}").status_code == 200
+    assert {p: (Path(app.config["UPLOAD_DIR"]) / p).stat().st_mtime_ns for p in made} == stamps
+    # A rendition that is missing (still with the job worker) is not made by a viewer: the original is shown.
+    for p in made:
+        (Path(app.config["UPLOAD_DIR"]) / p).unlink()
+    response = client.get(f"/toolkit/item/{item.id}/berkas/square")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert not [p for p in stored_files(app) if p.startswith("renditions/")]
+    page = client.get(f"/toolkit/item/{item.id}").get_data(as_text=True)
+    assert "sedang disiapkan" in page and "/berkas/square" not in page
+
+
+def test_large_photos_get_their_renditions_from_the_job_worker(app, client, session, login_as, monkeypatch):
+    from portal.models import Job
+    from portal.toolkit import files
+
+    monkeypatch.setattr(files, "INLINE_RENDITION_PIXELS", 100)
+    humas = login_as("humas")
+    item = factories.make_toolkit_item(session, "photo", status="draf", author=humas, app=app)
+    job = session.exec(select(Job).where(Job.kind == files.RENDITIONS_JOB)).one()
+    assert job.status == "done"  # tests run jobs right after the commit that queued them
+    assert len([p for p in stored_files(app) if p.startswith("renditions/")]) == 4
+    assert client.get(f"/toolkit/item/{item.id}/berkas/thumb").mimetype == "image/jpeg"
 
 
 def test_unknown_variant_is_404(app, client, session, login_as):
@@ -237,17 +257,17 @@ def test_employee_sees_only_approved_items(app, client, session, login_as, every
 
 def test_employee_search_and_facet_counts_ignore_hidden_items(app, client, session, login_as, every_state):
     employee = login_as("employee")
-    found = services.search_items(session, employee, services.Query(q="rahasia"))
+    found = finder.search_items(session, employee, finder.SearchRequest(q="rahasia"))
     assert [r.item.title for r in found.results] == ["Foto rahasia disetujui"]
     assert found.total == 1
     assert found.facets["kind"] == [("photo", "Foto", 1)]
     assert found.facets["tag"] == [("tag-disetujui", "tag-disetujui", 1)]
     assert "status" not in found.facets
-    everything = services.search_items(session, employee, services.Query())
+    everything = finder.search_items(session, employee, finder.SearchRequest())
     assert dict((k, n) for k, _l, n in everything.facets["kind"]) == {"photo": 1, "regulation": 1}
     assert sum(n for _v, _l, n in everything.facets["unit"]) == 2
     for status in HIDDEN:
-        tagged = services.search_items(session, employee, services.Query(tags=(f"tag-{status}",)))
+        tagged = finder.search_items(session, employee, finder.SearchRequest(tags=(f"tag-{status}",)))
         assert tagged.total == 0
     page = re.sub(r"</?mark>", "", client.get("/toolkit/?q=peraturan").get_data(as_text=True))
     assert "Peraturan disetujui" in page
@@ -268,13 +288,13 @@ def test_hidden_items_are_404_for_employees_by_direct_url(app, client, session, 
     assert session.get(ToolkitItem, photo.id).download_count == 0
 
 
-def test_editors_see_every_state_with_status_facet(app, client, session, login_as, every_state):
-    humas = login_as("humas")
-    found = services.search_items(session, humas, services.Query())
+def test_central_humas_see_every_state_with_status_facet(app, client, session, login, central, every_state):
+    humas = login(central)
+    found = finder.search_items(session, humas, finder.SearchRequest())
     assert found.total == 8  # archived items only when asked for
     statuses = {value: n for value, _label, n in found.facets["status"]}
     assert statuses == {"draf": 2, "diajukan": 2, "disetujui": 2, "ditolak": 2, "diarsipkan": 2}
-    archived = services.search_items(session, humas, services.Query(status="diarsipkan"))
+    archived = finder.search_items(session, humas, finder.SearchRequest(status="diarsipkan"))
     assert {r.item.title for r in archived.results} == {"Foto rahasia diarsipkan", "Peraturan diarsipkan"}
     draft = every_state[("photo", "draf")]
     assert client.get(f"/toolkit/item/{draft.id}").status_code == 200
@@ -282,8 +302,8 @@ def test_editors_see_every_state_with_status_facet(app, client, session, login_a
 
 
 def test_expired_validity_hides_an_item_from_employees(app, client, session, login_as):
-    item = factories.make_toolkit_item(session, "regulation", valid_until=services.today() + timedelta(days=3))
-    item.valid_until = item.visible_until = services.today() - timedelta(days=1)  # time passes
+    item = factories.make_toolkit_item(session, "regulation", valid_until=today() + timedelta(days=3))
+    item.valid_until = item.visible_until = today() - timedelta(days=1)  # time passes
     session.add(item)
     session.commit()
     login_as("employee")
@@ -294,7 +314,7 @@ def test_expired_validity_hides_an_item_from_employees(app, client, session, log
 def test_expired_consent_hides_the_photo_from_employees_and_warns_humas(app, client, session, login, central):
     consent = factories.pdf_bytes("Persetujuan")
     photo = factories.make_toolkit_item(
-        session, "photo", app=app, consent="ya", consent_expires_on=services.today() + timedelta(days=5),
+        session, "photo", app=app, consent="ya", consent_expires_on=today() + timedelta(days=5),
         files={"photo": (factories.image_bytes(), "orang.png"), "consent": consent}, title="Foto pegawai")
     employee = factories.make_user(session)
     login(employee)
@@ -302,7 +322,7 @@ def test_expired_consent_hides_the_photo_from_employees_and_warns_humas(app, cli
     assert client.get(f"/toolkit/item/{photo.id}/berkas/persetujuan").status_code == 404  # personal data
     # The consent expires.
     row = session.get(ToolkitPhoto, photo.id)
-    row.consent_expires_on = services.today() - timedelta(days=1)
+    row.consent_expires_on = today() - timedelta(days=1)
     item = session.get(ToolkitItem, photo.id)
     item.visible_until = row.consent_expires_on
     session.add_all([row, item])
@@ -320,7 +340,7 @@ def test_expired_consent_hides_the_photo_from_employees_and_warns_humas(app, cli
 
 
 def test_saving_consent_expiry_sets_visibility(app, session):
-    soon = services.today() + timedelta(days=10)
+    soon = today() + timedelta(days=10)
     photo = factories.make_toolkit_item(session, "photo", app=app, consent="ya", consent_expires_on=soon,
                                         valid_until=soon + timedelta(days=30),
                                         files={"photo": (factories.image_bytes(), "a.png"),
@@ -345,7 +365,7 @@ def regulations(session):
                                    "PP No. 94 Tahun 2021", "942021"])
 def test_regulation_number_forms_find_the_discipline_regulation(client, session, login_as, regulations, query):
     employee = login_as("employee")
-    found = services.search_items(session, employee, services.Query(q=query))
+    found = finder.search_items(session, employee, finder.SearchRequest(q=query))
     assert found.results, query
     assert found.results[0].item.id == regulations["pp94"].id, query
     assert regulations["pp53"].id not in {r.item.id for r in found.results}
@@ -379,9 +399,9 @@ def test_stemming_and_abbreviations(session, login_as):
     factories.make_toolkit_item(session, "regulation", title="Aparatur Sipil Negara", reg_type="UU", number="20",
                                 year=2023)
     employee = login_as("employee")
-    assert services.search_items(session, employee, services.Query(q="diunggah")).total == 1
-    assert services.search_items(session, employee, services.Query(q="ASN")).total == 1
-    assert services.search_items(session, employee, services.Query(q="undang-undang 20")).total == 1
+    assert finder.search_items(session, employee, finder.SearchRequest(q="diunggah")).total == 1
+    assert finder.search_items(session, employee, finder.SearchRequest(q="ASN")).total == 1
+    assert finder.search_items(session, employee, finder.SearchRequest(q="undang-undang 20")).total == 1
 
 
 def test_search_highlights_and_escapes(session, client, login_as):
@@ -394,7 +414,7 @@ def test_search_highlights_and_escapes(session, client, login_as):
 
 
 def test_facets_filters_sort_and_pagination(session, client, login_as, monkeypatch):
-    monkeypatch.setattr(services, "PAGE_SIZE", 2)
+    monkeypatch.setattr(finder, "PAGE_SIZE", 2)
     for i in range(5):
         item = factories.make_toolkit_item(session, "template", title=f"Templat {i}", tags="keluhan, lapor" if i % 2
                                            else "keluhan", body=f"Isi {{nama}} {i}")
@@ -402,10 +422,10 @@ def test_facets_filters_sort_and_pagination(session, client, login_as, monkeypat
         session.add(item)
     session.commit()
     employee = login_as("employee")
-    found = services.search_items(session, employee, services.Query(tags=("lapor",), sort="used"))
+    found = finder.search_items(session, employee, finder.SearchRequest(tags=("lapor",), sort="used"))
     assert found.total == 2 and [r.item.title for r in found.results] == ["Templat 3", "Templat 1"]
     assert dict((t, n) for t, _l, n in found.facets["tag"]) == {"keluhan": 2, "lapor": 2}
-    page2 = services.search_items(session, employee, services.Query(sort="title", page=2))
+    page2 = finder.search_items(session, employee, finder.SearchRequest(sort="title", page=2))
     assert [r.item.title for r in page2.results] == ["Templat 2", "Templat 3"] and page2.pages == 3
     fragment = client.get("/toolkit/?tag=lapor&sort=used", headers=HX)
     body = fragment.get_data(as_text=True)
@@ -439,7 +459,7 @@ def test_humas_creates_submits_and_central_humas_approves(app, client, session, 
     assert response.status_code == 303
     item = items(session)[0]
     assert item.status == "draf" and item.created_by_id == regional.id
-    assert services.form_values(session, item)["tags"] == "keluhan, uji"
+    assert editing.form_values(session, item)["tags"] == "keluhan, uji"
     assert client.post(f"/toolkit/item/{item.id}/ajukan").status_code == 303
     assert client.post(f"/toolkit/item/{item.id}/setujui").status_code == 403  # not central
     client.post("/logout")
@@ -466,16 +486,18 @@ def test_nobody_approves_their_own_item(app, client, session, login, central):
     # An admin who created an item cannot approve it either.
     admin = factories.make_user(session, roles=("admin",))
     own = factories.make_toolkit_item(session, "template", status="diajukan", author=admin)
-    assert services.approval_problem(session, admin, own)
+    assert access.approval_problem(session, admin, own)
     with pytest.raises(Exception, match="sendiri"):
-        services.approve(session, admin, own)
+        workflow.approve(session, admin, own)
+    session.rollback()
 
 
 def test_submitter_cannot_approve_what_they_submitted(session, central):
     author = factories.make_user(session, roles=("humas",), unit=central.unit)
     item = factories.make_toolkit_item(session, "template", status="draf", author=author)
-    services.submit(session, central, item)  # central humas may edit and submit anyone's item
-    assert services.approval_problem(session, central, item)
+    workflow.submit(session, central, item)  # central humas may edit and submit anyone's item
+    assert access.approval_problem(session, central, item)
+    session.rollback()
 
 
 def test_reject_requires_a_reason(app, client, session, login, central):
@@ -508,7 +530,7 @@ def test_humas_of_another_unit_cannot_edit_or_submit(client, session, login_as):
     login_as("humas")  # a humas of another, non-central unit
     assert client.get(f"/toolkit/item/{item.id}/ubah").status_code == 403
     assert client.post(f"/toolkit/item/{item.id}/ajukan").status_code == 403
-    assert client.get(f"/toolkit/item/{item.id}").status_code == 200  # editors may read every item
+    assert client.get(f"/toolkit/item/{item.id}").status_code == 404  # another region's draft is not theirs to read
 
 
 def test_editing_an_approved_item_sends_it_back_to_draft(app, client, session, login):
@@ -530,10 +552,12 @@ def test_editing_an_approved_item_sends_it_back_to_draft(app, client, session, l
 def test_photo_without_consent_cannot_be_submitted(app, session):
     item = factories.make_toolkit_item(session, "photo", status="draf", app=app, consent="tidak")
     with pytest.raises(Exception, match="tanpa persetujuan"):
-        services.submit(session, session.get(User, item.created_by_id), item)
+        workflow.submit(session, session.get(User, item.created_by_id), item)
+    session.rollback()
     item = factories.make_toolkit_item(session, "photo", status="draf", app=app, consent="ya")
     with pytest.raises(Exception, match="dokumen persetujuan"):
-        services.submit(session, session.get(User, item.created_by_id), item)
+        workflow.submit(session, session.get(User, item.created_by_id), item)
+    session.rollback()
 
 
 def test_validation_messages(app, client, session, login_as):
@@ -557,11 +581,12 @@ def test_validation_messages(app, client, session, login_as):
 def test_relations_are_stored_once_and_shown_both_ways(client, session, login_as, regulations):
     pp94, pp53 = regulations["pp94"], regulations["pp53"]
     author = session.get(User, pp94.created_by_id)
-    values = services.form_values(session, pp94)
+    values = editing.form_values(session, pp94)
     values["revokes"] = [pp53.id]
-    services.save_item(session, author, "regulation", values, item=pp94)
-    services.submit(session, author, pp94)
-    services.approve(session, factories.make_user(session, roles=("admin",)), pp94)
+    editing.save_item(session, author, "regulation", values, item=pp94)
+    workflow.submit(session, author, pp94)
+    workflow.approve(session, factories.make_user(session, roles=("admin",)), pp94)
+    session.commit()
     login_as("employee")
     assert re.search(r"Mencabut</span>\s*<a[^>]*>PP 53/2010", client.get(f"/toolkit/item/{pp94.id}").get_data(
         as_text=True))
@@ -654,8 +679,8 @@ def test_deleting_a_draft_removes_its_files(app, client, session, login):
                                         files={"photo": (factories.image_bytes(), "a.png"),
                                                "consent": factories.pdf_bytes("izin")}, consent="ya")
     login(author)
-    assert client.get(f"/toolkit/item/{photo.id}/berkas/thumb").status_code == 200  # a cached rendition too
-    assert len(stored_files(app)) == 3
+    assert client.get(f"/toolkit/item/{photo.id}/berkas/thumb").status_code == 200
+    assert len(stored_files(app)) == 6  # photo, consent document, four renditions
     assert client.post(f"/toolkit/item/{photo.id}/hapus").status_code == 303
     assert items(session) == []
     assert stored_files(app) == []
@@ -669,10 +694,10 @@ def test_a_file_shared_by_another_item_is_kept(app, client, session, login):
                                         files={"photo": (same, "a.png")})
     second = factories.make_toolkit_item(session, "photo", status="draf", author=author, app=app,
                                          files={"photo": (same, "b.png")})
-    assert len(stored_files(app)) == 1
+    assert len(stored_files(app)) == 5  # one photo and its four renditions
     login(author)
     client.post(f"/toolkit/item/{first.id}/hapus")
-    assert len(stored_files(app)) == 1
+    assert len(stored_files(app)) == 5
     client.post(f"/toolkit/item/{second.id}/hapus")
     assert stored_files(app) == []
 
@@ -686,7 +711,8 @@ def test_only_the_creator_deletes_and_only_never_approved_drafts(app, client, se
     assert session.get(ToolkitItem, draft.id) is not None
     client.post("/logout")
     approved = factories.make_toolkit_item(session, "template", author=author)
-    services.save_item(session, author, "template", services.form_values(session, approved), item=approved)
+    editing.save_item(session, author, "template", editing.form_values(session, approved), item=approved)
+    session.commit()
     assert approved.status == "draf"
     login(author)
     response = client.post(f"/toolkit/item/{approved.id}/hapus", follow_redirects=True)
@@ -710,7 +736,9 @@ def test_archiving_keeps_files_and_replacing_a_photo_removes_the_old_one(app, cl
     assert response.status_code == 303
     session.expire_all()
     new = session.get(ToolkitPhoto, photo.id).path
-    assert new != old and stored_files(app) == [new]
+    assert new != old and [p for p in stored_files(app) if not p.startswith("renditions/")] == [new]
+    digest = Path(new).stem
+    assert all(Path(p).name.startswith(digest) for p in stored_files(app) if p.startswith("renditions/"))
 
 
 # --- pages, demo ------------------------------------------------------------------------------------------------------
@@ -737,14 +765,14 @@ def test_demo_content(app, session):
     assert statuses == {"draf", "diajukan", "disetujui", "ditolak", "diarsipkan"}
     skb = session.exec(select(ToolkitRegulation).where(ToolkitRegulation.number.is_(None))).one()
     assert skb.short_name == "SKB 11 K/L"
-    assert len(services.revoked_citing(session)) == 1
+    assert len(finder.revoked_citing(session)) == 1
     photos = session.exec(select(ToolkitPhoto)).all()
     assert len(photos) == 22
     root = Path(app.config["UPLOAD_DIR"])
     for photo in photos:  # the two GPS-tagged sources were cleaned on upload
         assert not has_gps((root / photo.path).read_bytes()), photo.path
     employee = factories.make_user(session)
-    hidden = services.search_items(session, employee, services.Query(kind="photo"))
+    hidden = finder.search_items(session, employee, finder.SearchRequest(kind="photo"))
     assert hidden.total == 14  # 22 minus drafts, submitted, rejected, archived, expired consent and validity
     pdf = (root / session.exec(select(ToolkitRegulation.pdf_path).where(ToolkitRegulation.pdf_path.is_not(None)))
            .first()).read_bytes()
@@ -758,23 +786,23 @@ def test_facet_counts_of_large_sets_are_cached_until_the_next_write(app, session
         factories.make_toolkit_item(session, "template", author=author, title=f"Templat {i}")
     employee = factories.make_user(session)
     with app.test_request_context():
-        assert services.search_items(session, employee, services.Query()).total == 2
+        assert finder.search_items(session, employee, finder.SearchRequest()).total == 2
         hidden = session.exec(select(ToolkitItem)).first()
         hidden.status = "draf"  # behind the services' back: the cached counts do not know
         session.add(hidden)
         session.commit()
-        assert services.search_items(session, employee, services.Query()).facets["kind"] == [
+        assert finder.search_items(session, employee, finder.SearchRequest()).facets["kind"] == [
             ("template", "Templat jawaban", 2)]
         factories.make_toolkit_item(session, "template", author=author, title="Templat 3")  # a write forgets
-        found = services.search_items(session, employee, services.Query())
+        found = finder.search_items(session, employee, finder.SearchRequest())
         assert found.total == 2 and found.facets["kind"] == [("template", "Templat jawaban", 2)]
         assert {r.item.title for r in found.results} == {"Templat 1", "Templat 3"}
         app.config["TOOLKIT_FACET_CACHE_MIN"] = 1000  # small sets are always counted afresh
-        services.forget_facets()
-        assert services.search_items(session, employee, services.Query()).total == 2
+        facets.forget()
+        assert finder.search_items(session, employee, finder.SearchRequest()).total == 2
         session.get(ToolkitItem, hidden.id).status = "disetujui"
         session.commit()
-        assert services.search_items(session, employee, services.Query()).total == 3
+        assert finder.search_items(session, employee, finder.SearchRequest()).total == 3
 
 
 def test_dashboard_tells_central_humas_what_waits_for_approval(client, session, login):
