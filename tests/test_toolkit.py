@@ -818,3 +818,306 @@ def test_dashboard_tells_central_humas_what_waits_for_approval(client, session, 
     client.post("/logout")
     login(factories.make_user(session))
     assert "menunggu persetujuan" not in client.get("/").get_data(as_text=True)
+
+
+# --- row rules, loaders and their cost --------------------------------------------------------------------------------
+
+def statements_during(app, send):
+    """(response, [sql, ...]) of what the database received while `send()` ran."""
+    from sqlalchemy import event
+
+    engine = app.extensions["db_engine"]
+    seen = []
+
+    def record(_conn, _cursor, sql, *_args):
+        seen.append(" ".join(sql.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = send()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return response, seen
+
+
+def test_approving_asks_once_whether_the_approver_is_central_humas(app, client, session, login, central):
+    item = factories.make_toolkit_item(session, "template", status="diajukan")
+    login(central)
+    response, sql = statements_during(app, lambda: client.post(f"/toolkit/item/{item.id}/setujui"))
+    assert response.status_code == 303
+    central_checks = [s for s in sql if "unit.code =" in s]
+    assert len(central_checks) == 1, central_checks
+    assert len([s for s in sql if "FROM unit" in s]) <= 2, [s for s in sql if "FROM unit" in s]
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).status == "disetujui"
+
+
+def test_the_editors_item_page_is_cheap(app, client, session, login):
+    author = factories.make_user(session, roles=("humas",))
+    photo = factories.make_toolkit_item(session, "photo", status="diajukan", author=author, app=app)
+    login(author)
+    response, sql = statements_during(app, lambda: client.get(f"/toolkit/item/{photo.id}"))
+    assert response.status_code == 200
+    unit_reads = [s for s in sql if "FROM unit" in s]
+    assert len(unit_reads) <= 3, unit_reads  # the owner's name, the editor's and the owner's paths: once each
+    assert len(sql) <= 20, sql
+
+
+def test_regional_humas_do_not_read_other_regions_drafts_or_consent_documents(app, client, session, login, central):
+    other_region = factories.make_user(session, roles=("humas",), full_name="Humas Wilayah Lain")
+    draft = factories.make_toolkit_item(session, "photo", status="diajukan", author=other_region, app=app,
+                                        title="Foto wilayah lain", consent="ya",
+                                        files={"photo": (factories.image_bytes(color=(5, 80, 5)), "w.png"),
+                                               "consent": factories.pdf_bytes("izin")})
+    approved = factories.make_toolkit_item(session, "photo", author=other_region, app=app, consent="ya",
+                                           title="Foto wilayah lain disetujui",
+                                           files={"photo": (factories.image_bytes(color=(5, 5, 80)), "x.png"),
+                                                  "consent": factories.pdf_bytes("izin kedua")})
+    regional = factories.make_user(session, roles=("humas",), full_name="Humas Daerah Penguji")
+    login(regional)
+    for url in (f"/toolkit/item/{draft.id}", f"/toolkit/item/{draft.id}/berkas/asli",
+                f"/toolkit/item/{draft.id}/berkas/persetujuan", f"/toolkit/item/{approved.id}/berkas/persetujuan"):
+        assert client.get(url).status_code == 404, url
+    page = client.get(f"/toolkit/item/{approved.id}").get_data(as_text=True)
+    assert "Foto wilayah lain disetujui" in page and "/berkas/persetujuan" not in page
+    listed = client.get("/toolkit/?status=diajukan").get_data(as_text=True)
+    assert "Foto wilayah lain" not in listed
+    assert "Foto wilayah lain" not in client.get("/toolkit/kelola").get_data(as_text=True).replace(
+        "Foto wilayah lain disetujui", "")
+    client.post("/logout")
+    for reader in (other_region, central):  # the owning unit and central humas
+        login(reader)
+        consent = client.get(f"/toolkit/item/{draft.id}/berkas/persetujuan")
+        assert consent.status_code == 200, reader.full_name
+        assert consent.headers["Content-Disposition"].startswith("attachment")
+        client.post("/logout")
+    login(factories.make_user(session))  # an employee
+    assert client.get(f"/toolkit/item/{approved.id}/berkas/persetujuan").status_code == 404
+
+
+def test_workflow_sends_domain_events_inside_the_transaction(app, session, central):
+    from portal import events
+
+    seen = []
+
+    def on_submitted(sender, **kwargs):
+        seen.append(("submitted", kwargs["item"].id, sender.in_transaction()))
+
+    def on_decided(sender, **kwargs):
+        seen.append((kwargs["decision"], kwargs["item"].id, sender.in_transaction()))
+
+    events.toolkit_item_submitted.connect(on_submitted)
+    events.toolkit_item_decided.connect(on_decided)
+    try:
+        item = factories.make_toolkit_item(session, "template", status="disetujui", approver=central)
+        rejected = factories.make_toolkit_item(session, "template", status="ditolak", approver=central)
+    finally:
+        events.toolkit_item_submitted.disconnect(on_submitted)
+        events.toolkit_item_decided.disconnect(on_decided)
+    assert seen == [("submitted", item.id, True), ("approved", item.id, True),
+                    ("submitted", rejected.id, True), ("rejected", rejected.id, True)]
+
+
+# --- hostile PDFs ----------------------------------------------------------------------------------------------------
+
+def build_pdf(catalog_extra=b"", page_extra=b"", extra_objects=()):
+    """A one-page PDF written by hand, with `catalog_extra` in the catalog, `page_extra` in the page and extra
+    objects numbered from 5 on."""
+    stream = b"BT /F1 12 Tf 72 700 Td (Uji) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R " + page_extra + b" >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        *extra_objects,
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+HOSTILE_PDFS = {
+    "open-action-js": (build_pdf(b"/OpenAction 5 0 R", extra_objects=[b"<< /S /JavaScript /JS (app.alert(1)) >>"]),
+                       "JavaScript"),
+    "launch": (build_pdf(b"/OpenAction << /S /Launch /F (cmd.exe) >>"), "menjalankan program"),
+    "page-aa-escaped-names": (build_pdf(page_extra=b"/AA << /O << /S /J#61vaScript /J#53 (x) >> >>"), "JavaScript"),
+    "embedded-file": (build_pdf(b"/Names << /EmbeddedFiles << /Names [(a.exe) 5 0 R] >> >>",
+                                extra_objects=[b"<< /Type /Filespec /F (a.exe) /EF << /F 6 0 R >> >>",
+                                               b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream"]),
+                      "berkas sisipan"),
+    "annotation-js": (build_pdf(page_extra=b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] "
+                                           b"/A << /S /JavaScript /JS (this.exportDataObject()) >> >>]"),
+                      "JavaScript"),
+    "names-javascript": (build_pdf(b"/Names << /JavaScript << /Names [(a) << /S /JavaScript /JS (1) >>] >> >>"),
+                         "JavaScript"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_PDFS))
+def test_hostile_pdfs_are_refused_with_a_clear_message(app, client, session, login_as, name):
+    raw, message = HOSTILE_PDFS[name]
+    login_as("humas")
+    response = client.post("/toolkit/baru/regulation", data={**regulation_form(), "pdf": (io.BytesIO(raw), "p.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and "tidak diizinkan" in page
+    assert items(session) == [] and stored_files(app) == []
+
+
+def test_a_consent_document_with_javascript_is_refused(app, client, session, login_as):
+    login_as("humas")
+    raw = HOSTILE_PDFS["open-action-js"][0]
+    response = client.post("/toolkit/baru/photo", data=photo_form(
+        factories.image_bytes(), consent="ya", consent_doc=(io.BytesIO(raw), "izin.pdf")),
+        content_type="multipart/form-data")
+    assert response.status_code == 422 and "JavaScript" in response.get_data(as_text=True)
+    assert items(session) == [] and stored_files(app) == []
+
+
+def test_a_clean_pdf_opens_inline_and_one_not_known_clean_downloads(app, client, session, login_as):
+    login_as("employee")
+    regulation = factories.make_toolkit_item(session, "regulation", files={"pdf": build_pdf()}, app=app)
+    checked = client.get(f"/toolkit/item/{regulation.id}/berkas/pdf")
+    assert checked.headers["Content-Disposition"].startswith("inline")
+    row = session.get(ToolkitRegulation, regulation.id)
+    row.pdf_checked = False  # stored before PDFs were checked
+    session.add(row)
+    session.commit()
+    unchecked = client.get(f"/toolkit/item/{regulation.id}/berkas/pdf")
+    assert unchecked.status_code == 200 and unchecked.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_damaged_and_encrypted_pdfs_are_refused():
+    from portal import pdfs
+
+    assert pdfs.active_content(build_pdf()) == []
+    assert pdfs.active_content(b"%PDF-1.4\n1 0 obj <<\n%%EOF") == ["unreadable"]
+    encrypted = build_pdf().replace(b"/Root 1 0 R", b"/Root 1 0 R /Encrypt << /Filter /Standard /V 1 /R 2 "
+                                                   b"/O (0123456789abcdef0123456789abcdef) "
+                                                   b"/U (0123456789abcdef0123456789abcdef) /P -4 >>")
+    assert pdfs.active_content(encrypted) in (["encrypted"], ["unreadable"])
+
+
+# --- uploads and crashes ----------------------------------------------------------------------------------------------
+
+def test_a_failed_save_leaves_no_file_and_a_crash_before_the_commit_only_a_leftover(app, session):
+    from portal import maintenance
+    from portal.toolkit import editing
+
+    author = factories.make_user(session, roles=("humas",))
+    values = {"title": "Foto uji", "consent": "tidak_perlu", "owner_unit_id": author.unit_id}
+    with app.app_context():
+        editing.save_item(session, author, "photo", values, files={"photo": (factories.image_bytes(), "a.png")})
+        assert all(p.endswith(".part") for p in stored_files(app))  # nothing in place before the commit
+        session.rollback()
+        assert stored_files(app) == []
+        # A crash before the commit: the process dies, the `.part` stays; fsck calls it a leftover.
+        editing.save_item(session, author, "photo", values, files={"photo": (factories.image_bytes(), "a.png")})
+        session.info.pop("after_commit", None)
+        session.info.pop("uploads_pending", None)
+        session.rollback()
+        report = maintenance.check()
+        assert report.leftovers and not report.orphans and not report.missing
+        maintenance.check(repair=True)
+        assert stored_files(app) == []
+
+
+def test_fsck_finishes_a_move_that_a_crash_interrupted_after_the_commit(app, session):
+    from portal import maintenance
+    from portal.toolkit import editing
+
+    author = factories.make_user(session, roles=("humas",))
+    with app.app_context():
+        editing.save_item(session, author, "photo", {"title": "Foto uji", "owner_unit_id": author.unit_id},
+                          files={"photo": (factories.image_bytes(), "a.png")})
+        session.info.pop("after_commit", None)  # the process dies right after the commit
+        session.commit()
+        path = session.exec(select(ToolkitPhoto.path)).one()
+        report = maintenance.check()
+        assert report.unfinished == [path] and not report.missing and not report.leftovers
+        maintenance.check(repair=True)
+        assert path in stored_files(app) and maintenance.check().clean
+
+
+# --- search cost: one match per request, query plans ---------------------------------------------------------------
+
+def full_text_matches(sql):
+    return [s for s in sql if "search_fts MATCH" in s or "@@ to_tsquery" in s]
+
+
+@pytest.fixture
+def many_regulations(session):
+    author = factories.make_user(session, roles=("humas",))
+    for number in range(1, 31):
+        factories.make_toolkit_item(session, "regulation", author=author, number=str(number), year=2000 + number % 20,
+                                    title=f"Disiplin pegawai bagian {number}", tags=f"disiplin, bagian {number % 4}")
+    return author
+
+
+def test_a_search_matches_the_words_once_per_request(app, client, session, login_as, many_regulations):
+    login_as("employee")
+    for url in ("/toolkit/?q=disiplin+pegawai", "/toolkit/?q=disiplin+pegawai&sort=title&page=2",
+                "/toolkit/?q=disiplin&tag=bagian+1", "/toolkit/?q=disiplin&facets=0"):
+        response, sql = statements_during(app, lambda url=url: client.get(url))
+        assert response.status_code == 200 and "result-title" in response.get_data(as_text=True), url
+        assert len(full_text_matches(sql)) == 1, (url, full_text_matches(sql))
+
+
+def _plans(app, sql_with_params):
+    engine = app.extensions["db_engine"]
+    plans = []
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute("SET enable_seqscan = off")  # a tiny test table: ask whether an index CAN serve it
+        for sql, params in sql_with_params:
+            prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+            cursor.execute(prefix + sql, params)
+            plans.append((sql, "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())))
+        cursor.close()
+        connection.rollback()
+    return plans
+
+
+def test_search_query_plans_use_the_indexes(app, session, many_regulations):
+    from sqlalchemy import event
+
+    employee = factories.make_user(session)
+    engine = app.extensions["db_engine"]
+    captured = []
+
+    def record(_conn, _cursor, sql, params, *_args):
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with app.test_request_context():
+            from portal import db
+
+            found = finder.search_items(db.session(), employee, finder.SearchRequest(q="disiplin pegawai"))
+            browse = finder.search_items(db.session(), employee, finder.SearchRequest(sort="newest", facets=False))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert found.total == 30 and browse.total == 30
+    hot = [(sql, params) for sql, params in captured if "search_fts" in sql or "fts_vector" in sql
+           or ("toolkit_item" in sql and "ORDER BY toolkit_item.created_at" in sql)]
+    assert hot
+    for sql, plan in _plans(app, hot):
+        if engine.dialect.name == "sqlite":
+            full_scans = re.findall(r"SCAN (toolkit_item|search_document|toolkit_tag)\b(?! USING)", plan)
+            assert not full_scans, (sql, plan)
+        else:
+            assert "Seq Scan on search_document" not in plan and "Seq Scan on toolkit_item" not in plan, (sql, plan)
+            if "fts_vector" in sql:
+                assert "fts_search_document_vector" in plan, plan
+                assert "to_tsvector" not in sql  # ranking reads the stored column, nothing is rebuilt per row
