@@ -6,7 +6,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,13 +14,11 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from portal.forms import BoundedIntegerField, db_int, db_int_or_none
+
 STATUS_LABELS = {"draft": _l("draf"), "open": _l("dibuka"), "closed": _l("ditutup"), "finished": _l("selesai")}
 ATTENDANCE_LABELS = {"hadir": _l("hadir"), "terlambat": _l("terlambat"), "izin": _l("izin"), "sakit": _l("sakit"),
                      "tidak_hadir": _l("tidak hadir")}
-
-
-def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 class WorkshopForm(FlaskForm):
@@ -29,21 +26,21 @@ class WorkshopForm(FlaskForm):
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=20_000)])
     place = StringField(_l("Tempat"), validators=[Optional(), Length(max=300)])
     online_link = StringField(_l("Tautan daring"), validators=[Optional(), Length(max=500)])
-    unit_id = SelectField(_l("Unit penyelenggara"), coerce=_int_or_none, validate_choice=False)
-    trainer_ids = SelectMultipleField(_l("Pelatih"), coerce=int, validate_choice=False)
-    capacity = IntegerField(_l("Kapasitas"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+    unit_id = SelectField(_l("Unit penyelenggara"), coerce=db_int_or_none, validate_choice=False)
+    trainer_ids = SelectMultipleField(_l("Pelatih"), coerce=db_int, validate_choice=False)
+    capacity = BoundedIntegerField(_l("Kapasitas"), validators=[Optional(), NumberRange(min=1, max=100_000)])
     registration_opens_at = DateTimeLocalField(_l("Pendaftaran dibuka (WIB)"), format="%Y-%m-%dT%H:%M",
                                                validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Pendaftaran ditutup (WIB)"), format="%Y-%m-%dT%H:%M",
                                                 validators=[Optional()])
-    audience_ids = SelectMultipleField(_l("Peserta sasaran (unit, termasuk sub-unit)"), coerce=int,
+    audience_ids = SelectMultipleField(_l("Peserta sasaran (unit, termasuk sub-unit)"), coerce=db_int,
                                        validate_choice=False)
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
-    completion_percent = IntegerField(_l("Syarat kehadiran (%)"), default=80,
-                                      validators=[InputRequired(), NumberRange(min=1, max=100)])
+    completion_percent = BoundedIntegerField(_l("Syarat kehadiran (%)"), default=80,
+                                             validators=[InputRequired(), NumberRange(min=1, max=100)])
     require_post_test = BooleanField(_l("Wajib lulus post-test"))
-    pre_quiz_id = SelectField(_l("Pre-test"), coerce=_int_or_none, validate_choice=False)
-    post_quiz_id = SelectField(_l("Post-test"), coerce=_int_or_none, validate_choice=False)
+    pre_quiz_id = SelectField(_l("Pre-test"), coerce=db_int_or_none, validate_choice=False)
+    post_quiz_id = SelectField(_l("Post-test"), coerce=db_int_or_none, validate_choice=False)
     materials = TextAreaField(_l("Materi"), validators=[Optional(), Length(max=5000)])
 
 
