@@ -5,7 +5,7 @@ PORT   ?= 5000
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint translations extract-messages bench clean prepare
+.PHONY: run test lint translations extract-messages bench clean prepare audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: translations
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# bandit, pip-audit and a signed-in wapiti scan of a demo server (audit/run.sh); reports in audit/reports/.
+audit: translations
+	bash audit/run.sh
 
 # Refresh the message catalogs after changing user-facing text.
 extract-messages: $(STAMP)

@@ -89,6 +89,9 @@ ACTION_LABELS = {
     "workshop.attendance": _l("Presensi dicatat"),
     "workshop.attendance_all": _l("Presensi semua peserta dicatat"),
     "workshop.certificates": _l("Sertifikat pelatihan diterbitkan"),
+    "privacy.export": _l("Data pribadi diekspor"),
+    "privacy.anonymise": _l("Data pegawai dianonimkan"),
+    "privacy.purge": _l("Data lama dihapus (masa simpan)"),
 }
 
 

@@ -46,6 +46,7 @@ MATRIX = {
     "admin.users": {ADMIN},
     "admin.units": {ADMIN},
     "admin.audit": {ADMIN},
+    "admin.privacy": {ADMIN},  # export one person's data, anonymise a departed person
 }
 
 # Endpoints Flask itself registers.

@@ -179,6 +179,8 @@ URL_BUILDERS = {
     "admin.user_edit": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_reset_password": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_end_sessions": lambda ctx: {"user_id": ctx.user.id},
+    "admin.user_personal_data": lambda ctx: {"user_id": ctx.user.id},
+    "admin.user_anonymise": lambda ctx: {"user_id": ctx.user.id},
     "accounts.end_session": lambda ctx: {"session_id": _own_session(ctx)},
     "admin.unit_edit": lambda ctx: {"unit_id": ctx.unit.id},
     "admin.import_csv": lambda ctx: {"kind": "users"},
