@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, text
+from sqlalchemy import DateTime, func, insert, text
 from sqlmodel import select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +28,10 @@ from portal.demo.people import DEMO_PASSWORD, FIRST_NAMES_F, FIRST_NAMES_M, LAST
 from portal.models import (  # noqa: E402
     Attempt,
     AttemptQuestion,
+    EditionSection,
     Quiz,
     QuizTopicRule,
+    Section,
     Unit,
     User,
     UserRole,
@@ -69,6 +71,15 @@ class Progress:
 def _bulk(session, model, rows, batch=5000):
     for start in range(0, len(rows), batch):
         session.execute(insert(model), rows[start:start + batch])
+
+
+def _raw_insert(session, table, columns, rows):
+    """executemany straight to the driver: for millions of plain rows, where the ORM's per-row work is the cost.
+    Datetimes go through the dialect's own bind processor (SQLite stores them as text)."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'
+    connection.exec_driver_sql(sql, rows)
 
 
 def _next_id(session, model):
@@ -181,6 +192,9 @@ def make_attempts(session, count, rng, user_ids, main):
     first = _next_id(session, Attempt)
     first_item = _next_id(session, AttemptQuestion)
     attempts, items, numbers, now = [], [], {}, datetime.now(UTC)
+    stamp = DateTime().bind_processor(session.get_bind().dialect) or (lambda value: value)
+    columns = ("id", "attempt_id", "position", "version_id", "topic_id", "option_order", "chosen", "answered_at",
+               "score")
     for n in range(count):
         attempt_id = first + n
         user_id = rng.choice(user_ids)
@@ -196,11 +210,9 @@ def make_attempts(session, count, rng, user_ids, main):
                 rng.shuffle(order)
                 ok = rng.random() < 0.75
                 right += ok
-                items.append({"id": first_item + len(items), "attempt_id": attempt_id, "position": position,
-                              "version_id": version_id, "topic_id": rule.topic_id,
-                              "option_order": ",".join(map(str, order)), "match_order": None,
-                              "chosen": str(order[0]) if order else None, "response": None,
-                              "answered_at": finished, "score": 1.0 if ok else 0.0})
+                items.append((first_item + len(items), attempt_id, position, version_id, rule.topic_id,
+                              ",".join(map(str, order)), str(order[0]) if order else None, stamp(finished),
+                              1.0 if ok else 0.0))
         score = round(100 * right / max(total, 1), 1)
         attempts.append({"id": attempt_id, "quiz_id": main.id, "user_id": user_id, "number": numbers[user_id],
                          "feedback_mode": "immediate", "pass_mark": 70, "started_at": started,
@@ -208,11 +220,11 @@ def make_attempts(session, count, rng, user_ids, main):
                          "valid_until": finished + timedelta(days=365) if score >= 70 else None})
         if len(attempts) >= 5000:
             _bulk(session, Attempt, attempts)
-            _bulk(session, AttemptQuestion, items)
+            _raw_insert(session, "quiz_attempt_question", columns, items)
+            first_item += len(items)
             attempts, items = [], []
-            first_item = _next_id(session, AttemptQuestion)
     _bulk(session, Attempt, attempts)
-    _bulk(session, AttemptQuestion, items)
+    _raw_insert(session, "quiz_attempt_question", columns, items)
     _fix_sequences(session, ["quiz_attempt", "quiz_attempt_question"])
 
 
@@ -314,17 +326,26 @@ def generate(database_url, size, instance_path, progress=None, seed=7):
         with db.unit_of_work(write=False) as session:
             bench_quiz = session.exec(select(Quiz.id).where(Quiz.title == BENCH_QUIZ)).one()
             sample = session.exec(select(User.username).where(User.id.in_(user_ids[:256]))).all()
+            latest = session.exec(select(func.max(EditionSection.edition_id))).one()
+            slugs = session.exec(select(Section.slug).join(EditionSection, EditionSection.section_id == Section.id)
+                                 .where(EditionSection.edition_id == latest).order_by(EditionSection.position)).all()
         engine.dispose()
     return {"quiz_id": bench_quiz, "roster_workshop_id": roster_workshop, "employees": list(sample),
-            "section_slug": "uji-1"}
+            "section_slugs": list(slugs)}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory (removed after)")
     parser.add_argument("--small", action="store_true", help="a few hundred rows of each kind")
+    parser.add_argument("--keep", metavar="DIR", help="write the SQLite database to DIR/bench.db and keep it")
     args = parser.parse_args(argv)
     size = SMALL if args.small else FULL
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
+        url = args.database_url or f"sqlite:///{Path(args.keep).resolve() / 'bench.db'}"
+        print(generate(url, size, Path(args.keep) / "instance"))
+        return
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         print(generate(url, size, Path(tmp) / "instance"))
