@@ -58,6 +58,7 @@ class Size:
 
 FULL = Size(units=300, users=50_000, sections=500, toolkit=100_000, attempts=200_000, workshops=2_000)
 SMALL = Size(units=20, users=400, sections=10, toolkit=300, attempts=600, workshops=8)
+DEMO = Size(units=0, users=0, sections=0, toolkit=0, attempts=0, workshops=0)  # the demo content only
 
 
 class Progress:
@@ -69,6 +70,8 @@ class Progress:
 
 
 def _bulk(session, model, rows, batch=5000):
+    if not rows:
+        return
     for start in range(0, len(rows), batch):
         session.execute(insert(model), rows[start:start + batch])
 
@@ -76,6 +79,8 @@ def _bulk(session, model, rows, batch=5000):
 def _raw_insert(session, table, columns, rows):
     """executemany straight to the driver: for millions of plain rows, where the ORM's per-row work is the cost.
     Datetimes go through the dialect's own bind processor (SQLite stores them as text)."""
+    if not rows:
+        return
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'
@@ -300,20 +305,26 @@ def generate(database_url, size, instance_path, progress=None, seed=7):
         with db.unit_of_work() as session:
             user_ids = make_users(session, size.users, rng, password_hash)
         progress(f"{size.users} employees")
-        with db.unit_of_work() as session:
-            make_handbook(session, size.sections, rng)
-        progress(f"{size.sections} handbook sections, published")
-        from bench.toolkit_data import generate_toolkit
+        if size.sections:
+            with db.unit_of_work() as session:
+                make_handbook(session, size.sections, rng)
+            progress(f"{size.sections} handbook sections, published")
+        if size.toolkit:
+            from bench.toolkit_data import generate_toolkit
 
-        generate_toolkit(engine, size.toolkit)
-        progress(f"{size.toolkit} toolkit items, indexed")
+            generate_toolkit(engine, size.toolkit)
+            progress(f"{size.toolkit} toolkit items, indexed")
         with db.unit_of_work() as session:
             main = make_bench_quiz(session)
         with db.unit_of_work() as session:
             make_attempts(session, size.attempts, rng, user_ids, main)
         progress(f"{size.attempts} quiz attempts")
         with db.unit_of_work() as session:
-            roster_workshop = make_workshops(session, size.workshops, rng, user_ids)
+            if size.workshops:
+                roster_workshop = make_workshops(session, size.workshops, rng, user_ids)
+            else:  # the demo's largest workshop
+                roster_workshop = session.exec(select(WorkshopParticipant.workshop_id).group_by(
+                    WorkshopParticipant.workshop_id).order_by(func.count().desc())).first()
         progress(f"{size.workshops} workshops")
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":
@@ -325,7 +336,8 @@ def generate(database_url, size, instance_path, progress=None, seed=7):
         progress("analyzed")
         with db.unit_of_work(write=False) as session:
             bench_quiz = session.exec(select(Quiz.id).where(Quiz.title == BENCH_QUIZ)).one()
-            sample = session.exec(select(User.username).where(User.id.in_(user_ids[:256]))).all()
+            sample = session.exec(select(User.username).where(User.id.in_(user_ids[:256]))).all() if user_ids else \
+                session.exec(select(User.username).where(User.nip.is_not(None), User.active)).all()
             latest = session.exec(select(func.max(EditionSection.edition_id))).one()
             slugs = session.exec(select(Section.slug).join(EditionSection, EditionSection.section_id == Section.id)
                                  .where(EditionSection.edition_id == latest).order_by(EditionSection.position)).all()

@@ -228,7 +228,8 @@ def write_script(path, items, extra=None):
 
 
 def wrk(url, script, connections, seconds, stop_event=None):
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script), url]
+    argv = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
+            "-s", str(script), url]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if stop_event is not None:  # run until the event is set (wrk prints its summary on SIGINT)
         while process.poll() is None and not stop_event.wait(0.5):
@@ -484,44 +485,66 @@ def admin_database(action, name):
     engine.dispose()
 
 
-def bench_database(kind, tmp, args, log):
+def new_database(kind, work, name):
+    """(url, PostgreSQL database name or None) of an empty database for one generated data set."""
     from sqlalchemy.engine import make_url
 
-    from bench.generate import FULL, SMALL, Progress, generate
+    if kind == "sqlite":
+        return f"sqlite:///{work / (name + '.db')}", None
+    pg_name = f"portal_bench_{os.getpid()}_{name}"
+    admin_database("create", pg_name)
+    return make_url(postgres_url()).set(database=pg_name).render_as_string(hide_password=False), pg_name
+
+
+def start_servers(database_url, work, name, with_bare):
+    env = {**os.environ, "DATABASE_URL": database_url, "BENCH_INSTANCE": str(work / f"{name}-instance"),
+           "SECRET_KEY": "bench-" + "x" * 40, "JOBS_DATABASE": str(work / f"{name}-jobs.db"),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)
+    # the same settings for both; no control socket (two servers would share its path in ~/.gunicorn)
+    gunicorn = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--no-control-socket"]
+    portal_port, bare_port = free_port(), free_port()
+    servers = [Server("portal", [*gunicorn, "--bind", f"127.0.0.1:{portal_port}", "bench.portal_app:app"], env,
+                      work / f"{name}-portal.log")]
+    if with_bare:
+        servers.append(Server("bare", [*gunicorn, "--bind", f"127.0.0.1:{bare_port}", "bench.bare:app"], env,
+                              work / f"{name}-bare.log"))
+        servers.append(Server("worker", [str(BIN / "python"), str(ROOT / "bench" / "worker.py")], env,
+                              work / f"{name}-worker.log"))
+    wait_up(f"http://127.0.0.1:{portal_port}/healthz", servers[0])
+    if with_bare:
+        wait_up(f"http://127.0.0.1:{bare_port}/", servers[1])
+    return servers, f"http://127.0.0.1:{portal_port}", f"http://127.0.0.1:{bare_port}"
+
+
+def server_times(portal, facts, work, args, tag):
+    """p50 of each read scenario at one connection: the server's own time per request, without queueing."""
+    readers = [Client(portal).login(u) for u in ["pegawai", *facts["employees"][:15]]]
+    times = {}
+    for name, (_label, items, extra, _c, _l) in build_scenarios(portal, facts, readers, random.Random(5)).items():
+        script = write_script(work / f"{tag}-{name}-1.lua", items, extra)
+        wrk(portal + "/", script, 1, 2)  # warm-up
+        run = wrk(portal + "/", script, 1, max(args.seconds // 2, 2))
+        times[name] = run["p50_us"] / 1000 if run["requests"] else None
+    return times
+
+
+def bench_database(kind, tmp, args, log):
+    from bench.generate import DEMO, FULL, SMALL, Progress, generate
 
     size = SMALL if args.small else FULL
     work = tmp / kind
     work.mkdir()
-    pg_name = None
-    if kind == "sqlite":
-        database_url = f"sqlite:///{work / 'bench.db'}"
-    else:
-        pg_name = f"portal_bench_{os.getpid()}"
-        admin_database("create", pg_name)
-        database_url = make_url(postgres_url()).set(database=pg_name).render_as_string(hide_password=False)
-    servers = []
+    progress = Progress(lambda message, flush: log("  " + message))
+    servers, databases = [], []
     try:
+        database_url, pg_name = new_database(kind, work, "large")
+        databases.append(pg_name)
         log(f"{kind}: generating ({'small' if args.small else 'full'} size)")
         started = time.perf_counter()
-        facts = generate(database_url, size, work / "instance", progress=Progress(lambda m, flush: log("  " + m)))
+        facts = generate(database_url, size, work / "large-instance", progress=progress)
         generation_s = time.perf_counter() - started
-        env = {**os.environ, "DATABASE_URL": database_url, "BENCH_INSTANCE": str(work / "instance"),
-               "SECRET_KEY": "bench-" + "x" * 40, "JOBS_DATABASE": str(work / "jobs.db"), "PYTHONPATH": str(ROOT)}
-        env.pop("REDIS_URL", None)
-        portal_port, bare_port = free_port(), free_port()
-        # the same settings for both; no control socket (two servers would share its path in ~/.gunicorn)
-        gunicorn = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--no-control-socket"]
-        portal_server = Server("portal", [*gunicorn, "--bind", f"127.0.0.1:{portal_port}", "bench.portal_app:app"],
-                               env, work / "portal.log")
-        servers.append(portal_server)
-        bare_server = Server("bare", [*gunicorn, "--bind", f"127.0.0.1:{bare_port}", "bench.bare:app"], env,
-                             work / "bare.log")
-        servers.append(bare_server)
-        servers.append(Server("worker", [str(BIN / "python"), str(ROOT / "bench" / "worker.py")], env,
-                              work / "worker.log"))
-        portal, bare = f"http://127.0.0.1:{portal_port}", f"http://127.0.0.1:{bare_port}"
-        wait_up(portal + "/healthz", portal_server)
-        wait_up(bare + "/", bare_server)
+        servers, portal, bare = start_servers(database_url, work, "large", with_bare=True)
         rng = random.Random(5)
         readers = [Client(portal).login(u) for u in ["pegawai", *facts["employees"][:15]]]
         scenarios = {}
@@ -530,20 +553,37 @@ def bench_database(kind, tmp, args, log):
         items = quiz_items(portal, facts, facts["employees"][16:80])
         scenarios["quiz"] = measure("quiz", "quiz answer POST (64 users)", items, {"HX-Request": "true"}, 64, 64,
                                     portal, bare, work, args, log)
+        large_times = server_times(portal, facts, work, args, "large")
         imported = run_import(portal, facts, readers, work, args, size, database_url, log)
-        memory = portal_server.worker_memory_mb()
-        with open(work / "portal.log", "rb") as f:
-            tracebacks = f.read().count(b"Traceback")
+        memory = servers[0].worker_memory_mb()
+        for server in reversed(servers):
+            server.stop()
+        tracebacks = (work / "large-portal.log").read_bytes().count(b"Traceback")
+
+        log(f"{kind}: the demo content alone, for the server time per page")
+        demo_url, demo_pg = new_database(kind, work, "demo")
+        databases.append(demo_pg)
+        demo_facts = generate(demo_url, DEMO, work / "demo-instance", progress=progress)
+        servers, demo_portal, _bare = start_servers(demo_url, work, "demo", with_bare=False)
+        demo_times = server_times(demo_portal, demo_facts, work, args, "demo")
+        server_time = {name: {"label": scenarios[name]["label"], "demo_ms": demo_times[name],
+                              "large_ms": large_times[name],
+                              "ratio": (large_times[name] / demo_times[name]
+                                        if demo_times[name] and large_times[name] else None)}
+                       for name in large_times}
+        for row in server_time.values():
+            log(f"  {row['label']}: demo {row['demo_ms'] or 0:.1f} ms, large {row['large_ms'] or 0:.1f} ms")
         return {"database": kind, "generation_s": generation_s, "scenarios": scenarios, "import": imported,
-                "worker_memory": memory, "server_tracebacks": tracebacks}
+                "server_time": server_time, "worker_memory": memory, "server_tracebacks": tracebacks}
     finally:
         for server in reversed(servers):
             server.stop()
         if args.keep_logs:
             for log_file in work.glob("*.log"):
                 shutil.copy(log_file, RESULTS / f"{kind}-{log_file.name}")
-        if pg_name:
-            admin_database("drop", pg_name)
+        for name in databases:
+            if name:
+                admin_database("drop", name)
 
 
 # --- report -------------------------------------------------------------------------------------------------------
@@ -589,6 +629,12 @@ def markdown(report):
                       f"p95 {readers['p95_ms']:.0f} ms, p99 {readers['p99_ms']:.0f} ms, {readers['errors']} errors, "
                       f"{readers['s5xx']} 5xx; {logins['count']} logins, p95 "
                       f"{logins['p95_ms'] or 0:.0f} ms, {logins['failed']} failed, {logins['s5xx']} 5xx.",
+                  "", "Server time per request (p50 at 1 connection), demo content → generated data:", "",
+                  "| scenario | demo ms | large ms | × | target |", "|---|---|---|---|---|",
+                  *(f"| {row['label']} | {fmt(row['demo_ms'])} | {fmt(row['large_ms'])} | "
+                    f"{'—' if row['ratio'] is None else format(row['ratio'], '.2f')} | ≤ 1.5× "
+                    f"{'✓' if row['ratio'] is not None and row['ratio'] <= 1.5 else '✗'} |"
+                    for row in db.get("server_time", {}).values()),
                   "", "Gunicorn workers' peak RSS: " + (", ".join(f"{m['peak_mb']:.0f} MB"
                                                                   for m in db["worker_memory"]) or "n/a") +
                   f"; tracebacks in the portal's log: {db['server_tracebacks']}.", ""]
@@ -633,6 +679,11 @@ def main(argv=None):
                 log(f"postgresql: not reachable at {postgres_url()}, skipped")
                 continue
             databases.append(bench_database(kind, tmp, args, log))
+            write_report(args, databases)  # after each database, so a later failure keeps what was measured
+    print(write_report(args, databases))
+
+
+def write_report(args, databases):
     import gunicorn
 
     from bench.generate import FULL, SMALL
@@ -651,7 +702,7 @@ def main(argv=None):
     (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     text = markdown(report)
     (RESULTS / f"{name}.md").write_text(text)
-    print(text)
+    return text
 
 
 if __name__ == "__main__":
