@@ -42,25 +42,25 @@ def on_edition_published(session, actor=None, edition=None, material=False, **_k
     """A material edition asks everyone to acknowledge it again: everyone gets a notice (by a job)."""
     if edition is None or not material:
         return
-    jobs.enqueue(session, "notifications.fan_out", actor, kind="edition",
+    jobs.enqueue(session, "notifications.fan_out", actor, notice="edition",
                  params={"version": edition.version}, url=_url("handbook.changes"), key=f"edition:{edition.id}")
 
 
 @jobs.job("notifications.fan_out", title=_l("Mengirim notifikasi"))
-def fan_out(ctx, kind, params, url, key, user_ids=None):
+def fan_out(ctx, notice, params, url, key, user_ids=None):
     """Notify every active person (or `user_ids`) in batches; the key makes a rerun add nothing."""
     if user_ids is None:
         user_ids = ctx.session.exec(select(User.id).where(User.active).order_by(User.id)).all()
     added = 0
     for start in range(0, len(user_ids), services.BATCH):
-        added += services.deliver(ctx.session, user_ids[start:start + services.BATCH], kind, params, url, key)
+        added += services.deliver(ctx.session, user_ids[start:start + services.BATCH], notice, params, url, key)
         ctx.step(min(start + services.BATCH, len(user_ids)), len(user_ids), "")
     return {"added": added}
 
 
 def deliver_or_fan_out(session, actor, user_ids, kind, params, url, key):
     if len(user_ids) > services.INLINE_LIMIT:
-        jobs.enqueue(session, "notifications.fan_out", actor, kind=kind, params=params, url=url, key=key,
+        jobs.enqueue(session, "notifications.fan_out", actor, notice=kind, params=params, url=url, key=key,
                      user_ids=sorted(set(user_ids)))
         return
     services.deliver(session, user_ids, kind, params, url, key)
