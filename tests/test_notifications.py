@@ -281,3 +281,37 @@ def test_notify_due_is_safe_to_run_again(app, session):
     assert notices(session, waiting) == []
     ws_session = session.exec(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop.id)).one()
     assert notices(session, registered)[0].key == f"session-soon:{ws_session.id}"
+
+
+def test_the_bell_poll_does_not_keep_an_idle_session_alive(app, client, login_as, session):
+    from portal.models import UserSession
+    from portal.timezone import as_utc
+
+    login_as("employee")
+    record = session.exec(select(UserSession)).one()
+    quiet_since = utcnow() - timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] - 1)
+    record.last_seen_at = quiet_since
+    session.add(record)
+    session.commit()
+    poll = client.get("/notifications/lonceng", headers=HX)
+    assert poll.status_code == 200
+    poll.close()
+    session.refresh(record)
+    assert abs(as_utc(record.last_seen_at) - quiet_since) < timedelta(seconds=1)
+    page = client.get("/notifications/")
+    page.close()
+    session.refresh(record)
+    assert utcnow() - as_utc(record.last_seen_at) < timedelta(minutes=1)
+
+
+def test_a_title_with_line_breaks_makes_a_one_line_subject(app, session, smtp_server):
+    person = factories.make_user(session, email="b@contoh.go.id")
+    with app.app_context(), db.unit_of_work() as work:
+        from portal.notifications import services
+
+        services.save_settings(work, person, ["reminder"])
+    send(app, events.reminder_requested, user_ids=[person.id], text="Baris satu\r\nBcc: x@jahat.example", url="")
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    assert "sent 1" in app.test_cli_runner().invoke(args=["send-email"]).output
+    [message] = smtp_server.received
+    assert message["Subject"] == "Baris satu Bcc: x@jahat.example" and message["Bcc"] is None

@@ -31,8 +31,8 @@ def _uploaded(form):
 
 
 def _page(form, view, status=200):
-    return render("check/index.html", block="results", status=status, form=form, view=view,
-                  saved=services.saved_checks(db.session(), current_user),
+    saved = [] if is_htmx() else services.saved_checks(db.session(), current_user)  # not in the results block
+    return render("check/index.html", block="results", status=status, form=form, view=view, saved=saved,
                   nothing_stored=services.NOTHING_STORED)
 
 

@@ -123,8 +123,14 @@ def send_pending(limit=200, now=None):
         for row_id in ids:
             with db.unit_of_work(write=False) as session:
                 row = session.get(EmailOutbox, row_id)
-                message = _message(cfg, row)
                 attempts = row.attempts
+                try:
+                    message = _message(cfg, row)
+                except (ValueError, TypeError) as error:  # an address or header no SMTP server would take
+                    failed += 1
+                    _record(row_id, attempts=MAX_ATTEMPTS, last_error=f"invalid message: {error}"[:500],
+                            claimed_until=None)
+                    continue
             try:
                 if smtp is None:
                     smtp = _connect(cfg)

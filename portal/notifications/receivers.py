@@ -4,7 +4,10 @@ Each receiver runs inside the sender's transaction (the sender is the session) a
 larger than INLINE_LIMIT (a material edition reaches everyone) is handed to the `notifications.fan_out` job.
 """
 
-from flask import current_app, has_request_context, url_for
+import functools
+import logging
+
+from flask import current_app, has_app_context, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
@@ -12,6 +15,23 @@ from portal import events, jobs
 from portal.models import Quiz, Unit, User, UserRole, Workshop
 from portal.notifications import services
 from portal.permissions import CENTRAL_HUMAS_UNIT
+
+log = logging.getLogger(__name__)
+
+
+def receiver(signal):
+    """Connect a receiver that only acts inside an application (requests, CLI commands, jobs): a service called
+    bare, e.g. by a test factory without an app context, sends its event and nobody is notified."""
+    def connect(fn):
+        @functools.wraps(fn)
+        def guarded(session, **kwargs):
+            if not has_app_context():
+                log.debug("%s outside an application: no notification", fn.__name__)
+                return None
+            return fn(session, **kwargs)
+        signal.connect(guarded, weak=False)
+        return guarded
+    return connect
 
 
 def _url(endpoint, **values):
@@ -37,7 +57,7 @@ def _except_actor(ids, actor):
 
 # --- handbook -----------------------------------------------------------------------------------------------------
 
-@events.edition_published.connect
+@receiver(events.edition_published)
 def on_edition_published(session, actor=None, edition=None, material=False, **_kw):
     """A material edition asks everyone to acknowledge it again: everyone gets a notice (by a job)."""
     if edition is None or not material:
@@ -80,7 +100,7 @@ def toolkit_approver_ids(session):
     return admins | humas
 
 
-@events.toolkit_item_submitted.connect
+@receiver(events.toolkit_item_submitted)
 def on_toolkit_item_submitted(session, actor=None, item=None, **_kw):
     if item is None:
         return
@@ -90,7 +110,7 @@ def on_toolkit_item_submitted(session, actor=None, item=None, **_kw):
                        _url("toolkit.item", item_id=item.id), None)
 
 
-@events.toolkit_item_decided.connect
+@receiver(events.toolkit_item_decided)
 def on_toolkit_item_decided(session, actor=None, item=None, decision="", note="", **_kw):
     if item is None:
         return
@@ -102,7 +122,7 @@ def on_toolkit_item_decided(session, actor=None, item=None, decision="", note=""
 
 # --- quiz ---------------------------------------------------------------------------------------------------------
 
-@events.attempt_finished.connect
+@receiver(events.attempt_finished)
 def on_attempt_finished(session, actor=None, attempt=None, passed=False, **_kw):
     if attempt is None or not passed:
         return
@@ -115,7 +135,7 @@ def on_attempt_finished(session, actor=None, attempt=None, passed=False, **_kw):
 
 # --- workshops ----------------------------------------------------------------------------------------------------
 
-@events.waitlist_promoted.connect
+@receiver(events.waitlist_promoted)
 def on_waitlist_promoted(session, actor=None, participant=None, workshop=None, **_kw):
     if participant is None or not participant.user_id:
         return  # a guest has no account to notify
@@ -125,7 +145,7 @@ def on_waitlist_promoted(session, actor=None, participant=None, workshop=None, *
                      key=f"waitlist:{participant.id}:{participant.promoted_at or ''}")
 
 
-@events.workshop_session_soon.connect
+@receiver(events.workshop_session_soon)
 def on_workshop_session_soon(session, actor=None, workshop_session=None, participants=(), **_kw):
     if workshop_session is None:
         return
@@ -140,34 +160,33 @@ def on_workshop_session_soon(session, actor=None, workshop_session=None, partici
 
 # --- reminders and the content pillar -------------------------------------------------------------------------------
 
-@events.reminder_requested.connect
+@receiver(events.reminder_requested)
 def on_reminder_requested(session, actor=None, user_ids=(), text="", url="", key=None, **_kw):
     deliver_or_fan_out(session, actor, list(user_ids), "reminder", {"text": text[:300]}, url or "", key)
 
 
 def _review(kind):
-    def receiver(session, actor=None, reviewer_ids=(), url="", **kw):
+    def on_submitted(session, actor=None, reviewer_ids=(), url="", **kw):
         obj = kw.get("post") or kw.get("report")
         if obj is None:
             return
         services.deliver(session, _except_actor(set(reviewer_ids), actor), kind,
                          {"title": getattr(obj, "title", "")}, url or "")
-    return receiver
+    return on_submitted
 
 
 def _decision(kind):
-    def receiver(session, actor=None, decision="", note="", url="", **kw):
+    def on_decided(session, actor=None, decision="", note="", url="", **kw):
         obj = kw.get("post") or kw.get("report")
         if obj is None:
             return
         services.deliver(session, _except_actor({_owner(obj)}, actor), kind,
                          {"title": getattr(obj, "title", ""), "decision": decision, "note": note or ""}, url or "")
-    return receiver
+    return on_decided
 
 
-# Blinker keeps weak references by default: these closures must be held strongly.
 for _signal, _receiver in ((events.content_post_submitted, _review("content_review")),
                            (events.content_post_decided, _decision("content_decided")),
                            (events.content_report_submitted, _review("report_review")),
                            (events.content_report_decided, _decision("report_decided"))):
-    _signal.connect(_receiver, weak=False)
+    receiver(_signal)(_receiver)

@@ -73,7 +73,7 @@ def _email(person, kind, params, url, notification_id):
     with force_locale(language):
         from flask_babel import gettext as _
 
-        subject = title_of(kind, params)
+        subject = " ".join(title_of(kind, params).split())  # one line: a header never carries a line break
         lines = [subject, ""]
         body = body_of(kind, params)
         if body:

@@ -50,6 +50,9 @@ def bell():
     return render("notifications/_bell.html", unread=services.unread_count(db.session(), current_user))
 
 
+bell.background = True  # polling is not activity: the idle timeout still ends an unattended session
+
+
 @bp.post("/<int:notification_id>/baca")
 @requires("notifications.view")
 def read(notification_id):

@@ -3,6 +3,7 @@ check without JavaScript, the clean copy of a photo, a misspelt search, notifica
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -63,7 +64,7 @@ def test_photo_with_gps_warning_and_clean_copy(page, signed_in, checked, tmp_pat
         page.get_by_role("button", name="Unduh salinan tanpa metadata").click()
     download = download_info.value
     assert download.suggested_filename == "rumah-tanpa-metadata.jpg"
-    clean = Image.open(io.BytesIO(open(download.path(), "rb").read()))
+    clean = Image.open(io.BytesIO(Path(download.path()).read_bytes()))
     assert clean.size == (320, 240) and not clean.getexif()
 
 
