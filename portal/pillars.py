@@ -41,7 +41,7 @@ def pillars():
     from portal.toolkit import services as toolkit_services
     from portal.toolkit import views as toolkit
     from portal.workshops import demo as workshop_demo
-    from portal.workshops import services as workshop_services
+    from portal.workshops import pages as workshop_pages
     from portal.workshops import views as workshops
 
     return (
@@ -55,7 +55,7 @@ def pillars():
                toolkit_services.dashboard_cards,
                toolkit_demo.seed, toolkit_files.stored_files),
         Pillar("workshops", workshops.bp, "/workshops", ("workshops.index", _l("Pelatihan"), "workshop.view"),
-               workshop_services.dashboard_cards,
+               workshop_pages.dashboard_cards,
                workshop_demo.seed),
         Pillar("check", check.bp, "/check", ("check.index", _l("Cek Unggahan"), "check.use"),
                check_services.dashboard_cards),

@@ -256,9 +256,7 @@ def test_notify_due_is_safe_to_run_again(app, session):
                         valid_until=now + timedelta(days=300)))
     session.commit()
 
-    from portal.timezone import WIB
-
-    tomorrow_9 = (now.astimezone(WIB) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    tomorrow_9 = now + timedelta(hours=12)  # a session starting within a day
     workshop = factories.make_workshop(session, sessions=[(tomorrow_9, tomorrow_9 + timedelta(hours=2))])
     registered, waiting = factories.make_user(session), factories.make_user(session)
     factories.make_participant(session, workshop, user=registered, status="registered")

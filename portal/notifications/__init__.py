@@ -8,5 +8,5 @@
 - `mail.py` drains the outbox over SMTP (`flask --app portal send-email`, from cron or a systemd timer; or the job
   worker every minute when MAIL_VIA_WORKER is set).
 - `due.py` makes the time-based notices (`flask --app portal notify-due`): passes and certificates expiring within
-  30 days, workshop sessions tomorrow. Keys make every run after the first add nothing.
+  30 days, workshop sessions within a day. Keys make every run after the first add nothing.
 """

@@ -3,21 +3,20 @@ second run (or two overlapping runs) adds nothing.
 
 - a quiz pass whose validity ends within 30 days (the person's latest pass of that quiz only);
 - a certificate (workshops) whose validity ends within 30 days;
-- a workshop session tomorrow (Asia/Jakarta): the `workshop_session_soon` event, for its registered participants.
+- a workshop session starting within 24 hours: the workshop pillar's `workshop_session_soon` event, for its
+  registered participants.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
-from sqlalchemy import and_, exists
+from sqlalchemy import exists
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from portal import events
-from portal.models import Attempt, Certificate, Quiz, Workshop, WorkshopParticipant, WorkshopSession, utcnow
+from portal.models import Attempt, Certificate, Quiz, utcnow
 from portal.notifications import services
 from portal.notifications.receivers import _url
-from portal.timezone import WIB
 
 EXPIRY_NOTICE = timedelta(days=30)
 
@@ -26,12 +25,12 @@ EXPIRY_NOTICE = timedelta(days=30)
 class DueReport:
     quiz_expiring: int = 0
     certificates_expiring: int = 0
-    sessions_tomorrow: int = 0
+    sessions_soon: int = 0
     purged: int = 0
 
     def __str__(self):
         return (f"quiz passes expiring: {self.quiz_expiring}, certificates expiring: {self.certificates_expiring}, "
-                f"session reminders: {self.sessions_tomorrow}, old notices removed: {self.purged}")
+                f"session reminders: {self.sessions_soon}, old notices removed: {self.purged}")
 
 
 def run(session, now=None):
@@ -39,7 +38,7 @@ def run(session, now=None):
     report = DueReport()
     report.quiz_expiring = _quiz_passes(session, now)
     report.certificates_expiring = _certificates(session, now)
-    report.sessions_tomorrow = _sessions_tomorrow(session, now)
+    report.sessions_soon = _sessions_soon(session, now)
     report.purged = services.purge_old(session)
     return report
 
@@ -73,20 +72,13 @@ def _certificates(session, now):
     return added
 
 
-def _sessions_tomorrow(session, now):
-    today = now.astimezone(WIB).date()
-    start = datetime.combine(today + timedelta(days=1), time(0), tzinfo=WIB).astimezone(UTC)
-    end = start + timedelta(days=1)
-    sessions = session.exec(select(WorkshopSession).join(Workshop, Workshop.id == WorkshopSession.workshop_id)
-                            .where(WorkshopSession.starts_at >= start, WorkshopSession.starts_at < end,
-                                   Workshop.status.in_(("open", "closed")))
-                            .order_by(WorkshopSession.starts_at)).all()
+def _sessions_soon(session, now):
+    """The workshop pillar announces its sessions starting within 24 hours (`workshop_session_soon`); the receiver's
+    key (the session) makes each person hear of each session once, however often this runs."""
+    from portal.workshops import catalog
+
     before = _count(session)
-    for ws in sessions:
-        participants = session.exec(select(WorkshopParticipant).where(
-            WorkshopParticipant.workshop_id == ws.workshop_id, WorkshopParticipant.status == "registered",
-            and_(WorkshopParticipant.user_id.is_not(None)))).all()
-        events.workshop_session_soon.send(session, actor=None, workshop_session=ws, participants=participants)
+    catalog.announce_sessions_soon(session, now)
     return _count(session) - before
 
 

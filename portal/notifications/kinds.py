@@ -69,8 +69,8 @@ KINDS = {
         lambda p: _("Anda mendapat kursi: %(workshop)s", workshop=p.get("workshop", "")),
         lambda p: _("Anda naik dari daftar tunggu dan kini terdaftar sebagai peserta.")),
     "session_soon": Kind(
-        _l("Sesi pelatihan besok"), True,
-        lambda p: _("Besok: %(workshop)s", workshop=p.get("workshop", "")),
+        _l("Sesi pelatihan yang dimulai dalam 24 jam"), True,
+        lambda p: _("Sesi pelatihan segera dimulai: %(workshop)s", workshop=p.get("workshop", "")),
         lambda p: " · ".join(x for x in (p.get("topic", ""), _when(p.get("starts_at"))) if x)),
     "reminder": Kind(
         _l("Pengingat"), False,

@@ -146,10 +146,10 @@ def on_waitlist_promoted(session, actor=None, participant=None, workshop=None, *
 
 
 @receiver(events.workshop_session_soon)
-def on_workshop_session_soon(session, actor=None, workshop_session=None, participants=(), **_kw):
+def on_workshop_session_soon(session, actor=None, workshop_session=None, participants=(), workshop=None, **_kw):
     if workshop_session is None:
         return
-    workshop = session.get(Workshop, workshop_session.workshop_id)
+    workshop = workshop or session.get(Workshop, workshop_session.workshop_id)
     user_ids = [p.user_id for p in participants if getattr(p, "user_id", None)]
     deliver_or_fan_out(session, actor, user_ids, "session_soon",
                        {"workshop": workshop.title if workshop else "", "topic": workshop_session.topic,

@@ -95,7 +95,7 @@ def settings():
 @bp.cli.command("notify-due")
 @with_appcontext
 def notify_due_command():
-    """Add the time-based notices (expiring passes and certificates, sessions tomorrow); safe to run often."""
+    """Add the time-based notices (expiring passes and certificates, sessions within a day); safe to run often."""
     from portal.notifications import due
 
     with db.unit_of_work() as session:

@@ -112,7 +112,7 @@ def _quiz_topics(session, user, q, limit):
 
 
 def _workshops(session, user, q, limit):
-    from portal.workshops import services as workshops
+    from portal.workshops import pages as workshops
 
     if not can(user, "workshop.view"):
         return None
