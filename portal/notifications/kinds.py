@@ -7,23 +7,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.formatting import fmt_date, fmt_datetime
 
-def _when(value, fmt="EEEE, d MMMM yyyy HH.mm"):
+
+def _moment(value):
     try:
-        return format_datetime(datetime.fromisoformat(value), fmt) + " WIB"
+        return datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        return ""
+        return None
+
+
+def _when(value):
+    moment = _moment(value)
+    return fmt_datetime(moment, "weekday") if moment else ""
 
 
 def _day(value):
-    try:
-        return format_datetime(datetime.fromisoformat(value), "d MMMM yyyy")
-    except (TypeError, ValueError):
-        return ""
+    moment = _moment(value)
+    return fmt_date(moment, "long") if moment else ""
 
 
 @dataclass(frozen=True)
