@@ -168,3 +168,11 @@ def test_linked_from_the_header_and_the_dashboard(client, login_as):
     assert 'href="/check/"' in header
     main = html.split("</header>")[1]
     assert 'href="/check/"' in main
+
+
+def test_htmx_shows_an_error_in_the_results(client, login_as):
+    login_as("employee")
+    response = client.post("/check/", data={"text": "b" * 10_001}, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'role="alert"' in html and "Teks terlalu panjang" in html
