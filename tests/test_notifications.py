@@ -313,3 +313,29 @@ def test_a_title_with_line_breaks_makes_a_one_line_subject(app, session, smtp_se
     assert "sent 1" in app.test_cli_runner().invoke(args=["send-email"]).output
     [message] = smtp_server.received
     assert message["Subject"] == "Baris satu Bcc: x@jahat.example" and message["Bcc"] is None
+
+
+# --- through the pillars' own use cases -----------------------------------------------------------------------------
+
+def test_a_cancellation_notifies_the_promoted_person_through_the_workshop_pages(app, client, login, session):
+    workshop = factories.make_workshop(session, capacity=1)
+    first, waiting, bystander = (factories.make_user(session) for _ in range(3))
+    factories.make_participant(session, workshop, user=first, status="registered")
+    factories.make_participant(session, workshop, user=waiting, status="waitlisted")
+    login(first)
+    assert client.post(f"/workshops/{workshop.id}/batal").status_code in (302, 303)
+    [notice] = notices(session, waiting)
+    assert notice.kind == "waitlist" and notice.url == f"/workshops/{workshop.id}"
+    assert notices(session, first) == [] and notices(session, bystander) == []
+
+
+def test_passing_a_quiz_notifies_the_person_once(app, session):
+    topic = factories.make_topic(session)
+    factories.make_question(session, topic)
+    quiz = factories.make_quiz(session, [(topic, 1)])
+    person, other = factories.make_user(session), factories.make_user(session)
+    with app.app_context():
+        factories.make_attempt(session, person, quiz, right=1)
+        factories.make_attempt(session, other, quiz, right=0)
+    assert [n.kind for n in notices(session, person)] == ["quiz_passed"]
+    assert notices(session, other) == []
