@@ -339,3 +339,16 @@ def test_passing_a_quiz_notifies_the_person_once(app, session):
         factories.make_attempt(session, other, quiz, right=0)
     assert [n.kind for n in notices(session, person)] == ["quiz_passed"]
     assert notices(session, other) == []
+
+
+def test_content_decisions_in_the_pillars_own_words(app, session):
+    planner = factories.make_user(session)
+    post = SimpleNamespace(id=9, topic="Hari Pahlawan", submitted_by_id=planner.id)
+    send(app, events.content_post_decided, post=post, decision="disetujui", note="")
+    send(app, events.content_post_decided, post=post, decision="ditolak", note="Foto buram")
+    with app.test_request_context("/"):
+        from portal.notifications.services import Shown
+
+        titles = [Shown(n).title for n in sorted(notices(session, planner), key=lambda n: n.id)]
+    assert titles == ["Rencana unggahan disetujui: Hari Pahlawan", "Rencana unggahan dikembalikan: Hari Pahlawan"]
+    assert {n.url for n in notices(session, planner)} == {"/content/"}

@@ -38,9 +38,11 @@ class Kind:
     body: Any = None  # fn(params) -> str
 
 
+APPROVED = {"approved", "disetujui", "diterima"}  # the pillars' words for a yes (anything else: returned)
+
+
 def _decided(p, approved_text, returned_text):
-    text = approved_text if p.get("decision") == "approved" else returned_text
-    return text
+    return approved_text if p.get("decision") in APPROVED else returned_text
 
 
 KINDS = {

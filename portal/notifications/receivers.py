@@ -165,13 +165,21 @@ def on_reminder_requested(session, actor=None, user_ids=(), text="", url="", key
     deliver_or_fan_out(session, actor, list(user_ids), "reminder", {"text": text[:300]}, url or "", key)
 
 
+def _title(obj):
+    for name in ("title", "topic", "name"):
+        value = getattr(obj, name, None)
+        if value:
+            return str(value)
+    return ""
+
+
 def _review(kind):
     def on_submitted(session, actor=None, reviewer_ids=(), url="", **kw):
         obj = kw.get("post") or kw.get("report")
         if obj is None:
             return
         services.deliver(session, _except_actor(set(reviewer_ids), actor), kind,
-                         {"title": getattr(obj, "title", "")}, url or "")
+                         {"title": _title(obj)}, url or "/content/")
     return on_submitted
 
 
@@ -181,7 +189,7 @@ def _decision(kind):
         if obj is None:
             return
         services.deliver(session, _except_actor({_owner(obj)}, actor), kind,
-                         {"title": getattr(obj, "title", ""), "decision": decision, "note": note or ""}, url or "")
+                         {"title": _title(obj), "decision": decision, "note": note or ""}, url or "/content/")
     return on_decided
 
 
