@@ -92,6 +92,8 @@ ACTION_LABELS = {
     "privacy.export": _l("Data pribadi diekspor"),
     "privacy.anonymise": _l("Data pegawai dianonimkan"),
     "privacy.purge": _l("Data lama dihapus (masa simpan)"),
+    "check.terms_update": _l("Daftar istilah pemeriksa diubah"),
+    "check.terms_reset": _l("Daftar istilah pemeriksa dikembalikan ke bawaan"),
 }
 
 

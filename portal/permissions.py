@@ -41,6 +41,11 @@ MATRIX = {
     "workshop.register": {EMPLOYEE},
     "workshop.manage": {TRAINER, ADMIN},
     "workshop.report": {SUPERVISOR, TRAINER, ADMIN},
+    # across pillars: the pre-post checker, the header search, notifications
+    "check.use": {EMPLOYEE},
+    "check.manage_terms": {ADMIN},
+    "search.use": {EMPLOYEE},
+    "notifications.view": {EMPLOYEE},
     # administration
     "admin.access": {ADMIN},
     "admin.users": {ADMIN},

@@ -20,21 +20,26 @@ class Pillar:
     stored_files: Any = None  # fn(session) -> {path under UPLOAD_DIR: what it is}: the files its records name (fsck)
     personal_data: Any = None  # fn(session, user) -> {title: [row dicts]}: what it stores about a person (privacy.py)
     anonymise: Any = None  # fn(session, user): removes what identifies a departed person, keeps what statistics count
+    search: Any = None  # fn(session, user, q, limit) -> SearchGroup | None: its group in the header search
 
 
 def pillars():
     """Every pillar in navigation order. Imported lazily: the modules import models, forms and templates helpers."""
     from portal.accounts import views as accounts
     from portal.admin import views as admin
+    from portal.check import services as check_services
+    from portal.check import views as check
     from portal.handbook import demo as handbook_demo
     from portal.handbook import privacy as handbook_privacy
     from portal.handbook import services as handbook_services
     from portal.handbook import views as handbook
+    from portal.notifications import views as notifications
     from portal.quiz import demo as quiz_demo
     from portal.quiz import files as quiz_files
     from portal.quiz import privacy as quiz_privacy
     from portal.quiz import quizzes as quiz_services
     from portal.quiz import views as quiz
+    from portal.search_all import views as search_views
     from portal.toolkit import demo as toolkit_demo
     from portal.toolkit import files as toolkit_files
     from portal.toolkit import privacy as toolkit_privacy
@@ -59,5 +64,9 @@ def pillars():
                workshop_pages.dashboard_cards,
                workshop_demo.seed, personal_data=workshop_privacy.personal_data,
                anonymise=workshop_privacy.anonymise),
+        Pillar("check", check.bp, "/check", ("check.index", _l("Cek Unggahan"), "check.use"),
+               check_services.dashboard_cards),
+        Pillar("notifications", notifications.bp, "/notifications"),
+        Pillar("search", search_views.bp, "/cari"),
         Pillar("admin", admin.bp, "/admin", ("admin.index", _l("Admin"), "admin.access")),
     )

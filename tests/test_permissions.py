@@ -174,6 +174,24 @@ def _own_job(ctx):
     return {"job_id": job.id}
 
 
+def _own_saved_check(ctx):
+    from portal.models import SavedCheck
+
+    row = SavedCheck(user_id=ctx.user.id, text="Draf uji", codes="")
+    ctx.session.add(row)
+    ctx.session.commit()
+    return row.id
+
+
+def _own_notification(ctx):
+    from portal.models import Notification
+
+    row = Notification(user_id=ctx.user.id, kind="reminder", params='{"text": "Uji"}')
+    ctx.session.add(row)
+    ctx.session.commit()
+    return row.id
+
+
 URL_BUILDERS = {
     "jobs.status": _own_job,
     "admin.user_edit": lambda ctx: {"user_id": ctx.user.id},
@@ -235,6 +253,11 @@ URL_BUILDERS = {
     "workshops.checkin": _checkin_token,
     "workshops.guest": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
     "workshops.guest_certificate": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
+    # checker and notifications (rows of the signed-in user)
+    "check.saved": lambda ctx: {"saved_id": _own_saved_check(ctx)},
+    "check.saved_delete": lambda ctx: {"saved_id": _own_saved_check(ctx)},
+    "check.term_edit": lambda ctx: {"name": "candidate_names"},
+    "notifications.read": lambda ctx: {"notification_id": _own_notification(ctx)},
 }
 
 # Deliberate exceptions to "allowed means 200": (endpoint, signed in?) -> status.
