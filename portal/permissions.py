@@ -40,6 +40,15 @@ MATRIX = {
     "workshop.register": {EMPLOYEE},
     "workshop.manage": {TRAINER, ADMIN},
     "workshop.report": {SUPERVISOR, TRAINER, ADMIN},
+    # content (Konten): row-level rules in portal/content/access.py. Planning is open to every employee because
+    # a unit's pengelola media sosial is named per account (ContentAccountManager), not by a role; the loaders
+    # check that the person manages the account, is a humas of its unit, or is central humas.
+    "content.view": {EMPLOYEE},
+    "content.plan": {EMPLOYEE},
+    "content.approve": {SUPERVISOR, HUMAS, ADMIN},
+    "content.accounts": {HUMAS, ADMIN},
+    "content.key_messages": {HUMAS, ADMIN},
+    "content.pillars": {ADMIN},
     # administration
     "admin.access": {ADMIN},
     "admin.users": {ADMIN},

@@ -24,6 +24,9 @@ def pillars():
     """Every pillar in navigation order. Imported lazily: the modules import models, forms and templates helpers."""
     from portal.accounts import views as accounts
     from portal.admin import views as admin
+    from portal.content import demo as content_demo
+    from portal.content import plan as content_plan
+    from portal.content import views as content
     from portal.handbook import demo as handbook_demo
     from portal.handbook import services as handbook_services
     from portal.handbook import views as handbook
@@ -52,5 +55,7 @@ def pillars():
         Pillar("workshops", workshops.bp, "/workshops", ("workshops.index", _l("Pelatihan"), "workshop.view"),
                workshop_services.dashboard_cards,
                workshop_demo.seed),
+        Pillar("content", content.bp, "/content", ("content.index", _l("Konten"), "content.view"),
+               content_plan.dashboard_cards, content_demo.seed),
         Pillar("admin", admin.bp, "/admin", ("admin.index", _l("Admin"), "admin.access")),
     )

@@ -2,6 +2,16 @@
 
 from portal.models.accounts import ROLES, AuditLog, Unit, User, UserRole, UserSession, utcnow
 from portal.models.certificates import Certificate
+from portal.models.content import (
+    ContentAccount,
+    ContentAccountManager,
+    ContentPillar,
+    ContentPost,
+    ContentPostAccount,
+    ContentPostChange,
+    ContentPostLink,
+    KeyMessage,
+)
 from portal.models.handbook import (
     Acknowledgement,
     Chapter,
@@ -58,4 +68,7 @@ __all__ = [
     # workshops
     "Workshop", "WorkshopAttendance", "WorkshopAudienceUnit", "WorkshopMaterial", "WorkshopParticipant",
     "WorkshopSession", "WorkshopTrainer",
+    # content
+    "ContentAccount", "ContentAccountManager", "ContentPillar", "ContentPost", "ContentPostAccount",
+    "ContentPostChange", "ContentPostLink", "KeyMessage",
 ]
