@@ -356,7 +356,10 @@ def clash_warnings(cards, others):
             same_topic = post.topic_key and other.topic_key == post.topic_key
             shared = tags & set(tag_list(other.tags))
             if same_topic or shared:
-                card.warnings.append(("clash", other, ", ".join(sorted(shared)) if shared else other.topic))
+                detail = ", ".join(sorted(shared)) if shared else other.topic
+                if not any(kind == "clash" and what.unit_id == other.unit_id and seen == detail
+                           for kind, what, seen in card.warnings):
+                    card.warnings.append(("clash", other, detail))
 
 
 def revoked_warnings(cards, revoked):
