@@ -49,6 +49,7 @@ MATRIX = {
     "content.accounts": {HUMAS, ADMIN},
     "content.key_messages": {HUMAS, ADMIN},
     "content.pillars": {ADMIN},
+    "content.report": {SUPERVISOR, HUMAS, ADMIN},  # the institution roll-up (row-level: report scope)
     # administration
     "admin.access": {ADMIN},
     "admin.users": {ADMIN},

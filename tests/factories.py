@@ -354,13 +354,13 @@ def make_content_pillar(session, name=None, colour="#1f5f99"):
 def make_content_post(session, author, accounts, when=None, pillar=None, topic="Topik uji", status="draf",
                       caption="Keterangan uji.", tags=""):
     """A planned post written directly (no service): `when` is an aware UTC datetime, default tomorrow 10.00 WIB."""
-    from datetime import datetime, time, timedelta
+    from datetime import UTC, datetime, time, timedelta
 
     from portal.content.common import text_key
     from portal.models import ContentPost, ContentPostAccount
     from portal.timezone import WIB, today_wib
 
-    when = when or datetime.combine(today_wib() + timedelta(days=1), time(10), tzinfo=WIB)
+    when = (when or datetime.combine(today_wib() + timedelta(days=1), time(10), tzinfo=WIB)).astimezone(UTC)
     pillar = pillar or make_content_pillar(session)
     post = ContentPost(unit_id=accounts[0].unit_id, scheduled_at=when, pillar_id=pillar.id, topic=topic,
                        topic_key=text_key(topic), caption=caption, tags=tags, status=status,

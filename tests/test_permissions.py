@@ -221,6 +221,13 @@ URL_BUILDERS = {
     "content.pillar_edit": lambda ctx: {"pillar_id": factories.make_content_pillar(ctx.session).id},
     "content.key_message_new": _central_humas,
     "content.key_message_edit": _key_message,
+    "content.metrics_import": lambda ctx: {"account_id": _content_account(ctx).id},
+    "content.metrics_import_confirm": lambda ctx: {"account_id": _content_account(ctx).id},
+    "content.account_month_save": lambda ctx: {"account_id": _content_account(ctx).id},
+    "content.post_metrics": _content_post,
+    **{f"content.{name}": lambda ctx: {"unit_id": (_content_account(ctx), ctx.unit)[1].id}
+       for name in ("report", "report_save", "report_submit", "report_accept", "report_send_back", "report_reopen",
+                    "report_print", "report_xlsx")},
     **{f"content.{name}": _content_post for name in ("post", "post_edit", "post_move", "post_copy", "post_submit",
                                                       "post_withdraw", "post_approve", "post_reject", "post_publish",
                                                       "post_evaluate")},

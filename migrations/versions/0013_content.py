@@ -1,8 +1,8 @@
-"""content: official accounts, content pillars, key messages, the weekly content plan
+"""content: official accounts, content pillars, key messages, the weekly content plan, metrics and monthly reports
 
 Revision ID: 0013_content
 Revises: 0009_quiz
-Create Date: 2026-11-26 14:05:05.920277
+Create Date: 2026-11-26 14:22:55.944405
 """
 from alembic import op
 import sqlalchemy as sa
@@ -55,6 +55,24 @@ def upgrade():
     with op.batch_alter_table('content_account_manager', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_content_account_manager_user_id'), ['user_id'], unique=False)
 
+    op.create_table('content_account_month',
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('followers', sa.Integer(), nullable=True),
+    sa.Column('new_followers', sa.Integer(), nullable=True),
+    sa.Column('posts', sa.Integer(), nullable=True),
+    sa.Column('reach', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['content_account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'month')
+    )
+    op.create_table('content_import_mapping',
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('mapping', sa.Text(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['content_account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id')
+    )
     op.create_table('content_key_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -72,6 +90,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_content_key_message_ends_on'), ['ends_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_content_key_message_starts_on'), ['starts_on'], unique=False)
 
+    op.create_table('content_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('achievements', sa.Text(), nullable=False),
+    sa.Column('obstacles', sa.Text(), nullable=False),
+    sa.Column('follow_up', sa.Text(), nullable=False),
+    sa.Column('review_note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('unit_id', 'month', name='uq_content_report_unit_month')
+    )
+    with op.batch_alter_table('content_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_content_report_month'), ['month'], unique=False)
+        batch_op.create_index(batch_op.f('ix_content_report_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_content_report_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('content_post',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -87,6 +133,7 @@ def upgrade():
     sa.Column('published_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('rejection_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('check_flags', sa.Text(), nullable=False),
+    sa.Column('planned', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),
@@ -111,6 +158,47 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_content_post_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_content_post_topic_key'), ['topic_key'], unique=False)
         batch_op.create_index('ix_content_post_unit_scheduled', ['unit_id', 'scheduled_at'], unique=False)
+
+    op.create_table('content_report_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('to_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['report_id'], ['content_report.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('content_report_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_content_report_change_report_id'), ['report_id'], unique=False)
+
+    op.create_table('content_metric',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('permalink', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('reach', sa.Integer(), nullable=True),
+    sa.Column('impressions', sa.Integer(), nullable=True),
+    sa.Column('likes', sa.Integer(), nullable=True),
+    sa.Column('comments', sa.Integer(), nullable=True),
+    sa.Column('shares', sa.Integer(), nullable=True),
+    sa.Column('saves', sa.Integer(), nullable=True),
+    sa.Column('clicks', sa.Integer(), nullable=True),
+    sa.Column('video_views', sa.Integer(), nullable=True),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['content_account.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['content_post.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('post_id', 'account_id', name='uq_content_metric_post_account')
+    )
+    with op.batch_alter_table('content_metric', schema=None) as batch_op:
+        batch_op.create_index('ix_content_metric_account_published', ['account_id', 'published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_content_metric_permalink'), ['permalink'], unique=False)
+        batch_op.create_index(batch_op.f('ix_content_metric_post_id'), ['post_id'], unique=False)
 
     op.create_table('content_post_account',
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -158,6 +246,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_content_post_account_account_id'))
 
     op.drop_table('content_post_account')
+    with op.batch_alter_table('content_metric', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_content_metric_post_id'))
+        batch_op.drop_index(batch_op.f('ix_content_metric_permalink'))
+        batch_op.drop_index('ix_content_metric_account_published')
+
+    op.drop_table('content_metric')
+    with op.batch_alter_table('content_report_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_content_report_change_report_id'))
+
+    op.drop_table('content_report_change')
     with op.batch_alter_table('content_post', schema=None) as batch_op:
         batch_op.drop_index('ix_content_post_unit_scheduled')
         batch_op.drop_index(batch_op.f('ix_content_post_topic_key'))
@@ -168,11 +266,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_content_post_created_by_id'))
 
     op.drop_table('content_post')
+    with op.batch_alter_table('content_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_content_report_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_content_report_status'))
+        batch_op.drop_index(batch_op.f('ix_content_report_month'))
+
+    op.drop_table('content_report')
     with op.batch_alter_table('content_key_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_content_key_message_starts_on'))
         batch_op.drop_index(batch_op.f('ix_content_key_message_ends_on'))
 
     op.drop_table('content_key_message')
+    op.drop_table('content_import_mapping')
+    op.drop_table('content_account_month')
     with op.batch_alter_table('content_account_manager', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_content_account_manager_user_id'))
 

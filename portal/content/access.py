@@ -171,3 +171,11 @@ def get_unit_or_404(unit_id):
     if not unit_id:
         return None
     return _get(Unit, unit_id)
+
+
+def get_plannable_account_or_403(account_id):
+    """An account the user plans for (imports its metrics, enters its monthly figures)."""
+    account = _get(ContentAccount, account_id)
+    if not scope().plans_for(account):
+        abort(403)
+    return account

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +21,8 @@ from portal.models.content import KEY_MESSAGE_KINDS, PLATFORMS
 ACCOUNT_STATUS_LABELS = {"aktif": _l("aktif"), "tidak_aktif": _l("tidak aktif")}
 POST_STATUS_LABELS = {"ide": _l("ide"), "draf": _l("draf"), "diajukan": _l("diajukan"), "disetujui": _l("disetujui"),
                       "terbit": _l("terbit"), "dievaluasi": _l("dievaluasi")}
+REPORT_STATE_LABELS = {"belum": _l("belum"), "draf": _l("draf"), "diajukan": _l("diajukan"),
+                       "diterima": _l("diterima"), "dikembalikan": _l("dikembalikan"), "terlambat": _l("terlambat")}
 KEY_MESSAGE_LABELS = {"pesan_kunci": _l("Pesan kunci"), "agenda": _l("Agenda komunikasi")}
 
 
@@ -117,3 +120,34 @@ def version_of(form):
         return int(form.version.data or 0)
     except (TypeError, ValueError):
         return 0
+
+
+class MetricsImportForm(FlaskForm):
+    file = FileField(_l("Berkas ekspor platform (CSV atau XLSX)"),
+                     validators=[FileRequired(_l("Pilih berkas ekspor terlebih dahulu."))])
+    month = StringField(_l("Hanya bulan (opsional, TTTT-BB)"), validators=[Optional(), Length(max=7)])
+    mapping = TextAreaField(_l("Pemetaan kolom (opsional)"), validators=[Optional(), Length(max=3000)])
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField()
+    month = HiddenField()
+    mapping = HiddenField()
+
+
+class AccountMonthForm(FlaskForm):
+    month = StringField(_l("Bulan (TTTT-BB)"), validators=[InputRequired(_l("Bulan wajib diisi.")), Length(max=7)])
+    followers = StringField(_l("Pengikut di akhir bulan"), validators=[Optional(), Length(max=20)])
+    new_followers = StringField(_l("Pengikut baru"), validators=[Optional(), Length(max=20)])
+    posts = StringField(_l("Jumlah unggahan"), validators=[Optional(), Length(max=20)])
+    reach = StringField(_l("Total jangkauan"), validators=[Optional(), Length(max=20)])
+
+
+class ReportForm(FlaskForm):
+    achievements = TextAreaField(_l("Capaian"), validators=[Optional(), Length(max=10_000)])
+    obstacles = TextAreaField(_l("Kendala"), validators=[Optional(), Length(max=10_000)])
+    follow_up = TextAreaField(_l("Rencana tindak lanjut"), validators=[Optional(), Length(max=10_000)])
+
+
+class ReportDecisionForm(FlaskForm):
+    note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=2000)])

@@ -573,6 +573,7 @@ class AccountMonth:
     reach: int | None  # None until metrics exist for the month
     interactions: int | None
     posts: list  # PostCard
+    figures: object = None  # ContentAccountMonth or None
 
 
 def account_month(session, user, account, first):
@@ -592,10 +593,12 @@ def account_month(session, user, account, first):
         reach, interactions = account_totals(session, account.id, first, last)
     except ImportError:
         pass
+    from portal.models import ContentAccountMonth
+
     return AccountMonth(first, last, managers_of(session, [account.id]).get(account.id, []),
                         session.get(Unit, account.unit_id), sum(1 for p in posts if p.status != "ide"),
                         sum(1 for p in posts if p.status in ("terbit", "dievaluasi")), reach, interactions,
-                        _cards(session, user_scope, posts))
+                        _cards(session, user_scope, posts), session.get(ContentAccountMonth, (account.id, first)))
 
 
 def dashboard_cards(session, user):

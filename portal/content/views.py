@@ -1,7 +1,7 @@
 """Konten: the official accounts registry, content pillars, the weekly content plan with approval, the shared
 calendar and key messages. Row-level rules live in portal/content/access.py."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,15 +12,21 @@ from portal.content.forms import (
     ACCOUNT_STATUS_LABELS,
     KEY_MESSAGE_LABELS,
     POST_STATUS_LABELS,
+    REPORT_STATE_LABELS,
     AccountForm,
+    AccountMonthForm,
+    ConfirmImportForm,
     CopyForm,
     EvaluateForm,
     KeyMessageForm,
+    MetricsImportForm,
     MoveForm,
     PillarForm,
     PostForm,
     PublishForm,
     RejectForm,
+    ReportDecisionForm,
+    ReportForm,
     VersionForm,
     version_of,
 )
@@ -35,7 +41,7 @@ bp = Blueprint("content", __name__)
 
 def _labels():
     return {"status_labels": POST_STATUS_LABELS, "account_status_labels": ACCOUNT_STATUS_LABELS,
-            "kind_labels": KEY_MESSAGE_LABELS}
+            "kind_labels": KEY_MESSAGE_LABELS, "report_labels": REPORT_STATE_LABELS}
 
 
 def _week():
@@ -174,8 +180,12 @@ def _render_post(post, status=200, **forms):
                                                          "version": post.version})
     copy_form = forms.get("copy_form") or CopyForm()
     copy_form.account_id.choices = plan.form_choices(session, current_user).accounts
+    from portal.content import metrics
+
     return render(
         "content/post.html", block=forms.get("block"), post=post, detail=detail, move_form=move_form,
+        metric_rows=metrics.post_metrics(session, post) if post.status in ("terbit", "dievaluasi") else [],
+        metric_fields=metrics.FIELD_LABELS, metrics_error=forms.get("metrics_error"), saved=forms.get("saved"),
         copy_form=copy_form, version_form=VersionForm(data={"version": post.version}),
         reject_form=forms.get("reject_form") or RejectForm(data={"version": post.version}),
         publish_form=forms.get("publish_form") or PublishForm(data={"version": post.version}),
@@ -341,7 +351,11 @@ def account(account_id):
     except DomainError as exc:
         first, error = add_months(today.replace(day=1), -1), exc.message
     summary = plan.account_month(session, current_user, account, first)
+    month_form = AccountMonthForm(data={"month": first.strftime("%Y-%m"), **{
+        name: getattr(summary.figures, name) for name in ("followers", "new_followers", "posts", "reach")
+        if summary.figures is not None and getattr(summary.figures, name) is not None}})
     return render("content/account.html", account=account, summary=summary, month_error=error,
+                  month_form=month_form, plans=access.scope().plans_for(account),
                   can_manage=access.scope().manages_account(account), status=400 if error else 200, **_labels())
 
 
@@ -424,3 +438,273 @@ def key_message_edit(message_id):
         flash(_("Pesan kunci disimpan."), "success")
         return redirect_after_post(url_for("content.key_messages"))
     return render("content/key_message_form.html", form=form, message=message, status=form_status(form))
+
+
+# --- metrics: import, hand entry, an account's month ----------------------------------------------------------------
+
+def _import_month(raw):
+    return parse_month(raw, None) if raw else None
+
+
+def _import_mapping(raw):
+    from portal.content.metrics import parse_mapping_text
+
+    return parse_mapping_text(raw) if raw and raw.strip() else None
+
+
+@bp.route("/akun/<int:account_id>/impor", methods=["GET", "POST"])
+@requires("content.plan")
+def metrics_import(account_id):
+    """Upload → preview: the platform's own export, checked in full; nothing is written yet."""
+    from portal import staging
+    from portal.content import metrics
+
+    account = access.get_plannable_account_or_403(account_id)
+    form = MetricsImportForm()
+    staged, error = staging.Staged(), None
+    if form.validate_on_submit():
+        try:
+            month_value, mapping = _import_month(form.month.data), _import_mapping(form.mapping.data)
+            staged = staging.stage(form.file.data.read(), "contentmetrics",
+                                   lambda raw: metrics.preview(db.session(), account, raw, month_value, mapping))
+        except DomainError as exc:
+            error = exc.message
+    rejected = bool(error or staged.error or (staged.preview and not staged.preview.ok))
+    confirm = ConfirmImportForm(token=staged.token, month=form.month.data or "", mapping=form.mapping.data or "")
+    return render("content/import.html", account=account, form=form, preview=staged.preview,
+                  error=error or staged.error, token=staged.token, confirm_form=confirm,
+                  remembered=metrics.remembered_mapping(db.session(), account.id), fields=metrics.FIELD_LABELS,
+                  status=422 if rejected else form_status(form))
+
+
+@bp.post("/akun/<int:account_id>/impor/konfirmasi")
+@requires("content.plan")
+def metrics_import_confirm(account_id):
+    from portal import staging
+    from portal.content import metrics
+
+    account = access.get_plannable_account_or_403(account_id)
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    raw = staging.take(form.token.data, "contentmetrics")
+    if raw is None:
+        flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
+        return redirect(url_for("content.metrics_import", account_id=account.id), code=303)
+    try:
+        month_value, mapping = _import_month(form.month.data), _import_mapping(form.mapping.data)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("content.metrics_import", account_id=account.id), code=303)
+    done = perform(metrics.apply, db.session(), current_user, account, raw, month_value, mapping)
+    if not done:
+        return redirect(url_for("content.metrics_import", account_id=account.id), code=303)
+    staging.discard(form.token.data)
+    flash(_("Impor selesai: %(c)d baru, %(u)d diperbarui, %(s)d dilewati.", c=done.value.count("create"),
+            u=done.value.count("update"), s=len(done.value.skipped)), "success")
+    return redirect(url_for("content.account", account_id=account.id), code=303)
+
+
+@bp.post("/pos/<int:post_id>/metrik")
+@requires("content.plan")
+def post_metrics(post_id):
+    """Metrics typed by hand: one cell (htmx, on change) or the whole row (plain form)."""
+    from portal.content import metrics
+
+    post = access.get_editable_post_or_403(post_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    account_id = int_form("account_id")
+    values = {name: request.form[name] for name in metrics.METRIC_FIELDS if name in request.form}
+    done = perform(metrics.save_metrics, db.session(), current_user, post, account_id, values)
+    if is_htmx():
+        return _render_post(post, block="metrics", status=200, metrics_error=None if done else done.error.message,
+                            saved=bool(done))
+    if done:
+        flash(_("Metrik tersimpan."), "success")
+    return redirect(url_for("content.post", post_id=post.id) + "#metrik", code=303)
+
+
+@bp.post("/akun/<int:account_id>/bulan")
+@requires("content.plan")
+def account_month_save(account_id):
+    from portal.content import metrics
+
+    account = access.get_plannable_account_or_403(account_id)
+    form = AccountMonthForm()
+    if form.validate_on_submit():
+        try:
+            first = parse_month(form.month.data, None)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("content.account", account_id=account.id), code=303)
+        values = {name: getattr(form, name).data for name in ("followers", "new_followers", "posts", "reach")}
+        if perform(metrics.save_account_month, db.session(), current_user, account, first, values):
+            flash(_("Angka bulanan akun tersimpan."), "success")
+        return redirect(url_for("content.account", account_id=account.id, bulan=first.strftime("%Y-%m")), code=303)
+    flash(_("Bulan wajib diisi (TTTT-BB)."), "error")
+    return redirect(url_for("content.account", account_id=account.id), code=303)
+
+
+def int_form(name):
+    try:
+        value = int(request.form.get(name, ""))
+    except ValueError:
+        return None
+    return value if 0 < value <= db.MAX_INT else None
+
+
+# --- monthly reports and the roll-up ---------------------------------------------------------------------------------
+
+def _report_month():
+    """(first day of the month, error): ?bulan=YYYY-MM, by default the last full month."""
+    from portal.content.reports import last_full_month
+
+    default = last_full_month()
+    try:
+        first = parse_month(request.args.get("bulan"), default)
+    except DomainError as exc:
+        return default, exc.message
+    if first > today_wib().replace(day=1):
+        return default, _("Bulan %(m)s belum berjalan; ditampilkan %(d)s.", m=first.strftime("%Y-%m"),
+                          d=default.strftime("%Y-%m"))
+    return first, None
+
+
+def _report_unit(unit_id):
+    from portal.content import reports
+
+    unit = access.get_unit_or_404(unit_id)
+    if not reports.can_see_unit(db.session(), current_user, unit):
+        abort(403)
+    return unit
+
+
+@bp.get("/laporan")
+@requires("content.report")
+def reports_index():
+    from portal.content import reports
+
+    session = db.session()
+    first, error = _report_month()
+    rows = reports.rollup(session, current_user, first)
+    series = reports.trends(session, [r.unit for r in rows], first)
+    charts = {key: [(f.strftime("%m/%y"), reach) for f, reach, _inter, _n in points] for key, points in series.items()}
+    return render("content/rollup.html", rows=rows, ranked=reports.ranking(rows), first=first, month_error=error,
+                  series=charts, deadline=reports.deadline(first), status=400 if error else 200, **_labels())
+
+
+@bp.get("/laporan/<int:unit_id>")
+@requires("content.view")
+def report(unit_id):
+    return _render_report(_report_unit(unit_id))
+
+
+def _render_report(unit, form=None, decision_form=None, status=200):
+    from portal.content import reports
+
+    session = db.session()
+    first, error = _report_month()
+    report_row = reports.get_report(session, unit.id, first)
+    user_scope = access.scope()
+    if form is None:
+        form = ReportForm(data={"achievements": report_row.achievements, "obstacles": report_row.obstacles,
+                                "follow_up": report_row.follow_up} if report_row else None)
+    return render("content/report.html", unit=unit, first=first, month_error=error, report=report_row,
+                  figures=reports.figures(session, unit, first), state=reports.status_of(report_row, first),
+                  late=reports.submitted_late(report_row, first), deadline=reports.deadline(first),
+                  history=reports.history(session, report_row), form=form,
+                  decision_form=decision_form or ReportDecisionForm(),
+                  writer=reports.can_write(user_scope, unit), central=user_scope.central,
+                  status=400 if error and status == 200 else status, **_labels())
+
+
+def _report_step(unit_id, service, *fields, form_class=None):
+    unit = _report_unit(unit_id)
+    first, error = _report_month()
+    form = (form_class or ReportDecisionForm)()
+    if error or not form.validate_on_submit():
+        flash(error or _("Formulir tidak sah; muat ulang halaman."), "error")
+        return redirect(url_for("content.report", unit_id=unit.id), code=303)
+    values = [getattr(form, name).data or "" for name in fields]
+    done = perform(service, db.session(), current_user, unit, first, *values,
+                   form=form, field=fields[0] if fields else None)
+    if done:
+        return redirect_after_post(url_for("content.report", unit_id=unit.id, bulan=first.strftime("%Y-%m")))
+    kwargs = {"form": form} if form_class is ReportForm else {} if form_class else {"decision_form": form}
+    return _render_report(unit, status=form_status(form, error=True), **kwargs)
+
+
+@bp.post("/laporan/<int:unit_id>/simpan")
+@requires("content.plan")
+def report_save(unit_id):
+    from portal.content import reports
+
+    return _report_step(unit_id, reports.save_narrative, "achievements", "obstacles", "follow_up",
+                        form_class=ReportForm)
+
+
+@bp.post("/laporan/<int:unit_id>/ajukan")
+@requires("content.plan")
+def report_submit(unit_id):
+    from portal.content import reports
+
+    return _report_step(unit_id, reports.submit, form_class=VersionForm)
+
+
+@bp.post("/laporan/<int:unit_id>/terima")
+@requires("content.report")
+def report_accept(unit_id):
+    from portal.content import reports
+
+    return _report_step(unit_id, reports.accept, "note")
+
+
+@bp.post("/laporan/<int:unit_id>/kembalikan")
+@requires("content.report")
+def report_send_back(unit_id):
+    from portal.content import reports
+
+    return _report_step(unit_id, reports.send_back, "note")
+
+
+@bp.post("/laporan/<int:unit_id>/buka")
+@requires("content.plan")
+def report_reopen(unit_id):
+    from portal.content import reports
+
+    return _report_step(unit_id, reports.reopen, "note")
+
+
+@bp.get("/laporan/<int:unit_id>/cetak")
+@requires("content.view")
+def report_print(unit_id):
+    from portal.content import reports
+
+    unit = _report_unit(unit_id)
+    session = db.session()
+    first, error = _report_month()
+    report_row = reports.get_report(session, unit.id, first)
+    return render("content/report_print.html", unit=unit, first=first, month_error=error, report=report_row,
+                  figures=reports.figures(session, unit, first), state=reports.status_of(report_row, first),
+                  today=today_wib(), status=400 if error else 200, **_labels())
+
+
+@bp.get("/laporan/<int:unit_id>/xlsx")
+@requires("content.view")
+def report_xlsx(unit_id):
+    from portal.content import exports as content_exports
+
+    unit = _report_unit(unit_id)
+    first, _error = _report_month()
+    return content_exports.unit_month(db.session(), unit, first)
+
+
+@bp.get("/laporan/xlsx")
+@requires("content.report")
+def reports_xlsx():
+    from portal.content import exports as content_exports
+
+    first, _error = _report_month()
+    return content_exports.rollup(db.session(), current_user, first)

@@ -5,11 +5,16 @@ from portal.models.certificates import Certificate
 from portal.models.content import (
     ContentAccount,
     ContentAccountManager,
+    ContentAccountMonth,
+    ContentImportMapping,
+    ContentMetric,
     ContentPillar,
     ContentPost,
     ContentPostAccount,
     ContentPostChange,
     ContentPostLink,
+    ContentReport,
+    ContentReportChange,
     KeyMessage,
 )
 from portal.models.handbook import (
@@ -69,6 +74,7 @@ __all__ = [
     "Workshop", "WorkshopAttendance", "WorkshopAudienceUnit", "WorkshopMaterial", "WorkshopParticipant",
     "WorkshopSession", "WorkshopTrainer",
     # content
-    "ContentAccount", "ContentAccountManager", "ContentPillar", "ContentPost", "ContentPostAccount",
-    "ContentPostChange", "ContentPostLink", "KeyMessage",
+    "ContentAccount", "ContentAccountManager", "ContentAccountMonth", "ContentImportMapping", "ContentMetric",
+    "ContentPillar", "ContentPost", "ContentPostAccount", "ContentPostChange", "ContentPostLink", "ContentReport",
+    "ContentReportChange", "KeyMessage",
 ]

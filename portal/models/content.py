@@ -18,6 +18,9 @@ ACCOUNT_STATUSES = ("aktif", "tidak_aktif")
 POST_STATUSES = ("ide", "draf", "diajukan", "disetujui", "terbit", "dievaluasi")
 SHARED_STATUSES = ("diajukan", "disetujui", "terbit", "dievaluasi")  # what every unit sees on the shared calendar
 KEY_MESSAGE_KINDS = ("pesan_kunci", "agenda")
+METRIC_FIELDS = ("reach", "impressions", "likes", "comments", "shares", "saves", "clicks", "video_views")
+INTERACTION_FIELDS = ("likes", "comments", "shares", "saves")
+REPORT_STATUSES = ("draf", "diajukan", "diterima", "dikembalikan")
 LINK_KINDS = ("toolkit", "handbook")
 
 
@@ -94,6 +97,7 @@ class ContentPost(SQLModel, table=True):
     published_url: str = Field(default="", max_length=500)
     rejection_reason: str = Field(default="", max_length=1000)
     check_flags: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON: caption screening
+    planned: bool = Field(default=True)  # False: created by a metrics import for a post nobody planned
     version: int = Field(default=1)
     created_by_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
@@ -133,3 +137,86 @@ class ContentPostChange(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     at: datetime = Field(default_factory=utcnow)
     note: str = Field(default="", max_length=1000)
+
+
+class ContentMetric(SQLModel, table=True):
+    """What one published post achieved on one account (entered by hand or imported from the platform's export)."""
+
+    __tablename__ = "content_metric"
+    __table_args__ = (UniqueConstraint("post_id", "account_id", name="uq_content_metric_post_account"),
+                      Index("ix_content_metric_account_published", "account_id", "published_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="content_post.id", index=True, ondelete="CASCADE")
+    account_id: int = Field(foreign_key="content_account.id", ondelete="CASCADE")
+    permalink: str = Field(default="", max_length=500, index=True)  # normalised (see metrics.normal_url)
+    published_at: datetime | None = None  # UTC
+    reach: int | None = None
+    impressions: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    clicks: int | None = None
+    video_views: int | None = None
+    source: str = Field(default="manual", max_length=20)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ContentAccountMonth(SQLModel, table=True):
+    """An account's month: followers at month end, new followers, posts and total reach (as the platform says)."""
+
+    __tablename__ = "content_account_month"
+
+    account_id: int = Field(foreign_key="content_account.id", primary_key=True, ondelete="CASCADE")
+    month: date = Field(primary_key=True)  # the first day of the month
+    followers: int | None = None
+    new_followers: int | None = None
+    posts: int | None = None
+    reach: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ContentImportMapping(SQLModel, table=True):
+    """The column mapping of an account's platform export (header -> field), remembered after an import."""
+
+    __tablename__ = "content_import_mapping"
+
+    account_id: int = Field(foreign_key="content_account.id", primary_key=True, ondelete="CASCADE")
+    mapping: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ContentReport(SQLModel, table=True):
+    """A unit's monthly social-media performance report: the figures are computed; the narrative is written."""
+
+    __tablename__ = "content_report"
+    __table_args__ = (UniqueConstraint("unit_id", "month", name="uq_content_report_unit_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    month: date = Field(index=True)  # the first day of the month
+    status: str = Field(default="draf", max_length=20, index=True)
+    achievements: str = Field(default="", sa_column=Column(Text, nullable=False))  # capaian
+    obstacles: str = Field(default="", sa_column=Column(Text, nullable=False))  # kendala
+    follow_up: str = Field(default="", sa_column=Column(Text, nullable=False))  # rencana tindak lanjut
+    review_note: str = Field(default="", max_length=2000)
+    version: int = Field(default=1)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    submitted_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ContentReportChange(SQLModel, table=True):
+    __tablename__ = "content_report_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="content_report.id", index=True, ondelete="CASCADE")
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
+    note: str = Field(default="", max_length=2000)
