@@ -4,7 +4,7 @@ week drafts), with a clash between two units, a caption citing a revoked regulat
 checker flags. Everything goes through the content services, as the people would do it. Idempotent."""
 
 import random
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 
@@ -12,7 +12,7 @@ from portal.content import accounts, approval, calendar, pillars, plan
 from portal.content.access import Scope
 from portal.content.common import week_of
 from portal.models import ContentAccount, Unit, User, UserRole
-from portal.timezone import today_wib
+from portal.timezone import WIB, today_wib
 
 # unit code, platform, handle, verified, manager usernames ("@regional" is the regional humas of UPT-SBY)
 ACCOUNTS = [
@@ -137,8 +137,12 @@ def seed(session):
                 _advance(session, post, planner, approver, day, today, offset, n)
                 count += 1
     count += _seed_showcase(session, by_unit, planners, this_week, today, rows, messages)
+    count += _seed_older_months(session, by_unit, planners, today, rows, rng)
+    metric_count = _seed_metrics(session, by_unit, today, rng)
+    reports_made = _seed_reports(session, units, planners, humas, today)
     session.commit()
-    return f"content: {sum(len(v) for v in by_unit.values())} accounts, {len(rows)} pillars, {count} posts"
+    return (f"content: {sum(len(v) for v in by_unit.values())} accounts, {len(rows)} pillars, {count} posts, "
+            f"{metric_count} post metrics, {reports_made} monthly reports")
 
 
 def _seed_key_messages(session, humas, this_week, today):
@@ -235,4 +239,127 @@ def _seed_showcase(session, by_unit, planners, this_week, today, rows, messages)
                         "Sertakan sumber data capaian dan periode yang dihitung.")
         made += 6
         del revoked, flagged, idea
+    return made
+
+
+# Typical reach of one post per platform, for the demo metrics (a ministry with a modest following).
+BASE_REACH = {"Instagram": 9000, "Facebook": 5000, "X": 7000, "YouTube": 12000, "TikTok": 20000, "Threads": 2000,
+              "LinkedIn": 1500, "Website": 3000}
+FOLLOWERS = {"Instagram": 148000, "Facebook": 96000, "X": 121000, "YouTube": 38000, "TikTok": 57000,
+             "LinkedIn": 6400, "Website": 0}
+
+
+def _seed_older_months(session, by_unit, planners, today, rows, rng):
+    """Months two to five before this one: planned, approved, published and evaluated posts (as a busy unit keeps
+    them), so that the reports and the twelve-month trends have history."""
+    from portal.content.common import add_months
+
+    made = 0
+    first_of_window = week_of(today).monday - timedelta(days=42)
+    for back in range(5, 1, -1):
+        first = add_months(today.replace(day=1), -back)
+        for code, (planner, approver) in planners.items():
+            planner_scope = Scope(session, planner)
+            unit_accounts = [a for a in by_unit.get(code, []) if a.platform != "Website" and planner_scope.plans_for(a)]
+            if not unit_accounts:
+                continue
+            per_month = 6 if code == "BHM" else 3
+            for n in range(per_month):
+                day = first + timedelta(days=2 + n * 26 // per_month + rng.randint(0, 2))
+                if day >= first_of_window:
+                    continue
+                idea = IDEAS[(back * 5 + n + len(code)) % len(IDEAS)]
+                chosen = [unit_accounts[n % len(unit_accounts)]]
+                post = _plan(session, planner, chosen, day, time(rng.choice(HOURS), 0), rows, idea, [])
+                _advance(session, post, planner, approver, day, today, -1, n)
+                made += 1
+    return made
+
+
+def _seed_metrics(session, by_unit, today, rng):
+    """Metrics for every published post and six months of account figures, as if entered or imported."""
+    from portal.content.common import add_months
+    from portal.content.metrics import normal_url
+    from portal.models import ContentAccountMonth, ContentMetric, ContentPost, ContentPostAccount
+
+    accounts = {a.id: a for items in by_unit.values() for a in items}
+    rows = session.exec(select(ContentPost, ContentPostAccount.account_id).join(
+        ContentPostAccount, ContentPostAccount.post_id == ContentPost.id).where(
+        ContentPost.status.in_(("terbit", "dievaluasi")))).all()
+    made = 0
+    for post, account_id in rows:
+        account = accounts.get(account_id)
+        if account is None:
+            continue
+        reach = int(BASE_REACH.get(account.platform, 3000) * rng.uniform(0.45, 1.8))
+        session.add(ContentMetric(
+            post_id=post.id, account_id=account_id, permalink=normal_url(post.published_url),
+            published_at=post.scheduled_at + timedelta(minutes=rng.choice((0, 0, 0, 5, 20, 95))), reach=reach,
+            impressions=int(reach * rng.uniform(1.2, 1.7)), likes=int(reach * rng.uniform(0.03, 0.09)),
+            comments=int(reach * rng.uniform(0.002, 0.012)), shares=int(reach * rng.uniform(0.004, 0.02)),
+            saves=int(reach * rng.uniform(0.002, 0.015)) if account.platform in ("Instagram", "TikTok") else None,
+            clicks=int(reach * rng.uniform(0.005, 0.02)) if account.platform in ("Facebook", "X") else None,
+            video_views=int(reach * rng.uniform(1.0, 1.6)) if account.platform in ("YouTube", "TikTok") else None,
+            source="import"))
+        made += 1
+    for account in accounts.values():
+        followers = FOLLOWERS.get(account.platform, 3000) // (1 if account.unit_id == by_unit["BHM"][0].unit_id
+                                                              else 12)
+        if not followers:
+            continue
+        for back in range(6, 0, -1):
+            first = add_months(today.replace(day=1), -back)
+            new = int(followers * rng.uniform(0.006, 0.03))
+            followers += new
+            session.add(ContentAccountMonth(account_id=account.id, month=first, followers=followers,
+                                            new_followers=new, posts=None, reach=None))
+    session.flush()
+    return made
+
+
+def _seed_reports(session, units, planners, humas, today):
+    """Reports in every state: accepted, submitted, returned, a draft, a late one and a missing one."""
+    from portal.content import reports
+    from portal.content.common import add_months
+
+    narrative = {
+        "achievements": "Seluruh rencana konten pesan kunci terbit tepat waktu; konten cek fakta hoaks bansos "
+                        "menjadi unggahan dengan interaksi tertinggi bulan ini.",
+        "obstacles": "Dua unggahan video tertunda karena menunggu persetujuan narasumber; data TikTok baru bisa "
+                     "diekspor setelah tanggal 3.",
+        "follow_up": "Menambah format video pendek untuk pilar layanan publik dan menjadwalkan sesi tanya jawab "
+                     "langsung setiap Jumat sore.",
+    }
+    plan_states = {"BHM": ("diajukan", "diterima", "diterima", "diterima"),
+                   "UPT-SBY": ("dikembalikan", "diterima_late", "diterima", "diterima"),
+                   "UPT-MDN": (None, "diterima", "diterima", "diterima"),
+                   "UPT-MKS": ("draf", "diterima", "diterima", None)}
+    made = 0
+    for code, states in plan_states.items():
+        unit = units.get(code)
+        if unit is None or code not in planners:
+            continue
+        planner = planners[code][0]
+        for back, state in enumerate(states, start=1):
+            if state is None:
+                continue
+            first = add_months(today.replace(day=1), -back)
+            reports.save_narrative(session, planner, unit, first, **narrative)
+            made += 1
+            if state == "draf":
+                continue
+            reports.submit(session, planner, unit, first)
+            report = reports.get_report(session, unit.id, first)
+            due = reports.deadline(first)
+            submitted = datetime.combine(due - timedelta(days=2), time(9), tzinfo=WIB)
+            if state == "diterima_late":
+                submitted = datetime.combine(due + timedelta(days=4), time(9), tzinfo=WIB)
+            report.submitted_at = submitted.astimezone(UTC)
+            session.add(report)
+            decider = humas if planner.id != humas.id else _user(session, "admin")
+            if state.startswith("diterima"):
+                reports.accept(session, decider, unit, first, "Lengkap, terima kasih.")
+            elif state == "dikembalikan":
+                reports.send_back(session, decider, unit, first,
+                                  "Lengkapi angka pengikut TikTok dan jelaskan penurunan jangkauan Facebook.")
     return made

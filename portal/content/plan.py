@@ -620,4 +620,30 @@ def dashboard_cards(session, user):
             cards.append({"title": _("Rencana konten"), "progress": None, "tone": "warn",
                           "body": _("%(n)d rencana pos Anda ditolak dan perlu diperbaiki.", n=len(rejected)),
                           "url": url_for("content.post", post_id=rejected[0].id), "action": _("Perbaiki")})
+        cards.extend(_report_cards(session, user, user_scope))
     return cards
+
+
+def _report_cards(session, user, user_scope):
+    """A planner's unit whose report for last month is not submitted yet: due soon, or late."""
+    from flask import url_for
+
+    from portal.content import reports
+
+    first = reports.last_full_month()
+    cards = []
+    for unit in planning_units(session):
+        if not reports.can_write(user_scope, unit):
+            continue
+        state = reports.status_of(reports.get_report(session, unit.id, first), first)
+        if state in ("belum", "terlambat", "dikembalikan"):
+            text = {"belum": _("Laporan media sosial %(u)s bulan %(m)s belum diajukan (batas %(d)s)."),
+                    "terlambat": _("Laporan media sosial %(u)s bulan %(m)s terlambat (batas %(d)s)."),
+                    "dikembalikan": _("Laporan media sosial %(u)s bulan %(m)s dikembalikan untuk dilengkapi.")}
+            cards.append({"title": _("Laporan bulanan"), "progress": None,
+                          "tone": "warn" if state != "belum" else "info",
+                          "body": text[state] % {"u": unit.name, "m": first.strftime("%m-%Y"),
+                                                 "d": reports.deadline(first).strftime("%d-%m-%Y")},
+                          "url": url_for("content.report", unit_id=unit.id, bulan=first.strftime("%Y-%m")),
+                          "action": _("Buka laporan")})
+    return cards[:3]

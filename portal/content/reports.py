@@ -205,10 +205,10 @@ def status_of(report, first, today=None):
                 report.status == "diajukan":
             return "terlambat"
         return report.status
-    if today > due:
-        return "terlambat"
     if report is not None and report.status == "dikembalikan":
         return "dikembalikan"
+    if today > due:
+        return "terlambat"
     return "belum"
 
 

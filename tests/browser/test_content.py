@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from tests.browser.conftest import expect
+from tests.browser.conftest import ROOT, expect
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -147,3 +147,64 @@ def test_registry_and_pillars_on_a_phone_and_desktop(new_page, signed_in, visit)
         visit(page, "/content/pesan")
         visit(page, "/content/")
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 1 or viewport == DESKTOP
+
+
+def _ids(live_server):
+    from sqlmodel import select
+
+    from portal.models import ContentAccount, Unit
+
+    with live_server.session() as db_session:
+        account = db_session.exec(select(ContentAccount).where(ContentAccount.platform == "Instagram",
+                                                               ContentAccount.handle_key == "kemenbijak")).one()
+        unit = db_session.exec(select(Unit).where(Unit.code == "UPT-SBY")).one()
+        return account.id, unit.id
+
+
+def test_import_an_export_then_report_and_roll_up(new_page, signed_in, visit, checked, check_a11y, live_server):
+    from portal.content.reports import last_full_month
+
+    account_id, sby_id = _ids(live_server)
+    month = last_full_month().strftime("%Y-%m")
+    humas = new_page(viewport=DESKTOP)
+    signed_in(humas, "humas", f"/content/akun/{account_id}/impor")
+    humas.get_by_label("Berkas ekspor platform (CSV atau XLSX)").set_input_files(
+        str(ROOT / "portal" / "demo" / "content" / "instagram_id.csv"))
+    with humas.expect_navigation():
+        humas.get_by_role("button", name="Periksa berkas").click()
+    checked(humas)
+    expect(humas.get_by_text(re.compile("format Indonesia"))).to_be_visible()
+    with humas.expect_navigation():
+        humas.get_by_role("button", name="Impor sekarang").click()
+    checked(humas)
+    expect(humas.locator(".flash-success")).to_contain_text("Impor selesai: 5 baru")
+
+    # The Surabaya balai's returned report: completed and submitted again on a phone, then accepted.
+    regional = new_page(viewport=PHONE)
+    signed_in(regional, REGIONAL, f"/content/laporan/{sby_id}?bulan={month}")
+    expect(regional.locator(".lead .badge")).to_have_text("dikembalikan")
+    regional.get_by_label("Kendala").fill("Angka pengikut TikTok sudah dilengkapi; jangkauan Facebook turun karena "
+                                          "libur panjang.")
+    with regional.expect_navigation():
+        regional.get_by_role("button", name="Simpan narasi").click()
+    checked(regional)
+    with regional.expect_navigation():
+        regional.get_by_role("button", name="Ajukan laporan ke humas pusat").click()
+    checked(regional)
+    expect(regional.locator(".lead .badge").first).to_have_text(re.compile("diajukan|terlambat"))
+
+    visit(humas, f"/content/laporan?bulan={month}")
+    expect(humas.get_by_role("heading", name="Peringkat unit")).to_be_visible()
+    with humas.expect_navigation():
+        humas.get_by_role("link", name="Balai Layanan Wilayah II Surabaya").click()
+    checked(humas)
+    humas.get_by_label("Catatan").fill("Lengkap.")
+    with humas.expect_navigation():
+        humas.get_by_role("button", name="Terima").click()
+    checked(humas)
+    expect(humas.locator(".lead .badge").first).to_have_text("diterima")
+    visit(humas, f"/content/laporan/{sby_id}/cetak?bulan={month}")
+    expect(humas.get_by_role("heading", level=1)).to_have_text("Laporan Kinerja Media Sosial Bulanan")
+    phone = new_page(viewport=PHONE)
+    signed_in(phone, "humas", f"/content/laporan?bulan={month}")
+    check_a11y(phone)
