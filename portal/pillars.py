@@ -29,6 +29,9 @@ def pillars():
     from portal.admin import views as admin
     from portal.check import services as check_services
     from portal.check import views as check
+    from portal.content import demo as content_demo
+    from portal.content import plan as content_plan
+    from portal.content import views as content
     from portal.handbook import demo as handbook_demo
     from portal.handbook import privacy as handbook_privacy
     from portal.handbook import services as handbook_services
@@ -64,6 +67,8 @@ def pillars():
                workshop_pages.dashboard_cards,
                workshop_demo.seed, personal_data=workshop_privacy.personal_data,
                anonymise=workshop_privacy.anonymise),
+        Pillar("content", content.bp, "/content", ("content.index", _l("Konten"), "content.view"),
+               content_plan.dashboard_cards, content_demo.seed),
         Pillar("check", check.bp, "/check", ("check.index", _l("Cek Unggahan"), "check.use"),
                check_services.dashboard_cards),
         Pillar("notifications", notifications.bp, "/notifications"),

@@ -14,7 +14,7 @@ from sqlmodel import select
 from portal import events, jobs
 from portal.models import Quiz, Unit, User, UserRole, Workshop
 from portal.notifications import services
-from portal.toolkit.access import CENTRAL_HUMAS_UNIT
+from portal.permissions import CENTRAL_HUMAS_UNIT
 
 log = logging.getLogger(__name__)
 
