@@ -436,3 +436,26 @@ def test_dashboard_card_for_the_approver(client, session, login, world):
 
 def test_units_exist(session, world):
     assert session.exec(select(Unit).where(Unit.code == CENTRAL_HUMAS_UNIT)).one().id == world.central.id
+
+
+def test_a_submission_tells_its_reviewers_and_the_decision_tells_the_planner(client, session, login, world):
+    """Notifications through the domain events: the unit's supervisor and central humas hear of a submitted post
+    (the supervisor of another unit and the planner do not); the planner hears of the decision."""
+    from portal.models import Notification
+
+    def notified(kind):
+        session.rollback()
+        return {n.user_id for n in session.exec(select(Notification).where(Notification.kind == kind)).all()}
+
+    other_supervisor = factories.make_user(session, roles=("supervisor",), unit=world.unit_b)
+    post = factories.make_content_post(session, world.manager_a, [world.ig_a], pillar=world.pillar)
+    login(world.manager_a)
+    assert _submit(client, session, post).status_code == 303
+    assert notified("content_review") == {world.supervisor_a.id, world.central_humas.id}
+    assert other_supervisor.id not in notified("content_review")
+
+    client.post("/logout")
+    login(world.supervisor_a)
+    session.refresh(post)
+    assert client.post(f"/content/pos/{post.id}/setujui", data={"version": post.version}).status_code == 303
+    assert notified("content_decided") == {world.manager_a.id}
