@@ -11,8 +11,19 @@ user who caused it, or None for the system) and the rows it is about, as keyword
 """
 
 from blinker import Namespace
+from flask import current_app, has_request_context, url_for
 
 _signals = Namespace()
+
+
+def link(endpoint, **values):
+    """The path of a page an event points to (e.g. a notification's link), also outside a request: events are
+    sent from CLI commands and jobs too."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return url_for(endpoint, **values)
+
 
 # handbook: edition (Edition), material (bool)
 edition_published = _signals.signal("edition-published")

@@ -3,7 +3,6 @@ with a reason. The unit's supervisor or central humas approve; nobody approves t
 
 import re
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from portal import audit, events
@@ -33,7 +32,7 @@ def _require_planner(session, actor, post):
 
 
 def _post_url(post):
-    return url_for("content.post", post_id=post.id)
+    return events.link("content.post", post_id=post.id)
 
 
 def submit(session, actor, post, version):

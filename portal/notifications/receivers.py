@@ -7,7 +7,7 @@ larger than INLINE_LIMIT (a material edition reaches everyone) is handed to the 
 import functools
 import logging
 
-from flask import current_app, has_app_context, has_request_context, url_for
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
@@ -34,12 +34,7 @@ def receiver(signal):
     return connect
 
 
-def _url(endpoint, **values):
-    """A path for `endpoint`, also outside a request (CLI commands, jobs)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return url_for(endpoint, **values)
+_url = events.link
 
 
 def _owner(obj):
