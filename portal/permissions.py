@@ -2,7 +2,8 @@
 
 Every endpoint declares a permission with @requires(...) or @public; `enforce` (a before_request hook) checks it
 centrally and refuses endpoints that declare nothing. Templates call `can(...)`. Row-level rules (a supervisor's unit
-tree, a trainer's own workshops) live in the helpers at the bottom and are called by views after the matrix check.
+tree, central humas) live in the helpers at the bottom; each pillar's row loaders (e.g. portal/workshops/access.py)
+use them after the matrix check.
 """
 
 from flask import abort, current_app, redirect, request, url_for
@@ -142,45 +143,3 @@ def unit_in_scope(user, unit):
     if scope is None:
         return True
     return bool(scope) and unit is not None and unit.path.startswith(scope)
-
-
-
-# --- workshops (Pelatihan) ----------------------------------------------------------------------------------------
-
-def can_manage_workshop(user, workshop, session=None):
-    """Admins manage every workshop; a trainer only the workshops they are assigned to."""
-    if workshop is None or not can(user, "workshop.manage"):
-        return False
-    if ADMIN in user.roles:
-        return True
-    from sqlmodel import select
-
-    from portal import db
-    from portal.models import WorkshopTrainer
-
-    return (session or db.session()).exec(select(WorkshopTrainer.user_id).where(
-        WorkshopTrainer.workshop_id == workshop.id, WorkshopTrainer.user_id == user.id)).first() is not None
-
-
-def workshop_report_scope(user, workshop, session=None):
-    """What of a workshop's report a user may see: None (everything: admin or its trainer), a unit path (a
-    supervisor: their unit's subtree), or False (nothing)."""
-    if can_manage_workshop(user, workshop, session):
-        return None
-    if can(user, "workshop.report") and SUPERVISOR in user.roles and user.unit is not None:
-        return user.unit.path
-    return False
-
-
-def get_workshop_or_403(workshop_id, manage=True, session=None):
-    """The workshop (404 when missing); with manage=True, 403 unless the user manages it."""
-    from portal import db
-    from portal.models import Workshop
-
-    session = session or db.session()
-    workshop = session.get(Workshop, workshop_id)
-    if workshop is None:
-        abort(404)
-    if manage and not can_manage_workshop(current_user, workshop, session):
-        abort(403)
-    return workshop

@@ -36,7 +36,7 @@ def pillars():
     from portal.toolkit import views as toolkit
     from portal.toolkit import worklist as toolkit_worklist
     from portal.workshops import demo as workshop_demo
-    from portal.workshops import services as workshop_services
+    from portal.workshops import pages as workshop_pages
     from portal.workshops import views as workshops
 
     return (
@@ -50,7 +50,7 @@ def pillars():
                toolkit_worklist.dashboard_cards,
                toolkit_demo.seed, toolkit_files.stored_files),
         Pillar("workshops", workshops.bp, "/workshops", ("workshops.index", _l("Pelatihan"), "workshop.view"),
-               workshop_services.dashboard_cards,
+               workshop_pages.dashboard_cards,
                workshop_demo.seed),
         Pillar("admin", admin.bp, "/admin", ("admin.index", _l("Admin"), "admin.access")),
     )
