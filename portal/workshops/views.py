@@ -340,6 +340,7 @@ def import_confirm(workshop_id):
     return redirect(url_for("workshops.manage", workshop_id=workshop.id), code=303)
 
 
+@bp.get("/<int:workshop_id>/impor/templat", defaults={"fmt": "xlsx"})  # (.xlsx redirects here)
 @bp.get("/<int:workshop_id>/impor/templat.<fmt>")
 @requires("workshop.manage")
 def import_template(workshop_id, fmt):
