@@ -33,10 +33,10 @@ def pillars():
     from portal.quiz import views as quiz
     from portal.toolkit import demo as toolkit_demo
     from portal.toolkit import files as toolkit_files
-    from portal.toolkit import services as toolkit_services
     from portal.toolkit import views as toolkit
+    from portal.toolkit import worklist as toolkit_worklist
     from portal.workshops import demo as workshop_demo
-    from portal.workshops import services as workshop_services
+    from portal.workshops import pages as workshop_pages
     from portal.workshops import views as workshops
 
     return (
@@ -47,10 +47,10 @@ def pillars():
         Pillar("quiz", quiz.bp, "/quiz", ("quiz.index", _l("Kuis"), "quiz.take"), quiz_services.dashboard_cards,
                quiz_demo.seed, quiz_files.stored_files),
         Pillar("toolkit", toolkit.bp, "/toolkit", ("toolkit.index", _l("Perangkat Humas"), "toolkit.view"),
-               toolkit_services.dashboard_cards,
+               toolkit_worklist.dashboard_cards,
                toolkit_demo.seed, toolkit_files.stored_files),
         Pillar("workshops", workshops.bp, "/workshops", ("workshops.index", _l("Pelatihan"), "workshop.view"),
-               workshop_services.dashboard_cards,
+               workshop_pages.dashboard_cards,
                workshop_demo.seed),
         Pillar("admin", admin.bp, "/admin", ("admin.index", _l("Admin"), "admin.access")),
     )

@@ -142,7 +142,7 @@ def _ws_session(ctx, **extra):
 
 
 def _checkin_token(ctx):
-    from portal.workshops.services import make_token
+    from portal.workshops.attendance import make_token
 
     _workshop(ctx)
     return {"token": make_token(ctx.app.config["SECRET_KEY"], ctx.ws_session.id)}

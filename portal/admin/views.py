@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal import db, jobs, staging
+from portal import audit, db, jobs, staging
 from portal.accounts import imports, services, sessions
 from portal.accounts.access import get_unit_or_404, get_user_or_404
 from portal.admin import queries
@@ -232,4 +232,4 @@ def audit_log():
     entries, total = queries.audit_entries(db.session(), action=action, page=page, per_page=per_page)
     return render("admin/audit.html", block="results", entries=entries, total=total, page=page,
                   pages=max(math.ceil(total / per_page), 1), action=action,
-                  actions=queries.audit_actions(db.session()))
+                  actions=queries.audit_actions(db.session()), action_label=audit.action_label)

@@ -13,41 +13,107 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-STATUS_LABELS = {"draft": _l("draf"), "open": _l("dibuka"), "closed": _l("ditutup"), "finished": _l("selesai")}
-ATTENDANCE_LABELS = {"hadir": _l("hadir"), "terlambat": _l("terlambat"), "izin": _l("izin"), "sakit": _l("sakit"),
-                     "tidak_hadir": _l("tidak hadir")}
+from portal.db import MAX_INT
+from portal.workshops.catalog import safe_link
+from portal.workshops.labels import ATTENDANCE_LABELS, STATUS_LABELS
+
+MAX_DIGITS = 10  # no id or count of ours has more; longer input is refused before it is converted
 
 
 def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
+    """An id from a select box: "" means none; anything that is not a whole number in the database's range is
+    refused with the field's message (WTForms turns the ValueError into it)."""
+    if value in (None, "", "None"):
+        return None
+    return _bounded_int(value)
+
+
+def _bounded_int(value):
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        if not text.lstrip("-").isdigit() or len(text) > MAX_DIGITS + 1:
+            raise ValueError(text[:20])
+        number = int(text)
+    if not -MAX_INT <= number <= MAX_INT:
+        raise ValueError(str(number)[:20])
+    return number
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number that fits the database's INTEGER: 2**70 or 400 digits is a clear form error, never a 500
+    (NumberRange itself would overflow converting such a number to float)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in (None, ""):
+            self.data = None
+            return
+        try:
+            self.data = _bounded_int(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Isi dengan bilangan bulat yang wajar.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the message above is enough; range checks would only repeat it
+
+
+class ChoiceField(SelectField):
+    """A select box whose values are ids (or None); a value that is not a reasonable id is a clear form error."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Pilihan tidak dikenal. Pilih dari daftar.")) from None
+
+
+class MultiChoiceField(SelectMultipleField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Pilihan tidak dikenal. Pilih dari daftar.")) from None
+
+
+def http_or_mailto(_form, field):
+    if field.data and safe_link(field.data) is None:
+        raise ValidationError(_l("Tautan daring harus diawali http://, https:// atau mailto:."))
 
 
 class WorkshopForm(FlaskForm):
     title = StringField(_l("Judul"), validators=[InputRequired(_l("Judul wajib diisi.")), Length(max=200)])
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=20_000)])
     place = StringField(_l("Tempat"), validators=[Optional(), Length(max=300)])
-    online_link = StringField(_l("Tautan daring"), validators=[Optional(), Length(max=500)])
-    unit_id = SelectField(_l("Unit penyelenggara"), coerce=_int_or_none, validate_choice=False)
-    trainer_ids = SelectMultipleField(_l("Pelatih"), coerce=int, validate_choice=False)
-    capacity = IntegerField(_l("Kapasitas"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+    online_link = StringField(_l("Tautan daring"), validators=[Optional(), Length(max=500), http_or_mailto])
+    unit_id = ChoiceField(_l("Unit penyelenggara"), coerce=_int_or_none, validate_choice=False)
+    trainer_ids = MultiChoiceField(_l("Pelatih"), coerce=_bounded_int, validate_choice=False)
+    capacity = BoundedIntegerField(_l("Kapasitas"), validators=[
+        Optional(), NumberRange(min=1, max=100_000, message=_l("Kapasitas antara 1 dan 100.000 (kosongkan bila tidak "
+                                                               "dibatasi)."))])
     registration_opens_at = DateTimeLocalField(_l("Pendaftaran dibuka (WIB)"), format="%Y-%m-%dT%H:%M",
                                                validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Pendaftaran ditutup (WIB)"), format="%Y-%m-%dT%H:%M",
                                                 validators=[Optional()])
-    audience_ids = SelectMultipleField(_l("Peserta sasaran (unit, termasuk sub-unit)"), coerce=int,
-                                       validate_choice=False)
+    audience_ids = MultiChoiceField(_l("Peserta sasaran (unit, termasuk sub-unit)"), coerce=_bounded_int,
+                                    validate_choice=False)
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
-    completion_percent = IntegerField(_l("Syarat kehadiran (%)"), default=80,
-                                      validators=[InputRequired(), NumberRange(min=1, max=100)])
+    completion_percent = BoundedIntegerField(_l("Syarat kehadiran (%)"), default=80, validators=[
+        InputRequired(_l("Syarat kehadiran wajib diisi.")),
+        NumberRange(min=1, max=100, message=_l("Syarat kehadiran antara 1 dan 100 persen."))])
     require_post_test = BooleanField(_l("Wajib lulus post-test"))
-    pre_quiz_id = SelectField(_l("Pre-test"), coerce=_int_or_none, validate_choice=False)
-    post_quiz_id = SelectField(_l("Post-test"), coerce=_int_or_none, validate_choice=False)
+    pre_quiz_id = ChoiceField(_l("Pre-test"), coerce=_int_or_none, validate_choice=False)
+    post_quiz_id = ChoiceField(_l("Post-test"), coerce=_int_or_none, validate_choice=False)
     materials = TextAreaField(_l("Materi"), validators=[Optional(), Length(max=5000)])
 
 
-class SessionForm(FlaskForm):
+class WorkshopSessionForm(FlaskForm):
+    """A meeting of the workshop (date and WIB times)."""
+
     day = DateField(_l("Tanggal"), validators=[InputRequired(_l("Tanggal wajib diisi."))])
     start = TimeField(_l("Mulai (WIB)"), validators=[InputRequired(_l("Jam mulai wajib diisi."))])
     end = TimeField(_l("Selesai (WIB)"), validators=[InputRequired(_l("Jam selesai wajib diisi."))])
@@ -75,7 +141,3 @@ class ConfirmImportForm(FlaskForm):
 class MarkForm(FlaskForm):
     status = SelectField(_l("Kehadiran"), choices=list(ATTENDANCE_LABELS.items()))
     note = StringField(_l("Catatan"), validators=[Optional(), Length(max=300)])
-
-
-class EmptyForm(FlaskForm):
-    pass
