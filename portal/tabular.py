@@ -123,6 +123,14 @@ def read_table(raw, filename="", *, required=(), optional=(), multi=(), max_rows
     return _build(records, table, required, wanted, multi, max_rows)
 
 
+def count_rows(raw):
+    """How many data rows a readable file has (0 when it cannot be read): decides whether an import runs as a job."""
+    try:
+        return len(read_table(raw).rows)
+    except DomainError:
+        return 0
+
+
 def _build(records, table, required, wanted, multi, max_rows):
     """Header, then the data rows: (row number, cells) pairs in, Rows out."""
     header_number, header = None, None

@@ -192,3 +192,20 @@ def test_a_token_of_another_workshop_is_refused(client, session, setting):
     assert token
     assert client.post(f"/workshops/{other.id}/impor/konfirmasi", data={"token": token}).status_code == 400
     assert participants(session) == []
+
+
+def test_a_large_file_is_imported_by_a_job(app, client, session, setting):
+    from portal.models import Job
+
+    _trainer, workshop, employee = setting
+    app.config["IMPORT_JOB_MIN_ROWS"] = 3
+    rows = [HEADER, ["", employee.nip, "", "", "", ""]] + [[f"Tamu {i}", "", "Dinas", "", "", ""] for i in range(5)]
+    response = upload(client, workshop, xlsx(rows), "peserta.xlsx")
+    response = client.post(f"/workshops/{workshop.id}/impor/konfirmasi", data={"token": token_in(response)})
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    session.expire_all()
+    job = session.exec(select(Job)).one()
+    assert (job.kind, job.status, job.progress) == ("import.participants", "done", 100), job.message
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "6 peserta diimpor." in page and f"/workshops/{workshop.id}/kelola" in page
+    assert [p.status for p in participants(session)] == ["registered"] * 3 + ["waitlisted"] * 3
