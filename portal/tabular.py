@@ -169,7 +169,7 @@ def _build(records, table, required, wanted, multi, max_rows):
         raise DomainError(_("Kolom wajib tidak ada: %(missing)s. Baris pertama harus berisi judul kolom: "
                             "%(expected)s.", missing=", ".join(missing), expected=", ".join(wanted)))
     index = {name: header.index(name) for name in wanted if name in header}
-    spill = header[-1] if header[-1] in multi else None
+    spill = header[-1] if header and header[-1] in multi else None
     width = len(header)
     for number, cells in records:
         cells = [clean_cell(c) for c in cells]

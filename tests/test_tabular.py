@@ -207,3 +207,10 @@ def test_title_rows_above_the_header_are_skipped():
     csv_raw = "Daftar Peserta;;\r\nNo;Nama;Instansi\r\n1;Agus;Dinas A\r\n".encode("cp1252")
     table = read(csv_raw)
     assert table.delimiter == ";" and cells(table) == [(3, {"nama": "Agus", "instansi": "Dinas A", "peran": ""})]
+
+
+def test_a_header_of_nothing_but_markers_is_a_clear_error():
+    with pytest.raises(DomainError, match="Kolom wajib tidak ada: nama"):
+        read(b"*;*\nAgus;A\n")
+    assert tabular.count_rows(b"*;*\nAgus;A\n") == 1
+    assert tabular.count_rows(b"\x89PNG\r\n\x1a\n\x00") == 0
