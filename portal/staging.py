@@ -126,6 +126,31 @@ def discard(token):
         (folder() / f"{token}{_SUFFIX}").unlink(missing_ok=True)
 
 
+def apply_in_job(ctx, token, apply_fn):
+    """The body of an import job: `apply_fn(session, actor, raw, progress)` on the staged file, all or nothing.
+    Progress is recorded only before the first write (a job's step commits); messages are in the language of the
+    person who started the import. Returns the Preview; raises DomainError (the job fails) when the file is gone or
+    no longer fits."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    raw = read_staged(token)
+    if raw is None:
+        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
+    actor = ctx.actor
+    # force_locale: never the request's locale lookup, which would touch the request's session (JOBS_IMMEDIATE)
+    with force_locale(getattr(actor, "preferred_language", None) or "id"):
+        ctx.step(0, 3, _("Memeriksa berkas…"))
+        preview = apply_fn(ctx.session, actor, raw, lambda message: ctx.step(1, 3, message))
+        if not preview.ok:
+            ctx.session.rollback()
+            line, message = preview.errors[0]
+            raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
+                                line=line, message=message))
+    discard(token)
+    return preview
+
+
 def is_expired(path, now=None):
     try:
         return (now or time.time()) - path.stat().st_mtime > _max_age_seconds()

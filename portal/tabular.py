@@ -24,6 +24,7 @@ wrote it, or XLSX directly.
 import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ MAX_ROWS = 50_000
 MAX_BYTES = 30 * 1024 * 1024
 MAX_XLSX_UNPACKED = 200 * 1024 * 1024  # a zip bomb stops here, long before openpyxl sees it
 DELIMITERS = (",", ";", "\t")
+HEADER_SEARCH_ROWS = 10  # how far down a header may sit under title rows
 MULTI_SEPARATORS = re.compile(r"[,;|]")
 
 ENCODING_NAMES = {
@@ -123,15 +125,42 @@ def read_table(raw, filename="", *, required=(), optional=(), multi=(), max_rows
     return _build(records, table, required, wanted, multi, max_rows)
 
 
+def count_rows(raw):
+    """About how many data rows a readable file has (0 when it cannot be read): decides whether an import runs as a
+    job. An XLSX sheet's own dimension answers without parsing every row."""
+    if raw[:4] == b"PK\x03\x04":
+        try:
+            from openpyxl import load_workbook
+
+            book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            rows = book.worksheets[0].max_row
+            book.close()
+            if rows:
+                return max(rows - 1, 0)
+        except Exception:  # noqa: S110 - a damaged workbook: the full read below says what is wrong
+            pass
+    try:
+        return len(read_table(raw).rows)
+    except DomainError:
+        return 0
+
+
 def _build(records, table, required, wanted, multi, max_rows):
     """Header, then the data rows: (row number, cells) pairs in, Rows out."""
-    header_number, header = None, None
+    # The header is the first non-empty row, unless a title row or two sit above it ("Daftar Peserta", a date):
+    # then the first of the next few rows that holds every required column.
+    records = iter(records)
+    head = []  # (row number, cells, normalised names) of the first non-empty rows
     for number, cells in records:
         if any(str(c).strip() for c in cells):
-            header_number, header = number, [normalise_header(c) for c in cells]
-            break
-    if header is None:
+            head.append((number, cells, [normalise_header(c) for c in cells]))
+            if len(head) == HEADER_SEARCH_ROWS or all(c in head[-1][2] for c in required):
+                break
+    if not head:
         raise DomainError(_("Berkas kosong."))
+    found = next((i for i, (_n, _c, names) in enumerate(head) if required and all(c in names for c in required)), 0)
+    header = head[found][2]
+    records = itertools.chain(((number, cells) for number, cells, _names in head[found + 1:]), records)
     while header and not header[-1]:
         header.pop()
     table.columns = header
@@ -140,11 +169,9 @@ def _build(records, table, required, wanted, multi, max_rows):
         raise DomainError(_("Kolom wajib tidak ada: %(missing)s. Baris pertama harus berisi judul kolom: "
                             "%(expected)s.", missing=", ".join(missing), expected=", ".join(wanted)))
     index = {name: header.index(name) for name in wanted if name in header}
-    spill = header[-1] if header[-1] in multi else None
+    spill = header[-1] if header and header[-1] in multi else None
     width = len(header)
     for number, cells in records:
-        if number <= header_number:
-            continue
         cells = [clean_cell(c) for c in cells]
         if not any(cells):
             continue
@@ -273,7 +300,8 @@ def sniff_delimiter(text, wanted=(), default=","):
         if not rows:
             continue
         header = [normalise_header(c) for c in rows[0]]
-        matches = sum(1 for c in wanted if c in header)
+        matches = max(sum(1 for c in wanted if normalise_header(c) in {normalise_header(v) for v in r})
+                      for r in rows[:HEADER_SEARCH_ROWS])
         agree = sum(1 for r in rows[1:] if len(r) == len(rows[0]))
         score = (matches, len(header) > 1, agree, len(header))
         if best_score is None or score > best_score:

@@ -256,7 +256,7 @@ URL_BUILDERS = {
     "admin.unit_edit": lambda ctx: {"unit_id": ctx.unit.id},
     "admin.import_csv": lambda ctx: {"kind": "users"},
     "admin.import_confirm": lambda ctx: {"kind": "users"},
-    "admin.import_template": lambda ctx: {"kind": "users", "fmt": "xlsx"},
+    "admin.import_template": lambda ctx: {"kind": "users", "fmt": "csv"},
     # handbook
     "handbook.changes": _with_handbook,  # needs a published edition
     "handbook.section": lambda ctx: {"slug": _section(ctx).slug},

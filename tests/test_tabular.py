@@ -197,3 +197,20 @@ def test_templates_read_back_and_keep_nips_as_text():
     for body in (raw, csv_raw):
         with pytest.raises(DomainError, match="tidak berisi baris data"):
             tabular.read_table(body, required=("nip", "nama"))
+
+
+def test_title_rows_above_the_header_are_skipped():
+    raw = xlsx([["Daftar Peserta Pelatihan Humas"], ["26 November 2026"], [], ["No", "Nama", "Instansi"],
+                [1, "Agus", "Dinas A"], [2, "Budi", "Dinas B"]])
+    assert cells(read(raw)) == [(5, {"nama": "Agus", "instansi": "Dinas A", "peran": ""}),
+                                (6, {"nama": "Budi", "instansi": "Dinas B", "peran": ""})]
+    csv_raw = "Daftar Peserta;;\r\nNo;Nama;Instansi\r\n1;Agus;Dinas A\r\n".encode("cp1252")
+    table = read(csv_raw)
+    assert table.delimiter == ";" and cells(table) == [(3, {"nama": "Agus", "instansi": "Dinas A", "peran": ""})]
+
+
+def test_a_header_of_nothing_but_markers_is_a_clear_error():
+    with pytest.raises(DomainError, match="Kolom wajib tidak ada: nama"):
+        read(b"*;*\nAgus;A\n")
+    assert tabular.count_rows(b"*;*\nAgus;A\n") == 1
+    assert tabular.count_rows(b"\x89PNG\r\n\x1a\n\x00") == 0

@@ -6,16 +6,14 @@ rows (no query per row): 5,000 rows preview in well under a second and confirm i
 """
 
 from flask import has_request_context, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import select
 
-from portal import audit, jobs, tabular
+from portal import audit, jobs, staging, tabular
 from portal.accounts.sessions import role_text
 from portal.accounts.validation import email_problem, read_nip
-from portal.errors import DomainError
 from portal.models import ROLES, AuditLog, Unit, User, UserRole, UserSession, utcnow
 from portal.staging import Preview
 
@@ -42,14 +40,6 @@ UNIT_TEMPLATE_HELP = (
 def read(raw, columns, multi=()):
     """The file's Table (tabular.read_table) with every column of `columns` required."""
     return tabular.read_table(raw, required=columns, multi=multi)
-
-
-def count_rows(raw):
-    """How many data rows a (staged, readable) file has: decides whether its import runs as a job."""
-    try:
-        return len(tabular.read_table(raw).rows)
-    except DomainError:
-        return 0
 
 
 def template(kind, fmt):
@@ -363,24 +353,7 @@ def _paths(parent_of):
 # --- as jobs (large files): the confirm step queues them; they re-check everything, like the direct path --------------
 
 def _import_job(apply_fn, ctx, token):
-    from portal import staging
-
-    raw = staging.read_staged(token)
-    if raw is None:
-        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
-    actor = ctx.actor
-    # Messages in the language of the person who started the import (and never from a request's locale lookup,
-    # which would touch the request's own session while this job holds the write lock).
-    with force_locale(getattr(actor, "preferred_language", None) or "id"):
-        ctx.step(0, 3, _("Memeriksa berkas…"))
-        # Progress is recorded only before the first write: the import stays all or nothing.
-        preview = apply_fn(ctx.session, actor, raw, progress=lambda message: ctx.step(1, 3, message))
-        if not preview.ok:
-            ctx.session.rollback()
-            line, message = preview.errors[0]
-            raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
-                                line=line, message=message))
-    staging.discard(token)
+    preview = staging.apply_in_job(ctx, token, apply_fn)
     return {"created": preview.count("create"), "updated": preview.count("update"), "same": preview.count("same")}
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal import audit, db, jobs, privacy, staging
+from portal import audit, db, jobs, privacy, staging, tabular
 from portal.accounts import imports, services, sessions
 from portal.accounts.access import get_unit_or_404, get_user_or_404
 from portal.admin import queries
@@ -25,7 +25,6 @@ from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import render
 from portal.models import ROLES
 from portal.permissions import requires
-from portal.tabular import download as tabular_download
 
 bp = Blueprint("admin", __name__)
 
@@ -239,7 +238,7 @@ def import_confirm(kind):
     if raw is None:
         flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
         return redirect(url_for("admin.import_csv", kind=kind), code=303)
-    if imports.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
+    if tabular.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
         job = jobs.enqueue(db.session(), f"import.{kind}", current_user, token=form.token.data)
         return redirect(url_for("jobs.status", job_id=job.id), code=303)
     _preview, apply_fn = IMPORT_KINDS[kind]
@@ -264,7 +263,7 @@ def import_template(kind, fmt):
     """An empty file to fill in (XLSX with text-formatted columns, or CSV as Indonesian Excel writes it)."""
     if kind not in IMPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
-    return tabular_download(imports.template(kind, fmt), f"templat-impor-{kind}", fmt)
+    return tabular.download(imports.template(kind, fmt), f"templat-impor-{kind}", fmt)
 
 
 # --- audit log ---------------------------------------------------------------------------------------------------

@@ -8,13 +8,16 @@ the write a few bulk statements.
 
 import secrets
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import select
 
-from portal import audit, certificates, tabular
+from portal import audit, certificates, jobs, staging, tabular
 from portal.accounts.validation import excel_nip_problem, read_nip
+from portal.errors import DomainError
 from portal.models import User, Workshop, WorkshopParticipant, utcnow
 from portal.staging import Preview
 
@@ -91,12 +94,14 @@ def preview_import(session, workshop, raw):
     return preview
 
 
-def apply_import(session, actor, workshop, raw):
+def apply_import(session, actor, workshop, raw, progress=None):
     """Check again, then write every row in a few bulk statements, or nothing (a Preview with errors). The caller's
-    transaction commits (or rolls back)."""
+    transaction commits (or rolls back). `progress(message)` is told when the checks are done."""
     preview = preview_import(session, workshop, raw)
     if not preview.ok or not preview.rows:
         return preview
+    if progress:
+        progress(ngettext("Menyimpan %(num)d peserta…", "Menyimpan %(num)d peserta…", len(preview.rows)))
     locked = session.exec(select(Workshop).where(Workshop.id == workshop.id).with_for_update()).one()
     registered = session.exec(select(func.count()).select_from(WorkshopParticipant).where(
         WorkshopParticipant.workshop_id == locked.id, WorkshopParticipant.status == "registered")).one()
@@ -132,6 +137,23 @@ def apply_import(session, actor, workshop, raw):
     session.flush()
     session.expire_all()
     return preview
+
+
+# --- as a job (large files): the confirm step queues it; it re-checks everything, like the direct path -------------
+
+def _describe(result):
+    return ngettext("%(num)d peserta diimpor.", "%(num)d peserta diimpor.", result["imported"])
+
+
+@jobs.job("import.participants", title=_l("Impor peserta pelatihan"), describe=_describe,
+          next_url=lambda _result, params: url_for("workshops.manage", workshop_id=params["workshop_id"]))
+def import_participants_job(ctx, token, workshop_id):
+    workshop = ctx.session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise DomainError(_("Pelatihan ini sudah tidak ada."))
+    preview = staging.apply_in_job(ctx, token, lambda session, actor, raw, progress: apply_import(
+        session, actor, workshop, raw, progress))
+    return {"imported": len(preview.rows)}
 
 
 def _new_codes(session, count):

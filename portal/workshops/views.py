@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import certificates, db, exports, staging, tabular
+from portal import certificates, db, exports, jobs, staging, tabular
 from portal.extensions import limiter
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
@@ -245,6 +245,10 @@ def import_confirm(workshop_id):
     if raw is None:
         flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
         return redirect(url_for("workshops.import_csv", workshop_id=workshop.id), code=303)
+    if tabular.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
+        job = jobs.enqueue(db.session(), "import.participants", current_user, token=form.token.data,
+                           workshop_id=workshop.id)
+        return redirect(url_for("jobs.status", job_id=job.id), code=303)
     done = perform(imports.apply_import, db.session(), current_user, workshop, raw)
     if not done:
         return redirect(url_for("workshops.import_csv", workshop_id=workshop.id), code=303)
@@ -258,6 +262,7 @@ def import_confirm(workshop_id):
     return redirect(url_for("workshops.manage", workshop_id=workshop.id), code=303)
 
 
+@bp.get("/<int:workshop_id>/impor/templat", defaults={"fmt": "xlsx"})  # (.xlsx redirects here)
 @bp.get("/<int:workshop_id>/impor/templat.<fmt>")
 @requires("workshop.manage")
 def import_template(workshop_id, fmt):
