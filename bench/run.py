@@ -53,15 +53,15 @@ def generate(app, sections):
         titles = [title for _t, _i, secs in chapters for _s, title, _b in secs]
         made = 0
         for c in range(max(sections // 25, 1)):
-            chapter = handbook.create_chapter(session, humas, f"Bab uji {c + 1}", commit=False)
+            chapter = handbook.create_chapter(session, humas, f"Bab uji {c + 1}")
             for _ in range(25):
                 if made >= sections:
                     break
                 made += 1
                 handbook.create_section(session, humas, chapter.id, f"{rng.choice(titles)} {made}",
-                                        rng.choice(bodies), slug=f"uji-{made}", commit=False)
+                                        rng.choice(bodies), slug=f"uji-{made}")
             session.commit()
-        handbook.publish_edition(session, humas, "2026.1", "bench", material=True)
+        handbook.publish_edition(session, humas, "2026.1", "bench", material=True, index_now=True)
         assert session.exec(select(Chapter.id)).first() is not None
 
 

@@ -62,6 +62,14 @@ def count(session, model, *where):
     return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
+def read_all(client, *slugs):
+    """The signed-in employee opens sections (all of the current edition when no slug is given)."""
+    if not slugs:
+        slugs = re.findall(r'href="/handbook/bagian/([^"]+)"', text_of(client.get("/handbook/")))
+    for slug in dict.fromkeys(slugs):
+        assert client.post(f"/handbook/bagian/{slug}/dibaca").status_code == 303
+
+
 def current_revision(session, section):
     session.refresh(section)
     return session.get(SectionRevision, section.current_revision_id)
@@ -186,6 +194,7 @@ def test_first_edition_asks_for_acknowledgement(handbook, session, client, login
 
 def test_acknowledging_records_it(handbook, session, client, login_as):
     user = login_as("employee")
+    read_all(client)
     response = client.post("/handbook/setujui", data={"confirm": "y"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/handbook/")
@@ -215,6 +224,7 @@ def test_acknowledging_without_the_checkbox_records_nothing(handbook, session, c
 
 def test_acknowledging_with_htmx_redirects_by_header(handbook, client, login_as):
     login_as("employee")
+    read_all(client)
     response = client.post("/handbook/setujui", data={"confirm": "y"}, headers=HX)
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/handbook/"
@@ -222,6 +232,7 @@ def test_acknowledging_with_htmx_redirects_by_header(handbook, client, login_as)
 
 def test_non_material_edition_keeps_acknowledgement(handbook, session, client, login_as):
     user = login_as("employee")
+    read_all(client)
     client.post("/handbook/setujui", data={"confirm": "y"})
     factories.edit_section(session, handbook.humas, handbook.sections["foto-kegiatan"], body="Perbaikan ejaan.")
     factories.publish_edition(session, handbook.humas, "2025.2", material=False)
@@ -233,7 +244,7 @@ def test_non_material_edition_keeps_acknowledgement(handbook, session, client, l
     # someone who never acknowledged still has to, and acknowledging the non-material edition counts
     other = factories.make_user(session)
     assert not services.has_acknowledged(session, other)
-    services.acknowledge(session, other, services.latest_edition(session))
+    factories.acknowledge(session, other, services.latest_edition(session))
     assert services.has_acknowledged(session, other)
 
 
@@ -250,6 +261,7 @@ def _changes(page):
 
 def test_material_edition_asks_again_and_shows_what_changed(handbook, session, client, login_as):
     user = login_as("employee")
+    read_all(client)
     client.post("/handbook/setujui", data={"confirm": "y"})
     humas, sections = handbook.humas, handbook.sections
     # 2025.2 (not material): one wording fix
@@ -261,6 +273,7 @@ def test_material_edition_asks_again_and_shows_what_changed(handbook, session, c
     services.create_section(session, humas, handbook.chapters[1].id, "Keamanan akun", "Aktifkan 2FA.",
                             slug="keamanan-akun")
     services.set_section_archived(session, humas, sections["foto-kegiatan"], True)
+    session.commit()
     before = current_revision(session, sections["netralitas-politik"])
     factories.edit_section(session, humas, sections["netralitas-politik"], body="Sementara.")
     factories.edit_section(session, humas, sections["netralitas-politik"], body=before.body)
@@ -290,6 +303,18 @@ def test_material_edition_asks_again_and_shows_what_changed(handbook, session, c
     assert [title for _kind, title in _changes(page)] == [
         "Hoaks dan verifikasi", "Keamanan akun", "Mengunggah foto kegiatan"]
 
+    # acknowledging means having read what changed since 2025.1 (also the non-material 2025.2 change)
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert not services.has_acknowledged(session, user)
+    index = text_of(client.get("/handbook/"))
+    assert ("error", "Buka dulu bagian yang belum Anda baca (3 bagian), lalu nyatakan persetujuan.") in flashes(index)
+    unread = index[index.index('class="unread-list"'):]
+    unread = re.findall(r'href="/handbook/bagian/([^"]+)"', unread[:unread.index("</ul>")])
+    assert unread == ["akun-pribadi", "hoaks-dan-verifikasi", "keamanan-akun"]
+    read_all(client, "akun-pribadi", "hoaks-dan-verifikasi")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert not services.has_acknowledged(session, user)
+    read_all(client, "keamanan-akun")
     client.post("/handbook/setujui", data={"confirm": "y"})
     assert services.has_acknowledged(session, user)
     page = text_of(client.get("/handbook/perubahan"))
@@ -361,6 +386,8 @@ def test_publishing_through_the_form(handbook, session, client, login_as):
     response = client.post("/handbook/kelola/terbitkan",
                            data={"version": "2025.2", "notes": "Perbaikan kecil.", "material": "y"})
     assert response.status_code == 303
+    job_page = text_of(client.get(response.headers["Location"]))  # the re-index job, done (immediate in tests)
+    assert "Indeks pencarian pedoman" in job_page and "Indeks pencarian diperbarui" in job_page
     edition = services.latest_edition(session)
     assert (edition.version, edition.material, edition.notes) == ("2025.2", True, "Perbaikan kecil.")
     assert edition.published_at > handbook.edition.published_at
@@ -508,9 +535,11 @@ def test_two_sessions_saving_from_the_same_base(app, handbook):
         base = a.current_revision_id
         assert b.current_revision_id == base
         winner = services.save_section(one, humas_a, a, base, "Judul A", "Teks A", "A")
+        one.commit()
         with pytest.raises(services.EditConflict) as conflict:
             services.save_section(two, humas_b, b, base, "Judul B", "Teks B", "B")
         assert conflict.value.current.id == winner.id
+        two.rollback()
     with Session(engine) as check:
         section = check.get(Section, section_id)
         assert section.current_revision_id == winner.id
@@ -600,8 +629,12 @@ def test_restoring_an_old_revision_makes_a_new_one(handbook, session, sign_in):
     # a revision of another section cannot be restored here
     other = handbook.sections["hoaks-dan-verifikasi"]
     response = humas.post(f"/handbook/kelola/bagian/{section.id}/pulihkan/{other.current_revision_id}")
+    assert response.status_code == 404
+    assert current_revision(session, section).id == restored.id
+    # restoring a revision whose text the head already has makes no revision
+    response = humas.post(f"/handbook/kelola/bagian/{section.id}/pulihkan/{first.id}")
     page = text_of(humas.get(response.headers["Location"]))
-    assert ("error", "Revisi ini bukan milik bagian tersebut.") in flashes(page)
+    assert ("info", "Revisi terkini sudah memuat teks itu; tidak ada revisi baru.") in flashes(page)
     assert current_revision(session, section).id == restored.id
 
 
@@ -750,8 +783,12 @@ def test_print_view_has_every_published_section(handbook, client, login_as):
     login_as("employee")
     page = text_of(client.get("/handbook/cetak"))
     for slug in handbook.sections:
-        assert f'<h3 id="{slug}">' in page
-    assert "Edisi 2025.1" in page and '<h2 id="contoh">Contoh</h2>' in page
+        assert f'<h3 id="bagian-{slug}">' in page
+    # chapter (h2) > section (h3) > the section's own sub-headings (h4), ids unique in the whole book
+    assert "Edisi 2025.1" in page and '<h4 id="akun-pribadi--contoh">Contoh</h4>' in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert not re.search(r"<h[12][^>]*>Contoh", page)
     assert page.index("Akun Pribadi dan Akun Resmi") < page.index("Netralitas dan Informasi")
 
 
@@ -775,7 +812,7 @@ def org(session, handbook):
         "pensiun": make(session, unit=biro, full_name="Tidak Aktif", active=False),
     }
     for name in ("atasan", "ani", "budi", "lina", "pensiun"):
-        services.acknowledge(session, people[name], handbook.edition)
+        factories.acknowledge(session, people[name], handbook.edition)
     return {"root": root, "biro": biro, "bagian": bagian, "lain": lain, **people}
 
 
@@ -823,14 +860,15 @@ def test_supervisor_sees_their_own_subtree(org, client, login):
 def test_supervisor_csv_covers_their_scope_and_neutralises_formulas(org, client, login):
     login(org["atasan"])
     rows = read_csv(client.get("/handbook/laporan.csv"))
-    assert rows[0] == ["nip", "nama", "unit_kode", "unit", "status", "edisi_disetujui", "waktu_persetujuan"]
+    assert rows[0] == ["NIP", "Nama", "Kode unit", "Unit", "Status", "Bagian dibaca", "Jumlah bagian",
+                       "Edisi disetujui", "Waktu persetujuan (WIB)"]
     body = {row[1]: row for row in rows[1:]}
     assert set(body) == {"Atasan Biro", "Ani Biro", "'=HYPERLINK(\"x\")", "Budi Bagian"}
-    assert body["'=HYPERLINK(\"x\")"][4] == "belum"
-    assert body["Ani Biro"][4:6] == ["sudah", "2025.1"]
+    assert body["'=HYPERLINK(\"x\")"][4:7] == ["belum", "0", "4"]
+    assert body["Ani Biro"][4:8] == ["sudah", "4", "4", "2025.1"]
     assert body["Atasan Biro"][0] == factories.valid_nip(1)
     assert body["Budi Bagian"][2] == "'=SUM(A1)"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", body["Ani Biro"][6])  # WIB, as on every other page
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", body["Ani Biro"][8])  # WIB, as on every other page
     for row in rows[1:]:
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row), row
 
@@ -872,10 +910,10 @@ def test_report_follows_editions(org, handbook, session, client, login):
     page = text_of(client.get("/handbook/laporan"))
     assert report_rows(page) == {"Biro Uji": (3, 0), "Bagian Uji": (1, 0)}
     assert "Dihitung terhadap edisi 2026.1" in page
-    services.acknowledge(session, org["budi"], services.latest_edition(session))
+    factories.acknowledge(session, org["budi"], services.latest_edition(session))
     assert report_rows(text_of(client.get("/handbook/laporan")))["Bagian Uji"] == (1, 1)
     rows = read_csv(client.get("/handbook/laporan.csv"))
-    status = {row[1]: (row[4], row[5]) for row in rows[1:]}
+    status = {row[1]: (row[4], row[7]) for row in rows[1:]}
     assert status["Budi Bagian"] == ("sudah", "2026.1")
     assert status["Ani Biro"] == ("belum", "2025.1")
 

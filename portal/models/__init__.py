@@ -4,6 +4,7 @@ from portal.models.accounts import ROLES, AuditLog, Unit, User, UserRole, UserSe
 from portal.models.certificates import Certificate
 from portal.models.handbook import (
     Acknowledgement,
+    AcknowledgementRule,
     Chapter,
     Edition,
     EditionChapter,
@@ -47,7 +48,8 @@ from portal.models.workshops import (
 )
 
 __all__ = [
-    "ROLES", "Acknowledgement", "AuditLog", "Chapter", "Edition", "EditionChapter", "EditionSection", "SearchDocument",
+    "ROLES", "Acknowledgement", "AcknowledgementRule", "AuditLog", "Chapter", "Edition", "EditionChapter",
+    "EditionSection", "SearchDocument",
     "Job", "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "UserSession", "utcnow",
     # quiz and certificates
     "Attempt", "AttemptQuestion", "Certificate", "Question", "QuestionOption", "QuestionSection", "QuestionVersion",
