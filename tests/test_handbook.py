@@ -977,3 +977,113 @@ def test_demo_seed(app, session):
     with app.app_context():
         seed_demo(session)
     assert snapshot() == before
+
+
+# --- structure, caching and search plans (issues 9 and 10) ---------------------------------------------------------
+
+def test_views_load_rows_through_loaders_and_services_stay_small():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "portal" / "handbook"
+    views = (root / "views.py").read_text()
+    for forbidden in ("session.get(", "select(", ".commit(", ".rollback("):
+        assert forbidden not in views, forbidden
+    for module in root.glob("*.py"):
+        text = module.read_text()
+        assert ".commit(" not in text or module.name == "demo.py", module.name
+        assert len(text.splitlines()) < 500, module.name
+
+
+def test_edition_published_is_sent_inside_the_transaction(handbook, session):
+    from portal import events
+
+    seen = []
+
+    def receiver(sender, **kwargs):
+        edition = kwargs["edition"]
+        seen.append((sender.in_transaction(), edition.id is not None, kwargs["material"], kwargs["actor"].id))
+
+    events.edition_published.connect(receiver)
+    try:
+        factories.publish_edition(session, handbook.humas, "2025.2", material=True)
+    finally:
+        events.edition_published.disconnect(receiver)
+    assert seen == [(True, True, True, handbook.humas.id)]
+
+
+def test_publishing_queues_the_reindex_job_with_progress(handbook, session, client, login_as):
+    from portal.models import Job
+
+    section = handbook.sections["hoaks-dan-verifikasi"]
+    factories.edit_section(session, handbook.humas, section, body="Periksa tanggal unggahan zirkonbaru.")
+    login_as("humas")
+    assert not text_of(client.get("/handbook/cari?q=zirkonbaru")).count("Hoaks dan verifikasi")
+    response = client.post("/handbook/kelola/terbitkan", data={"version": "2025.2", "notes": "n"})
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    job = session.exec(select(Job).where(Job.kind == "handbook.reindex")).one()
+    assert (job.status, job.progress) == ("done", 100)
+    assert "Hoaks dan verifikasi" in text_of(client.get("/handbook/cari?q=zirkonbaru"))
+    # running it again (a worker restart) changes nothing and reports nothing re-indexed
+    edition = services.latest_edition(session)
+    assert services.reindex_edition(session, edition)["indexed"] == 0
+
+
+def test_section_page_collapses_other_chapters_and_reuses_the_cached_toc(handbook, session, client, login_as):
+    from portal.handbook import editions
+
+    login_as("employee")
+    page = text_of(client.get("/handbook/bagian/akun-pribadi"))
+    toc = page[page.index('class="toc"'):page.index("</nav>", page.index('class="toc"'))]
+    assert "/handbook/bagian/foto-kegiatan" in toc  # same chapter: every section
+    assert "/handbook/bagian/hoaks-dan-verifikasi" not in toc  # other chapter: one link to its start
+    assert 'href="/handbook/bagian/netralitas-politik">2. Netralitas dan Informasi' in toc
+    edition = services.latest_edition(session)
+    assert editions.edition_toc(session, edition) is editions.edition_toc(session, edition)  # built once
+
+
+def _search_statements(app, session, query):
+    """The SQL statements (with parameters) that the handbook search runs."""
+    from sqlalchemy import event
+
+    engine = app.extensions["db_engine"]
+    seen = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if "MATCH" in statement or "to_tsquery" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with app.app_context():
+            results, _total = services.search_published(db.session(), query)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert results
+    return seen
+
+
+def test_handbook_search_reads_its_own_index_not_the_shared_one(app, handbook, session):
+    """Issue 10: handbook search must not match toolkit documents and filter them away afterwards."""
+    from portal import search
+
+    for n in range(30):  # other kinds' documents with the same words
+        search.index_document(session, "toolkit", 10_000 + n, "Hoaks dan sumber", "Periksa sumber hoaks.")
+    session.commit()
+    statements = _search_statements(app, session, "hoaks sumber")
+    assert statements
+    engine = app.extensions["db_engine"]
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            if engine.dialect.name == "sqlite":
+                plan = " | ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                      parameters).all())
+                assert "search_fts_handbook VIRTUAL TABLE" in plan, plan
+                assert "SCAN search_fts " not in plan and "SCAN d " not in plan and not plan.endswith("SCAN d"), plan
+            else:
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                plan = " | ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).all())
+                # the handbook's partial GIN index, or (on a tiny table) the kind index: toolkit rows are never read
+                assert "Seq Scan" not in plan, plan
+                assert "fts_search_fts_handbook" in plan or "Index Cond: ((kind)::text = 'handbook'" in plan, plan
+    hits, _total = search.search(session, "handbook", "sumber")
+    assert {h.ref_id for h in hits} <= {s.id for s in handbook.sections.values()}

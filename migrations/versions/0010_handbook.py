@@ -21,7 +21,7 @@ def upgrade():
         'handbook_rule',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column('updated_by_id', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], ),
         sa.PrimaryKeyConstraint('id'),
