@@ -1087,3 +1087,156 @@ def test_handbook_search_reads_its_own_index_not_the_shared_one(app, handbook, s
                 assert "fts_search_fts_handbook" in plan or "Index Cond: ((kind)::text = 'handbook'" in plan, plan
     hits, _total = search.search(session, "handbook", "sumber")
     assert {h.ref_id for h in hits} <= {s.id for s in handbook.sections.values()}
+
+
+# --- acknowledging means having read; readable changes (issue 16) ---------------------------------------------------
+
+def test_admin_chooses_a_core_set_and_acknowledging_then_needs_only_it(handbook, session, client, login_as, sign_in):
+    from portal.models import AcknowledgementRule
+
+    admin = factories.make_user(session, roles=("admin",))
+    core = [handbook.sections["akun-pribadi"].id, handbook.sections["netralitas-politik"].id]
+    admin_client = sign_in(admin)
+    assert 'value="core"' in text_of(admin_client.get("/handbook/aturan"))
+    # the core rule without any core section is refused with a message, nothing saved
+    response = admin_client.post("/handbook/aturan", data={"scope": "core"})
+    assert response.status_code == 422
+    assert "Pilih sedikitnya satu bagian inti" in response.data.decode()
+    assert count(session, AcknowledgementRule) == 0
+    response = admin_client.post("/handbook/aturan", data={"scope": "core", "core": [str(i) for i in core]})
+    assert response.status_code == 303
+    assert services.ack_scope(session) == "core"
+    assert {s.id for s in session.exec(select(Section).where(Section.core)).all()} == set(core)
+    assert session.exec(select(AuditLog).where(AuditLog.action == "handbook.ack_rule")).one().summary == "core"
+
+    user = login_as("employee")
+    index = text_of(client.get("/handbook/"))
+    unread = index[index.index('class="unread-list"'):]
+    assert re.findall(r'href="/handbook/bagian/([^"]+)"', unread[:unread.index("</ul>")]) == [
+        "akun-pribadi", "netralitas-politik"]
+    read_all(client, "akun-pribadi")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert not services.has_acknowledged(session, user)
+    read_all(client, "netralitas-politik")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert services.has_acknowledged(session, user)
+    # only admins set the rule
+    assert client.get("/handbook/aturan").status_code == 403
+    assert sign_in(handbook.humas).post("/handbook/aturan", data={"scope": "all"}).status_code == 403
+
+
+def test_dashboard_does_not_congratulate_someone_who_has_not_read(handbook, session, client, login_as):
+    login_as("employee")
+    read_all(client, "akun-pribadi")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    dashboard = text_of(client.get("/"))
+    assert "Pedoman sudah Anda setujui" not in dashboard
+    assert "Masih 3 bagian yang perlu Anda buka." in dashboard
+
+
+def test_changes_page_shows_a_rendered_word_diff(handbook, session, client, login_as):
+    login_as("employee")
+    read_all(client)
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    section = handbook.sections["akun-pribadi"]
+    old = current_revision(session, section).body
+    factories.edit_section(session, handbook.humas, section,
+                           body=old.replace("Gunakan nama asli", "Gunakan **nama asli** dan swafoto") +
+                           "\n\n> **Contoh:** akun bernama jelas.")
+    factories.publish_edition(session, handbook.humas, "2025.2", material=True)
+    page = text_of(client.get("/handbook/perubahan"))
+    diff = page[page.index('class="prose diff rendered-diff"'):]
+    diff = diff[:diff.index("</details>")]
+    assert "**" not in diff and "###" not in diff and "&gt; " not in diff
+    assert re.search(r'<h2 id="chg1-contoh">Contoh</h2>', diff)  # the sub-heading stays a heading
+    assert re.search(r"<strong>(<ins>)?nama(</ins>)?", diff) or "<ins><strong>" in diff or "<strong><ins>" in diff
+    assert re.search(r"<ins>[^<]*swafoto", diff)
+    assert "<blockquote>" in diff and re.search(r"<ins>\s*akun bernama jelas", diff)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+
+
+def test_saving_unchanged_text_and_restoring_the_published_text_change_nothing(handbook, session, sign_in):
+    section = handbook.sections["foto-kegiatan"]
+    published = current_revision(session, section)
+    humas = sign_in(handbook.humas)
+    form = text_of(humas.get(f"/handbook/kelola/bagian/{section.id}"))
+    response = humas.post(f"/handbook/kelola/bagian/{section.id}", data={
+        "title": published.title, "body": published.body.replace("\n", "\r\n"), "summary": "tanpa ubah",
+        "base_revision_id": str(published.id), "csrf_token": csrf_token_from(form.encode()) or ""})
+    assert response.status_code == 303
+    page = text_of(humas.get(response.headers["Location"]))
+    assert ("info", "Tidak ada yang berubah, jadi tidak ada revisi baru.") in flashes(page)
+    assert count(session, SectionRevision, SectionRevision.section_id == section.id) == 1
+    # an edit, then restoring the published revision: a new revision, but nothing waits for the next edition
+    factories.edit_section(session, handbook.humas, section, body="Teks sementara.")
+    assert "draf berubah" in text_of(humas.get("/handbook/kelola"))
+    humas.post(f"/handbook/kelola/bagian/{section.id}/pulihkan/{published.id}")
+    assert current_revision(session, section).number == 3
+    manage = text_of(humas.get("/handbook/kelola"))
+    assert "draf berubah" not in manage and "belum terbit" not in manage
+    assert "Tidak ada bagian yang berubah sejak edisi terakhir." in text_of(humas.get("/handbook/kelola/terbitkan"))
+
+
+# --- supervisors: per-person progress, follow-up and reminders; XLSX ------------------------------------------------
+
+def test_report_shows_each_persons_reading_progress(org, session, client, login):
+    login(org["atasan"])
+    factories.read_everything(session, org["formula"])
+    page = text_of(client.get(f"/handbook/laporan?unit={org['biro'].id}", headers=HX))
+    people = dict(re.findall(r'<td data-label="Nama">([^<]+)</td>.*?<span>(\d+/\d+)</span>', page, re.S))
+    assert people == {"=HYPERLINK(&#34;x&#34;)": "4/4", "Atasan Biro": "4/4", "Ani Biro": "4/4", "Budi Bagian": "4/4"}
+    assert page.index("HYPERLINK") < page.index("Ani Biro")  # those who have not acknowledged come first
+
+
+def test_supervisor_follow_up_and_reminders(org, session, client, login):
+    from portal import events
+    from portal.models import Attempt, Quiz, utcnow
+
+    quiz = Quiz(title="Kuis uji", pass_mark=70)
+    session.add(quiz)
+    session.flush()
+    session.add(Attempt(user_id=org["ani"].id, quiz_id=quiz.id, feedback_mode="immediate", pass_mark=70,
+                        finished_at=utcnow(), score=90, passed=True))
+    session.commit()
+    login(org["atasan"])
+    dashboard = text_of(client.get("/"))
+    assert "Tindak lanjut unit Anda" in dashboard
+    assert "1 orang belum menyetujui pedoman" in dashboard and "3 orang belum lulus kuis" in dashboard
+    page = text_of(client.get("/handbook/tim"))
+    assert "Lina Lain" not in page and "Tidak Aktif" not in page
+    sent = []
+    events.reminder_requested.connect(lambda sender, **kw: sent.append(kw), weak=False)
+    try:
+        outsider = org["lina"].id  # not in the supervisor's scope: never reminded
+        response = client.post("/handbook/tim/ingatkan", data={
+            "topic": "quiz", "user_ids": [str(org["budi"].id), str(org["ani"].id), str(outsider)]})
+        assert response.status_code == 303
+        assert ("success", "Pengingat dikirim ke 1 orang.") in flashes(text_of(client.get("/handbook/tim")))
+        assert [(s["topic"], s["user_ids"], s["actor"].id) for s in sent] == [
+            ("quiz", [org["budi"].id], org["atasan"].id)]
+        # nobody chosen, or an unknown list: a message, no event
+        client.post("/handbook/tim/ingatkan", data={"topic": "quiz"})
+        client.post("/handbook/tim/ingatkan", data={"topic": "lain", "user_ids": [str(org["budi"].id)]})
+        assert len(sent) == 1
+    finally:
+        events.reminder_requested.receivers.clear()
+    assert session.exec(select(AuditLog).where(AuditLog.action == "handbook.reminder")).one()
+
+
+def test_report_as_xlsx_in_the_interface_language(org, client, login):
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    login(org["atasan"])
+    response = client.get("/handbook/laporan.xlsx?lang=en")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("NIP", "Name", "Unit code", "Unit", "Status", "Sections read", "Sections in total",
+                       "Edition acknowledged", "Acknowledged at (WIB)")
+    body = {row[1]: row for row in rows[1:]}
+    assert body["Ani Biro"][4] == "done" and body["=HYPERLINK(\"x\")"][4] == "not yet"
+    assert isinstance(body["Ani Biro"][8], datetime) and body["Ani Biro"][5] == 4
+    assert sheet.auto_filter.ref and sheet.freeze_panes == "A2"

@@ -81,6 +81,7 @@ def publish(session, actor, version, notes, material, index_now=False):
     audit.record(session, actor, "handbook.publish", "handbook_edition", edition.id,
                  f"{version}{' (material)' if material else ''}", after={"version": version, "material": bool(material),
                                                                           "sections": position})
+    actor = getattr(actor, "_get_current_object", lambda: actor)()  # the user, not the request's proxy
     events.edition_published.send(session, actor=actor, edition=edition, material=bool(material))
     if index_now:
         reindex_edition(session, edition)

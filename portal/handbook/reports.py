@@ -256,6 +256,7 @@ def send_reminders(session, actor, scope_path, topic, user_ids):
     chosen = sorted(wanted & listed)
     if not chosen:
         raise DomainError(_("Pilih sedikitnya satu orang yang akan diingatkan."))
+    actor = getattr(actor, "_get_current_object", lambda: actor)()  # the user, not the request's proxy
     events.reminder_requested.send(session, actor=actor, user_ids=chosen, topic=topic)
     audit.record(session, actor, "handbook.reminder", "user", None,
                  f"{topic}: {len(chosen)}", after={"topic": topic, "user_ids": chosen})
