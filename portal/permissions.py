@@ -2,7 +2,8 @@
 
 Every endpoint declares a permission with @requires(...) or @public; `enforce` (a before_request hook) checks it
 centrally and refuses endpoints that declare nothing. Templates call `can(...)`. Row-level rules (a supervisor's unit
-tree, a trainer's own workshops) live in the helpers at the bottom and are called by views after the matrix check.
+tree, central humas) live in the helpers at the bottom; each pillar's row loaders (e.g. portal/workshops/access.py)
+use them after the matrix check.
 """
 
 from flask import abort, current_app, redirect, request, url_for
@@ -41,11 +42,17 @@ MATRIX = {
     "workshop.register": {EMPLOYEE},
     "workshop.manage": {TRAINER, ADMIN},
     "workshop.report": {SUPERVISOR, TRAINER, ADMIN},
+    # across pillars: the pre-post checker, the header search, notifications
+    "check.use": {EMPLOYEE},
+    "check.manage_terms": {ADMIN},
+    "search.use": {EMPLOYEE},
+    "notifications.view": {EMPLOYEE},
     # administration
     "admin.access": {ADMIN},
     "admin.users": {ADMIN},
     "admin.units": {ADMIN},
     "admin.audit": {ADMIN},
+    "admin.privacy": {ADMIN},  # export one person's data, anonymise a departed person
 }
 
 # Endpoints Flask itself registers.
@@ -143,89 +150,3 @@ def unit_in_scope(user, unit):
     if scope is None:
         return True
     return bool(scope) and unit is not None and unit.path.startswith(scope)
-
-
-
-# --- toolkit (Perangkat Humas) ------------------------------------------------------------------------------------
-
-CENTRAL_HUMAS_UNIT = "BHM"  # Biro Hubungan Masyarakat: its humas (and admins) approve toolkit items for everyone
-
-
-def is_central_humas(user, session=None):
-    """An admin, or a humas whose unit is the Biro Hubungan Masyarakat or one of its sub-units."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if ADMIN in user.roles:
-        return True
-    if HUMAS not in user.roles or user.unit is None:
-        return False
-    from sqlmodel import select
-
-    from portal import db
-    from portal.models import Unit
-
-    session = session or db.session()
-    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part.isdigit()]
-    return bool(ids) and session.exec(
-        select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
-
-
-def can_edit_toolkit(user, item, session=None):
-    """Humas edit the items of their own unit and its sub-units; central humas and admins edit every item."""
-    if not can(user, "toolkit.edit"):
-        return False
-    if is_central_humas(user, session):
-        return True
-    from portal import db
-    from portal.models import Unit
-
-    unit = (session or db.session()).get(Unit, item.owner_unit_id)
-    return unit is not None and user.unit is not None and unit.path.startswith(user.unit.path)
-
-
-def can_approve_toolkit(user, item, session=None):
-    """Approve or reject: admins and central humas, never for an item they created or submitted themselves."""
-    if not can(user, "toolkit.approve") or not is_central_humas(user, session):
-        return False
-    return user.id not in {item.created_by_id, item.submitted_by_id}
-
-
-# --- workshops (Pelatihan) ----------------------------------------------------------------------------------------
-
-def can_manage_workshop(user, workshop, session=None):
-    """Admins manage every workshop; a trainer only the workshops they are assigned to."""
-    if workshop is None or not can(user, "workshop.manage"):
-        return False
-    if ADMIN in user.roles:
-        return True
-    from sqlmodel import select
-
-    from portal import db
-    from portal.models import WorkshopTrainer
-
-    return (session or db.session()).exec(select(WorkshopTrainer.user_id).where(
-        WorkshopTrainer.workshop_id == workshop.id, WorkshopTrainer.user_id == user.id)).first() is not None
-
-
-def workshop_report_scope(user, workshop, session=None):
-    """What of a workshop's report a user may see: None (everything: admin or its trainer), a unit path (a
-    supervisor: their unit's subtree), or False (nothing)."""
-    if can_manage_workshop(user, workshop, session):
-        return None
-    if can(user, "workshop.report") and SUPERVISOR in user.roles and user.unit is not None:
-        return user.unit.path
-    return False
-
-
-def get_workshop_or_403(workshop_id, manage=True, session=None):
-    """The workshop (404 when missing); with manage=True, 403 unless the user manages it."""
-    from portal import db
-    from portal.models import Workshop
-
-    session = session or db.session()
-    workshop = session.get(Workshop, workshop_id)
-    if workshop is None:
-        abort(404)
-    if manage and not can_manage_workshop(current_user, workshop, session):
-        abort(403)
-    return workshop

@@ -158,8 +158,8 @@ def index_document(session, kind, ref_id, title, body, extra=""):
     session.flush()
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
-        session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608 - constant
-        session.execute(text(f"INSERT INTO {table}(rowid, title_terms, body_terms) "  # noqa: S608 - constant
+        session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608  # nosec B608
+        session.execute(text(f"INSERT INTO {table}(rowid, title_terms, body_terms) "  # noqa: S608  # nosec B608
                              "VALUES (:id, :t, :b)"), {"id": doc.id, "t": title_terms, "b": body_terms})
     return doc
 
@@ -170,7 +170,7 @@ def remove_document(session, kind, ref_id):
     if doc is None:
         return
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text(f"DELETE FROM {fts_table(kind)} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608
+        session.execute(text(f"DELETE FROM {fts_table(kind)} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608  # nosec B608
     session.delete(doc)
     session.flush()
 
@@ -197,7 +197,7 @@ def bulk_index(session, kind, documents, batch=2000):
             return
         session.execute(insert(SearchDocument), rows)
         if sqlite:
-            session.execute(text(f"INSERT INTO {fts_table(kind)}(rowid, title_terms, body_terms) "  # noqa: S608
+            session.execute(text(f"INSERT INTO {fts_table(kind)}(rowid, title_terms, body_terms) "  # noqa: S608  # nosec B608
                                  "VALUES (:id, :t, :b)"),
                             [{"id": r["id"], "t": r["title_terms"], "b": r["body_terms"]} for r in rows])
         rows.clear()
@@ -276,9 +276,9 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
         # weights {D, C, B, A}: the body (B) counts a tenth of the title (A), as bm25's weights do on SQLite
         score = f"ts_rank_cd('{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}', {PG_VECTOR}, to_tsquery('simple', :tsq))"
         order = f"{score} DESC"
-    total = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()  # noqa: S608 - no user text
+    total = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()  # noqa: S608  # nosec B608
     rows = session.execute(
-        text(f"SELECT d.ref_id, d.title, d.body, {score} AS score {base} "  # noqa: S608 - no user text
+        text(f"SELECT d.ref_id, d.title, d.body, {score} AS score {base} "  # noqa: S608  # nosec B608
              f"ORDER BY {order}, d.ref_id LIMIT :limit OFFSET :offset"),
         params,
     ).all()
@@ -300,14 +300,14 @@ def matching(session, kind, query, prefix_last=True, scored=True):
         table = fts_table(kind)
         score = f"-bm25({table}, 4.0, 1.0)" if scored else "0.0"
         statement = text(
-            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608 - no user text
+            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
             f"FROM {table} CROSS JOIN search_document d ON d.id = {table}.rowid "
             f"WHERE {table} MATCH :match AND {_kind_sql(kind)}"
         ).bindparams(match=_fts5_match(terms, prefix_last), **kind_params)
     else:
         score = f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))" if scored else "0.0"
         statement = text(
-            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608 - no user text
+            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
             f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND {_kind_sql(kind)}"
         ).bindparams(tsq=_pg_tsquery(terms, prefix_last), **kind_params)
     # MATERIALIZED: the full-text match runs once per statement. Flattened into the outer join, SQLite would
@@ -356,7 +356,7 @@ def highlight(value, query, max_length=260):
     out.append(html.escape(piece[last:]))
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(plain) else ""
-    return Markup(prefix + "".join(out) + suffix)  # noqa: S704 - every piece is escaped above
+    return Markup(prefix + "".join(out) + suffix)  # noqa: S704  # nosec B704  # every piece is escaped above
 
 
 def _matches(word, terms):

@@ -262,13 +262,13 @@ def make_central_unit(session):
 
 def make_toolkit_item(session, kind="regulation", status="disetujui", author=None, approver=None, app=None,
                       files=None, **values):
-    """A toolkit item written through portal.toolkit.services and moved to `status` (draf, diajukan, disetujui,
+    """A toolkit item written through the toolkit's services and moved to `status` (draf, diajukan, disetujui,
     ditolak, diarsipkan). `author` defaults to a humas of a new (non-central) unit, `approver` to a new admin.
     A photo needs `app` (its file is stored under the app's UPLOAD_DIR); regulations and templates do not.
     Returns the item."""
     import contextlib
 
-    from portal.toolkit import services
+    from portal.toolkit import editing, workflow
 
     author = author or make_user(session, roles=("humas",), full_name="Humas Daerah Uji")
     defaults = {
@@ -284,17 +284,18 @@ def make_toolkit_item(session, kind="regulation", status="disetujui", author=Non
     if kind == "photo" and files is None:
         files = {"photo": (image_bytes(), "foto.png")}
     with app.app_context() if app is not None else contextlib.nullcontext():
-        item = services.save_item(session, author, kind, defaults, files=files)
+        item = editing.save_item(session, author, kind, defaults, files=files)
         if status in ("diajukan", "disetujui", "ditolak", "diarsipkan"):
-            services.submit(session, author, item)
+            workflow.submit(session, author, item)
         if status in ("disetujui", "ditolak", "diarsipkan"):
             approver = approver or make_user(session, roles=("admin",), full_name="Admin Uji")
             if status == "ditolak":
-                services.reject(session, approver, item, "Alasan penolakan uji.")
+                workflow.reject(session, approver, item, "Alasan penolakan uji.")
             else:
-                services.approve(session, approver, item)
+                workflow.approve(session, approver, item)
         if status == "diarsipkan":
-            services.archive(session, approver, item)
+            workflow.archive(session, approver, item)
+        session.commit()  # the services flush; the files go in place after the commit
     session.refresh(item)
     return item
 

@@ -1206,21 +1206,26 @@ def test_supervisor_follow_up_and_reminders(org, session, client, login):
     page = text_of(client.get("/handbook/tim"))
     assert "Lina Lain" not in page and "Tidak Aktif" not in page
     sent = []
-    events.reminder_requested.connect(lambda sender, **kw: sent.append(kw), weak=False)
+
+    def receiver(sender, **kw):
+        sent.append(kw)
+
+    events.reminder_requested.connect(receiver)
     try:
         outsider = org["lina"].id  # not in the supervisor's scope: never reminded
         response = client.post("/handbook/tim/ingatkan", data={
             "topic": "quiz", "user_ids": [str(org["budi"].id), str(org["ani"].id), str(outsider)]})
         assert response.status_code == 303
         assert ("success", "Pengingat dikirim ke 1 orang.") in flashes(text_of(client.get("/handbook/tim")))
-        assert [(s["topic"], s["user_ids"], s["actor"].id) for s in sent] == [
-            ("quiz", [org["budi"].id], org["atasan"].id)]
+        assert [(s["topic"], s["user_ids"], s["actor"].id, s["url"]) for s in sent] == [
+            ("quiz", [org["budi"].id], org["atasan"].id, "/quiz/")]
+        assert "kuis" in sent[0]["text"] and sent[0]["key"].startswith("handbook.reminder:quiz:")
         # nobody chosen, or an unknown list: a message, no event
         client.post("/handbook/tim/ingatkan", data={"topic": "quiz"})
         client.post("/handbook/tim/ingatkan", data={"topic": "lain", "user_ids": [str(org["budi"].id)]})
         assert len(sent) == 1
     finally:
-        events.reminder_requested.receivers.clear()
+        events.reminder_requested.disconnect(receiver)
     assert session.exec(select(AuditLog).where(AuditLog.action == "handbook.reminder")).one()
 
 

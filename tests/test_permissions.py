@@ -142,7 +142,7 @@ def _ws_session(ctx, **extra):
 
 
 def _checkin_token(ctx):
-    from portal.workshops.services import make_token
+    from portal.workshops.attendance import make_token
 
     _workshop(ctx)
     return {"token": make_token(ctx.app.config["SECRET_KEY"], ctx.ws_session.id)}
@@ -174,15 +174,36 @@ def _own_job(ctx):
     return {"job_id": job.id}
 
 
+def _own_saved_check(ctx):
+    from portal.models import SavedCheck
+
+    row = SavedCheck(user_id=ctx.user.id, text="Draf uji", codes="")
+    ctx.session.add(row)
+    ctx.session.commit()
+    return row.id
+
+
+def _own_notification(ctx):
+    from portal.models import Notification
+
+    row = Notification(user_id=ctx.user.id, kind="reminder", params='{"text": "Uji"}')
+    ctx.session.add(row)
+    ctx.session.commit()
+    return row.id
+
+
 URL_BUILDERS = {
     "jobs.status": _own_job,
     "admin.user_edit": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_reset_password": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_end_sessions": lambda ctx: {"user_id": ctx.user.id},
+    "admin.user_personal_data": lambda ctx: {"user_id": ctx.user.id},
+    "admin.user_anonymise": lambda ctx: {"user_id": ctx.user.id},
     "accounts.end_session": lambda ctx: {"session_id": _own_session(ctx)},
     "admin.unit_edit": lambda ctx: {"unit_id": ctx.unit.id},
     "admin.import_csv": lambda ctx: {"kind": "users"},
     "admin.import_confirm": lambda ctx: {"kind": "users"},
+    "admin.import_template": lambda ctx: {"kind": "users", "fmt": "xlsx"},
     # handbook
     "handbook.changes": _with_handbook,  # needs a published edition
     "handbook.section": lambda ctx: {"slug": _section(ctx).slug},
@@ -228,9 +249,15 @@ URL_BUILDERS = {
     "workshops.mark": lambda ctx: _ws_session(ctx, participant_id=(_workshop(ctx), ctx.participant)[1].id),
     "workshops.participant_remove": lambda ctx: _ws(ctx, participant_id=(_workshop(ctx), ctx.participant)[1].id),
     "workshops.export": lambda ctx: _ws(ctx, kind="presensi", fmt="xlsx"),
+    "workshops.import_template": lambda ctx: _ws(ctx, fmt="xlsx"),
     "workshops.checkin": _checkin_token,
     "workshops.guest": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
     "workshops.guest_certificate": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
+    # checker and notifications (rows of the signed-in user)
+    "check.saved": lambda ctx: {"saved_id": _own_saved_check(ctx)},
+    "check.saved_delete": lambda ctx: {"saved_id": _own_saved_check(ctx)},
+    "check.term_edit": lambda ctx: {"name": "candidate_names"},
+    "notifications.read": lambda ctx: {"notification_id": _own_notification(ctx)},
 }
 
 # Deliberate exceptions to "allowed means 200": (endpoint, signed in?) -> status.

@@ -1,19 +1,17 @@
 """handbook: acknowledgement rule (every section or a core set), core sections, a search index of its own
 
 Revision ID: 0010_handbook
-Revises: 0009_quiz
+Revises: 0014_notify
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 revision = '0010_handbook'
-down_revision = '0009_quiz'
+down_revision = '0014_notify'
 branch_labels = None
 depends_on = None
 
-VECTOR = ("(setweight(to_tsvector('simple', title_terms), 'A') || "
-          "setweight(to_tsvector('simple', body_terms), 'B'))")
 
 
 def upgrade():
@@ -38,7 +36,7 @@ def upgrade():
                    "SELECT id, title_terms, body_terms FROM search_document WHERE kind = 'handbook'")
         op.execute("DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_document WHERE kind = 'handbook')")
     else:
-        op.execute(f"CREATE INDEX IF NOT EXISTS fts_search_fts_handbook ON search_document USING GIN ({VECTOR}) "
+        op.execute("CREATE INDEX IF NOT EXISTS fts_search_fts_handbook ON search_document USING GIN (fts_vector) "
                    "WHERE kind = 'handbook'")
 
 

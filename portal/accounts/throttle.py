@@ -31,13 +31,21 @@ def _key(kind, username):
 
 
 def _storage():
-    return limiter.storage
+    """The rate limiter's storage; with the limiter switched off (RATELIMIT_ENABLED=0) it has none, and the
+    account throttle keeps working on a memory storage of its own rather than failing every sign-in."""
+    if limiter.enabled and getattr(limiter, "_storage", None) is not None:
+        return limiter.storage
+    if "login_throttle_storage" not in current_app.extensions:
+        from limits.storage import MemoryStorage
+
+        current_app.extensions["login_throttle_storage"] = MemoryStorage()
+    return current_app.extensions["login_throttle_storage"]
 
 
 def waiting_seconds(username):
     """Seconds a stranger must still wait before the next attempt on this account (0: may try now)."""
     storage = _storage()
-    if not storage.get(_key("wait", username)):
+    if storage is None or not storage.get(_key("wait", username)):
         return 0
     import time
 
@@ -47,6 +55,8 @@ def waiting_seconds(username):
 def record_failure(username):
     """Count a failed attempt; returns the delay (s) that now applies to this account (0 below the free tries)."""
     storage = _storage()
+    if storage is None:
+        return 0
     failures = storage.incr(_key("fail", username), WINDOW)
     if failures < FREE_FAILURES:
         return 0
@@ -58,6 +68,8 @@ def record_failure(username):
 
 def record_success(username):
     storage = _storage()
+    if storage is None:
+        return
     storage.clear(_key("fail", username))
     storage.clear(_key("wait", username))
 

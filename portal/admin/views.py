@@ -7,15 +7,25 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal import db, jobs, staging
+from portal import audit, db, jobs, privacy, staging
 from portal.accounts import imports, services, sessions
 from portal.accounts.access import get_unit_or_404, get_user_or_404
 from portal.admin import queries
-from portal.admin.forms import ROLE_LABELS, ConfirmImportForm, ImportForm, ResetPasswordForm, UnitForm, UserForm
+from portal.admin.forms import (
+    ROLE_LABELS,
+    AnonymiseForm,
+    ConfirmImportForm,
+    ImportForm,
+    PersonalDataForm,
+    ResetPasswordForm,
+    UnitForm,
+    UserForm,
+)
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import render
 from portal.models import ROLES
 from portal.permissions import requires
+from portal.tabular import download as tabular_download
 
 bp = Blueprint("admin", __name__)
 
@@ -50,10 +60,10 @@ def users():
     )
 
 
-def _user_form(user=None):
-    form = UserForm(obj=user)
+def _user_form(user=None, formdata=True):
+    form = UserForm(obj=user) if formdata else UserForm(formdata=None, obj=user)
     form.unit_id.choices = services.unit_choices(db.session())
-    if user is not None and request.method == "GET":
+    if user is not None and (request.method == "GET" or not formdata):
         form.roles.data = sorted(user.roles - {"employee"})
     return form
 
@@ -83,8 +93,18 @@ def user_edit(user_id):
         flash(_("Perubahan untuk %(name)s disimpan.", name=user.full_name), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     del form.password
+    return _user_page(user, form, status=form_status(form))
+
+
+def _user_page(user, form=None, anonymise_form=None, status=200):
+    """The user's page; `form`/`anonymise_form` carry the errors of the form that was posted, if any."""
+    if form is None:
+        form = _user_form(user, formdata=False)
+        del form.password
     return render("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(),
-                  live_sessions=len(sessions.live_sessions(db.session(), user.id)), status=form_status(form))
+                  data_form=PersonalDataForm(formdata=None),
+                  anonymise_form=anonymise_form or AnonymiseForm(formdata=None),
+                  live_sessions=len(sessions.live_sessions(db.session(), user.id)), status=status)
 
 
 @bp.post("/users/<int:user_id>/reset-password")
@@ -107,6 +127,33 @@ def user_end_sessions(user_id):
         flash(ngettext("%(num)d sesi %(name)s diakhiri.", "%(num)d sesi %(name)s diakhiri.", count,
                        name=user.full_name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
+@bp.post("/users/<int:user_id>/data-pribadi")
+@requires("admin.privacy")
+def user_personal_data(user_id):
+    """One person's data as a download (a POST: the export is recorded in the audit log)."""
+    user = get_user_or_404(user_id)
+    form = PersonalDataForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = privacy.export(db.session(), current_user, user, form.fmt.data)
+    return current_app.response_class(result.body, mimetype=result.mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{result.filename}"', "Cache-Control": "no-store"})
+
+
+@bp.post("/users/<int:user_id>/anonimkan")
+@requires("admin.privacy")
+def user_anonymise(user_id):
+    user = get_user_or_404(user_id)
+    form = AnonymiseForm()
+    if form.validate_on_submit():
+        if form.confirm.data.strip() != user.username:
+            form.confirm.errors = [*form.confirm.errors, _("Nama pengguna yang diketik tidak cocok.")]
+        elif perform(privacy.anonymise, db.session(), current_user, user, form=form, field="confirm"):
+            flash(_("Data pribadi akun ini telah dianonimkan."), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+    return _user_page(user, anonymise_form=form, status=form_status(form))
 
 
 # --- units -------------------------------------------------------------------------------------------------------
@@ -169,11 +216,15 @@ def import_csv(kind):
     form = ImportForm()
     staged = staging.Staged()
     if form.validate_on_submit():
-        staged = staging.stage(form.file.data.read(), kind, lambda raw: preview_fn(db.session(), raw))
+        staged = staging.stage(form.file.data.read(), kind, lambda raw: preview_fn(db.session(), raw, current_user))
     rejected = staged.error or (staged.preview and not staged.preview.ok)
-    return render("admin/import.html", kind=kind, form=form, preview=staged.preview, error=staged.error,
-                  token=staged.token, confirm_form=ConfirmImportForm(token=staged.token),
-                  status=422 if rejected else form_status(form))
+    return _import_page(kind=kind, form=form, preview=staged.preview, error=staged.error,
+                        token=staged.token, confirm_form=ConfirmImportForm(token=staged.token),
+                        status=422 if rejected else form_status(form))
+
+
+def _import_page(**context):
+    return render("admin/import.html", role_labels=ROLE_LABELS, role_order=ROLES, **context)
 
 
 @bp.post("/import/<kind>/confirm")
@@ -188,7 +239,7 @@ def import_confirm(kind):
     if raw is None:
         flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
         return redirect(url_for("admin.import_csv", kind=kind), code=303)
-    if raw.count(b"\n") > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
+    if imports.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
         job = jobs.enqueue(db.session(), f"import.{kind}", current_user, token=form.token.data)
         return redirect(url_for("jobs.status", job_id=job.id), code=303)
     _preview, apply_fn = IMPORT_KINDS[kind]
@@ -199,12 +250,21 @@ def import_confirm(kind):
     if not preview.ok:
         db.rollback()
         flash(_("Impor dibatalkan: data berubah sejak pratinjau. Tidak ada yang disimpan."), "error")
-        return render("admin/import.html", kind=kind, form=ImportForm(), preview=preview, error=None, token=None,
-                      confirm_form=None, status=422)
+        return _import_page(kind=kind, form=ImportForm(), preview=preview, error=None, token=None,
+                            confirm_form=None, status=422)
     staging.discard(form.token.data)
     flash(_("Impor selesai: %(created)d baru, %(updated)d diperbarui, %(same)d tidak berubah.",
             created=preview.count("create"), updated=preview.count("update"), same=preview.count("same")), "success")
     return redirect(url_for("admin.users" if kind == "users" else "admin.units"), code=303)
+
+
+@bp.get("/import/<kind>/template.<fmt>")
+@requires("admin.users", "admin.units")
+def import_template(kind, fmt):
+    """An empty file to fill in (XLSX with text-formatted columns, or CSV as Indonesian Excel writes it)."""
+    if kind not in IMPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    return tabular_download(imports.template(kind, fmt), f"templat-impor-{kind}", fmt)
 
 
 # --- audit log ---------------------------------------------------------------------------------------------------
@@ -218,4 +278,4 @@ def audit_log():
     entries, total = queries.audit_entries(db.session(), action=action, page=page, per_page=per_page)
     return render("admin/audit.html", block="results", entries=entries, total=total, page=page,
                   pages=max(math.ceil(total / per_page), 1), action=action,
-                  actions=queries.audit_actions(db.session()))
+                  actions=queries.audit_actions(db.session()), action_label=audit.action_label)

@@ -8,6 +8,7 @@ A scope is what `permissions.report_scope` gives: None = every unit, a unit path
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -30,6 +31,7 @@ from portal.models import (
     WorkshopSession,
     utcnow,
 )
+from portal.timezone import today_wib
 
 MISSED_WORKSHOP_DAYS = 365  # a workshop absence counts for the follow-up this long
 PEOPLE_LIMIT = 500
@@ -189,6 +191,16 @@ REMINDER_TOPICS = {
 }
 
 
+# What the reminded person reads (in Indonesian, as the notification stores it) and where it leads.
+REMINDER_TEXTS = {
+    "handbook": ("Atasan Anda mengingatkan: baca bagian pedoman yang belum Anda buka, lalu nyatakan persetujuan.",
+                 "handbook.index"),
+    "quiz": ("Atasan Anda mengingatkan: ikuti kuis swa-penilaian sampai lulus.", "quiz.index"),
+    "workshop": ("Atasan Anda mengingatkan: Anda tidak hadir di sesi pelatihan; cek jadwal dan materi susulan.",
+                 "workshops.index"),
+}
+
+
 @dataclass
 class TeamFollowUp:
     not_acknowledged: list  # [(user, unit)]
@@ -228,9 +240,7 @@ def team_follow_up(session, scope_path, limit=PEOPLE_LIMIT, now=None):
 
 
 def team_card(session, user, scope_path):
-    """The supervisor's dashboard card for their unit, or None when there is nobody to follow up."""
-    from flask import url_for
-
+    """The supervisor's dashboard card for their unit."""
     team = team_follow_up(session, scope_path, limit=PEOPLE_LIMIT)
     if team.empty:
         return {"title": _("Unit Anda"), "body": _("Semua pegawai di unit Anda sudah menyetujui pedoman, memegang "
@@ -257,7 +267,11 @@ def send_reminders(session, actor, scope_path, topic, user_ids):
     if not chosen:
         raise DomainError(_("Pilih sedikitnya satu orang yang akan diingatkan."))
     actor = getattr(actor, "_get_current_object", lambda: actor)()  # the user, not the request's proxy
-    events.reminder_requested.send(session, actor=actor, user_ids=chosen, topic=topic)
+    text, endpoint = REMINDER_TEXTS[topic]
+    # One reminder per topic, person and day: a second click the same day notifies nobody twice.
+    key = f"handbook.reminder:{topic}:{today_wib().isoformat()}"
+    events.reminder_requested.send(session, actor=actor, user_ids=chosen, text=str(text), url=url_for(endpoint),
+                                   key=key, topic=topic)
     audit.record(session, actor, "handbook.reminder", "user", None,
                  f"{topic}: {len(chosen)}", after={"topic": topic, "user_ids": chosen})
     session.flush()

@@ -61,3 +61,14 @@ __all__ = [
     "Workshop", "WorkshopAttendance", "WorkshopAudienceUnit", "WorkshopMaterial", "WorkshopParticipant",
     "WorkshopSession", "WorkshopTrainer",
 ]
+
+# notifications, e-mail outbox and the checker's stored data
+from portal.models.notifications import (  # noqa: E402
+    CheckTermList,
+    EmailOutbox,
+    Notification,
+    NotificationSetting,
+    SavedCheck,
+)
+
+__all__ += ["CheckTermList", "EmailOutbox", "Notification", "NotificationSetting", "SavedCheck"]
