@@ -1,14 +1,14 @@
 """handbook: acknowledgement rule (every section or a core set), core sections, a search index of its own
 
 Revision ID: 0010_handbook
-Revises: 0014_notify
+Revises: 0013_content
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 revision = '0010_handbook'
-down_revision = '0014_notify'
+down_revision = '0013_content'
 branch_labels = None
 depends_on = None
 
