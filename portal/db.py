@@ -210,6 +210,8 @@ def after_commit(db_session, fn, *args, **kwargs):
 
 
 def _run_after_commit(db_session):
+    if db_session.in_nested_transaction():
+        return  # a savepoint was released: the outer transaction has not committed yet
     db_session.info.pop("flushed", None)
     hooks = db_session.info.pop("after_commit", [])
     for hook in hooks:
@@ -220,6 +222,8 @@ def _run_after_commit(db_session):
 
 
 def _drop_after_commit(db_session):
+    if db_session.in_nested_transaction():
+        return  # a savepoint rolled back; the outer transaction (and its hooks) goes on
     db_session.info.pop("flushed", None)
     db_session.info.pop("after_commit", None)
 

@@ -64,6 +64,15 @@ def probe_app(tmp_path):
         outcome = perform(service)
         return ("failed" if not outcome else "ok"), 303
 
+    @bp.post("/savepoint/<code>")
+    @public
+    def savepoint(code):
+        """A write, then a savepoint released: the request must still commit once, with its hooks after it."""
+        add_unit(code)
+        with db.session().begin_nested():
+            db.session().add(Unit(code=code + "-sp", name=code, path="/"))
+        return "ok"
+
     app.register_blueprint(bp, url_prefix="/probe")
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.probe_ran = ran
@@ -81,6 +90,13 @@ def test_a_successful_request_commits_once_and_then_runs_after_commit_work(probe
     assert client.post("/probe/ok/A1").status_code == 200
     assert "A1" in _codes(probe_app)
     assert probe_app.probe_ran == ["A1"]
+
+
+def test_a_released_savepoint_is_not_the_commit(probe_app):
+    client = probe_app.test_client()
+    assert client.post("/probe/savepoint/S1").status_code == 200
+    assert {"S1", "S1-sp"} <= _codes(probe_app)
+    assert probe_app.probe_ran == ["S1"]
 
 
 @pytest.mark.parametrize("path", ["/probe/fail/B1", "/probe/crash/B1", "/probe/get/B1", "/probe/domain/B1"])
