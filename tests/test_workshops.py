@@ -699,6 +699,11 @@ def test_large_roster_is_paginated_and_searchable(client, session, login_as):
     target = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.name == "Tamu Massal 106")).one()
     response = client.post(f"{url}/{target.id}?seite=3", data={"status": "izin"})
     assert response.status_code == 303 and "seite=3" in response.headers["Location"]
+    # the trainer's participant list is paged the same way
+    manage = client.get(f"/workshops/{workshop.id}/kelola").get_data(as_text=True)
+    assert manage.count("Tamu Massal") == attendance.ROSTER_PAGE_SIZE and "Halaman 1 dari 3" in manage
+    manage = client.get(f"/workshops/{workshop.id}/kelola?q=massal+106").get_data(as_text=True)
+    assert manage.count("Tamu Massal") == 1
 
 
 def test_workshop_certificate_page_is_the_shared_one_and_honours_public_base_url(app, client, session, login_as):

@@ -25,9 +25,12 @@ from portal.workshops.completion import certificate_of, my_certificates
 from portal.workshops.registration import (
     audience_filter,
     display_name,
+    page_of,
     participant_of,
+    participant_rows,
     registered_count,
     registration_open,
+    row_text,
     waiting_position,
 )
 
@@ -88,6 +91,18 @@ def workshop_page(session, user, workshop):
                         trainers(session, workshop.id), registered_count(session, workshop.id),
                         registration_open(workshop), bool(audience_filter(session, user, [workshop])),
                         certificate_of(session, participant), link if show_link else None)
+
+
+def manage_page(session, workshop, page=1, query=""):
+    """The trainer's page of a workshop: its sessions, seats, and one page of its participants."""
+    rows = participant_rows(session, workshop.id)
+    return {"sessions": workshop_sessions(session, workshop.id), "seats": registered_count(session, workshop.id),
+            "total": len(rows), **page_of(rows, page, query, row_text)}
+
+
+def sign_sheet(session, workshop):
+    """The printable daftar hadir: every registered participant (on paper nothing is paginated) and the trainers."""
+    return {"rows": participant_rows(session, workshop.id, ("registered",)), "trainers": trainers(session, workshop.id)}
 
 
 def own_certificate(session, user, workshop):

@@ -151,11 +151,8 @@ def edit(workshop_id):
 
 
 def _manage_page(workshop, session_form=None, participant_form=None, status=200):
-    session = db.session()
     return render("workshops/manage.html", workshop=workshop,
-                  sessions=catalog.workshop_sessions(session, workshop.id),
-                  participants=registration.participant_rows(session, workshop.id),
-                  seats=registration.registered_count(session, workshop.id),
+                  **pages.manage_page(db.session(), workshop, int_arg("seite", 1), request.args.get("q", "")),
                   session_form=session_form or WorkshopSessionForm(),
                   participant_form=participant_form or ParticipantForm(), form=EmptyForm(), status=status)
 
@@ -262,7 +259,6 @@ def import_confirm(workshop_id):
 
 def _roster_context(workshop, workshop_session):
     return {"workshop": workshop, "ws_session": workshop_session, "form": EmptyForm(),
-            "sessions": catalog.workshop_sessions(db.session(), workshop.id),
             **attendance.roster_page(db.session(), workshop, workshop_session, page=int_arg("seite", 1),
                                      query=request.args.get("q", ""))}
 
@@ -340,8 +336,7 @@ def sign_sheet(workshop_id, session_id):
     workshop = access.get_managed_workshop_or_403(workshop_id)
     workshop_session = access.get_workshop_session_or_404(workshop, session_id)
     return render("workshops/sign_sheet.html", workshop=workshop, ws_session=workshop_session,
-                  rows=registration.participant_rows(db.session(), workshop.id, ("registered",)),
-                  trainers=catalog.trainers(db.session(), workshop.id))
+                  **pages.sign_sheet(db.session(), workshop))
 
 
 @bp.route("/checkin/<token>", methods=["GET", "POST"])
