@@ -258,7 +258,7 @@ def import_confirm(workshop_id):
 # --- attendance --------------------------------------------------------------------------------------------------
 
 def _roster_context(workshop, workshop_session):
-    return {"workshop": workshop, "ws_session": workshop_session, "form": EmptyForm(),
+    return {"workshop": workshop, "workshop_session": workshop_session, "form": EmptyForm(),
             **attendance.roster_page(db.session(), workshop, workshop_session, page=int_arg("seite", 1),
                                      query=request.args.get("q", ""))}
 
@@ -287,7 +287,7 @@ def mark(workshop_id, session_id, participant_id):
         if item is None:
             abort(404)
         return render("workshops/roster.html", block="roster_row", item=item, workshop=workshop,
-                      ws_session=workshop_session, form=EmptyForm(), error=None if done else done.error.message)
+                      workshop_session=workshop_session, form=EmptyForm(), error=None if done else done.error.message)
     return redirect(url_for("workshops.roster", workshop_id=workshop.id, session_id=workshop_session.id,
                             seite=request.args.get("seite", type=int), q=request.args.get("q") or None)
                     + f"#p{participant.id}", code=303)
@@ -326,7 +326,7 @@ def qr(workshop_id, session_id):
         # segno's own SVG markup; the URL inside is escaped by segno
         svg = Markup(qr_code.svg_inline(scale=6, border=2, dark="#1c2430", light="#ffffff",  # noqa: S704
                                         title=_("Kode QR presensi")))
-    return render("workshops/qr.html", block="qr", workshop=workshop, ws_session=workshop_session, window=window,
+    return render("workshops/qr.html", block="qr", workshop=workshop, workshop_session=workshop_session, window=window,
                   url=url, svg=svg, checkin_window=attendance.checkin_window(workshop_session))
 
 
@@ -335,7 +335,7 @@ def qr(workshop_id, session_id):
 def sign_sheet(workshop_id, session_id):
     workshop = access.get_managed_workshop_or_403(workshop_id)
     workshop_session = access.get_workshop_session_or_404(workshop, session_id)
-    return render("workshops/sign_sheet.html", workshop=workshop, ws_session=workshop_session,
+    return render("workshops/sign_sheet.html", workshop=workshop, workshop_session=workshop_session,
                   **pages.sign_sheet(db.session(), workshop))
 
 
@@ -350,7 +350,7 @@ def checkin(token):
         status = 422 if submit else 400
     else:
         status = 422 if result.error and submit else 200
-    return render("workshops/checkin.html", workshop=result.workshop, ws_session=result.workshop_session,
+    return render("workshops/checkin.html", workshop=result.workshop, workshop_session=result.workshop_session,
                   error=result.error, done=result.done, token=token, form=EmptyForm(), status=status)
 
 
