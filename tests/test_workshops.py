@@ -590,8 +590,20 @@ def test_other_workshop_forms_never_500(client, session, login_as):
     participant = factories.make_participant(session, workshop, name="Tamu Uji Masukan")
     first = _first_session(session, workshop)
     for data in ({"day": "2026-13-45", "start": "09:00", "end": "10:00"}, {"day": "9" * 400, "start": "x", "end": ""},
-                 {"day": "2026-12-01", "start": "25:99", "end": "10:00"}):
-        assert client.post(f"/workshops/{workshop.id}/sesi", data=data).status_code == 422
+                 {"day": "2026-12-01", "start": "25:99", "end": "10:00"},
+                 {"day": "0001-01-01", "start": "00:00", "end": "01:00"},  # would overflow turning WIB into UTC
+                 {"day": "9999-12-31", "start": "22:00", "end": "23:59"}):
+        response = client.post(f"/workshops/{workshop.id}/sesi", data=data)
+        assert response.status_code == 422, data
+        assert "Not a valid" not in response.get_data(as_text=True)
+    for value in ("0001-01-01T00:00", "9999-12-31T23:59", "2026-02-30T10:00", "x"):
+        response = client.post("/workshops/baru", data=_workshop_data(trainer, registration_opens_at=value))
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422 and "Not a valid" not in body, value
+        assert "Tulis tanggal dan jam yang benar" in body or "Tanggal harus antara tahun 2000 dan 2100" in body
+    assert client.post(f"/workshops/{workshop.id}/impor/konfirmasi", data={"token": "../../x"}).status_code == 400
+    assert client.post(f"/workshops/{workshop.id}/ubah", data=_workshop_data(
+        trainer, materials="toolkit:" + "9" * 50)).status_code == 422
     assert client.post(f"/workshops/{workshop.id}/peserta", data={"nip": "9" * 80}).status_code == 422
     assert client.post(f"/workshops/{workshop.id}/peserta", data={}).status_code == 422
     mark_url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{participant.id}"
