@@ -3,14 +3,14 @@
 from pathlib import Path
 
 from flask import Flask, after_this_request, g, jsonify, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from portal import db, i18n, models  # noqa: F401  (models registers every table)
+from portal import db, formatting, i18n, models  # noqa: F401  (models registers every table)
 from portal.config import load_config
 from portal.extensions import babel, csrf, limiter, login_manager
 from portal.htmx import add_vary
@@ -237,18 +237,8 @@ def _register_errors(app):
 
 
 def _register_jinja(app):
-    def fmt_datetime(value, fmt="d MMM yyyy, HH.mm"):
-        if value is None:
-            return "–"
-        return format_datetime(value, fmt) + " WIB"
+    app.jinja_env.filters.update(formatting.FILTERS)
 
-    def fmt_date(value, fmt="d MMMM yyyy"):
-        if value is None:
-            return "–"
-        return format_date(value, fmt)
-
-    app.jinja_env.filters["datetime"] = fmt_datetime
-    app.jinja_env.filters["date"] = fmt_date
     def nav_items():
         return [pillar.nav for pillar in app.extensions["pillars"]
                 if pillar.nav is not None and can(current_user, pillar.nav[2])]
@@ -258,6 +248,7 @@ def _register_jinja(app):
         can=lambda perm: can(current_user, perm),
         current_locale=lambda: str(get_locale() or "id"),
         lang_url=i18n.lang_url,
+        content_lang=i18n.content_lang,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

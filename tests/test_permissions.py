@@ -183,6 +183,7 @@ URL_BUILDERS = {
     "admin.unit_edit": lambda ctx: {"unit_id": ctx.unit.id},
     "admin.import_csv": lambda ctx: {"kind": "users"},
     "admin.import_confirm": lambda ctx: {"kind": "users"},
+    "admin.import_template": lambda ctx: {"kind": "users", "fmt": "xlsx"},
     # handbook
     "handbook.changes": _with_handbook,  # needs a published edition
     "handbook.section": lambda ctx: {"slug": _section(ctx).slug},
@@ -228,6 +229,7 @@ URL_BUILDERS = {
     "workshops.mark": lambda ctx: _ws_session(ctx, participant_id=(_workshop(ctx), ctx.participant)[1].id),
     "workshops.participant_remove": lambda ctx: _ws(ctx, participant_id=(_workshop(ctx), ctx.participant)[1].id),
     "workshops.export": lambda ctx: _ws(ctx, kind="presensi", fmt="xlsx"),
+    "workshops.import_template": lambda ctx: _ws(ctx, fmt="xlsx"),
     "workshops.checkin": _checkin_token,
     "workshops.guest": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
     "workshops.guest_certificate": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},

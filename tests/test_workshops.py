@@ -44,7 +44,7 @@ def test_trainer_gets_403_on_every_manage_endpoint_of_another_trainers_workshop(
     other = factories.make_workshop(session, sessions=[_now_session()])
     ws_session = _first_session(session, other)
     participant = factories.make_participant(session, other)
-    args = {"workshop_id": other.id, "session_id": ws_session.id, "participant_id": participant.id}
+    args = {"workshop_id": other.id, "session_id": ws_session.id, "participant_id": participant.id, "fmt": "csv"}
     checked = []
     for rule in app.url_map.iter_rules():
         perms = declared_permissions(app, rule.endpoint) or ()

@@ -50,7 +50,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Berkas CSV"), validators=[FileRequired(_l("Pilih berkas CSV."))])
+    file = FileField(_l("Berkas CSV atau XLSX"), validators=[FileRequired(_l("Pilih berkas CSV atau XLSX."))])
 
 
 class ConfirmImportForm(FlaskForm):

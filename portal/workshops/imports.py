@@ -1,47 +1,72 @@
-"""Participants from a CSV file (employees by NIP, guests by name): preview first, then apply in one transaction.
+"""Import of workshop participants from CSV or XLSX: a full check (the preview), then an all-or-nothing write.
 
-The file is read by the shared CSV reader of the importers; the upload -> preview -> confirm steps are
-portal/staging.py's. Services flush and never commit.
+The file is read by `portal/tabular.py` (any encoding and separator Excel writes, or XLSX). A row whose NIP belongs
+to an account becomes that employee's registration; any other row a guest (name required). Seats are given in file
+order; rows past the capacity go to the waiting list. Whatever the number of rows, the check is a few queries and
+the write a few bulk statements.
 """
 
+import secrets
+
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import select
 
-from portal import audit
-from portal.models import User, WorkshopParticipant, utcnow
+from portal import audit, certificates, tabular
+from portal.accounts.validation import excel_nip_problem, read_nip
+from portal.models import User, Workshop, WorkshopParticipant, utcnow
 from portal.staging import Preview
-from portal.workshops.registration import lock_workshop, new_code, participant_of, seat_status
-
-# --- CSV import -------------------------------------------------------------------------------------------------
 
 IMPORT_COLUMNS = ("nama", "nip", "instansi", "jabatan", "email", "telepon")
 REQUIRED_IMPORT_COLUMNS = ("nama",)
+CODE_LENGTH = 10  # as the participant codes made one at a time (workshops.services.new_code)
+
+TEMPLATE_HELP = (
+    ("nama", _l("Nama lengkap peserta; wajib untuk tamu.")),
+    ("nip", _l("NIP pegawai yang punya akun di portal (18 angka, boleh dengan spasi); kosong untuk tamu.")),
+    ("instansi", _l("Instansi atau unit asal tamu.")),
+    ("jabatan", _l("Jabatan.")),
+    ("email", _l("Email; boleh kosong.")),
+    ("telepon", _l("Nomor telepon; kolom sudah berformat Teks agar angka 0 di depan tetap ada.")),
+)
+
+
+def template(fmt):
+    return tabular.template(IMPORT_COLUMNS, fmt, TEMPLATE_HELP, sheet_title=str(_("Peserta")))
 
 
 def preview_import(session, workshop, raw):
-    from portal.accounts.imports import read_csv
-
-    preview = Preview()
-    lines = read_csv(raw, REQUIRED_IMPORT_COLUMNS)
-    existing = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.workshop_id == workshop.id,
-                                                              WorkshopParticipant.status != "cancelled")).all()
-    taken_users = {p.user_id for p in existing if p.user_id}
-    taken_emails = {p.email.lower() for p in existing if p.email}
+    table = tabular.read_table(raw, required=REQUIRED_IMPORT_COLUMNS, optional=IMPORT_COLUMNS)
+    preview = Preview(notes=[table.description], errors=list(table.problems))
+    taken_users, taken_emails = set(), set()
+    for user_id, email in session.exec(select(WorkshopParticipant.user_id, WorkshopParticipant.email).where(
+            WorkshopParticipant.workshop_id == workshop.id, WorkshopParticipant.status != "cancelled")):
+        if user_id:
+            taken_users.add(user_id)
+        if email:
+            taken_emails.add(email.lower())
+    accounts = {nip: (uid, name) for uid, nip, name in session.exec(
+        select(User.id, User.nip, User.full_name).where(User.nip.is_not(None)))}
     seen_nip, seen_email = {}, {}
-    text_rows = _optional_columns(raw)
-    for (line, row), extra in zip(lines, text_rows, strict=False):
-        row = {**{c: "" for c in IMPORT_COLUMNS}, **extra, **row}
-        name, nip, email = " ".join(row["nama"].split()), row["nip"].strip(), row["email"].strip().lower()
+    for row in table.rows:
+        line, values = row.number, row.values
+        name, email = tabular.one_line(values["nama"]), values["email"].strip().lower()
         problems, user = [], None
-        if nip:
-            user = session.exec(select(User).where(User.nip == nip)).first()
+        if values["nip"].strip():
+            nip, _problem = read_nip(values["nip"])
+            user = accounts.get(nip)
             if nip in seen_nip:
                 problems.append(_("NIP ganda dalam berkas (sama dengan baris %(line)d).", line=seen_nip[nip]))
+            elif user is None and (problem := excel_nip_problem(nip)):
+                problems.append(problem)  # what Excel did to the NIP, and how to undo it
             elif user is None and not nip.isdigit():
                 problems.append(_("NIP hanya berisi angka."))
-            elif user is not None and user.id in taken_users:
-                problems.append(_("%(name)s sudah terdaftar di pelatihan ini.", name=user.full_name))
+            elif user is not None and user[0] in taken_users:
+                problems.append(_("%(name)s sudah terdaftar di pelatihan ini.", name=user[1]))
             seen_nip.setdefault(nip, line)
+        else:
+            nip = ""
         if user is None and not name:
             problems.append(_("Nama wajib diisi."))
         if len(name) > 200:
@@ -57,52 +82,64 @@ def preview_import(session, workshop, raw):
         if problems:
             preview.errors.extend((line, p) for p in problems)
             continue
-        preview.rows.append({"line": line, "kind": "employee" if user else "guest",
-                             "user_id": user.id if user else None, "name": user.full_name if user else name,
-                             "institution": row["instansi"].strip()[:200],
-                             "position": row["jabatan"].strip()[:200], "email": email, "phone": row["telepon"][:40]})
+        preview.rows.append({"line": line, "action": "create", "kind": "employee" if user else "guest",
+                             "user_id": user[0] if user else None, "name": user[1] if user else name,
+                             "nip": nip, "institution": tabular.one_line(values["instansi"])[:200],
+                             "position": tabular.one_line(values["jabatan"])[:200], "email": email,
+                             "phone": tabular.one_line(values["telepon"])[:40]})
+    preview.errors.sort(key=lambda error: error[0])
     return preview
-
-
-def _optional_columns(raw):
-    """The optional columns of each data row (read_csv returns only the required ones)."""
-    import csv
-    import io
-
-    text = raw.decode("utf-8-sig", errors="replace")
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") > first.count(",") else ",")
-    header = [h.strip().lower() for h in next(reader, [])]
-    out = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        out.append({c: (values[header.index(c)].strip() if c in header and header.index(c) < len(values) else "")
-                    for c in IMPORT_COLUMNS})
-    return out
 
 
 def apply_import(session, actor, workshop, raw):
-    """Check again, then write every row in one transaction, or nothing."""
+    """Check again, then write every row in a few bulk statements, or nothing (a Preview with errors). The caller's
+    transaction commits (or rolls back)."""
     preview = preview_import(session, workshop, raw)
-    if not preview.ok:
+    if not preview.ok or not preview.rows:
         return preview
-    locked = lock_workshop(session, workshop.id)
+    locked = session.exec(select(Workshop).where(Workshop.id == workshop.id).with_for_update()).one()
+    registered = session.exec(select(func.count()).select_from(WorkshopParticipant).where(
+        WorkshopParticipant.workshop_id == locked.id, WorkshopParticipant.status == "registered")).one()
+    earlier = dict(session.exec(select(WorkshopParticipant.user_id, WorkshopParticipant.id).where(
+        WorkshopParticipant.workshop_id == locked.id, WorkshopParticipant.user_id.is_not(None))).all())
+    now = utcnow()
+    inserts, revived = [], []
     for row in preview.rows:
-        if row["user_id"]:
-            participant = participant_of(session, locked.id, row["user_id"])
-            if participant is None:
-                participant = WorkshopParticipant(workshop_id=locked.id, user_id=row["user_id"],
-                                                  code=new_code(session))
-                session.add(participant)
-            participant.status, participant.source = seat_status(session, locked), "import"
-            participant.registered_at, participant.cancelled_at = utcnow(), None
+        if locked.capacity is None or registered < locked.capacity:
+            status, registered = "registered", registered + 1
         else:
-            session.add(WorkshopParticipant(workshop_id=locked.id, name=row["name"], institution=row["institution"],
-                                            position=row["position"], email=row["email"], phone=row["phone"],
-                                            status=seat_status(session, locked), source="import",
-                                            code=new_code(session)))
-        session.flush()
+            status = "waitlisted"
+        if row["user_id"] and row["user_id"] in earlier:  # a cancelled registration comes back
+            revived.append({"pid": earlier[row["user_id"]], "status": status, "registered_at": now})
+            continue
+        guest = not row["user_id"]
+        inserts.append({"workshop_id": locked.id, "user_id": row["user_id"], "status": status, "source": "import",
+                        "registered_at": now, "name": row["name"] if guest else "",
+                        "institution": row["institution"] if guest else "",
+                        "position": row["position"] if guest else "", "email": row["email"] if guest else "",
+                        "phone": row["phone"] if guest else ""})
+    for entry, code in zip(inserts, _new_codes(session, len(inserts)), strict=True):
+        entry["code"] = code
+    table = WorkshopParticipant.__table__
+    if inserts:
+        session.execute(insert(table), inserts)
+    if revived:
+        session.execute(update(table).where(table.c.id == bindparam("pid")).values(
+            status=bindparam("status"), source="import", registered_at=bindparam("registered_at"),
+            cancelled_at=None), revived)
     audit.record(session, actor, "workshop.import", "workshop", workshop.id,
                  f"{workshop.title}: {len(preview.rows)} peserta diimpor")
+    session.flush()
+    session.expire_all()
     return preview
+
+
+def _new_codes(session, count):
+    """`count` fresh participant codes: random, checked against the table in batches (not one query per code)."""
+    codes = set()
+    while len(codes) < count:
+        batch = {"".join(secrets.choice(certificates.ALPHABET) for _ in range(CODE_LENGTH))
+                 for _ in range(min(count - len(codes), 900))} - codes
+        taken = set(session.exec(select(WorkshopParticipant.code).where(WorkshopParticipant.code.in_(batch))).all())
+        codes |= batch - taken
+    return list(codes)

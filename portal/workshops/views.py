@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import certificates, db, exports, staging
+from portal import certificates, db, exports, staging, tabular
 from portal.extensions import limiter
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
@@ -253,6 +253,15 @@ def import_confirm(workshop_id):
     db.after_commit(db.session(), staging.discard, form.token.data)
     flash(ngettext("%(num)d peserta diimpor.", "%(num)d peserta diimpor.", len(preview.rows)), "success")
     return redirect(url_for("workshops.manage", workshop_id=workshop.id), code=303)
+
+
+@bp.get("/<int:workshop_id>/impor/templat.<fmt>")
+@requires("workshop.manage")
+def import_template(workshop_id, fmt):
+    access.get_managed_workshop_or_403(workshop_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    return tabular.download(imports.template(fmt), "templat-impor-peserta", fmt)
 
 
 # --- attendance --------------------------------------------------------------------------------------------------
