@@ -144,3 +144,30 @@ def test_certificate_pages_of_workshop_and_guest(page, visit, signed_in, checked
     verify = page.locator(".cert-verify a")
     follow(page, verify, checked)
     expect(page.get_by_role("heading", level=2)).to_contain_text("asli")
+
+
+def test_trainer_pages_fit_a_phone(new_page, signed_in, checked):
+    """Every page a trainer uses during a workshop, at 360 px: no sideways scroll, no word split in a table."""
+    page = new_page(viewport=PHONE)
+    signed_in(page, "pelatih", "/workshops/")
+    seen = []
+
+    def fits():
+        seen.append(page.url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+        assert split_words(page) == [], page.url
+
+    fits()
+    follow(page, page.get_by_role("link", name=FULL_WORKSHOP, exact=True), checked)
+    fits()
+    follow(page, page.get_by_role("link", name="Halaman pelatihan"), checked)
+    fits()
+    follow(page, page.get_by_role("link", name="Kelola"), checked)
+    follow(page, page.get_by_role("link", name="Presensi", exact=True).first, checked)
+    fits()
+    follow(page, page.get_by_role("link", name="Tampilkan QR presensi"), checked)
+    fits()
+    page.goto(re.sub(r"/sesi/\d+/qr$", "/ubah", page.url))
+    checked(page)
+    fits()
+    assert len(seen) == 6
