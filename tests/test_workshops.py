@@ -747,3 +747,19 @@ def test_every_workshop_form_error_is_indonesian_and_shown_at_once(client, sessi
     assert "Number must be" not in body and "Not a valid" not in body
     body = client.post("/workshops/baru", data=_workshop_data(trainer, capacity="0")).get_data(as_text=True)
     assert "Kapasitas antara 1 dan 100.000" in body
+
+
+def test_marking_a_removed_participant_is_refused_in_the_row(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer, sessions=[_now_session()])
+    participant = factories.make_participant(session, workshop, name="Tamu Keluar")
+    first = _first_session(session, workshop)
+    participant.status = "cancelled"
+    session.commit()
+    url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{participant.id}"
+    # the roster no longer lists them: htmx gets a 404 for the row, a plain post a message after the redirect
+    assert client.post(url, data={"status": "hadir"}, headers=HX).status_code == 404
+    response = client.post(url, data={"status": "hadir"}, follow_redirects=True)
+    assert "Peserta tidak terdaftar di pelatihan ini." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.exec(select(WorkshopAttendance)).all() == []

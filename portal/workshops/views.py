@@ -289,8 +289,9 @@ def mark(workshop_id, session_id, participant_id):
     form = MarkForm()
     if not form.validate_on_submit():
         abort(400)
+    # htmx shows a refusal in the row itself; a plain form post gets it as a flash message after the redirect
     done = perform(attendance.mark, db.session(), current_user, workshop, workshop_session, participant,
-                   form.status.data, form.note.data)
+                   form.status.data, form.note.data, form=form if is_htmx() else None, field="status")
     if is_htmx():
         item = next(iter(attendance.roster(db.session(), workshop, workshop_session, participant.id)), None)
         if item is None:
