@@ -763,3 +763,17 @@ def test_marking_a_removed_participant_is_refused_in_the_row(client, session, lo
     assert "Peserta tidak terdaftar di pelatihan ini." in response.get_data(as_text=True)
     session.expire_all()
     assert session.exec(select(WorkshopAttendance)).all() == []
+
+
+def test_workshop_lists_are_paged(client, session, login_as):
+    from portal.workshops.pages import INDEX_PAGE_SIZE
+
+    admin = login_as("admin")
+    for n in range(INDEX_PAGE_SIZE + 3):
+        factories.make_workshop(session, trainer=admin, title=f"Pelatihan Banyak {n:02d}")
+    page = client.get("/workshops/").get_data(as_text=True)
+    assert page.count("Pelatihan Banyak") == INDEX_PAGE_SIZE and "Halaman 1 dari 2" in page
+    second = client.get("/workshops/?kelola=2").get_data(as_text=True)
+    assert second.count("Pelatihan Banyak") == 3
+    for value in ("0", "-5", str(2**70), "x"):
+        assert client.get(f"/workshops/?kelola={value}&seite={value}").status_code == 200

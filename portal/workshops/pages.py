@@ -45,22 +45,28 @@ def visible_workshops(session, user):
     return [(w, mine.get(w.id)) for w in rows if mine.get(w.id) or w.id in audience]
 
 
+INDEX_PAGE_SIZE = 20  # workshops per page in each list of /workshops/
+
+
 @dataclass
 class IndexPage:
-    workshops: list  # [(Workshop, WorkshopParticipant | None)] the person may join or has joined
-    managed: list = field(default_factory=list)
+    workshops: dict  # page_of [(Workshop, WorkshopParticipant | None)] the person may join or has joined
+    managed: dict  # page_of [Workshop] the person manages (admins: every workshop)
     upcoming: list = field(default_factory=list)  # [(WorkshopSession, Workshop)] of managed workshops
     earned: list = field(default_factory=list)  # Certificate
-    open_ids: set = field(default_factory=set)  # workshops whose registration is open now
+    open_ids: set = field(default_factory=set)  # workshops on this page whose registration is open now
 
 
-def index_page(session, user):
+def index_page(session, user, page=1, managed_page=1):
+    """/workshops/: both lists paged (an admin manages every workshop; there may be thousands)."""
     managed = workshops_managed_by(session, user) if can(user, "workshop.manage") else []
     managed_ids = {w.id for w in managed}
     # A trainer's own workshops are listed once, under "managed", not again among the open ones.
-    others = [row for row in visible_workshops(session, user) if row[0].id not in managed_ids]
-    return IndexPage(others, managed, upcoming_sessions(session, list(managed_ids)), my_certificates(session, user),
-                     {w.id for w, _p in others if registration_open(w)})
+    others = page_of([row for row in visible_workshops(session, user) if row[0].id not in managed_ids], page,
+                     per_page=INDEX_PAGE_SIZE)
+    return IndexPage(others, page_of(managed, managed_page, per_page=INDEX_PAGE_SIZE),
+                     upcoming_sessions(session, list(managed_ids)), my_certificates(session, user),
+                     {w.id for w, _p in others["rows"] if registration_open(w)})
 
 
 @dataclass

@@ -50,7 +50,8 @@ def _certificate_page(template, certificate, **context):
 @bp.get("/")
 @requires("workshop.view")
 def index():
-    return render("workshops/index.html", page=pages.index_page(db.session(), current_user), form=EmptyForm())
+    return render("workshops/index.html", page=pages.index_page(db.session(), current_user, int_arg("seite", 1),
+                                                                 int_arg("kelola", 1)), form=EmptyForm())
 
 
 @bp.get("/<int:workshop_id>")
