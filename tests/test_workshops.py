@@ -590,8 +590,20 @@ def test_other_workshop_forms_never_500(client, session, login_as):
     participant = factories.make_participant(session, workshop, name="Tamu Uji Masukan")
     first = _first_session(session, workshop)
     for data in ({"day": "2026-13-45", "start": "09:00", "end": "10:00"}, {"day": "9" * 400, "start": "x", "end": ""},
-                 {"day": "2026-12-01", "start": "25:99", "end": "10:00"}):
-        assert client.post(f"/workshops/{workshop.id}/sesi", data=data).status_code == 422
+                 {"day": "2026-12-01", "start": "25:99", "end": "10:00"},
+                 {"day": "0001-01-01", "start": "00:00", "end": "01:00"},  # would overflow turning WIB into UTC
+                 {"day": "9999-12-31", "start": "22:00", "end": "23:59"}):
+        response = client.post(f"/workshops/{workshop.id}/sesi", data=data)
+        assert response.status_code == 422, data
+        assert "Not a valid" not in response.get_data(as_text=True)
+    for value in ("0001-01-01T00:00", "9999-12-31T23:59", "2026-02-30T10:00", "x"):
+        response = client.post("/workshops/baru", data=_workshop_data(trainer, registration_opens_at=value))
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422 and "Not a valid" not in body, value
+        assert "Tulis tanggal dan jam yang benar" in body or "Tanggal harus antara tahun 2000 dan 2100" in body
+    assert client.post(f"/workshops/{workshop.id}/impor/konfirmasi", data={"token": "../../x"}).status_code == 400
+    assert client.post(f"/workshops/{workshop.id}/ubah", data=_workshop_data(
+        trainer, materials="toolkit:" + "9" * 50)).status_code == 422
     assert client.post(f"/workshops/{workshop.id}/peserta", data={"nip": "9" * 80}).status_code == 422
     assert client.post(f"/workshops/{workshop.id}/peserta", data={}).status_code == 422
     mark_url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{participant.id}"
@@ -699,6 +711,11 @@ def test_large_roster_is_paginated_and_searchable(client, session, login_as):
     target = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.name == "Tamu Massal 106")).one()
     response = client.post(f"{url}/{target.id}?seite=3", data={"status": "izin"})
     assert response.status_code == 303 and "seite=3" in response.headers["Location"]
+    # the trainer's participant list is paged the same way
+    manage = client.get(f"/workshops/{workshop.id}/kelola").get_data(as_text=True)
+    assert manage.count("Tamu Massal") == attendance.ROSTER_PAGE_SIZE and "Halaman 1 dari 3" in manage
+    manage = client.get(f"/workshops/{workshop.id}/kelola?q=massal+106").get_data(as_text=True)
+    assert manage.count("Tamu Massal") == 1
 
 
 def test_workshop_certificate_page_is_the_shared_one_and_honours_public_base_url(app, client, session, login_as):
@@ -730,3 +747,33 @@ def test_every_workshop_form_error_is_indonesian_and_shown_at_once(client, sessi
     assert "Number must be" not in body and "Not a valid" not in body
     body = client.post("/workshops/baru", data=_workshop_data(trainer, capacity="0")).get_data(as_text=True)
     assert "Kapasitas antara 1 dan 100.000" in body
+
+
+def test_marking_a_removed_participant_is_refused_in_the_row(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer, sessions=[_now_session()])
+    participant = factories.make_participant(session, workshop, name="Tamu Keluar")
+    first = _first_session(session, workshop)
+    participant.status = "cancelled"
+    session.commit()
+    url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{participant.id}"
+    # the roster no longer lists them: htmx gets a 404 for the row, a plain post a message after the redirect
+    assert client.post(url, data={"status": "hadir"}, headers=HX).status_code == 404
+    response = client.post(url, data={"status": "hadir"}, follow_redirects=True)
+    assert "Peserta tidak terdaftar di pelatihan ini." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.exec(select(WorkshopAttendance)).all() == []
+
+
+def test_workshop_lists_are_paged(client, session, login_as):
+    from portal.workshops.pages import INDEX_PAGE_SIZE
+
+    admin = login_as("admin")
+    for n in range(INDEX_PAGE_SIZE + 3):
+        factories.make_workshop(session, trainer=admin, title=f"Pelatihan Banyak {n:02d}")
+    page = client.get("/workshops/").get_data(as_text=True)
+    assert page.count("Pelatihan Banyak") == INDEX_PAGE_SIZE and "Halaman 1 dari 2" in page
+    second = client.get("/workshops/?kelola=2").get_data(as_text=True)
+    assert second.count("Pelatihan Banyak") == 3
+    for value in ("0", "-5", str(2**70), "x"):
+        assert client.get(f"/workshops/?kelola={value}&seite={value}").status_code == 200

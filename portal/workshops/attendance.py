@@ -21,12 +21,20 @@ from portal.models import User, Workshop, WorkshopAttendance, WorkshopSession, u
 from portal.models.workshops import ATTENDANCE_STATUSES, PRESENT_STATUSES
 from portal.timezone import as_utc
 from portal.workshops.catalog import workshop_sessions
-from portal.workshops.registration import display_name, lock_participant, participant_of, participant_rows
+from portal.workshops.registration import (
+    PAGE_SIZE,
+    display_name,
+    lock_participant,
+    page_of,
+    participant_of,
+    participant_rows,
+    row_text,
+)
 
 CHECKIN_BEFORE = timedelta(minutes=30)  # self check-in opens this long before a session starts
 LATE_AFTER = timedelta(minutes=15)  # a check-in later than this after the start is "terlambat"
 TOKEN_SALT = "workshop-checkin"  # noqa: S105 - a salt, not a secret
-ROSTER_PAGE_SIZE = 50  # the roster shows this many participants per page
+ROSTER_PAGE_SIZE = PAGE_SIZE
 
 
 def minute_of(now):
@@ -56,18 +64,13 @@ def roster(session, workshop, workshop_session, participant_id=None):
 
 
 def roster_page(session, workshop, workshop_session, page=1, query="", per_page=ROSTER_PAGE_SIZE):
-    """One page of the roster (filtered by a name, NIP or affiliation fragment) with its counts, so that a
-    workshop of hundreds renders only what is shown."""
+    """The roster page: one page of the roster (filtered by a name, NIP or affiliation fragment), its counts and
+    the workshop's sessions (to switch between them)."""
     rows = roster(session, workshop, workshop_session)
     counts = {"total": len(rows), "marked": sum(1 for _r, a, _m in rows if a is not None),
               "present": sum(1 for _r, a, _m in rows if a is not None and a.status in PRESENT_STATUSES)}
-    needle = " ".join((query or "").lower().split())[:100]
-    if needle:
-        rows = [item for item in rows if needle in f"{item[0].name} {item[0].nip} {item[0].affiliation}".lower()]
-    pages = max(1, -(-len(rows) // per_page))
-    page = min(max(page or 1, 1), pages)
-    return {"rows": rows[(page - 1) * per_page:page * per_page], "page": page, "pages": pages,
-            "matches": len(rows), "query": needle, "counts": counts}
+    return {**page_of(rows, page, query, lambda item: row_text(item[0]), per_page), "counts": counts,
+            "sessions": workshop_sessions(session, workshop.id)}
 
 
 def mark(session, actor, workshop, workshop_session, participant, status, note=""):

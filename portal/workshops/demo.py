@@ -79,11 +79,11 @@ def _participant(session, workshop, registered_at, user=None, status="registered
     return p
 
 
-def _attendance(session, rng, ws_sessions, participants, trainer, profile):
+def _attendance(session, rng, workshop_sessions, participants, trainer, profile):
     """Marks for every participant and session; `profile(rng, participant index)` -> status weights."""
     for index, p in enumerate(participants):
         weights = profile(index)
-        for s in ws_sessions:
+        for s in workshop_sessions:
             status = rng.choices(("hadir", "terlambat", "izin", "sakit", "tidak_hadir"), weights=weights)[0]
             late = status == "terlambat"
             method = rng.choice(("qr", "qr", "manual")) if status in ("hadir", "terlambat") else "manual"

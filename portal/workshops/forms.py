@@ -22,22 +22,47 @@ from portal.workshops.labels import ATTENDANCE_LABELS, STATUS_LABELS
 _int_or_none, _bounded_int = db_int_or_none, db_int
 
 
-class ChoiceField(SelectField):
+class _Explained:
+    """A field whose unreadable input gets our own message (WTForms' are English and terse)."""
+
+    invalid = None
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.invalid) from None
+
+
+class ChoiceField(_Explained, SelectField):
     """A select box whose values are ids (or None); a value that is not a reasonable id is a clear form error."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Pilihan tidak dikenal. Pilih dari daftar.")) from None
+    invalid = _l("Pilihan tidak dikenal. Pilih dari daftar.")
 
 
-class MultiChoiceField(SelectMultipleField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Pilihan tidak dikenal. Pilih dari daftar.")) from None
+class MultiChoiceField(_Explained, SelectMultipleField):
+    invalid = _l("Pilihan tidak dikenal. Pilih dari daftar.")
+
+
+class WibDateTimeField(_Explained, DateTimeLocalField):
+    invalid = _l("Tulis tanggal dan jam yang benar, mis. 2026-12-01 09:00.")
+
+
+class DayField(_Explained, DateField):
+    invalid = _l("Tulis tanggal yang benar, mis. 2026-12-01.")
+
+
+class ClockField(_Explained, TimeField):
+    invalid = _l("Tulis jam yang benar, mis. 09:00.")
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # workshops happen in these years; other dates are typing mistakes
+
+
+def reasonable_date(_form, field):
+    """A date (or date-time) in a plausible range: year 1 or 9999 would overflow turning WIB into UTC."""
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise StopValidation(_l("Tanggal harus antara tahun %(a)d dan %(b)d.", a=FIRST_YEAR, b=LAST_YEAR))
 
 
 def http_or_mailto(_form, field):
@@ -55,10 +80,10 @@ class WorkshopForm(FlaskForm):
     capacity = BoundedIntegerField(_l("Kapasitas"), validators=[
         Optional(), NumberRange(min=1, max=100_000, message=_l("Kapasitas antara 1 dan 100.000 (kosongkan bila tidak "
                                                                "dibatasi)."))])
-    registration_opens_at = DateTimeLocalField(_l("Pendaftaran dibuka (WIB)"), format="%Y-%m-%dT%H:%M",
-                                               validators=[Optional()])
-    registration_closes_at = DateTimeLocalField(_l("Pendaftaran ditutup (WIB)"), format="%Y-%m-%dT%H:%M",
-                                                validators=[Optional()])
+    registration_opens_at = WibDateTimeField(_l("Pendaftaran dibuka (WIB)"), format="%Y-%m-%dT%H:%M",
+                                             validators=[Optional(), reasonable_date])
+    registration_closes_at = WibDateTimeField(_l("Pendaftaran ditutup (WIB)"), format="%Y-%m-%dT%H:%M",
+                                              validators=[Optional(), reasonable_date])
     audience_ids = MultiChoiceField(_l("Peserta sasaran (unit, termasuk sub-unit)"), coerce=_bounded_int,
                                     validate_choice=False)
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
@@ -74,9 +99,9 @@ class WorkshopForm(FlaskForm):
 class WorkshopSessionForm(FlaskForm):
     """A meeting of the workshop (date and WIB times)."""
 
-    day = DateField(_l("Tanggal"), validators=[InputRequired(_l("Tanggal wajib diisi."))])
-    start = TimeField(_l("Mulai (WIB)"), validators=[InputRequired(_l("Jam mulai wajib diisi."))])
-    end = TimeField(_l("Selesai (WIB)"), validators=[InputRequired(_l("Jam selesai wajib diisi."))])
+    day = DayField(_l("Tanggal"), validators=[InputRequired(_l("Tanggal wajib diisi.")), reasonable_date])
+    start = ClockField(_l("Mulai (WIB)"), validators=[InputRequired(_l("Jam mulai wajib diisi."))])
+    end = ClockField(_l("Selesai (WIB)"), validators=[InputRequired(_l("Jam selesai wajib diisi."))])
     topic = StringField(_l("Topik"), validators=[Optional(), Length(max=300)])
 
 

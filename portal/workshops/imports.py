@@ -20,10 +20,10 @@ from portal.accounts.validation import excel_nip_problem, read_nip
 from portal.errors import DomainError
 from portal.models import User, Workshop, WorkshopParticipant, utcnow
 from portal.staging import Preview
+from portal.workshops.registration import CODE_LENGTH  # the same codes as those made one at a time
 
 IMPORT_COLUMNS = ("nama", "nip", "instansi", "jabatan", "email", "telepon")
 REQUIRED_IMPORT_COLUMNS = ("nama",)
-CODE_LENGTH = 10  # as the participant codes made one at a time (workshops.services.new_code)
 
 TEMPLATE_HELP = (
     ("nama", _l("Nama lengkap peserta; wajib untuk tamu.")),

@@ -25,9 +25,12 @@ from portal.workshops.completion import certificate_of, my_certificates
 from portal.workshops.registration import (
     audience_filter,
     display_name,
+    page_of,
     participant_of,
+    participant_rows,
     registered_count,
     registration_open,
+    row_text,
     waiting_position,
 )
 
@@ -42,22 +45,28 @@ def visible_workshops(session, user):
     return [(w, mine.get(w.id)) for w in rows if mine.get(w.id) or w.id in audience]
 
 
+INDEX_PAGE_SIZE = 20  # workshops per page in each list of /workshops/
+
+
 @dataclass
 class IndexPage:
-    workshops: list  # [(Workshop, WorkshopParticipant | None)] the person may join or has joined
-    managed: list = field(default_factory=list)
+    workshops: dict  # page_of [(Workshop, WorkshopParticipant | None)] the person may join or has joined
+    managed: dict  # page_of [Workshop] the person manages (admins: every workshop)
     upcoming: list = field(default_factory=list)  # [(WorkshopSession, Workshop)] of managed workshops
     earned: list = field(default_factory=list)  # Certificate
-    open_ids: set = field(default_factory=set)  # workshops whose registration is open now
+    open_ids: set = field(default_factory=set)  # workshops on this page whose registration is open now
 
 
-def index_page(session, user):
+def index_page(session, user, page=1, managed_page=1):
+    """/workshops/: both lists paged (an admin manages every workshop; there may be thousands)."""
     managed = workshops_managed_by(session, user) if can(user, "workshop.manage") else []
     managed_ids = {w.id for w in managed}
     # A trainer's own workshops are listed once, under "managed", not again among the open ones.
-    others = [row for row in visible_workshops(session, user) if row[0].id not in managed_ids]
-    return IndexPage(others, managed, upcoming_sessions(session, list(managed_ids)), my_certificates(session, user),
-                     {w.id for w, _p in others if registration_open(w)})
+    others = page_of([row for row in visible_workshops(session, user) if row[0].id not in managed_ids], page,
+                     per_page=INDEX_PAGE_SIZE)
+    return IndexPage(others, page_of(managed, managed_page, per_page=INDEX_PAGE_SIZE),
+                     upcoming_sessions(session, list(managed_ids)), my_certificates(session, user),
+                     {w.id for w, _p in others["rows"] if registration_open(w)})
 
 
 @dataclass
@@ -88,6 +97,18 @@ def workshop_page(session, user, workshop):
                         trainers(session, workshop.id), registered_count(session, workshop.id),
                         registration_open(workshop), bool(audience_filter(session, user, [workshop])),
                         certificate_of(session, participant), link if show_link else None)
+
+
+def manage_page(session, workshop, page=1, query=""):
+    """The trainer's page of a workshop: its sessions, seats, and one page of its participants."""
+    rows = participant_rows(session, workshop.id)
+    return {"sessions": workshop_sessions(session, workshop.id), "seats": registered_count(session, workshop.id),
+            "total": len(rows), **page_of(rows, page, query, row_text)}
+
+
+def sign_sheet(session, workshop):
+    """The printable daftar hadir: every registered participant (on paper nothing is paginated) and the trainers."""
+    return {"rows": participant_rows(session, workshop.id, ("registered",)), "trainers": trainers(session, workshop.id)}
 
 
 def own_certificate(session, user, workshop):

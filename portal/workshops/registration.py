@@ -286,3 +286,23 @@ def participant_rows(session, workshop_id, statuses=("registered", "waitlisted")
 def in_scope(row, scope_path):
     """A participant row inside a report scope (None: everything; a unit path: that unit's subtree)."""
     return scope_path is None or (row.unit is not None and row.unit.path.startswith(scope_path))
+
+
+PAGE_SIZE = 50  # long participant lists (manage page, roster) show this many per page
+
+
+def page_of(rows, page=1, query="", text_of=lambda row: row.name, per_page=PAGE_SIZE):
+    """One page of `rows` filtered by a text fragment (case-insensitive, in `text_of(row)`): what a long list
+    renders, so that a workshop of hundreds renders only what is shown."""
+    needle = " ".join((query or "").lower().split())[:100]
+    if needle:
+        rows = [row for row in rows if needle in text_of(row).lower()]
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(page or 1, 1), pages)
+    return {"rows": rows[(page - 1) * per_page:page * per_page], "page": page, "pages": pages,
+            "matches": len(rows), "query": needle}
+
+
+def row_text(row):
+    """What a participant is found by: name, NIP and unit or institution."""
+    return f"{row.name} {row.nip} {row.affiliation}"

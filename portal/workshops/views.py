@@ -50,7 +50,8 @@ def _certificate_page(template, certificate, **context):
 @bp.get("/")
 @requires("workshop.view")
 def index():
-    return render("workshops/index.html", page=pages.index_page(db.session(), current_user), form=EmptyForm())
+    return render("workshops/index.html", page=pages.index_page(db.session(), current_user, int_arg("seite", 1),
+                                                                 int_arg("kelola", 1)), form=EmptyForm())
 
 
 @bp.get("/<int:workshop_id>")
@@ -151,11 +152,8 @@ def edit(workshop_id):
 
 
 def _manage_page(workshop, session_form=None, participant_form=None, status=200):
-    session = db.session()
     return render("workshops/manage.html", workshop=workshop,
-                  sessions=catalog.workshop_sessions(session, workshop.id),
-                  participants=registration.participant_rows(session, workshop.id),
-                  seats=registration.registered_count(session, workshop.id),
+                  **pages.manage_page(db.session(), workshop, int_arg("seite", 1), request.args.get("q", "")),
                   session_form=session_form or WorkshopSessionForm(),
                   participant_form=participant_form or ParticipantForm(), form=EmptyForm(), status=status)
 
@@ -275,8 +273,7 @@ def import_template(workshop_id, fmt):
 # --- attendance --------------------------------------------------------------------------------------------------
 
 def _roster_context(workshop, workshop_session):
-    return {"workshop": workshop, "ws_session": workshop_session, "form": EmptyForm(),
-            "sessions": catalog.workshop_sessions(db.session(), workshop.id),
+    return {"workshop": workshop, "workshop_session": workshop_session, "form": EmptyForm(),
             **attendance.roster_page(db.session(), workshop, workshop_session, page=int_arg("seite", 1),
                                      query=request.args.get("q", ""))}
 
@@ -298,14 +295,15 @@ def mark(workshop_id, session_id, participant_id):
     form = MarkForm()
     if not form.validate_on_submit():
         abort(400)
+    # htmx shows a refusal in the row itself; a plain form post gets it as a flash message after the redirect
     done = perform(attendance.mark, db.session(), current_user, workshop, workshop_session, participant,
-                   form.status.data, form.note.data)
+                   form.status.data, form.note.data, form=form if is_htmx() else None, field="status")
     if is_htmx():
         item = next(iter(attendance.roster(db.session(), workshop, workshop_session, participant.id)), None)
         if item is None:
             abort(404)
         return render("workshops/roster.html", block="roster_row", item=item, workshop=workshop,
-                      ws_session=workshop_session, form=EmptyForm(), error=None if done else done.error.message)
+                      workshop_session=workshop_session, form=EmptyForm(), error=None if done else done.error.message)
     return redirect(url_for("workshops.roster", workshop_id=workshop.id, session_id=workshop_session.id,
                             seite=request.args.get("seite", type=int), q=request.args.get("q") or None)
                     + f"#p{participant.id}", code=303)
@@ -344,7 +342,7 @@ def qr(workshop_id, session_id):
         # segno's own SVG markup; the URL inside is escaped by segno
         svg = Markup(qr_code.svg_inline(scale=6, border=2, dark="#1c2430", light="#ffffff",  # noqa: S704  # nosec B704  # segno escapes
                                         title=_("Kode QR presensi")))
-    return render("workshops/qr.html", block="qr", workshop=workshop, ws_session=workshop_session, window=window,
+    return render("workshops/qr.html", block="qr", workshop=workshop, workshop_session=workshop_session, window=window,
                   url=url, svg=svg, checkin_window=attendance.checkin_window(workshop_session))
 
 
@@ -353,9 +351,8 @@ def qr(workshop_id, session_id):
 def sign_sheet(workshop_id, session_id):
     workshop = access.get_managed_workshop_or_403(workshop_id)
     workshop_session = access.get_workshop_session_or_404(workshop, session_id)
-    return render("workshops/sign_sheet.html", workshop=workshop, ws_session=workshop_session,
-                  rows=registration.participant_rows(db.session(), workshop.id, ("registered",)),
-                  trainers=catalog.trainers(db.session(), workshop.id))
+    return render("workshops/sign_sheet.html", workshop=workshop, workshop_session=workshop_session,
+                  **pages.sign_sheet(db.session(), workshop))
 
 
 @bp.route("/checkin/<token>", methods=["GET", "POST"])
@@ -369,7 +366,7 @@ def checkin(token):
         status = 422 if submit else 400
     else:
         status = 422 if result.error and submit else 200
-    return render("workshops/checkin.html", workshop=result.workshop, ws_session=result.workshop_session,
+    return render("workshops/checkin.html", workshop=result.workshop, workshop_session=result.workshop_session,
                   error=result.error, done=result.done, token=token, form=EmptyForm(), status=status)
 
 

@@ -99,13 +99,20 @@ def test_report_is_legible_on_a_phone(new_page, signed_in, checked):
     bars = page.locator(".rate-row progress")
     assert bars.count() == labels.count()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "horizontal scroll at 360 px"
-    # table cells keep their words whole: no word of a cell is split over two lines
-    split = page.evaluate("""() => {
+    assert split_words(page) == []
+    follow(page, page.get_by_role("link", name="Kelola"), checked)
+    assert split_words(page) == []  # the participant table: names and NIPs whole
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "horizontal scroll at 360 px"
+
+
+def split_words(page):
+    """Words of table cells that are split over two lines (a table squeezed at 360 px)."""
+    return page.evaluate("""() => {
         const out = [];
-        for (const td of document.querySelectorAll('table.ws-report td')) {
+        for (const td of document.querySelectorAll('table.responsive td')) {
             const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-                for (const match of node.textContent.matchAll(/\\S+/g)) {
+                for (const match of node.textContent.matchAll(/[^\\s\\u2013-]+/g)) {
                     const range = document.createRange();
                     range.setStart(node, match.index); range.setEnd(node, match.index + match[0].length);
                     const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
@@ -114,7 +121,6 @@ def test_report_is_legible_on_a_phone(new_page, signed_in, checked):
             }
         }
         return out; }""")
-    assert split == [], split
 
 
 def test_invalid_workshop_form_shows_its_errors_in_place(page, signed_in, checked, check_a11y):
@@ -138,3 +144,30 @@ def test_certificate_pages_of_workshop_and_guest(page, visit, signed_in, checked
     verify = page.locator(".cert-verify a")
     follow(page, verify, checked)
     expect(page.get_by_role("heading", level=2)).to_contain_text("asli")
+
+
+def test_trainer_pages_fit_a_phone(new_page, signed_in, checked):
+    """Every page a trainer uses during a workshop, at 360 px: no sideways scroll, no word split in a table."""
+    page = new_page(viewport=PHONE)
+    signed_in(page, "pelatih", "/workshops/")
+    seen = []
+
+    def fits():
+        seen.append(page.url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+        assert split_words(page) == [], page.url
+
+    fits()
+    follow(page, page.get_by_role("link", name=FULL_WORKSHOP, exact=True), checked)
+    fits()
+    follow(page, page.get_by_role("link", name="Halaman pelatihan"), checked)
+    fits()
+    follow(page, page.get_by_role("link", name="Kelola"), checked)
+    follow(page, page.get_by_role("link", name="Presensi", exact=True).first, checked)
+    fits()
+    follow(page, page.get_by_role("link", name="Tampilkan QR presensi"), checked)
+    fits()
+    page.goto(re.sub(r"/sesi/\d+/qr$", "/ubah", page.url))
+    checked(page)
+    fits()
+    assert len(seen) == 6
