@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from portal.forms import BoundedIntegerField, db_int, db_int_or_none
 from portal.workshops.catalog import safe_link
