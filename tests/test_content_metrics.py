@@ -371,3 +371,19 @@ def test_account_page_shows_the_months_totals(client, session, login, world):
     assert "1.000" in body and "100" in body
     assert client.get(f"/content/akun/{world.ig.id}?bulan=2026-13").status_code == 400
     assert date(2026, 1, 1)
+
+
+def test_posting_hints_come_from_the_units_evaluated_posts(session, world):
+    from portal.content.plan import posting_hints
+
+    assert posting_hints(session, world.unit.id, {"Instagram"})["Instagram"][1] is False  # the default before data
+    for n in range(6):
+        hour = 19 if n % 2 else 8
+        post = factories.make_content_post(session, world.manager, [world.ig], pillar=world.pillar, status="terbit",
+                                           when=datetime.combine(DAY + timedelta(days=n), time(hour), tzinfo=WIB))
+        session.add(ContentMetric(post_id=post.id, account_id=world.ig.id, reach=1000,
+                                  likes=300 if hour == 19 else 20))
+    session.commit()
+    assert metrics.best_hours(session, world.unit.id)["Instagram"] == [8, 19]
+    hint, learned = posting_hints(session, world.unit.id, {"Instagram"})["Instagram"]
+    assert learned and "19.00" in hint

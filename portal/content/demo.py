@@ -187,6 +187,8 @@ def _advance(session, post, planner, approver, day, today, offset, n):
         steps = ("draf", "diajukan", "disetujui", "terbit", "diajukan")[n % 5]
         if day < today and steps != "draf":
             steps = "terbit"
+        elif day >= today and steps == "terbit":
+            steps = "disetujui"
     else:
         steps = "dievaluasi" if n % 4 != 3 else "terbit"
     order = ("diajukan", "disetujui", "terbit", "dievaluasi")
@@ -198,10 +200,26 @@ def _advance(session, post, planner, approver, day, today, offset, n):
         elif step == "disetujui":
             approval.approve(session, approver, post, post.version)
         elif step == "terbit":
-            approval.publish(session, planner, post, post.version, f"https://www.instagram.com/p/DEMO{post.id:05d}/")
+            approval.publish(session, planner, post, post.version, _demo_link(session, post))
         else:
             approval.evaluate(session, planner, post, post.version,
                               "Jangkauan di atas rata-rata; komentar positif, dua pertanyaan dijawab lewat DM.")
+
+
+def _demo_link(session, post):
+    """A plausible permalink on the post's first account's platform."""
+    from portal.models import ContentPostAccount
+
+    account = session.exec(select(ContentAccount).join(
+        ContentPostAccount, ContentPostAccount.account_id == ContentAccount.id).where(
+        ContentPostAccount.post_id == post.id)).first()
+    bare = account.handle.lstrip("@") if account else "kemenbijak"
+    return {"Instagram": f"https://www.instagram.com/p/DEMO{post.id:05d}/",
+            "Facebook": f"https://www.facebook.com/{bare}/posts/{700000 + post.id}",
+            "X": f"https://x.com/{bare}/status/{1850000000000000000 + post.id}",
+            "YouTube": f"https://www.youtube.com/watch?v=demo{post.id:07d}",
+            "TikTok": f"https://www.tiktok.com/@{bare}/video/{7430000000000000000 + post.id}",
+            }.get(account.platform if account else "", f"https://www.instagram.com/p/DEMO{post.id:05d}/")
 
 
 def _seed_showcase(session, by_unit, planners, this_week, today, rows, messages):

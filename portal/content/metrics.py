@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
+from sqlalchemy import insert
 from sqlmodel import select
 
 from portal import audit
@@ -408,37 +409,61 @@ def apply(session, actor, account, raw, month=None, override=None):
     if not result.ok:
         raise DomainError(_("Berkas berisi %(n)d baris bermasalah; tidak ada yang disimpan.", n=len(result.errors)))
     now = utcnow()
-    for item in analysis.lines:
-        post = session.get(ContentPost, item.post_id) if item.post_id else None
-        published_utc = as_utc(item.published) if item.published else None
-        if post is None:
-            post = ContentPost(unit_id=account.unit_id, scheduled_at=published_utc or now,
-                               topic=item.title or _("Pos tanpa rencana"), topic_key=text_key(item.title),
-                               status="terbit", planned=False, published_url=item.permalink,
-                               created_by_id=getattr(actor, "id", None))
-            session.add(post)
-            session.flush()
-            session.add(ContentPostAccount(post_id=post.id, account_id=account.id))
-            session.add(ContentPostChange(post_id=post.id, from_status=None, to_status="terbit",
-                                          actor_id=getattr(actor, "id", None), note=_("dari impor metrik")))
-        elif post.status in ("draf", "diajukan", "disetujui"):
-            session.add(ContentPostChange(post_id=post.id, from_status=post.status, to_status="terbit",
-                                          actor_id=getattr(actor, "id", None), note=_("dari impor metrik")))
-            post.status = "terbit"
-            post.version += 1
-        if item.permalink and not post.published_url:
-            post.published_url = item.permalink
-        session.add(post)
-        metric = session.exec(select(ContentMetric).where(ContentMetric.post_id == post.id,
-                                                          ContentMetric.account_id == account.id)).first()
-        if metric is None:
-            metric = ContentMetric(post_id=post.id, account_id=account.id)
-        for name, value in item.values.items():
-            setattr(metric, name, value)
-        metric.permalink = normal_url(item.permalink) or metric.permalink
-        metric.published_at = published_utc or metric.published_at
-        metric.source, metric.updated_at = "import", now
-        session.add(metric)
+    actor_id = getattr(actor, "id", None)
+    existing = {m.post_id: m for m in session.exec(select(ContentMetric).where(
+        ContentMetric.account_id == account.id)).all()}
+    matched_ids = sorted({item.post_id for item in analysis.lines if item.post_id})
+    posts = {}
+    for start in range(0, len(matched_ids), 500):
+        chunk = matched_ids[start:start + 500]
+        posts.update({p.id: p for p in session.exec(select(ContentPost).where(ContentPost.id.in_(chunk))).all()})
+    # New posts, their account links, history and metrics are inserted in batches (Core INSERTs): a platform
+    # export can hold thousands of lines, and one ORM object per row would take minutes.
+    new_lines = [item for item in analysis.lines if item.post_id is None]
+    if new_lines:
+        rows = [{"unit_id": account.unit_id, "scheduled_at": as_utc(item.published) if item.published else now,
+                 "topic": item.title or _("Pos tanpa rencana"), "topic_key": text_key(item.title), "status": "terbit",
+                 "planned": False, "published_url": item.permalink, "created_by_id": actor_id, "audience": "",
+                 "caption": "", "tags": "", "rejection_reason": "", "check_flags": "[]", "version": 1,
+                 "created_at": now, "updated_at": now} for item in new_lines]
+        ids = session.execute(insert(ContentPost).returning(ContentPost.id, sort_by_parameter_order=True),
+                              rows).scalars().all()
+        for item, post_id in zip(new_lines, ids, strict=True):
+            item.post_id = post_id
+        session.execute(insert(ContentPostAccount), [{"post_id": i, "account_id": account.id} for i in ids])
+        session.execute(insert(ContentPostChange), [
+            {"post_id": i, "from_status": None, "to_status": "terbit", "actor_id": actor_id, "at": now,
+             "note": _("dari impor metrik")} for i in ids])
+    fresh = []
+    with session.no_autoflush:
+        for item in analysis.lines:
+            published_utc = as_utc(item.published) if item.published else None
+            post = posts.get(item.post_id)
+            if post is not None and post.status in ("draf", "diajukan", "disetujui"):
+                session.add(ContentPostChange(post_id=post.id, from_status=post.status, to_status="terbit",
+                                              actor_id=actor_id, note=_("dari impor metrik")))
+                post.status = "terbit"
+                post.version += 1
+                session.add(post)
+            if post is not None and item.permalink and not post.published_url:
+                post.published_url = item.permalink
+                session.add(post)
+            metric = existing.get(item.post_id)
+            values = {name: item.values.get(name) for name in METRIC_FIELDS if name in item.values}
+            if metric is None:
+                fresh.append({"post_id": item.post_id, "account_id": account.id,
+                              **{name: None for name in METRIC_FIELDS}, **values,
+                              "permalink": normal_url(item.permalink), "published_at": published_utc,
+                              "source": "import", "updated_at": now})
+                continue
+            for name, value in values.items():
+                setattr(metric, name, value)
+            metric.permalink = normal_url(item.permalink) or metric.permalink
+            metric.published_at = published_utc or metric.published_at
+            metric.source, metric.updated_at = "import", now
+            session.add(metric)
+    if fresh:
+        session.execute(insert(ContentMetric), fresh)
     stored = session.get(ContentImportMapping, account.id) or ContentImportMapping(account_id=account.id)
     stored.mapping, stored.updated_at = json.dumps(analysis.mapping, ensure_ascii=False), now
     session.add(stored)

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from portal import audit, events
@@ -38,7 +39,7 @@ from portal.timezone import as_utc, to_wib, today_wib
 
 PUBLISHED = ("terbit", "dievaluasi")
 ON_TIME = timedelta(minutes=60)
-FORMULA = "ER = (suka + komentar + dibagikan + disimpan) ÷ jangkauan × 100%"
+FORMULA = _l("ER = (suka + komentar + dibagikan + disimpan) ÷ jangkauan × 100%")
 
 
 def rate(part, whole):
@@ -83,7 +84,7 @@ class Figures:
     interactions: int = 0
     followers: int | None = None
     new_followers: int | None = None
-    formula: str = FORMULA
+    formula: object = FORMULA
 
     @property
     def engagement(self):
