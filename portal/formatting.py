@@ -5,6 +5,7 @@ Indonesian writes times with a dot and decimals with a comma ("15.18 WIB", "46,7
 the same functions, so no page formats a date or number its own way.
 """
 
+from babel.dates import format_time
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 TIME = {"id": "HH.mm", "en": "HH:mm"}
@@ -35,6 +36,14 @@ def fmt_time(value):
     return format_datetime(value, time_pattern())
 
 
+def fmt_clock(value):
+    """The time of a datetime or time that is already in WIB (a wall-clock time, e.g. a planned post), unconverted."""
+    if value is None:
+        return EMPTY
+    clock = value.time() if hasattr(value, "time") else value
+    return format_time(clock, time_pattern(), locale=get_locale())
+
+
 def fmt_datetime(value, style="medium", zone=True):
     """A UTC datetime in WIB: "26 Nov 2026, 15.18 WIB" (style long, medium, short or weekday for the date part)."""
     if value is None:
@@ -61,6 +70,7 @@ def fmt_percent(value, digits=0):
 FILTERS = {
     "date": fmt_date,
     "time": fmt_time,
+    "clock": fmt_clock,
     "datetime": fmt_datetime,
     "number": fmt_number,
     "percent": fmt_percent,

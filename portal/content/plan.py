@@ -15,6 +15,7 @@ from portal.content.access import Scope, can_edit_post, post_account_ids
 from portal.content.common import MAX_CAPTION, Week, clean_line, clean_text, month_end, parse_tags, tag_list, text_key
 from portal.content.pillars import balance, list_pillars
 from portal.errors import DomainError
+from portal.formatting import fmt_clock
 from portal.models import (
     ContentAccount,
     ContentPillar,
@@ -463,7 +464,7 @@ def posting_hints(session, unit_id, platforms):
         if platform in learned:
             hours = learned[platform]
             hints[platform] = (_("%(hours)s WIB (dari pos unit ini yang sudah dievaluasi)",
-                                 hours=", ".join(f"{h:02d}.00" for h in hours)), True)
+                                 hours=", ".join(fmt_clock(time(h)) for h in hours)), True)
         else:
             hints[platform] = (str(screening.DEFAULT_HINTS.get(platform, "")), False)
     return hints
