@@ -46,11 +46,22 @@ MATRIX = {
     "check.manage_terms": {ADMIN},
     "search.use": {EMPLOYEE},
     "notifications.view": {EMPLOYEE},
+    # content (Konten): row-level rules in portal/content/access.py. Planning is open to every employee because
+    # a unit's pengelola media sosial is named per account (ContentAccountManager), not by a role; the loaders
+    # check that the person manages the account, is a humas of its unit, or is central humas.
+    "content.view": {EMPLOYEE},
+    "content.plan": {EMPLOYEE},
+    "content.approve": {SUPERVISOR, HUMAS, ADMIN},
+    "content.accounts": {HUMAS, ADMIN},
+    "content.key_messages": {HUMAS, ADMIN},
+    "content.pillars": {ADMIN},
+    "content.report": {SUPERVISOR, HUMAS, ADMIN},  # the institution roll-up (row-level: report scope)
     # administration
     "admin.access": {ADMIN},
     "admin.users": {ADMIN},
     "admin.units": {ADMIN},
     "admin.audit": {ADMIN},
+    "admin.privacy": {ADMIN},  # export one person's data, anonymise a departed person
 }
 
 # Endpoints Flask itself registers.
@@ -150,46 +161,32 @@ def unit_in_scope(user, unit):
     return bool(scope) and unit is not None and unit.path.startswith(scope)
 
 
-
-# --- toolkit (Perangkat Humas) ------------------------------------------------------------------------------------
-
-CENTRAL_HUMAS_UNIT = "BHM"  # Biro Hubungan Masyarakat: its humas (and admins) approve toolkit items for everyone
+CENTRAL_HUMAS_UNIT = "BHM"  # Biro Hubungan Masyarakat: its humas (and admins) decide for every unit
 
 
-def is_central_humas(user, session=None):
-    """An admin, or a humas whose unit is the Biro Hubungan Masyarakat or one of its sub-units."""
+def is_central_humas(user, session=None, path_of=None):
+    """An admin, or a humas whose unit is the Biro Hubungan Masyarakat or one of its sub-units: they approve toolkit
+    items and content plans for every unit. Looked up once per request; `path_of(unit_id)` may supply unit paths
+    from a caller's own cache."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if ADMIN in user.roles:
         return True
-    if HUMAS not in user.roles or user.unit is None:
+    if HUMAS not in user.roles or not user.unit_id:
         return False
+    from flask import g, has_app_context
     from sqlmodel import select
 
     from portal import db
     from portal.models import Unit
 
-    session = session or db.session()
-    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part.isdigit()]
-    return bool(ids) and session.exec(
-        select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
-
-
-def can_edit_toolkit(user, item, session=None):
-    """Humas edit the items of their own unit and its sub-units; central humas and admins edit every item."""
-    if not can(user, "toolkit.edit"):
-        return False
-    if is_central_humas(user, session):
-        return True
-    from portal import db
-    from portal.models import Unit
-
-    unit = (session or db.session()).get(Unit, item.owner_unit_id)
-    return unit is not None and user.unit is not None and unit.path.startswith(user.unit.path)
-
-
-def can_approve_toolkit(user, item, session=None):
-    """Approve or reject: admins and central humas, never for an item they created or submitted themselves."""
-    if not can(user, "toolkit.approve") or not is_central_humas(user, session):
-        return False
-    return user.id not in {item.created_by_id, item.submitted_by_id}
+    known = g.setdefault("central_humas", {}) if has_app_context() else {}
+    key = (user.id, user.unit_id)
+    if key not in known:
+        session = session if session is not None else db.session()
+        path = (path_of(user.unit_id) if path_of else
+                session.exec(select(Unit.path).where(Unit.id == user.unit_id)).first()) or ""
+        ids = [int(part) for part in path.strip("/").split("/") if part.isdigit()]
+        known[key] = bool(ids) and session.exec(
+            select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
+    return known[key]

@@ -1,7 +1,7 @@
 """notifications, e-mail outbox, checker term lists and saved checks
 
 Revision ID: 0014_notify
-Revises: 0009_quiz
+Revises: 0012_toolkit
 Create Date: 2026-11-26 13:57:47.969354
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0014_notify'
-down_revision = '0009_quiz'
+down_revision = '0012_toolkit'
 branch_labels = None
 depends_on = None
 

@@ -71,15 +71,16 @@ def _handbook(session, user, q, limit):
 
 
 def _toolkit(session, user, q, limit):
-    from portal.toolkit import services as toolkit
+    from portal.toolkit import finder
+    from portal.toolkit.labels import KIND_LABELS
 
     if not can(user, "toolkit.view"):
         return None
-    found = toolkit.search_items(session, user, toolkit.Query(q=q, facets=False))
+    found = finder.search_items(session, user, finder.SearchRequest(q=q, facets=False))
     if not found.searched:
         return SearchGroup("toolkit", _l("Perangkat Humas"), [], 0, url_for("toolkit.index", q=q))
     results = [SearchResult(r.title_html, url_for("toolkit.item", item_id=r.item.id), r.snippet,
-                            str(toolkit.KIND_LABELS.get(r.item.kind, r.item.kind)))
+                            str(KIND_LABELS.get(r.item.kind, r.item.kind)))
                for r in found.results[:limit]]
     return SearchGroup("toolkit", _l("Perangkat Humas"), results, found.total, url_for("toolkit.index", q=q))
 
