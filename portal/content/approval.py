@@ -3,7 +3,6 @@ with a reason. The unit's supervisor or central humas approve; nobody approves t
 
 import re
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from portal import audit, events
@@ -12,6 +11,7 @@ from portal.content.common import clean_line
 from portal.content.plan import _bump, record_change
 from portal.errors import DomainError
 from portal.models import utcnow
+from portal.notifications.links import path_for
 
 URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
 
@@ -33,7 +33,7 @@ def _require_planner(session, actor, post):
 
 
 def _post_url(post):
-    return url_for("content.post", post_id=post.id)
+    return path_for("content.post", post_id=post.id)  # also outside a request (seed-demo)
 
 
 def submit(session, actor, post, version):

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlmodel import select
 
@@ -33,6 +33,7 @@ from portal.models import (
     User,
     utcnow,
 )
+from portal.notifications.links import path_for
 from portal.permissions import ADMIN, SUPERVISOR
 from portal.timezone import as_utc, to_wib, today_wib
 
@@ -278,7 +279,7 @@ def save_narrative(session, actor, unit, first, achievements, obstacles, follow_
 
 
 def _report_url(report):
-    return url_for("content.report", unit_id=report.unit_id, bulan=report.month.strftime("%Y-%m"))
+    return path_for("content.report", unit_id=report.unit_id, bulan=report.month.strftime("%Y-%m"))
 
 
 def submit(session, actor, unit, first):

@@ -7,13 +7,14 @@ larger than INLINE_LIMIT (a material edition reaches everyone) is handed to the 
 import functools
 import logging
 
-from flask import current_app, has_app_context, has_request_context, url_for
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from portal import events, jobs
 from portal.models import Quiz, Unit, User, UserRole, Workshop
 from portal.notifications import services
+from portal.notifications.links import path_for
 from portal.permissions import CENTRAL_HUMAS_UNIT
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,7 @@ def receiver(signal):
     return connect
 
 
-def _url(endpoint, **values):
-    """A path for `endpoint`, also outside a request (CLI commands, jobs)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return url_for(endpoint, **values)
+_url = path_for  # kept for the modules that import it
 
 
 def _owner(obj):
