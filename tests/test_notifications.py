@@ -352,3 +352,19 @@ def test_content_decisions_in_the_pillars_own_words(app, session):
         titles = [Shown(n).title for n in sorted(notices(session, planner), key=lambda n: n.id)]
     assert titles == ["Rencana unggahan disetujui: Hari Pahlawan", "Rencana unggahan dikembalikan: Hari Pahlawan"]
     assert {n.url for n in notices(session, planner)} == {"/content/"}
+
+
+def test_with_mail_via_worker_the_job_worker_sends_right_after_commit(app, session, smtp_server):
+    person = factories.make_user(session, email="c@contoh.go.id")
+    with app.app_context(), db.unit_of_work() as work:
+        from portal.notifications import services
+
+        services.save_settings(work, person, ["reminder"])
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_VIA_WORKER=True)
+    with app.app_context(), db.unit_of_work() as work:
+        events.reminder_requested.send(work, actor=None, user_ids=[person.id], text="Langsung terkirim", url="")
+        assert smtp_server.received == []  # not before the commit
+    [message] = smtp_server.received  # tests run the worker's task in-process, right after the commit
+    assert message["Subject"] == "Langsung terkirim"
+    session.expire_all()
+    assert session.exec(select(EmailOutbox)).one().sent_at is not None

@@ -2,10 +2,11 @@
 send-email."""
 
 import click
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import db
 from portal.forms import EmptyForm, int_arg
@@ -24,7 +25,11 @@ def _bell_context():
     def unread_notifications():
         if not current_user.is_authenticated:
             return 0
-        return services.unread_count(db.session(), current_user)
+        try:
+            return services.unread_count(db.session(), current_user)
+        except SQLAlchemyError:  # e.g. the error page of a failed database: show the page without a count
+            current_app.logger.warning("unread notification count unavailable", exc_info=True)
+            return 0
     return {"unread_notifications": unread_notifications}
 
 

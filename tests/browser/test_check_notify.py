@@ -29,6 +29,7 @@ def test_live_check_with_javascript(new_page, signed_in, check_a11y, width):
         "href", re.compile(r"^/handbook/bagian/"))
     assert page.evaluate("window.__sameDocument") is True
     check_a11y(page)
+    page.screenshot(path=f"/tmp/check-risky-{width}.png", full_page=True)
     page.get_by_label("Draf unggahan").fill("Selamat pagi, rapat koordinasi dimulai pukul 09.00 di aula.")
     expect(results).to_contain_text("Tidak ada yang perlu diperhatikan")
     page.screenshot(path=f"/tmp/check-{width}.png", full_page=True)
@@ -46,6 +47,7 @@ def test_check_without_javascript_and_save(nojs_page, signed_in, checked):
     with page.expect_navigation():
         page.get_by_role("button", name="Simpan hasil").click()
     checked(page)
+    page.screenshot(path="/tmp/check-saved.png", full_page=True)
     assert re.search(r"/check/tersimpan/\d+$", page.url)
     expect(page.get_by_text("Hasil pemeriksaan disimpan")).to_be_visible()
 
