@@ -34,16 +34,18 @@ $BIN/flask --app portal prepare > /dev/null
 PASSWORD="pemindai-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 $BIN/flask --app portal create-user pemindai --name "Pemindai Keamanan" --unit SETJEN --role admin \
   --password "$PASSWORD" > /dev/null
+rm -f "$OUT/server-errors.log" "$OUT/server-access.log"
 $BIN/gunicorn --bind "127.0.0.1:$PORT" --workers 1 --threads 4 --pid "$WORK/pid" --daemon \
-  --error-logfile "$OUT/server-errors.log" wsgi:app
+  --error-logfile "$OUT/server-errors.log" --access-logfile "$OUT/server-access.log" wsgi:app
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.2; done
-$BIN/python audit/session.py "http://127.0.0.1:$PORT" pemindai "$PASSWORD" > "$WORK/session.txt"
+AGENT="portal-audit/1.0 (wapiti)"
+$BIN/python audit/session.py "http://127.0.0.1:$PORT" pemindai "$PASSWORD" "$AGENT" > "$WORK/session.txt"
 mapfile -t SESSION < "$WORK/session.txt"
 STARTS=()
 for url in ${SESSION[1]:-}; do STARTS+=(-s "$url"); done
 echo "signed in; ${#STARTS[@]} htmx start URLs"
 rm -rf "$OUT/wapiti" && mkdir -p "$OUT/wapiti"
-$WAPITI -u "http://127.0.0.1:$PORT/" --scope folder "${STARTS[@]}" -C "${SESSION[0]}" --drop-set-cookie \
+$WAPITI -u "http://127.0.0.1:$PORT/" --scope folder "${STARTS[@]}" -C "${SESSION[0]}" -A "$AGENT" --drop-set-cookie \
   -m xss,sql,exec,file,redirect,csrf --flush-session --store-session "$WORK/wapiti-session" \
   -x "http://127.0.0.1:$PORT/logout" -x "http://127.0.0.1:$PORT/login*" \
   -x "http://127.0.0.1:$PORT/account/password" -x "http://127.0.0.1:$PORT/account/sesi/*" \
@@ -51,5 +53,5 @@ $WAPITI -u "http://127.0.0.1:$PORT/" --scope folder "${STARTS[@]}" -C "${SESSION
   -d 4 --max-links-per-page 40 --max-files-per-dir 30 --max-parameters 12 \
   --max-scan-time "$SCAN_SECONDS" --max-attack-time 120 --tasks 8 \
   -f json -o "$OUT/wapiti/report.json" > "$OUT/wapiti/log.txt" 2>&1 || status=1
-if ! $BIN/python audit/check_wapiti.py "$OUT/wapiti/report.json"; then status=1; fi
+if ! $BIN/python audit/check_wapiti.py "$OUT/wapiti/report.json" "$OUT/server-access.log"; then status=1; fi
 exit $status

@@ -14,6 +14,7 @@ import urllib.request
 base, username, password = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
 jar = http.cookiejar.CookieJar()
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+opener.addheaders = [("User-Agent", sys.argv[4])]  # sessions are bound to the browser: the scanner's own
 
 
 def get(path):

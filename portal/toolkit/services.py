@@ -698,7 +698,8 @@ def item_file(session, user, item, variant):
             extension = photo.path.rsplit(".", 1)[-1]
             return ItemFile(photo.path, photo.mime, f"{name}.{extension}")
         return ItemFile(uploads.rendition(photo.path, variant), "image/jpeg", f"{name}-{variant}.jpg")
-    if item.kind == "photo" and variant == "persetujuan" and is_editor(user):
+    # A consent document (personal data of the people in the photo): the owning unit's humas, central humas, admins.
+    if item.kind == "photo" and variant == "persetujuan" and can_edit_toolkit(user, item, session):
         photo = session.get(ToolkitPhoto, item.id)
         if photo is None or not photo.consent_path:
             return None

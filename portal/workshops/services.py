@@ -143,6 +143,25 @@ WORKSHOP_FIELDS = ("title", "description", "place", "online_link", "unit_id", "c
                    "post_quiz_id")
 
 
+def _check_choices(session, workshop, values, trainer_user_ids, audience_ids):
+    """Foreign ids from the form must be ones the form offered (a forged id is a message, not an IntegrityError).
+    A workshop's current trainers stay allowed even when they are no longer offered (e.g. deactivated)."""
+    trainers = {uid for uid, _name in trainer_choices(session)}
+    if workshop is not None:
+        trainers |= trainer_ids(session, workshop.id)
+    if set(trainer_user_ids) - trainers:
+        raise DomainError(_("Pilih pelatih dari daftar."), field="trainer_ids")
+    units = {uid for uid, _name in unit_choices(session)}
+    if values.get("unit_id") is not None and values["unit_id"] not in units:
+        raise DomainError(_("Pilih unit dari daftar."), field="unit_id")
+    if set(audience_ids or ()) - units:
+        raise DomainError(_("Pilih unit dari daftar."), field="audience_ids")
+    quizzes = {qid for qid, _title in deferred_quiz_choices(session)}
+    for name in ("pre_quiz_id", "post_quiz_id"):
+        if values.get(name) is not None and values[name] not in quizzes | {getattr(workshop, name, None)}:
+            raise DomainError(_("Pilih kuis dari daftar."), field=name)
+
+
 def save_workshop(session, actor, workshop, values, trainer_user_ids, audience_ids, materials_text_value):
     """Create (workshop None) or update a workshop with its trainers, audience and materials."""
     values = dict(values)
@@ -158,6 +177,7 @@ def save_workshop(session, actor, workshop, values, trainer_user_ids, audience_i
         raise DomainError(_("Kapasitas paling sedikit 1 (kosongkan bila tidak dibatasi)."), field="capacity")
     if not trainer_user_ids:
         raise DomainError(_("Pilih paling sedikit satu pelatih."), field="trainer_ids")
+    _check_choices(session, workshop, values, trainer_user_ids, audience_ids)
     material_rows = parse_materials(session, materials_text_value)
     creating = workshop is None
     before = None if creating else audit.snapshot(workshop, WORKSHOP_FIELDS)
