@@ -45,8 +45,12 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
+# Generates a database per engine (SQLite; PostgreSQL when BENCH_PG_URL or the local server answers), runs the portal
+# and a bare Flask app under gunicorn.conf.py and alternates them with wrk; see bench/README.md. BENCH_ARGS=--small
+# for a quick check. Results: bench/results/latest.md and latest.json.
 bench: translations
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null 2>&1 || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y wrk
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

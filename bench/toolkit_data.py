@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 
 from portal import search
 from portal.models import ToolkitItem, ToolkitPhoto, ToolkitRegulation, ToolkitTag, ToolkitTemplate, Unit, User
-from portal.toolkit import demo, services
+from portal.toolkit import demo, editing
+from portal.toolkit.labels import SEARCH_KIND
+from portal.toolkit.labels import today as today_wib
 
 EXTRA_TAGS = ["humas", "kegiatan kantor", "layanan publik", "media sosial", "pemilu", "hoaks", "netralitas",
               "data pribadi", "akun resmi", "infografis", "daerah", "krisis", "koreksi", "pengaduan", "pelatihan"]
@@ -22,7 +24,7 @@ def generate_toolkit(engine, count, seed=11, batch=2000):
     regulations, templates, photos = demo.load_regulations(), demo.load_templates(), demo.PHOTOS
     statuses = [s for s, weight in STATUS_WEIGHTS for _ in range(weight)]
     now = datetime.now(UTC)
-    today = services.today()
+    today = today_wib()
     with Session(engine, expire_on_commit=False) as session:
         humas = session.exec(select(User).where(User.username == "humas")).one()
         units = session.exec(select(Unit.id)).all()
@@ -79,12 +81,12 @@ def generate_toolkit(engine, count, seed=11, batch=2000):
             for detail in details.values():
                 rows[type(detail)].append(detail.model_dump())
             rows[ToolkitTag] += [{"item_id": item_id, "tag": tag} for tag in tags]
-            title, body, extra = services.index_texts(item, tags, **details)
+            title, body, extra = editing.index_texts(item, tags, **details)
             documents.append((item_id, title, body, extra))
             if len(rows[ToolkitItem]) >= batch:
                 flush()
         flush()
-        search.bulk_index(session, services.SEARCH_KIND, documents)
+        search.bulk_index(session, SEARCH_KIND, documents)
         if engine.dialect.name != "sqlite":
             session.execute(text("SELECT setval(pg_get_serial_sequence('toolkit_item', 'id'), "
                                  "(SELECT max(id) FROM toolkit_item))"))

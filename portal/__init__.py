@@ -3,14 +3,14 @@
 from pathlib import Path
 
 from flask import Flask, after_this_request, g, jsonify, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from portal import db, i18n, models  # noqa: F401  (models registers every table)
+from portal import db, formatting, i18n, models  # noqa: F401  (models registers every table)
 from portal.config import load_config
 from portal.extensions import babel, csrf, limiter, login_manager
 from portal.htmx import add_vary
@@ -155,7 +155,10 @@ def _init_login(app):
         if record is None:
             return None
         record_id = g.session_record_id = record.id
-        if sessions.needs_touch(record):
+        # A background poll (e.g. the notification bell, view attribute `background = True`) is not activity: it
+        # must not keep an idle session alive.
+        background = getattr(app.view_functions.get(request.endpoint), "background", False)
+        if sessions.needs_touch(record) and not background:
             @after_this_request
             def _touch(response):
                 response.call_on_close(lambda: _touch_later(app, record_id))
@@ -237,18 +240,8 @@ def _register_errors(app):
 
 
 def _register_jinja(app):
-    def fmt_datetime(value, fmt="d MMM yyyy, HH.mm"):
-        if value is None:
-            return "–"
-        return format_datetime(value, fmt) + " WIB"
+    app.jinja_env.filters.update(formatting.FILTERS)
 
-    def fmt_date(value, fmt="d MMMM yyyy"):
-        if value is None:
-            return "–"
-        return format_date(value, fmt)
-
-    app.jinja_env.filters["datetime"] = fmt_datetime
-    app.jinja_env.filters["date"] = fmt_date
     def nav_items():
         return [pillar.nav for pillar in app.extensions["pillars"]
                 if pillar.nav is not None and can(current_user, pillar.nav[2])]
@@ -258,6 +251,7 @@ def _register_jinja(app):
         can=lambda perm: can(current_user, perm),
         current_locale=lambda: str(get_locale() or "id"),
         lang_url=i18n.lang_url,
+        content_lang=i18n.content_lang,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

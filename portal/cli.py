@@ -24,6 +24,9 @@ def register_cli(app):
     app.cli.add_command(export_gift)
     app.cli.add_command(worker)
     app.cli.add_command(fsck)
+    from portal.content.cli import import_metrics
+
+    app.cli.add_command(import_metrics)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(purge)

@@ -201,7 +201,11 @@ def rollback(db_session=None):
 # --- after commit -----------------------------------------------------------------------------------------------------
 
 def after_commit(db_session, fn, *args, **kwargs):
-    """Run fn(*args, **kwargs) once the session's current transaction has committed; dropped on rollback."""
+    """Run fn(*args, **kwargs) once the session's current transaction has committed; dropped on rollback.
+    Works on any session, also one not made by `new_session` (tests, data generators)."""
+    if not event.contains(db_session, "after_commit", _run_after_commit):
+        event.listen(db_session, "after_commit", _run_after_commit)
+        event.listen(db_session, "after_rollback", _drop_after_commit)
     db_session.info.setdefault("after_commit", []).append(functools.partial(fn, *args, **kwargs))
 
 

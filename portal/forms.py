@@ -9,10 +9,23 @@ from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.widgets import HiddenInput
 
 from portal import db
 from portal.errors import DomainError
 from portal.htmx import is_htmx
+
+
+class _HiddenInputWithoutId(HiddenInput):
+    """The CSRF token is never a label's target; without an id, several forms on one page keep their ids unique."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", False)
+        return super().__call__(field, **kwargs)
+
+
+CSRFTokenField.widget = _HiddenInputWithoutId()
 
 
 class EmptyForm(FlaskForm):

@@ -1,7 +1,9 @@
 """Language choice: ?lang=id|en switches and is remembered in the session and on the account."""
 
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 
 def select_locale():
@@ -33,3 +35,15 @@ def lang_url(lang):
     from urllib.parse import urlencode
 
     return request.path + "?" + urlencode(args, doseq=True)
+
+
+CONTENT_LANGUAGE = "id"  # handbook, quiz, toolkit and workshop texts are written in Indonesian
+
+
+def content_lang():
+    """` lang="id"` for an element holding Indonesian content when the interface is in another language, so that
+    screen readers switch voice; nothing when the interface is Indonesian too."""
+    locale = get_locale()
+    if locale is None or locale.language == CONTENT_LANGUAGE:
+        return ""
+    return Markup(f' lang="{CONTENT_LANGUAGE}"')  # noqa: S704 - a constant, no user input

@@ -2,7 +2,8 @@
 
 Every endpoint declares a permission with @requires(...) or @public; `enforce` (a before_request hook) checks it
 centrally and refuses endpoints that declare nothing. Templates call `can(...)`. Row-level rules (a supervisor's unit
-tree, a trainer's own workshops) live in the helpers at the bottom and are called by views after the matrix check.
+tree, central humas) live in the helpers at the bottom; each pillar's row loaders (e.g. portal/workshops/access.py)
+use them after the matrix check.
 """
 
 from flask import abort, current_app, redirect, request, url_for
@@ -40,6 +41,21 @@ MATRIX = {
     "workshop.register": {EMPLOYEE},
     "workshop.manage": {TRAINER, ADMIN},
     "workshop.report": {SUPERVISOR, TRAINER, ADMIN},
+    # across pillars: the pre-post checker, the header search, notifications
+    "check.use": {EMPLOYEE},
+    "check.manage_terms": {ADMIN},
+    "search.use": {EMPLOYEE},
+    "notifications.view": {EMPLOYEE},
+    # content (Konten): row-level rules in portal/content/access.py. Planning is open to every employee because
+    # a unit's pengelola media sosial is named per account (ContentAccountManager), not by a role; the loaders
+    # check that the person manages the account, is a humas of its unit, or is central humas.
+    "content.view": {EMPLOYEE},
+    "content.plan": {EMPLOYEE},
+    "content.approve": {SUPERVISOR, HUMAS, ADMIN},
+    "content.accounts": {HUMAS, ADMIN},
+    "content.key_messages": {HUMAS, ADMIN},
+    "content.pillars": {ADMIN},
+    "content.report": {SUPERVISOR, HUMAS, ADMIN},  # the institution roll-up (row-level: report scope)
     # administration
     "admin.access": {ADMIN},
     "admin.users": {ADMIN},
@@ -145,87 +161,32 @@ def unit_in_scope(user, unit):
     return bool(scope) and unit is not None and unit.path.startswith(scope)
 
 
-
-# --- toolkit (Perangkat Humas) ------------------------------------------------------------------------------------
-
-CENTRAL_HUMAS_UNIT = "BHM"  # Biro Hubungan Masyarakat: its humas (and admins) approve toolkit items for everyone
+CENTRAL_HUMAS_UNIT = "BHM"  # Biro Hubungan Masyarakat: its humas (and admins) decide for every unit
 
 
-def is_central_humas(user, session=None):
-    """An admin, or a humas whose unit is the Biro Hubungan Masyarakat or one of its sub-units."""
+def is_central_humas(user, session=None, path_of=None):
+    """An admin, or a humas whose unit is the Biro Hubungan Masyarakat or one of its sub-units: they approve toolkit
+    items and content plans for every unit. Looked up once per request; `path_of(unit_id)` may supply unit paths
+    from a caller's own cache."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if ADMIN in user.roles:
         return True
-    if HUMAS not in user.roles or user.unit is None:
+    if HUMAS not in user.roles or not user.unit_id:
         return False
+    from flask import g, has_app_context
     from sqlmodel import select
 
     from portal import db
     from portal.models import Unit
 
-    session = session or db.session()
-    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part.isdigit()]
-    return bool(ids) and session.exec(
-        select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
-
-
-def can_edit_toolkit(user, item, session=None):
-    """Humas edit the items of their own unit and its sub-units; central humas and admins edit every item."""
-    if not can(user, "toolkit.edit"):
-        return False
-    if is_central_humas(user, session):
-        return True
-    from portal import db
-    from portal.models import Unit
-
-    unit = (session or db.session()).get(Unit, item.owner_unit_id)
-    return unit is not None and user.unit is not None and unit.path.startswith(user.unit.path)
-
-
-def can_approve_toolkit(user, item, session=None):
-    """Approve or reject: admins and central humas, never for an item they created or submitted themselves."""
-    if not can(user, "toolkit.approve") or not is_central_humas(user, session):
-        return False
-    return user.id not in {item.created_by_id, item.submitted_by_id}
-
-
-# --- workshops (Pelatihan) ----------------------------------------------------------------------------------------
-
-def can_manage_workshop(user, workshop, session=None):
-    """Admins manage every workshop; a trainer only the workshops they are assigned to."""
-    if workshop is None or not can(user, "workshop.manage"):
-        return False
-    if ADMIN in user.roles:
-        return True
-    from sqlmodel import select
-
-    from portal import db
-    from portal.models import WorkshopTrainer
-
-    return (session or db.session()).exec(select(WorkshopTrainer.user_id).where(
-        WorkshopTrainer.workshop_id == workshop.id, WorkshopTrainer.user_id == user.id)).first() is not None
-
-
-def workshop_report_scope(user, workshop, session=None):
-    """What of a workshop's report a user may see: None (everything: admin or its trainer), a unit path (a
-    supervisor: their unit's subtree), or False (nothing)."""
-    if can_manage_workshop(user, workshop, session):
-        return None
-    if can(user, "workshop.report") and SUPERVISOR in user.roles and user.unit is not None:
-        return user.unit.path
-    return False
-
-
-def get_workshop_or_403(workshop_id, manage=True, session=None):
-    """The workshop (404 when missing); with manage=True, 403 unless the user manages it."""
-    from portal import db
-    from portal.models import Workshop
-
-    session = session or db.session()
-    workshop = session.get(Workshop, workshop_id)
-    if workshop is None:
-        abort(404)
-    if manage and not can_manage_workshop(current_user, workshop, session):
-        abort(403)
-    return workshop
+    known = g.setdefault("central_humas", {}) if has_app_context() else {}
+    key = (user.id, user.unit_id)
+    if key not in known:
+        session = session if session is not None else db.session()
+        path = (path_of(user.unit_id) if path_of else
+                session.exec(select(Unit.path).where(Unit.id == user.unit_id)).first()) or ""
+        ids = [int(part) for part in path.strip("/").split("/") if part.isdigit()]
+        known[key] = bool(ids) and session.exec(
+            select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
+    return known[key]

@@ -1,6 +1,12 @@
 """Uploaded files: checked by content (never by name); images cleaned by the one pipeline in portal/images.py
-(re-encoded, metadata dropped), PDFs checked by signature; stored by content hash under UPLOAD_DIR (outside
-static/), served only through permission-checked routes with `send_stored`.
+(re-encoded, metadata dropped), PDFs checked by signature and for active content (portal/pdfs.py); stored by
+content hash under UPLOAD_DIR (outside static/), served only through permission-checked routes with `send_stored`.
+
+A use case that records a file in the database checks it first (`checked_image`, `checked_pdf`,
+`checked_document`), then `place_after_commit`: the bytes go to `<final name>.part` at once and are renamed into
+place only after the transaction commits (removed on rollback). A crash before the commit leaves only a `.part`
+leftover, never a file without a record; `flask fsck --repair` removes such leftovers and finishes a rename that a
+crash interrupted after the commit.
 
 Every pillar uses these functions; none writes upload files by itself.
 """
@@ -13,8 +19,9 @@ from pathlib import Path
 
 from flask import current_app, send_file
 from flask_babel import gettext as _
+from sqlalchemy import event
 
-from portal import images
+from portal import images, pdfs
 from portal.errors import DomainError
 
 IMAGE_FORMATS = images.FORMATS
@@ -35,9 +42,21 @@ def _root():
     return Path(current_app.config["UPLOAD_DIR"])
 
 
-def _write(data, folder, extension):
+@dataclass
+class Pending:
+    """A checked upload that is not written yet: where it will live and its bytes."""
+
+    stored: Stored
+    data: bytes
+
+
+def _relative(data, folder, extension):
     digest = hashlib.sha256(data).hexdigest()
-    relative = f"{folder}/{digest[:2]}/{digest}{extension}"
+    return digest, f"{folder}/{digest[:2]}/{digest}{extension}"
+
+
+def _write(data, folder, extension):
+    digest, relative = _relative(data, folder, extension)
     target = _root() / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -56,13 +75,18 @@ def store_image(raw, folder, max_bytes):
     return Stored(digest, relative, clean.mime, len(clean.data), clean.width, clean.height)
 
 
-def store_pdf(raw, folder, max_bytes):
+def _check_pdf(raw, max_bytes):
     if not raw:
         raise DomainError(_("Berkas kosong."))
     if len(raw) > max_bytes:
         raise DomainError(_("PDF terlalu besar (paling besar %(mb)d MB).", mb=max_bytes // (1024 * 1024)))
     if not raw.startswith(b"%PDF-") or b"%%EOF" not in raw[-2048:]:
         raise DomainError(_("Berkas ini bukan PDF yang valid."))
+    pdfs.refuse_active_content(raw)
+
+
+def store_pdf(raw, folder, max_bytes):
+    _check_pdf(raw, max_bytes)
     digest, relative = _write(raw, folder, ".pdf")
     return Stored(digest, relative, "application/pdf", len(raw))
 
@@ -75,6 +99,79 @@ def store_document(raw, folder, max_bytes):
         return store_image(raw, folder, max_bytes)
     except NotAnImage:
         raise DomainError(_("Dokumen harus berupa PDF atau gambar (JPEG, PNG, atau WebP).")) from None
+
+
+# --- checked now, written after the commit ----------------------------------------------------------------------------
+
+def checked_image(raw, folder, max_bytes, field_name=None):
+    """A re-encoded image (portal/images.py) ready for `place_after_commit`; DomainError when refused."""
+    clean = images.clean_image(raw, max_bytes, field_name=field_name)
+    digest, relative = _relative(clean.data, folder, clean.extension)
+    return Pending(Stored(digest, relative, clean.mime, len(clean.data), clean.width, clean.height), clean.data)
+
+
+def checked_pdf(raw, folder, max_bytes):
+    """A PDF without JavaScript, automatic actions, launch actions or embedded files; DomainError otherwise."""
+    _check_pdf(raw, max_bytes)
+    digest, relative = _relative(raw, folder, ".pdf")
+    return Pending(Stored(digest, relative, "application/pdf", len(raw)), raw)
+
+
+def checked_document(raw, folder, max_bytes):
+    """A PDF or an image (e.g. a signed consent form, scanned or photographed), told apart by content."""
+    if raw and raw.startswith(b"%PDF-"):
+        return checked_pdf(raw, folder, max_bytes)
+    try:
+        return checked_image(raw, folder, max_bytes)
+    except NotAnImage:
+        raise DomainError(_("Dokumen harus berupa PDF atau gambar (JPEG, PNG, atau WebP).")) from None
+
+
+PENDING_KEY = "uploads_pending"
+
+
+def part_name(relative):
+    return f"{relative}.part"
+
+
+def place_after_commit(db_session, pending, then=None):
+    """Write `pending` to its `.part` name now and rename it into place once `db_session` commits (`then()` runs after
+    the rename, e.g. renditions); on rollback the `.part` file is removed. A file already in place (the same content
+    uploaded before) is not written again."""
+    from portal import db
+
+    relative = pending.stored.path
+    target = absolute(relative)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(pending.data)
+        os.replace(tmp, absolute(part_name(relative)))
+        if not db_session.info.get("uploads_rollback_hook"):
+            db_session.info["uploads_rollback_hook"] = True
+            event.listen(db_session, "after_rollback", _remove_parts)
+            event.listen(db_session, "after_commit", _forget_parts)
+        db_session.info.setdefault(PENDING_KEY, []).append(relative)
+    db.after_commit(db_session, finish_placing, relative)
+    if then is not None:
+        db.after_commit(db_session, then)
+
+
+def finish_placing(relative):
+    """Rename `<relative>.part` into place (idempotent: nothing to do when it is already there)."""
+    part = absolute(part_name(relative))
+    if part.exists():
+        os.replace(part, absolute(relative))
+
+
+def _forget_parts(db_session):
+    db_session.info.pop(PENDING_KEY, None)
+
+
+def _remove_parts(db_session):
+    for relative in db_session.info.pop(PENDING_KEY, []):
+        absolute(part_name(relative)).unlink(missing_ok=True)
 
 
 # --- renditions: smaller or cropped versions of a stored image, made once and cached next to it ----------------------
@@ -111,6 +208,20 @@ def rendition(relative, name):
         handle.write(data)
     os.replace(tmp, target)
     return target_relative
+
+
+def existing_rendition(relative, name):
+    """The relative path of rendition `name` when it has been made, else None (a viewer's request never makes one)."""
+    if name not in RENDITIONS:
+        return None
+    target_relative = _rendition_relative(relative, name)
+    return target_relative if absolute(target_relative).exists() else None
+
+
+def make_renditions(relative):
+    """Every rendition of a stored image that is not made yet (at upload, or by the job worker for large images)."""
+    for name in RENDITIONS:
+        rendition(relative, name)
 
 
 def absolute(relative):

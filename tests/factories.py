@@ -237,13 +237,13 @@ def make_central_unit(session):
 
 def make_toolkit_item(session, kind="regulation", status="disetujui", author=None, approver=None, app=None,
                       files=None, **values):
-    """A toolkit item written through portal.toolkit.services and moved to `status` (draf, diajukan, disetujui,
+    """A toolkit item written through the toolkit's services and moved to `status` (draf, diajukan, disetujui,
     ditolak, diarsipkan). `author` defaults to a humas of a new (non-central) unit, `approver` to a new admin.
     A photo needs `app` (its file is stored under the app's UPLOAD_DIR); regulations and templates do not.
     Returns the item."""
     import contextlib
 
-    from portal.toolkit import services
+    from portal.toolkit import editing, workflow
 
     author = author or make_user(session, roles=("humas",), full_name="Humas Daerah Uji")
     defaults = {
@@ -259,17 +259,18 @@ def make_toolkit_item(session, kind="regulation", status="disetujui", author=Non
     if kind == "photo" and files is None:
         files = {"photo": (image_bytes(), "foto.png")}
     with app.app_context() if app is not None else contextlib.nullcontext():
-        item = services.save_item(session, author, kind, defaults, files=files)
+        item = editing.save_item(session, author, kind, defaults, files=files)
         if status in ("diajukan", "disetujui", "ditolak", "diarsipkan"):
-            services.submit(session, author, item)
+            workflow.submit(session, author, item)
         if status in ("disetujui", "ditolak", "diarsipkan"):
             approver = approver or make_user(session, roles=("admin",), full_name="Admin Uji")
             if status == "ditolak":
-                services.reject(session, approver, item, "Alasan penolakan uji.")
+                workflow.reject(session, approver, item, "Alasan penolakan uji.")
             else:
-                services.approve(session, approver, item)
+                workflow.approve(session, approver, item)
         if status == "diarsipkan":
-            services.archive(session, approver, item)
+            workflow.archive(session, approver, item)
+        session.commit()  # the services flush; the files go in place after the commit
     session.refresh(item)
     return item
 
@@ -322,3 +323,53 @@ def make_participant(session, workshop, user=None, status="registered", **values
     session.add(participant)
     session.commit()
     return participant
+
+
+# --- content (Konten) -------------------------------------------------------------------------------------------------
+
+def make_content_account(session, unit, platform="Instagram", handle=None, managers=(), status="aktif"):
+    """An official account of `unit`, with `managers` (users) as its pengelola."""
+    from portal.models import ContentAccount, ContentAccountManager
+
+    n = next(_seq)
+    handle = handle or f"akun_uji_{n}"
+    account = ContentAccount(platform=platform, handle=f"@{handle}", handle_key=handle.lower(),
+                             url=f"https://www.instagram.com/{handle}", unit_id=unit.id, status=status)
+    session.add(account)
+    session.flush()
+    for user in managers:
+        session.add(ContentAccountManager(account_id=account.id, user_id=user.id))
+    session.commit()
+    return account
+
+
+def make_content_pillar(session, name=None, colour="#1f5f99"):
+    from portal.models import ContentPillar
+
+    pillar = ContentPillar(name=name or f"Pilar Uji {next(_seq)}", colour=colour)
+    session.add(pillar)
+    session.commit()
+    return pillar
+
+
+def make_content_post(session, author, accounts, when=None, pillar=None, topic="Topik uji", status="draf",
+                      caption="Keterangan uji.", tags=""):
+    """A planned post written directly (no service): `when` is an aware UTC datetime, default tomorrow 10.00 WIB."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from portal.content.common import text_key
+    from portal.models import ContentPost, ContentPostAccount
+    from portal.timezone import WIB, today_wib
+
+    when = (when or datetime.combine(today_wib() + timedelta(days=1), time(10), tzinfo=WIB)).astimezone(UTC)
+    pillar = pillar or make_content_pillar(session)
+    post = ContentPost(unit_id=accounts[0].unit_id, scheduled_at=when, pillar_id=pillar.id, topic=topic,
+                       topic_key=text_key(topic), caption=caption, tags=tags, status=status,
+                       created_by_id=author.id if author else None,
+                       submitted_by_id=author.id if author and status != "draf" else None)
+    session.add(post)
+    session.flush()
+    for account in accounts:
+        session.add(ContentPostAccount(post_id=post.id, account_id=account.id))
+    session.commit()
+    return post

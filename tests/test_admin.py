@@ -501,3 +501,53 @@ def test_admin_overview_counts(client, admin, session, tree):
     factories.make_user(session, unit=tree["mkp"], active=False)
     page = client.get("/admin/").get_data(as_text=True)
     assert "aktif dari 2 akun" in page
+
+
+def recorded_actions():
+    """Every action code the code records: the third argument of audit.record(...) and the action argument of
+    helpers that pass one on (a name containing "audit"), plus the login reasons of record_failed_login."""
+    import ast
+    from pathlib import Path
+
+    found = {}
+    for path in Path("portal").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", "")
+            if name == "record" and len(node.args) > 2:
+                candidates = [node.args[2]]
+            elif "audit" in name:
+                candidates = node.args
+            elif name == "record_failed_login" and isinstance(node.args[1], ast.Constant):
+                candidates = [ast.Constant("auth." + node.args[1].value)]
+            else:
+                continue
+            for arg in candidates:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "." in arg.value:
+                    found[arg.value] = f"{path}:{node.lineno}"
+    return found
+
+
+def test_every_recorded_action_has_a_label_in_both_languages(app):
+    from flask_babel import force_locale
+
+    from portal.audit import ACTION_LABELS
+
+    actions = recorded_actions()
+    assert len(actions) > 30
+    missing = {action: where for action, where in actions.items() if action not in ACTION_LABELS}
+    assert not missing, f"add these to portal.audit.ACTION_LABELS: {missing}"
+    with app.test_request_context(), force_locale("en"):
+        assert str(ACTION_LABELS["toolkit.approve"]) == "Item approved"
+
+
+def test_audit_page_shows_actions_as_words(client, login_as, session):
+    from portal import audit
+
+    admin = login_as("admin")
+    audit.record(session, admin, "handbook.publish", "edition", 1, "2026.2")
+    session.commit()
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "Edisi pedoman diterbitkan" in html
+    assert '<option value="handbook.publish">Edisi pedoman diterbitkan</option>' in html

@@ -1,7 +1,9 @@
 """CSV import of employees and units: the checks, the all-or-nothing write, the admin UI and the CLI."""
 
+import codecs
 import os
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
@@ -185,8 +187,8 @@ def test_a_changed_row_updates_that_user(app, session, units, actor):
 
 
 @pytest.mark.parametrize("raw,message", [
-    pytest.param("nip,nama,email,unit_kode,peran\n199005172015031001,Sunarto Ç,,BSDM,\n".encode("latin-1"),
-                 "tidak terbaca sebagai UTF-8", id="latin-1"),
+    pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "berkas Excel lama (.xls)", id="xls"),
+    pytest.param(b"PK\x03\x04" + b"\x00" * 100, "XLSX rusak", id="broken-zip"),
     pytest.param(b"", "Berkas kosong.", id="empty"),
     pytest.param(b"  \r\n\n", "Berkas kosong.", id="blank"),
     pytest.param(b"nip,nama,email,unit_kode,peran\n", "Berkas tidak berisi baris data.", id="header-only"),
@@ -317,14 +319,14 @@ def test_ui_broken_upload_shows_every_error_with_its_line(client, login_as, sess
 def test_ui_unreadable_upload_is_a_clear_422(client, login_as, session, units):
     login_as("admin")
     for raw, message in ((b"\x89PNG\r\n\x1a\n\x00\x00", "bukan CSV teks"),
-                         ("nama;é".encode("latin-1"), "tidak terbaca sebagai UTF-8"),
+                         ("nama;é".encode("latin-1"), "Kolom wajib tidak ada: nip"),
                          (b"", "Berkas kosong.")):
         response = upload(client, "users", raw)
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
     response = client.post("/admin/import/users", data={}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Pilih berkas CSV." in response.get_data(as_text=True)
+    assert "Pilih berkas CSV atau XLSX." in response.get_data(as_text=True)
 
 
 def test_ui_upload_over_the_size_cap_is_a_clear_413(app, client, login_as, session, units):
@@ -461,3 +463,246 @@ def test_cli_import_units(app, session, tmp_path):
     assert result.exit_code == 1
     assert "line 2: Susunan induk membentuk lingkaran." in result.output
     assert count(session, Unit) == 4
+
+
+# --- files as Indonesian offices make them -------------------------------------------------------------------------
+
+def _xlsx(rows):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+OFFICE_USERS = [  # header, then José (two roles), Ñoman (quoted newline in the name), Ayu (NIP in the spaced form)
+    ["nip", "nama", "email", "unit_kode", "peran"],
+    [NIP_A, "José Saputra", "jose@kementerian.go.id", "BHM-MKP", "employee;supervisor"],
+    [NIP_B, "Ñoman\nPutu Ayu", "", "bsdm", "humas|trainer"],
+    ["19900517 201503 1 103", "Yohanes Pérez", "", "BHM-MKP", ""],
+]
+
+
+def _semicolon_cp1252(rows):
+    """Excel "CSV" in the Indonesian locale: Windows-1252, semicolons, CRLF; roles unquoted, as people type them."""
+    lines = []
+    for row in rows:
+        lines.append(";".join(f'"{c}"' if "\n" in c else c for c in row))
+    return "\r\n".join(lines).replace("\n", "\r\n").replace("\r\r\n", "\r\n").encode("cp1252") + b"\r\n"
+
+
+def _unicode_text(rows):
+    """Excel "Unicode Text": UTF-16 with a BOM, tab separated."""
+    body = "\r\n".join("\t".join(f'"{c}"' if "\n" in c else c for c in row) for row in rows) + "\r\n"
+    return codecs.BOM_UTF16_LE + body.encode("utf-16-le")
+
+
+@pytest.mark.parametrize("make,described", [
+    pytest.param(_semicolon_cp1252, "Dibaca sebagai: Windows-1252, pemisah titik koma", id="cp1252-semicolon"),
+    pytest.param(_unicode_text, "Dibaca sebagai: UTF-16 (Unicode Text), pemisah tab", id="unicode-text"),
+    pytest.param(_xlsx, "Dibaca sebagai: XLSX, lembar Sheet", id="xlsx"),
+])
+def test_users_from_office_files(app, session, units, actor, make, described):
+    raw = make(OFFICE_USERS)
+    with app.test_request_context():
+        preview = imports.preview_users(session, raw)
+        assert preview.errors == [] and preview.notes == [described]
+        assert [(r["line"], r["nip"], r["full_name"], r["roles"]) for r in preview.rows] == [
+            (2, NIP_A, "José Saputra", {"employee", "supervisor"}),
+            (3, NIP_B, "Ñoman Putu Ayu", {"employee", "humas", "trainer"}),
+            (4, NIP_C, "Yohanes Pérez", {"employee"})]
+        assert apply_users(session, actor, raw).ok
+    assert by_nip(session, NIP_A).roles == {"employee", "supervisor"}
+    assert by_nip(session, NIP_B).full_name == "Ñoman Putu Ayu"
+
+
+def test_errors_carry_the_spreadsheet_row_even_after_a_quoted_newline(app, session, units):
+    raw = (f'nip;nama;email;unit_kode;peran\r\n{NIP_A};"Agus\r\nSaputra";;BHM-MKP;\r\n'
+           f'{NIP_B};Ayu;;BHM-MKP;\r\n123;Budi;;BHM-MKP;\r\n').encode("cp1252")
+    with app.test_request_context():
+        preview = imports.preview_users(session, raw)
+    assert preview.errors == [(4, "NIP harus terdiri dari 18 angka.")]  # the third data row is row 4, not line 5
+
+
+def test_nips_mangled_by_excel_are_explained(app, session, units):
+    raw = _xlsx([["nip", "nama", "email", "unit_kode", "peran"],
+                 [198501012015011001, "Angka", "", "BSDM", ""],  # typed into a number cell
+                 ["1,98501E+17", "Ilmiah", "", "BSDM", ""],
+                 ["198501012015011000", "Lima belas digit", "", "BSDM", ""],
+                 ["'" + NIP_A, "Apostrof", "", "BSDM", ""]])
+    with app.test_request_context():
+        preview = imports.preview_users(session, raw)
+    assert [line for line, _message in preview.errors] == [2, 3, 4]
+    assert "angka ilmiah" in preview.errors[0][1] and "Format kolom NIP sebagai Teks" in preview.errors[0][1]
+    assert "(1,98501E+17)" in preview.errors[1][1]
+    assert "NIP berakhir 000" in preview.errors[2][1]
+    assert [r["nip"] for r in preview.rows] == [NIP_A]
+
+
+def test_importing_cannot_take_admin_away_from_oneself(app, session, units, actor):
+    actor.nip = NIP_A
+    session.add(actor)
+    session.commit()
+    with app.test_request_context():
+        preview = imports.preview_users(session, f"nip,nama,email,unit_kode,peran\n{NIP_A},Saya,,BSDM,humas\n"
+                                        .encode(), actor)
+    assert preview.errors == [(2, "Anda tidak dapat mencabut peran admin dari akun Anda sendiri.")]
+
+
+def test_a_username_taken_by_another_account_is_reported(app, session, units):
+    factories.make_user(session, username=NIP_A, unit=units["BSDM"])  # a username that looks like the NIP
+    with app.test_request_context():
+        preview = imports.preview_users(session, CLEAN_USERS.encode())
+    assert preview.errors == [(2, f"Nama pengguna {NIP_A} sudah dipakai akun lain.")]
+
+
+def test_role_changes_reach_live_sessions(app, session, units, actor):
+    from portal.models import UserSession, utcnow
+
+    with app.test_request_context():
+        apply_users(session, actor, CLEAN_USERS.encode())
+    agus = by_nip(session, NIP_A)
+    record = UserSession(token_hash="a" * 64, user_id=agus.id, roles="employee",
+                         expires_at=utcnow() + timedelta(hours=1))
+    session.add(record)
+    session.commit()
+    with app.test_request_context():
+        apply_users(session, actor, CLEAN_USERS.replace("BHM-MKP,\n", "BHM-MKP,admin|humas\n", 1).encode())
+    session.rollback()
+    assert session.get(UserSession, record.id).roles == "admin,employee,humas"
+    assert by_nip(session, NIP_A).roles == {"employee", "admin", "humas"}
+
+
+def test_units_from_office_files(app, session, actor):
+    rows = [["kode", "nama", "induk_kode"], ["BHM-HAL", "Bagian Hubungan\nAntarlembaga – Protokol", "bhm"],
+            ["BHM", "Biro Hubungan Masyarakat", "SETJEN"], ["SETJEN", "Sekretariat Jenderal (Café)", ""]]
+    for raw in (_semicolon_cp1252(rows), _unicode_text(rows), _xlsx(rows)):
+        with app.test_request_context():
+            preview = imports.preview_units(session, raw)
+        assert preview.errors == []
+        assert [(r["line"], r["code"], r["name"], r["parent_code"]) for r in preview.rows] == [
+            (2, "BHM-HAL", "Bagian Hubungan Antarlembaga – Protokol", "BHM"),
+            (3, "BHM", "Biro Hubungan Masyarakat", "SETJEN"), (4, "SETJEN", "Sekretariat Jenderal (Café)", "")]
+    with app.test_request_context():
+        assert apply_units(session, actor, raw).ok
+    session.rollback()
+    assert session.exec(select(Unit).where(Unit.code == "SETJEN")).one().name == "Sekretariat Jenderal (Café)"
+
+
+# --- bulk writes: the number of statements does not grow with the number of rows -----------------------------------
+
+def _statements(app, session, fn):
+    from sqlalchemy import event
+
+    engine = session.get_bind()
+    seen = []
+
+    def count(*_args, **_kwargs):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with app.test_request_context():
+            result = fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen), result
+
+
+def _users_file(first, n, unit="BHM-MKP", roles="humas"):
+    rows = "".join(f"{factories.valid_nip(i % 999 + 1)[:14]}{1 + i // 999}{i % 999 + 1:03d},Pegawai {i},"
+                   f"p{i}@kementerian.go.id,{unit},{roles}\n" for i in range(first, first + n))
+    return ("nip,nama,email,unit_kode,peran\n" + rows).encode()
+
+
+def test_user_import_statements_do_not_grow_per_row(app, session, units, actor):
+    _statements(app, session, lambda: imports.apply_users(session, actor, _users_file(1000, 5)))  # warm: the actor
+    session.commit()
+    session.refresh(actor)  # loaded again after the commit
+    small, _preview = _statements(app, session, lambda: imports.apply_users(session, actor, _users_file(0, 50)))
+    session.commit()
+    session.refresh(actor)
+    large, preview = _statements(app, session, lambda: imports.apply_users(session, actor, _users_file(50, 400)))
+    session.commit()
+    session.refresh(actor)
+    assert preview.ok and preview.count("create") == 400
+    assert large == small
+    # updates (unit and roles change) too
+    changed = _statements(app, session, lambda: imports.apply_users(
+        session, actor, _users_file(0, 450, unit="BSDM", roles="trainer")))
+    session.commit()
+    assert changed[1].count("update") == 450 and changed[0] <= small + 3
+    assert by_nip(session, f"{factories.valid_nip(1)[:14]}1001").roles == {"employee", "trainer"}
+
+
+def test_unit_import_statements_do_not_grow_per_row(app, session, actor):
+    def units_file(n):
+        rows = "".join(f"U{i},Unit {i},{'U' + str(i // 3) if i else ''}\n" for i in range(n))
+        return ("kode,nama,induk_kode\n" + rows).encode()
+
+    session.refresh(actor)
+    small, _preview = _statements(app, session, lambda: imports.apply_units(session, actor, units_file(30)))
+    session.rollback()
+    session.refresh(actor)
+    large, preview = _statements(app, session, lambda: imports.apply_units(session, actor, units_file(300)))
+    session.commit()
+    assert preview.ok and large == small
+    u299 = session.exec(select(Unit).where(Unit.code == "U299")).one()
+    chain, current = [], u299
+    while current is not None:
+        chain.append(current.id)
+        current = session.get(Unit, current.parent_id) if current.parent_id else None
+    assert u299.path == "/" + "/".join(str(i) for i in reversed(chain)) + "/"
+
+
+# --- the admin UI with office files, templates and the job ---------------------------------------------------------
+
+def test_ui_preview_names_the_reading_and_shows_every_field(client, login_as, session, units):
+    login_as("admin")
+    response = upload(client, "users", _semicolon_cp1252(OFFICE_USERS), "pegawai.csv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Dibaca sebagai: Windows-1252, pemisah titik koma" in page
+    assert "jose@kementerian.go.id" in page and "Atasan" in page and "Humas, Pelatih" in page
+    response = upload(client, "users", _xlsx(OFFICE_USERS), "pegawai.xlsx")
+    assert response.status_code == 200 and "Dibaca sebagai: XLSX" in response.get_data(as_text=True)
+    assert client.post("/admin/import/users/confirm", data={"token": token_in(response)}).status_code == 303
+    assert by_nip(session, NIP_B).roles == {"employee", "humas", "trainer"}
+
+
+@pytest.mark.parametrize("kind,columns", [("users", list(imports.USER_COLUMNS)), ("units", list(imports.UNIT_COLUMNS))])
+def test_ui_templates_download(client, login_as, kind, columns):
+    import io
+
+    import openpyxl
+
+    login_as("admin")
+    response = client.get(f"/admin/import/{kind}/template.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0]
+    assert [c.value for c in sheet[1]] == columns
+    response = client.get(f"/admin/import/{kind}/template.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data == codecs.BOM_UTF8 + ";".join(columns).encode() + b"\r\n"
+    assert client.get(f"/admin/import/{kind}/template.pdf").status_code == 404
+
+
+def test_ui_large_xlsx_import_runs_as_a_job_with_progress(app, client, login_as, session, units):
+    from portal.models import Job
+
+    app.config["IMPORT_JOB_MIN_ROWS"] = 5
+    login_as("admin")
+    rows = [["nip", "nama", "email", "unit_kode", "peran"]] + [
+        [factories.valid_nip(i), f"Pegawai {i}", "", "BSDM", "trainer"] for i in range(1, 11)]
+    response = upload(client, "users", _xlsx(rows), "pegawai.xlsx")
+    response = client.post("/admin/import/users/confirm", data={"token": token_in(response)})
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    session.rollback()
+    job = session.exec(select(Job)).one()
+    assert job.status == "done" and job.progress == 100, job.message
+    assert count(session, User) == 11

@@ -16,7 +16,8 @@ from PIL import ExifTags, Image
 from sqlmodel import select
 
 from portal.models import AuditLog, ToolkitItem, ToolkitPhoto, ToolkitRegulation, ToolkitStatusChange, User
-from portal.toolkit import services
+from portal.toolkit import access, editing, facets, finder, workflow
+from portal.toolkit.labels import today
 from tests import factories
 from tests.conftest import HX
 
@@ -171,17 +172,36 @@ def test_gps_exif_is_stripped_from_the_original_and_every_rendition(app, client,
         assert b"<script" not in response.data
 
 
-def test_renditions_are_made_once_and_cached(app, client, session, login_as):
+def test_renditions_are_made_once_at_upload_never_on_a_viewers_request(app, client, session, login_as):
     humas = login_as("humas")
     item = factories.make_toolkit_item(session, "photo", status="draf", author=humas, app=app)
-    before = set(stored_files(app))
-    assert client.get(f"/toolkit/item/{item.id}/berkas/square").status_code == 200
-    made = set(stored_files(app)) - before
-    assert len(made) == 1 and next(iter(made)).startswith("renditions/")
-    path = Path(app.config["UPLOAD_DIR"]) / next(iter(made))
-    stamp = path.stat().st_mtime_ns
-    assert client.get(f"/toolkit/item/{item.id}/berkas/square").status_code == 200
-    assert path.stat().st_mtime_ns == stamp
+    made = [p for p in stored_files(app) if p.startswith("renditions/")]
+    assert sorted(name.rsplit("-", 1)[1] for name in made) == ["landscape.jpg", "square.jpg", "thumb.jpg", "web.jpg"]
+    stamps = {p: (Path(app.config["UPLOAD_DIR"]) / p).stat().st_mtime_ns for p in made}
+    for variant in ("square", "thumb", "web", "landscape"):
+        assert client.get(f"/toolkit/item/{item.id}/berkas/{variant}").status_code == 200
+    assert {p: (Path(app.config["UPLOAD_DIR"]) / p).stat().st_mtime_ns for p in made} == stamps
+    # A rendition that is missing (still with the job worker) is not made by a viewer: the original is shown.
+    for p in made:
+        (Path(app.config["UPLOAD_DIR"]) / p).unlink()
+    response = client.get(f"/toolkit/item/{item.id}/berkas/square")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert not [p for p in stored_files(app) if p.startswith("renditions/")]
+    page = client.get(f"/toolkit/item/{item.id}").get_data(as_text=True)
+    assert "sedang disiapkan" in page and "/berkas/square" not in page
+
+
+def test_large_photos_get_their_renditions_from_the_job_worker(app, client, session, login_as, monkeypatch):
+    from portal.models import Job
+    from portal.toolkit import files
+
+    monkeypatch.setattr(files, "INLINE_RENDITION_PIXELS", 100)
+    humas = login_as("humas")
+    item = factories.make_toolkit_item(session, "photo", status="draf", author=humas, app=app)
+    job = session.exec(select(Job).where(Job.kind == files.RENDITIONS_JOB)).one()
+    assert job.status == "done"  # tests run jobs right after the commit that queued them
+    assert len([p for p in stored_files(app) if p.startswith("renditions/")]) == 4
+    assert client.get(f"/toolkit/item/{item.id}/berkas/thumb").mimetype == "image/jpeg"
 
 
 def test_unknown_variant_is_404(app, client, session, login_as):
@@ -237,17 +257,17 @@ def test_employee_sees_only_approved_items(app, client, session, login_as, every
 
 def test_employee_search_and_facet_counts_ignore_hidden_items(app, client, session, login_as, every_state):
     employee = login_as("employee")
-    found = services.search_items(session, employee, services.Query(q="rahasia"))
+    found = finder.search_items(session, employee, finder.SearchRequest(q="rahasia"))
     assert [r.item.title for r in found.results] == ["Foto rahasia disetujui"]
     assert found.total == 1
     assert found.facets["kind"] == [("photo", "Foto", 1)]
     assert found.facets["tag"] == [("tag-disetujui", "tag-disetujui", 1)]
     assert "status" not in found.facets
-    everything = services.search_items(session, employee, services.Query())
+    everything = finder.search_items(session, employee, finder.SearchRequest())
     assert dict((k, n) for k, _l, n in everything.facets["kind"]) == {"photo": 1, "regulation": 1}
     assert sum(n for _v, _l, n in everything.facets["unit"]) == 2
     for status in HIDDEN:
-        tagged = services.search_items(session, employee, services.Query(tags=(f"tag-{status}",)))
+        tagged = finder.search_items(session, employee, finder.SearchRequest(tags=(f"tag-{status}",)))
         assert tagged.total == 0
     page = re.sub(r"</?mark>", "", client.get("/toolkit/?q=peraturan").get_data(as_text=True))
     assert "Peraturan disetujui" in page
@@ -268,13 +288,13 @@ def test_hidden_items_are_404_for_employees_by_direct_url(app, client, session, 
     assert session.get(ToolkitItem, photo.id).download_count == 0
 
 
-def test_editors_see_every_state_with_status_facet(app, client, session, login_as, every_state):
-    humas = login_as("humas")
-    found = services.search_items(session, humas, services.Query())
+def test_central_humas_see_every_state_with_status_facet(app, client, session, login, central, every_state):
+    humas = login(central)
+    found = finder.search_items(session, humas, finder.SearchRequest())
     assert found.total == 8  # archived items only when asked for
     statuses = {value: n for value, _label, n in found.facets["status"]}
     assert statuses == {"draf": 2, "diajukan": 2, "disetujui": 2, "ditolak": 2, "diarsipkan": 2}
-    archived = services.search_items(session, humas, services.Query(status="diarsipkan"))
+    archived = finder.search_items(session, humas, finder.SearchRequest(status="diarsipkan"))
     assert {r.item.title for r in archived.results} == {"Foto rahasia diarsipkan", "Peraturan diarsipkan"}
     draft = every_state[("photo", "draf")]
     assert client.get(f"/toolkit/item/{draft.id}").status_code == 200
@@ -282,8 +302,8 @@ def test_editors_see_every_state_with_status_facet(app, client, session, login_a
 
 
 def test_expired_validity_hides_an_item_from_employees(app, client, session, login_as):
-    item = factories.make_toolkit_item(session, "regulation", valid_until=services.today() + timedelta(days=3))
-    item.valid_until = item.visible_until = services.today() - timedelta(days=1)  # time passes
+    item = factories.make_toolkit_item(session, "regulation", valid_until=today() + timedelta(days=3))
+    item.valid_until = item.visible_until = today() - timedelta(days=1)  # time passes
     session.add(item)
     session.commit()
     login_as("employee")
@@ -294,7 +314,7 @@ def test_expired_validity_hides_an_item_from_employees(app, client, session, log
 def test_expired_consent_hides_the_photo_from_employees_and_warns_humas(app, client, session, login, central):
     consent = factories.pdf_bytes("Persetujuan")
     photo = factories.make_toolkit_item(
-        session, "photo", app=app, consent="ya", consent_expires_on=services.today() + timedelta(days=5),
+        session, "photo", app=app, consent="ya", consent_expires_on=today() + timedelta(days=5),
         files={"photo": (factories.image_bytes(), "orang.png"), "consent": consent}, title="Foto pegawai")
     employee = factories.make_user(session)
     login(employee)
@@ -302,7 +322,7 @@ def test_expired_consent_hides_the_photo_from_employees_and_warns_humas(app, cli
     assert client.get(f"/toolkit/item/{photo.id}/berkas/persetujuan").status_code == 404  # personal data
     # The consent expires.
     row = session.get(ToolkitPhoto, photo.id)
-    row.consent_expires_on = services.today() - timedelta(days=1)
+    row.consent_expires_on = today() - timedelta(days=1)
     item = session.get(ToolkitItem, photo.id)
     item.visible_until = row.consent_expires_on
     session.add_all([row, item])
@@ -320,7 +340,7 @@ def test_expired_consent_hides_the_photo_from_employees_and_warns_humas(app, cli
 
 
 def test_saving_consent_expiry_sets_visibility(app, session):
-    soon = services.today() + timedelta(days=10)
+    soon = today() + timedelta(days=10)
     photo = factories.make_toolkit_item(session, "photo", app=app, consent="ya", consent_expires_on=soon,
                                         valid_until=soon + timedelta(days=30),
                                         files={"photo": (factories.image_bytes(), "a.png"),
@@ -345,7 +365,7 @@ def regulations(session):
                                    "PP No. 94 Tahun 2021", "942021"])
 def test_regulation_number_forms_find_the_discipline_regulation(client, session, login_as, regulations, query):
     employee = login_as("employee")
-    found = services.search_items(session, employee, services.Query(q=query))
+    found = finder.search_items(session, employee, finder.SearchRequest(q=query))
     assert found.results, query
     assert found.results[0].item.id == regulations["pp94"].id, query
     assert regulations["pp53"].id not in {r.item.id for r in found.results}
@@ -379,9 +399,9 @@ def test_stemming_and_abbreviations(session, login_as):
     factories.make_toolkit_item(session, "regulation", title="Aparatur Sipil Negara", reg_type="UU", number="20",
                                 year=2023)
     employee = login_as("employee")
-    assert services.search_items(session, employee, services.Query(q="diunggah")).total == 1
-    assert services.search_items(session, employee, services.Query(q="ASN")).total == 1
-    assert services.search_items(session, employee, services.Query(q="undang-undang 20")).total == 1
+    assert finder.search_items(session, employee, finder.SearchRequest(q="diunggah")).total == 1
+    assert finder.search_items(session, employee, finder.SearchRequest(q="ASN")).total == 1
+    assert finder.search_items(session, employee, finder.SearchRequest(q="undang-undang 20")).total == 1
 
 
 def test_search_highlights_and_escapes(session, client, login_as):
@@ -394,7 +414,7 @@ def test_search_highlights_and_escapes(session, client, login_as):
 
 
 def test_facets_filters_sort_and_pagination(session, client, login_as, monkeypatch):
-    monkeypatch.setattr(services, "PAGE_SIZE", 2)
+    monkeypatch.setattr(finder, "PAGE_SIZE", 2)
     for i in range(5):
         item = factories.make_toolkit_item(session, "template", title=f"Templat {i}", tags="keluhan, lapor" if i % 2
                                            else "keluhan", body=f"Isi {{nama}} {i}")
@@ -402,10 +422,10 @@ def test_facets_filters_sort_and_pagination(session, client, login_as, monkeypat
         session.add(item)
     session.commit()
     employee = login_as("employee")
-    found = services.search_items(session, employee, services.Query(tags=("lapor",), sort="used"))
+    found = finder.search_items(session, employee, finder.SearchRequest(tags=("lapor",), sort="used"))
     assert found.total == 2 and [r.item.title for r in found.results] == ["Templat 3", "Templat 1"]
     assert dict((t, n) for t, _l, n in found.facets["tag"]) == {"keluhan": 2, "lapor": 2}
-    page2 = services.search_items(session, employee, services.Query(sort="title", page=2))
+    page2 = finder.search_items(session, employee, finder.SearchRequest(sort="title", page=2))
     assert [r.item.title for r in page2.results] == ["Templat 2", "Templat 3"] and page2.pages == 3
     fragment = client.get("/toolkit/?tag=lapor&sort=used", headers=HX)
     body = fragment.get_data(as_text=True)
@@ -439,7 +459,7 @@ def test_humas_creates_submits_and_central_humas_approves(app, client, session, 
     assert response.status_code == 303
     item = items(session)[0]
     assert item.status == "draf" and item.created_by_id == regional.id
-    assert services.form_values(session, item)["tags"] == "keluhan, uji"
+    assert editing.form_values(session, item)["tags"] == "keluhan, uji"
     assert client.post(f"/toolkit/item/{item.id}/ajukan").status_code == 303
     assert client.post(f"/toolkit/item/{item.id}/setujui").status_code == 403  # not central
     client.post("/logout")
@@ -466,16 +486,18 @@ def test_nobody_approves_their_own_item(app, client, session, login, central):
     # An admin who created an item cannot approve it either.
     admin = factories.make_user(session, roles=("admin",))
     own = factories.make_toolkit_item(session, "template", status="diajukan", author=admin)
-    assert services.approval_problem(session, admin, own)
+    assert access.approval_problem(session, admin, own)
     with pytest.raises(Exception, match="sendiri"):
-        services.approve(session, admin, own)
+        workflow.approve(session, admin, own)
+    session.rollback()
 
 
 def test_submitter_cannot_approve_what_they_submitted(session, central):
     author = factories.make_user(session, roles=("humas",), unit=central.unit)
     item = factories.make_toolkit_item(session, "template", status="draf", author=author)
-    services.submit(session, central, item)  # central humas may edit and submit anyone's item
-    assert services.approval_problem(session, central, item)
+    workflow.submit(session, central, item)  # central humas may edit and submit anyone's item
+    assert access.approval_problem(session, central, item)
+    session.rollback()
 
 
 def test_reject_requires_a_reason(app, client, session, login, central):
@@ -508,7 +530,7 @@ def test_humas_of_another_unit_cannot_edit_or_submit(client, session, login_as):
     login_as("humas")  # a humas of another, non-central unit
     assert client.get(f"/toolkit/item/{item.id}/ubah").status_code == 403
     assert client.post(f"/toolkit/item/{item.id}/ajukan").status_code == 403
-    assert client.get(f"/toolkit/item/{item.id}").status_code == 200  # editors may read every item
+    assert client.get(f"/toolkit/item/{item.id}").status_code == 404  # another region's draft is not theirs to read
 
 
 def test_editing_an_approved_item_sends_it_back_to_draft(app, client, session, login):
@@ -530,10 +552,12 @@ def test_editing_an_approved_item_sends_it_back_to_draft(app, client, session, l
 def test_photo_without_consent_cannot_be_submitted(app, session):
     item = factories.make_toolkit_item(session, "photo", status="draf", app=app, consent="tidak")
     with pytest.raises(Exception, match="tanpa persetujuan"):
-        services.submit(session, session.get(User, item.created_by_id), item)
+        workflow.submit(session, session.get(User, item.created_by_id), item)
+    session.rollback()
     item = factories.make_toolkit_item(session, "photo", status="draf", app=app, consent="ya")
     with pytest.raises(Exception, match="dokumen persetujuan"):
-        services.submit(session, session.get(User, item.created_by_id), item)
+        workflow.submit(session, session.get(User, item.created_by_id), item)
+    session.rollback()
 
 
 def test_validation_messages(app, client, session, login_as):
@@ -557,11 +581,12 @@ def test_validation_messages(app, client, session, login_as):
 def test_relations_are_stored_once_and_shown_both_ways(client, session, login_as, regulations):
     pp94, pp53 = regulations["pp94"], regulations["pp53"]
     author = session.get(User, pp94.created_by_id)
-    values = services.form_values(session, pp94)
+    values = editing.form_values(session, pp94)
     values["revokes"] = [pp53.id]
-    services.save_item(session, author, "regulation", values, item=pp94)
-    services.submit(session, author, pp94)
-    services.approve(session, factories.make_user(session, roles=("admin",)), pp94)
+    editing.save_item(session, author, "regulation", values, item=pp94)
+    workflow.submit(session, author, pp94)
+    workflow.approve(session, factories.make_user(session, roles=("admin",)), pp94)
+    session.commit()
     login_as("employee")
     assert re.search(r"Mencabut</span>\s*<a[^>]*>PP 53/2010", client.get(f"/toolkit/item/{pp94.id}").get_data(
         as_text=True))
@@ -654,8 +679,8 @@ def test_deleting_a_draft_removes_its_files(app, client, session, login):
                                         files={"photo": (factories.image_bytes(), "a.png"),
                                                "consent": factories.pdf_bytes("izin")}, consent="ya")
     login(author)
-    assert client.get(f"/toolkit/item/{photo.id}/berkas/thumb").status_code == 200  # a cached rendition too
-    assert len(stored_files(app)) == 3
+    assert client.get(f"/toolkit/item/{photo.id}/berkas/thumb").status_code == 200
+    assert len(stored_files(app)) == 6  # photo, consent document, four renditions
     assert client.post(f"/toolkit/item/{photo.id}/hapus").status_code == 303
     assert items(session) == []
     assert stored_files(app) == []
@@ -669,10 +694,10 @@ def test_a_file_shared_by_another_item_is_kept(app, client, session, login):
                                         files={"photo": (same, "a.png")})
     second = factories.make_toolkit_item(session, "photo", status="draf", author=author, app=app,
                                          files={"photo": (same, "b.png")})
-    assert len(stored_files(app)) == 1
+    assert len(stored_files(app)) == 5  # one photo and its four renditions
     login(author)
     client.post(f"/toolkit/item/{first.id}/hapus")
-    assert len(stored_files(app)) == 1
+    assert len(stored_files(app)) == 5
     client.post(f"/toolkit/item/{second.id}/hapus")
     assert stored_files(app) == []
 
@@ -686,7 +711,8 @@ def test_only_the_creator_deletes_and_only_never_approved_drafts(app, client, se
     assert session.get(ToolkitItem, draft.id) is not None
     client.post("/logout")
     approved = factories.make_toolkit_item(session, "template", author=author)
-    services.save_item(session, author, "template", services.form_values(session, approved), item=approved)
+    editing.save_item(session, author, "template", editing.form_values(session, approved), item=approved)
+    session.commit()
     assert approved.status == "draf"
     login(author)
     response = client.post(f"/toolkit/item/{approved.id}/hapus", follow_redirects=True)
@@ -710,7 +736,9 @@ def test_archiving_keeps_files_and_replacing_a_photo_removes_the_old_one(app, cl
     assert response.status_code == 303
     session.expire_all()
     new = session.get(ToolkitPhoto, photo.id).path
-    assert new != old and stored_files(app) == [new]
+    assert new != old and [p for p in stored_files(app) if not p.startswith("renditions/")] == [new]
+    digest = Path(new).stem
+    assert all(Path(p).name.startswith(digest) for p in stored_files(app) if p.startswith("renditions/"))
 
 
 # --- pages, demo ------------------------------------------------------------------------------------------------------
@@ -737,14 +765,14 @@ def test_demo_content(app, session):
     assert statuses == {"draf", "diajukan", "disetujui", "ditolak", "diarsipkan"}
     skb = session.exec(select(ToolkitRegulation).where(ToolkitRegulation.number.is_(None))).one()
     assert skb.short_name == "SKB 11 K/L"
-    assert len(services.revoked_citing(session)) == 1
+    assert len(finder.revoked_citing(session)) == 1
     photos = session.exec(select(ToolkitPhoto)).all()
     assert len(photos) == 22
     root = Path(app.config["UPLOAD_DIR"])
     for photo in photos:  # the two GPS-tagged sources were cleaned on upload
         assert not has_gps((root / photo.path).read_bytes()), photo.path
     employee = factories.make_user(session)
-    hidden = services.search_items(session, employee, services.Query(kind="photo"))
+    hidden = finder.search_items(session, employee, finder.SearchRequest(kind="photo"))
     assert hidden.total == 14  # 22 minus drafts, submitted, rejected, archived, expired consent and validity
     pdf = (root / session.exec(select(ToolkitRegulation.pdf_path).where(ToolkitRegulation.pdf_path.is_not(None)))
            .first()).read_bytes()
@@ -758,23 +786,23 @@ def test_facet_counts_of_large_sets_are_cached_until_the_next_write(app, session
         factories.make_toolkit_item(session, "template", author=author, title=f"Templat {i}")
     employee = factories.make_user(session)
     with app.test_request_context():
-        assert services.search_items(session, employee, services.Query()).total == 2
+        assert finder.search_items(session, employee, finder.SearchRequest()).total == 2
         hidden = session.exec(select(ToolkitItem)).first()
         hidden.status = "draf"  # behind the services' back: the cached counts do not know
         session.add(hidden)
         session.commit()
-        assert services.search_items(session, employee, services.Query()).facets["kind"] == [
+        assert finder.search_items(session, employee, finder.SearchRequest()).facets["kind"] == [
             ("template", "Templat jawaban", 2)]
         factories.make_toolkit_item(session, "template", author=author, title="Templat 3")  # a write forgets
-        found = services.search_items(session, employee, services.Query())
+        found = finder.search_items(session, employee, finder.SearchRequest())
         assert found.total == 2 and found.facets["kind"] == [("template", "Templat jawaban", 2)]
         assert {r.item.title for r in found.results} == {"Templat 1", "Templat 3"}
         app.config["TOOLKIT_FACET_CACHE_MIN"] = 1000  # small sets are always counted afresh
-        services.forget_facets()
-        assert services.search_items(session, employee, services.Query()).total == 2
+        facets.forget()
+        assert finder.search_items(session, employee, finder.SearchRequest()).total == 2
         session.get(ToolkitItem, hidden.id).status = "disetujui"
         session.commit()
-        assert services.search_items(session, employee, services.Query()).total == 3
+        assert finder.search_items(session, employee, finder.SearchRequest()).total == 3
 
 
 def test_dashboard_tells_central_humas_what_waits_for_approval(client, session, login):
@@ -790,3 +818,306 @@ def test_dashboard_tells_central_humas_what_waits_for_approval(client, session, 
     client.post("/logout")
     login(factories.make_user(session))
     assert "menunggu persetujuan" not in client.get("/").get_data(as_text=True)
+
+
+# --- row rules, loaders and their cost --------------------------------------------------------------------------------
+
+def statements_during(app, send):
+    """(response, [sql, ...]) of what the database received while `send()` ran."""
+    from sqlalchemy import event
+
+    engine = app.extensions["db_engine"]
+    seen = []
+
+    def record(_conn, _cursor, sql, *_args):
+        seen.append(" ".join(sql.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = send()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return response, seen
+
+
+def test_approving_asks_once_whether_the_approver_is_central_humas(app, client, session, login, central):
+    item = factories.make_toolkit_item(session, "template", status="diajukan")
+    login(central)
+    response, sql = statements_during(app, lambda: client.post(f"/toolkit/item/{item.id}/setujui"))
+    assert response.status_code == 303
+    central_checks = [s for s in sql if "unit.code =" in s]
+    assert len(central_checks) == 1, central_checks
+    assert len([s for s in sql if "FROM unit" in s]) <= 2, [s for s in sql if "FROM unit" in s]
+    session.expire_all()
+    assert session.get(ToolkitItem, item.id).status == "disetujui"
+
+
+def test_the_editors_item_page_is_cheap(app, client, session, login):
+    author = factories.make_user(session, roles=("humas",))
+    photo = factories.make_toolkit_item(session, "photo", status="diajukan", author=author, app=app)
+    login(author)
+    response, sql = statements_during(app, lambda: client.get(f"/toolkit/item/{photo.id}"))
+    assert response.status_code == 200
+    unit_reads = [s for s in sql if "FROM unit" in s]
+    assert len(unit_reads) <= 3, unit_reads  # the owner's name, the editor's and the owner's paths: once each
+    assert len(sql) <= 20, sql
+
+
+def test_regional_humas_do_not_read_other_regions_drafts_or_consent_documents(app, client, session, login, central):
+    other_region = factories.make_user(session, roles=("humas",), full_name="Humas Wilayah Lain")
+    draft = factories.make_toolkit_item(session, "photo", status="diajukan", author=other_region, app=app,
+                                        title="Foto wilayah lain", consent="ya",
+                                        files={"photo": (factories.image_bytes(color=(5, 80, 5)), "w.png"),
+                                               "consent": factories.pdf_bytes("izin")})
+    approved = factories.make_toolkit_item(session, "photo", author=other_region, app=app, consent="ya",
+                                           title="Foto wilayah lain disetujui",
+                                           files={"photo": (factories.image_bytes(color=(5, 5, 80)), "x.png"),
+                                                  "consent": factories.pdf_bytes("izin kedua")})
+    regional = factories.make_user(session, roles=("humas",), full_name="Humas Daerah Penguji")
+    login(regional)
+    for url in (f"/toolkit/item/{draft.id}", f"/toolkit/item/{draft.id}/berkas/asli",
+                f"/toolkit/item/{draft.id}/berkas/persetujuan", f"/toolkit/item/{approved.id}/berkas/persetujuan"):
+        assert client.get(url).status_code == 404, url
+    page = client.get(f"/toolkit/item/{approved.id}").get_data(as_text=True)
+    assert "Foto wilayah lain disetujui" in page and "/berkas/persetujuan" not in page
+    listed = client.get("/toolkit/?status=diajukan").get_data(as_text=True)
+    assert "Foto wilayah lain" not in listed
+    assert "Foto wilayah lain" not in client.get("/toolkit/kelola").get_data(as_text=True).replace(
+        "Foto wilayah lain disetujui", "")
+    client.post("/logout")
+    for reader in (other_region, central):  # the owning unit and central humas
+        login(reader)
+        consent = client.get(f"/toolkit/item/{draft.id}/berkas/persetujuan")
+        assert consent.status_code == 200, reader.full_name
+        assert consent.headers["Content-Disposition"].startswith("attachment")
+        client.post("/logout")
+    login(factories.make_user(session))  # an employee
+    assert client.get(f"/toolkit/item/{approved.id}/berkas/persetujuan").status_code == 404
+
+
+def test_workflow_sends_domain_events_inside_the_transaction(app, session, central):
+    from portal import events
+
+    seen = []
+
+    def on_submitted(sender, **kwargs):
+        seen.append(("submitted", kwargs["item"].id, sender.in_transaction()))
+
+    def on_decided(sender, **kwargs):
+        seen.append((kwargs["decision"], kwargs["item"].id, sender.in_transaction()))
+
+    events.toolkit_item_submitted.connect(on_submitted)
+    events.toolkit_item_decided.connect(on_decided)
+    try:
+        item = factories.make_toolkit_item(session, "template", status="disetujui", approver=central)
+        rejected = factories.make_toolkit_item(session, "template", status="ditolak", approver=central)
+    finally:
+        events.toolkit_item_submitted.disconnect(on_submitted)
+        events.toolkit_item_decided.disconnect(on_decided)
+    assert seen == [("submitted", item.id, True), ("approved", item.id, True),
+                    ("submitted", rejected.id, True), ("rejected", rejected.id, True)]
+
+
+# --- hostile PDFs ----------------------------------------------------------------------------------------------------
+
+def build_pdf(catalog_extra=b"", page_extra=b"", extra_objects=()):
+    """A one-page PDF written by hand, with `catalog_extra` in the catalog, `page_extra` in the page and extra
+    objects numbered from 5 on."""
+    stream = b"BT /F1 12 Tf 72 700 Td (Uji) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R " + page_extra + b" >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        *extra_objects,
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+HOSTILE_PDFS = {
+    "open-action-js": (build_pdf(b"/OpenAction 5 0 R", extra_objects=[b"<< /S /JavaScript /JS (app.alert(1)) >>"]),
+                       "JavaScript"),
+    "launch": (build_pdf(b"/OpenAction << /S /Launch /F (cmd.exe) >>"), "menjalankan program"),
+    "page-aa-escaped-names": (build_pdf(page_extra=b"/AA << /O << /S /J#61vaScript /J#53 (x) >> >>"), "JavaScript"),
+    "embedded-file": (build_pdf(b"/Names << /EmbeddedFiles << /Names [(a.exe) 5 0 R] >> >>",
+                                extra_objects=[b"<< /Type /Filespec /F (a.exe) /EF << /F 6 0 R >> >>",
+                                               b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream"]),
+                      "berkas sisipan"),
+    "annotation-js": (build_pdf(page_extra=b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] "
+                                           b"/A << /S /JavaScript /JS (this.exportDataObject()) >> >>]"),
+                      "JavaScript"),
+    "names-javascript": (build_pdf(b"/Names << /JavaScript << /Names [(a) << /S /JavaScript /JS (1) >>] >> >>"),
+                         "JavaScript"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_PDFS))
+def test_hostile_pdfs_are_refused_with_a_clear_message(app, client, session, login_as, name):
+    raw, message = HOSTILE_PDFS[name]
+    login_as("humas")
+    response = client.post("/toolkit/baru/regulation", data={**regulation_form(), "pdf": (io.BytesIO(raw), "p.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and "tidak diizinkan" in page
+    assert items(session) == [] and stored_files(app) == []
+
+
+def test_a_consent_document_with_javascript_is_refused(app, client, session, login_as):
+    login_as("humas")
+    raw = HOSTILE_PDFS["open-action-js"][0]
+    response = client.post("/toolkit/baru/photo", data=photo_form(
+        factories.image_bytes(), consent="ya", consent_doc=(io.BytesIO(raw), "izin.pdf")),
+        content_type="multipart/form-data")
+    assert response.status_code == 422 and "JavaScript" in response.get_data(as_text=True)
+    assert items(session) == [] and stored_files(app) == []
+
+
+def test_a_clean_pdf_opens_inline_and_one_not_known_clean_downloads(app, client, session, login_as):
+    login_as("employee")
+    regulation = factories.make_toolkit_item(session, "regulation", files={"pdf": build_pdf()}, app=app)
+    checked = client.get(f"/toolkit/item/{regulation.id}/berkas/pdf")
+    assert checked.headers["Content-Disposition"].startswith("inline")
+    row = session.get(ToolkitRegulation, regulation.id)
+    row.pdf_checked = False  # stored before PDFs were checked
+    session.add(row)
+    session.commit()
+    unchecked = client.get(f"/toolkit/item/{regulation.id}/berkas/pdf")
+    assert unchecked.status_code == 200 and unchecked.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_damaged_and_encrypted_pdfs_are_refused():
+    from portal import pdfs
+
+    assert pdfs.active_content(build_pdf()) == []
+    assert pdfs.active_content(b"%PDF-1.4\n1 0 obj <<\n%%EOF") == ["unreadable"]
+    encrypted = build_pdf().replace(b"/Root 1 0 R", b"/Root 1 0 R /Encrypt << /Filter /Standard /V 1 /R 2 "
+                                                   b"/O (0123456789abcdef0123456789abcdef) "
+                                                   b"/U (0123456789abcdef0123456789abcdef) /P -4 >>")
+    assert pdfs.active_content(encrypted) in (["encrypted"], ["unreadable"])
+
+
+# --- uploads and crashes ----------------------------------------------------------------------------------------------
+
+def test_a_failed_save_leaves_no_file_and_a_crash_before_the_commit_only_a_leftover(app, session):
+    from portal import maintenance
+    from portal.toolkit import editing
+
+    author = factories.make_user(session, roles=("humas",))
+    values = {"title": "Foto uji", "consent": "tidak_perlu", "owner_unit_id": author.unit_id}
+    with app.app_context():
+        editing.save_item(session, author, "photo", values, files={"photo": (factories.image_bytes(), "a.png")})
+        assert all(p.endswith(".part") for p in stored_files(app))  # nothing in place before the commit
+        session.rollback()
+        assert stored_files(app) == []
+        # A crash before the commit: the process dies, the `.part` stays; fsck calls it a leftover.
+        editing.save_item(session, author, "photo", values, files={"photo": (factories.image_bytes(), "a.png")})
+        session.info.pop("after_commit", None)
+        session.info.pop("uploads_pending", None)
+        session.rollback()
+        report = maintenance.check()
+        assert report.leftovers and not report.orphans and not report.missing
+        maintenance.check(repair=True)
+        assert stored_files(app) == []
+
+
+def test_fsck_finishes_a_move_that_a_crash_interrupted_after_the_commit(app, session):
+    from portal import maintenance
+    from portal.toolkit import editing
+
+    author = factories.make_user(session, roles=("humas",))
+    with app.app_context():
+        editing.save_item(session, author, "photo", {"title": "Foto uji", "owner_unit_id": author.unit_id},
+                          files={"photo": (factories.image_bytes(), "a.png")})
+        session.info.pop("after_commit", None)  # the process dies right after the commit
+        session.commit()
+        path = session.exec(select(ToolkitPhoto.path)).one()
+        report = maintenance.check()
+        assert report.unfinished == [path] and not report.missing and not report.leftovers
+        maintenance.check(repair=True)
+        assert path in stored_files(app) and maintenance.check().clean
+
+
+# --- search cost: one match per request, query plans ---------------------------------------------------------------
+
+def full_text_matches(sql):
+    return [s for s in sql if "search_fts MATCH" in s or "@@ to_tsquery" in s]
+
+
+@pytest.fixture
+def many_regulations(session):
+    author = factories.make_user(session, roles=("humas",))
+    for number in range(1, 31):
+        factories.make_toolkit_item(session, "regulation", author=author, number=str(number), year=2000 + number % 20,
+                                    title=f"Disiplin pegawai bagian {number}", tags=f"disiplin, bagian {number % 4}")
+    return author
+
+
+def test_a_search_matches_the_words_once_per_request(app, client, session, login_as, many_regulations):
+    login_as("employee")
+    for url in ("/toolkit/?q=disiplin+pegawai", "/toolkit/?q=disiplin+pegawai&sort=title&page=2",
+                "/toolkit/?q=disiplin&tag=bagian+1", "/toolkit/?q=disiplin&facets=0"):
+        response, sql = statements_during(app, lambda url=url: client.get(url))
+        assert response.status_code == 200 and "result-title" in response.get_data(as_text=True), url
+        assert len(full_text_matches(sql)) == 1, (url, full_text_matches(sql))
+
+
+def _plans(app, sql_with_params):
+    engine = app.extensions["db_engine"]
+    plans = []
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute("SET enable_seqscan = off")  # a tiny test table: ask whether an index CAN serve it
+        for sql, params in sql_with_params:
+            prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+            cursor.execute(prefix + sql, params)
+            plans.append((sql, "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())))
+        cursor.close()
+        connection.rollback()
+    return plans
+
+
+def test_search_query_plans_use_the_indexes(app, session, many_regulations):
+    from sqlalchemy import event
+
+    employee = factories.make_user(session)
+    engine = app.extensions["db_engine"]
+    captured = []
+
+    def record(_conn, _cursor, sql, params, *_args):
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with app.test_request_context():
+            from portal import db
+
+            found = finder.search_items(db.session(), employee, finder.SearchRequest(q="disiplin pegawai"))
+            browse = finder.search_items(db.session(), employee, finder.SearchRequest(sort="newest", facets=False))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert found.total == 30 and browse.total == 30
+    hot = [(sql, params) for sql, params in captured if "search_fts" in sql or "fts_vector" in sql
+           or ("toolkit_item" in sql and "ORDER BY toolkit_item.created_at" in sql)]
+    assert hot
+    for sql, plan in _plans(app, hot):
+        if engine.dialect.name == "sqlite":
+            full_scans = re.findall(r"SCAN (toolkit_item|search_document|toolkit_tag)\b(?! USING)", plan)
+            assert not full_scans, (sql, plan)
+        else:
+            assert "Seq Scan on search_document" not in plan and "Seq Scan on toolkit_item" not in plan, (sql, plan)
+            if "fts_vector" in sql:
+                assert "fts_search_document_vector" in plan, plan
+                assert "to_tsvector" not in sql  # ranking reads the stored column, nothing is rebuilt per row

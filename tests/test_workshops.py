@@ -3,13 +3,13 @@ attendance roster, completion certificates, reports and exports."""
 
 import io
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 from flask import url_for
 from sqlmodel import select
 
-from portal import db
+from portal import db, exports
 from portal.models import (
     Attempt,
     AuditLog,
@@ -21,7 +21,8 @@ from portal.models import (
     utcnow,
 )
 from portal.permissions import declared_permissions
-from portal.workshops import services
+from portal.timezone import as_utc, to_wib
+from portal.workshops import attendance, completion, registration
 from tests import factories
 from tests.conftest import HX
 
@@ -43,7 +44,7 @@ def test_trainer_gets_403_on_every_manage_endpoint_of_another_trainers_workshop(
     other = factories.make_workshop(session, sessions=[_now_session()])
     ws_session = _first_session(session, other)
     participant = factories.make_participant(session, other)
-    args = {"workshop_id": other.id, "session_id": ws_session.id, "participant_id": participant.id}
+    args = {"workshop_id": other.id, "session_id": ws_session.id, "participant_id": participant.id, "fmt": "csv"}
     checked = []
     for rule in app.url_map.iter_rules():
         perms = declared_permissions(app, rule.endpoint) or ()
@@ -75,7 +76,7 @@ def test_trainer_creates_and_manages_own_workshop(client, session, login_as):
     assert client.post(f"/workshops/{workshop_id}/sesi", data={
         "day": "2026-12-01", "start": "09:00", "end": "12:00", "topic": "Dasar"}).status_code == 303
     row = session.exec(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop_id)).one()
-    assert services.to_wib(row.starts_at).hour == 9 and services.as_utc(row.starts_at).hour == 2  # WIB = UTC+7
+    assert to_wib(row.starts_at).hour == 9 and as_utc(row.starts_at).hour == 2  # WIB = UTC+7
     assert client.post(f"/workshops/{workshop_id}/peserta", data={
         "name": "Ibu Tamu", "institution": "Dinas Kearsipan Kota Depok",
         "email": "tamu@depok.go.id"}).status_code == 303
@@ -150,7 +151,7 @@ def test_two_registrations_racing_for_the_last_seat(app, session):
     def attempt(user):
         with app.test_request_context(), db.unit_of_work(bind=app.extensions["db_engine"]) as s:
             barrier.wait()
-            results.append(services.register(s, s.get(type(user), user.id), workshop.id).status)
+            results.append(registration.register(s, s.get(type(user), user.id), workshop.id).status)
 
     threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
     for t in threads:
@@ -171,7 +172,7 @@ def _qr_setup(session, login_as, sessions=None):
 
 def test_qr_checkin_once_then_replay_refused(app, client, session, login_as):
     workshop, ws_session, user = _qr_setup(session, login_as)
-    token = services.make_token(app.config["SECRET_KEY"], ws_session.id)
+    token = attendance.make_token(app.config["SECRET_KEY"], ws_session.id)
     page = client.get(f"/workshops/checkin/{token}")
     assert page.status_code == 200 and "Catat kehadiran saya" in page.get_data(as_text=True)
     first = client.post(f"/workshops/checkin/{token}")
@@ -185,29 +186,29 @@ def test_qr_checkin_once_then_replay_refused(app, client, session, login_as):
 
 def test_qr_checkin_late_after_15_minutes(app, client, session, login_as):
     _workshop, ws_session, _user = _qr_setup(session, login_as, [_now_session(minutes_ago=20)])
-    token = services.make_token(app.config["SECRET_KEY"], ws_session.id)
+    token = attendance.make_token(app.config["SECRET_KEY"], ws_session.id)
     assert "terlambat" in client.post(f"/workshops/checkin/{token}").get_data(as_text=True)
 
 
 def test_qr_expired_forged_and_out_of_window_tokens_are_refused(app, client, session, login_as):
     _workshop, ws_session, _user = _qr_setup(session, login_as)
     secret = app.config["SECRET_KEY"]
-    expired = services.make_token(secret, ws_session.id, now=utcnow() - timedelta(minutes=2, seconds=30))
+    expired = attendance.make_token(secret, ws_session.id, now=utcnow() - timedelta(minutes=2, seconds=30))
     response = client.post(f"/workshops/checkin/{expired}")
     assert response.status_code == 422 and "sudah kedaluwarsa" in response.get_data(as_text=True)
-    previous_minute = services.make_token(secret, ws_session.id, now=utcnow() - timedelta(seconds=60))
-    assert services.read_token(secret, previous_minute) == ws_session.id  # the previous minute still counts
-    forged = services.make_token("another-secret", ws_session.id)
+    previous_minute = attendance.make_token(secret, ws_session.id, now=utcnow() - timedelta(seconds=60))
+    assert attendance.read_token(secret, previous_minute) == ws_session.id  # the previous minute still counts
+    forged = attendance.make_token("another-secret", ws_session.id)
     response = client.post(f"/workshops/checkin/{forged}")
     assert response.status_code == 422 and "tidak sah" in response.get_data(as_text=True)
     assert client.get(f"/workshops/checkin/{forged}").status_code == 400
-    tampered = services.make_token(secret, ws_session.id)[:-2] + "xx"
+    tampered = attendance.make_token(secret, ws_session.id)[:-2] + "xx"
     assert "tidak sah" in client.post(f"/workshops/checkin/{tampered}").get_data(as_text=True)
     # a session tomorrow: the token is fresh, but the window is closed
     tomorrow = factories.make_workshop(session, sessions=[_now_session(minutes_ago=-24 * 60)])
     factories.make_participant(session, tomorrow, _user)
     later = _first_session(session, tomorrow)
-    response = client.post(f"/workshops/checkin/{services.make_token(secret, later.id)}")
+    response = client.post(f"/workshops/checkin/{attendance.make_token(secret, later.id)}")
     assert response.status_code == 422 and "hanya dapat dilakukan" in response.get_data(as_text=True)
     session.expire_all()
     assert session.exec(select(WorkshopAttendance)).all() == []
@@ -216,7 +217,7 @@ def test_qr_expired_forged_and_out_of_window_tokens_are_refused(app, client, ses
 def test_qr_refused_for_someone_not_registered(app, client, session, login_as):
     workshop = factories.make_workshop(session, sessions=[_now_session()])
     login_as("employee")
-    token = services.make_token(app.config["SECRET_KEY"], _first_session(session, workshop).id)
+    token = attendance.make_token(app.config["SECRET_KEY"], _first_session(session, workshop).id)
     response = client.post(f"/workshops/checkin/{token}")
     assert response.status_code == 422 and "tidak terdaftar" in response.get_data(as_text=True)
 
@@ -397,12 +398,12 @@ def test_post_test_rule_and_learning_gain(client, session, login_as):
     session.commit()
     _attend(session, workshop, passed, ["hadir"] * 5)
     _attend(session, workshop, failed, ["hadir"] * 5)
-    rows = {c.row.participant.id: c for c in services.completions(session, workshop)}
+    rows = {c.row.participant.id: c for c in completion.completions(session, workshop)}
     assert (rows[passed.id].pre, rows[passed.id].post, rows[passed.id].gain) == (40, 90, 50)
     assert rows[passed.id].qualifies and not rows[failed.id].qualifies
-    assert services.average_gain(rows.values()) == 30
+    assert completion.average_gain(rows.values()) == 30
     report = client.get(f"/workshops/{workshop.id}/laporan").get_data(as_text=True)
-    assert "+50" in report and "+30.0" in report and "<svg" in report
+    assert "+50" in report and "+30.0" in report and "<progress" in report  # bars legible at any width
 
 
 def test_xlsx_and_csv_exports_match_the_roster(client, session, login_as):
@@ -416,19 +417,59 @@ def test_xlsx_and_csv_exports_match_the_roster(client, session, login_as):
     response = client.get(f"/workshops/{workshop.id}/ekspor/presensi.xlsx")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["nama", "nip", "unit_instansi"] and header[-2:] == ["hadir", "persen"]
+    assert header[:4] == ["Nama", "NIP", "Unit / instansi", "Sesi dimulai (WIB)"] and "Kehadiran" in header
     assert all(c.font.bold for c in sheet[1])
-    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["Andi Ekspor"][3:8] == ("hadir", "terlambat", "izin", "sakit", "tidak hadir")
-    assert rows["Andi Ekspor"][8] == 2
+    rows = [r for r in sheet.iter_rows(min_row=2, values_only=True)]
+    andi = [r for r in rows if r[0] == "Andi Ekspor"]
+    assert [r[header.index("Kehadiran")] for r in andi] == ["hadir", "terlambat", "izin", "sakit", "tidak hadir"]
+    starts = [r[3] for r in andi]
+    assert all(isinstance(v, datetime) for v in starts) and starts == sorted(starts)
+    first = _first_session(session, workshop)
+    assert abs(starts[0] - to_wib(first.starts_at).replace(tzinfo=None)) < timedelta(seconds=1)  # WIB wall time
     # Text stays text (a string cell, never a formula) and shows without an apostrophe.
-    assert "=HYPERLINK(\"x\")" in rows
+    assert any(r[0] == "=HYPERLINK(\"x\")" for r in rows)
     assert all(c.data_type == "s" for c in sheet["A"][1:])
-    assert len(rows) == len(services.roster(session, workshop, _first_session(session, workshop)))
+    assert len(rows) == 5 * len(attendance.roster(session, workshop, first))
     csv_response = client.get(f"/workshops/{workshop.id}/ekspor/peserta.csv")
     assert csv_response.data.startswith("\ufeff".encode()) and "Andi Ekspor" in csv_response.get_data(as_text=True)
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Type"] == exports.XLSX_MIMETYPE
+
+
+def test_completion_export_has_scores_gain_and_certificate_code_in_english_too(client, session, login_as):
+    trainer = login_as("trainer")
+    topic = factories.make_topic(session)
+    factories.make_question(session, topic)
+    quiz = factories.make_quiz(session, [(topic, 1)])
+    quiz.feedback_mode = "deferred"
+    session.commit()
+    workshop = _five_sessions(session, trainer, pre_quiz_id=quiz.id, post_quiz_id=quiz.id)
+    user = factories.make_user(session, full_name="Budi Rekap")
+    participant = factories.make_participant(session, workshop, user)
+    now = utcnow()
+    for n, score in enumerate((40, 85), start=1):
+        session.add(Attempt(quiz_id=quiz.id, user_id=user.id, number=n, feedback_mode="deferred", pass_mark=70,
+                            started_at=now - timedelta(days=10 - n), finished_at=now - timedelta(days=10 - n),
+                            score=score, passed=score >= 70))
+    session.commit()
+    _attend(session, workshop, participant, ["hadir"] * 5)
+    client.post(f"/workshops/{workshop.id}/sertifikat/terbitkan")
+    code = session.exec(select(Certificate.code).where(Certificate.ref_id == participant.id)).one()
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(
+        f"/workshops/{workshop.id}/ekspor/rekap.xlsx").data)).active
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
+    assert (row["Pre-test"], row["Post-test"], row["Peningkatan"]) == (40, 85, 45)
+    assert row["Memenuhi syarat"] == "ya" and row["Kode sertifikat"] == code
+    assert isinstance(row["Sertifikat terbit (WIB)"], datetime) and row["Kehadiran (%)"] == 100
+    english = client.get(f"/workshops/{workshop.id}/ekspor/rekap.csv?lang=en").get_data(as_text=True)
+    first_line, second_line = english.lstrip("\ufeff").splitlines()[:2]
+    assert "Name" in first_line and "Certificate code" in first_line and "Gain" in first_line
+    assert ";yes;" in second_line and code in second_line
+    attendance_csv = client.get(f"/workshops/{workshop.id}/ekspor/presensi.csv?lang=en").get_data(as_text=True)
+    assert "present" in attendance_csv and "hadir" not in attendance_csv.split("\n", 1)[1].split(";")[6]
 
 
 def test_supervisor_sees_only_their_unit_in_report(client, session, login_as):
@@ -466,3 +507,226 @@ def test_draft_workshops_are_hidden_from_employees(client, session, login_as):
     login_as("employee")
     assert client.get(f"/workshops/{draft.id}").status_code == 404
     assert "Rahasia Draf" not in client.get("/workshops/").get_data(as_text=True)
+
+
+# --- hostile and careless input (issue 11) ----------------------------------------------------------------------
+
+def _workshop_data(trainer, **overrides):
+    data = {"title": "Pelatihan Uji Masukan", "status": "open", "trainer_ids": [trainer.id], "capacity": "20",
+            "completion_percent": "80", "unit_id": "", "pre_quiz_id": "", "post_quiz_id": ""}
+    data.update(overrides)
+    return data
+
+
+HUGE = (str(2**70), "9" * 400, "-" + "9" * 30, "1e400", "12abc")
+
+
+def test_huge_numbers_and_forged_ids_in_the_workshop_form_are_clear_messages(client, session, login_as):
+    from portal.models import Workshop
+
+    trainer = login_as("trainer")
+    cases = [{"capacity": v} for v in HUGE] + [{"completion_percent": v} for v in HUGE] + \
+        [{name: v} for name in ("unit_id", "pre_quiz_id", "post_quiz_id") for v in HUGE] + \
+        [{name: [v]} for name in ("trainer_ids", "audience_ids") for v in HUGE]
+    for override in cases:
+        response = client.post("/workshops/baru", data=_workshop_data(trainer, **override))
+        assert response.status_code == 422, (override, response.status_code)
+        page = response.get_data(as_text=True)
+        assert "bilangan bulat" in page or "Pilih dari daftar" in page, override
+    # ids that fit but do not exist (or are not offered): a message under the field, nothing saved
+    unknown = 2**31 - 1
+    for override, message in (({"unit_id": unknown}, "Unit penyelenggara tidak dikenal"),
+                              ({"audience_ids": [unknown]}, "Unit peserta sasaran tidak dikenal"),
+                              ({"trainer_ids": [unknown]}, "Pelatih tidak dikenal"),
+                              ({"pre_quiz_id": unknown}, "Kuis tidak dikenal"),
+                              ({"post_quiz_id": 1}, "Kuis tidak dikenal")):
+        response = client.post("/workshops/baru", data=_workshop_data(trainer, **override))
+        assert response.status_code == 422 and message in response.get_data(as_text=True), override
+    # someone who is not a trainer cannot be made one
+    employee = factories.make_user(session)
+    response = client.post("/workshops/baru", data=_workshop_data(trainer, trainer_ids=[employee.id]))
+    assert response.status_code == 422 and "Pelatih tidak dikenal" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.exec(select(Workshop)).all() == []
+
+
+def test_htmx_new_and_edit_with_an_invalid_field_render_the_form_block(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer)
+    for url in ("/workshops/baru", f"/workshops/{workshop.id}/ubah"):
+        page = client.get(url, headers=HX)
+        assert page.status_code == 200 and "<html" not in page.get_data(as_text=True)
+        assert 'name="title"' in page.get_data(as_text=True)
+        response = client.post(url, headers=HX, data=_workshop_data(trainer, title="", capacity="9" * 400))
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and "<html" not in body, url
+        assert "Judul wajib diisi" in body and "bilangan bulat" in body
+    session.refresh(workshop)
+    assert workshop.title.startswith("Pelatihan Uji")
+
+
+def test_only_http_and_mailto_links_are_saved_and_rendered(client, session, login_as, login):
+    trainer = login_as("trainer")
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,x",
+                "vbscript:x", "http://", "//evil.example/x", "java\tscript:alert(1)"):
+        response = client.post("/workshops/baru", data=_workshop_data(trainer, online_link=bad))
+        assert response.status_code == 422, bad
+        assert "Tautan daring harus diawali" in response.get_data(as_text=True)
+    for good in ("https://zoom.us/j/123", "http://intranet.go.id/kelas", "mailto:humas@kemen.go.id"):
+        assert client.post("/workshops/baru", data=_workshop_data(trainer, online_link=good)).status_code == 303
+    # a link stored before the rule (or by hand) is shown as text, never as a link
+    workshop = factories.make_workshop(session, trainer=trainer, online_link="javascript:alert(1)")
+    employee = factories.make_user(session)
+    factories.make_participant(session, workshop, employee)
+    client.post("/logout")
+    login(employee)
+    page = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
+    assert 'href="javascript' not in page.lower() and "javascript:alert" not in page
+
+
+def test_other_workshop_forms_never_500(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = _five_sessions(session, trainer)
+    participant = factories.make_participant(session, workshop, name="Tamu Uji Masukan")
+    first = _first_session(session, workshop)
+    for data in ({"day": "2026-13-45", "start": "09:00", "end": "10:00"}, {"day": "9" * 400, "start": "x", "end": ""},
+                 {"day": "2026-12-01", "start": "25:99", "end": "10:00"}):
+        assert client.post(f"/workshops/{workshop.id}/sesi", data=data).status_code == 422
+    assert client.post(f"/workshops/{workshop.id}/peserta", data={"nip": "9" * 80}).status_code == 422
+    assert client.post(f"/workshops/{workshop.id}/peserta", data={}).status_code == 422
+    mark_url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{participant.id}"
+    assert client.post(mark_url, data={"status": "bogus"}).status_code == 400
+    for value in (str(2**70), "9" * 400, "-1", "abc"):
+        assert client.get(f"/workshops/{workshop.id}/sesi/{first.id}/presensi?seite={value}").status_code == 200
+    for url in (f"/workshops/{2**70}", f"/workshops/{workshop.id}/sesi/{2**40}/presensi",
+                f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{2**40}", f"/workshops/{workshop.id}/ekspor/x.csv",
+                f"/workshops/{workshop.id}/ekspor/rekap.pdf", "/workshops/hadir/" + "A" * 400):
+        response = client.post(url) if "presensi/" in url else client.get(url)
+        assert response.status_code == 404, url
+
+
+def test_draft_report_is_not_readable_by_a_supervisor_of_another_unit(client, session, login_as):
+    unit = factories.make_unit(session)
+    draft = factories.make_workshop(session, status="draft", sessions=[_now_session(minutes_ago=60 * 24)])
+    factories.make_participant(session, draft, factories.make_user(session, unit=unit))
+    login_as("supervisor")  # another unit
+    assert client.get(f"/workshops/{draft.id}").status_code == 404
+    assert client.get(f"/workshops/{draft.id}/laporan").status_code == 404
+    assert client.get(f"/workshops/{draft.id}/ekspor/peserta.csv").status_code == 404
+    client.post("/logout")
+    login_as("supervisor", unit=session.get(Unit, unit.id))  # even their own unit's people: a draft is not out yet
+    assert client.get(f"/workshops/{draft.id}/laporan").status_code == 404
+
+
+# --- structure (issue 9), events, the large roster (issue 10), the certificate page ---------------------------
+
+def test_workshop_views_load_rows_only_through_the_loaders_and_modules_stay_small():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "portal" / "workshops"
+    views = (folder / "views.py").read_text()
+    for forbidden in ("session.get(", "select(", ".commit(", ".rollback(", "services"):
+        assert forbidden not in views, forbidden
+    for path in folder.glob("*.py"):
+        text = path.read_text()
+        assert len(text.splitlines()) < 500, path.name
+        if path.name not in ("demo.py",):
+            assert ".commit(" not in text and "session.rollback(" not in text, path.name
+
+
+def test_waitlist_promotion_sends_an_event(client, session, login, login_as):
+    from portal import events
+
+    workshop = factories.make_workshop(session, capacity=1)
+    first, second = factories.make_user(session), factories.make_user(session)
+    factories.make_participant(session, workshop, first)
+    waiting = factories.make_participant(session, workshop, second, status="waitlisted")
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append((kwargs["participant"].id, kwargs["workshop"].id))
+
+    events.waitlist_promoted.connect(receiver)
+    try:
+        login(first)
+        assert client.post(f"/workshops/{workshop.id}/batal").status_code == 303
+    finally:
+        events.waitlist_promoted.disconnect(receiver)
+    assert received == [(waiting.id, workshop.id)]
+    session.expire_all()
+    assert session.get(WorkshopParticipant, waiting.id).status == "registered"
+
+
+def test_sessions_starting_within_24_hours_are_announced(app, session):
+    from portal import events
+    from portal.workshops import catalog
+
+    soon = factories.make_workshop(session, sessions=[_now_session(minutes_ago=-120)], title="Besok Pagi")
+    factories.make_workshop(session, sessions=[_now_session(minutes_ago=-60 * 30)], title="Lusa")
+    factories.make_workshop(session, sessions=[_now_session(minutes_ago=-60)], status="draft", title="Draf")
+    factories.make_workshop(session, sessions=[_now_session(minutes_ago=30)], title="Sudah Mulai")
+    person = factories.make_participant(session, soon, factories.make_user(session))
+    factories.make_participant(session, soon, factories.make_user(session), status="waitlisted")
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append((kwargs["workshop"].title, [p.id for p in kwargs["participants"]]))
+
+    events.workshop_session_soon.connect(receiver)
+    try:
+        with app.app_context(), db.unit_of_work() as s:
+            assert catalog.announce_sessions_soon(s) == 1
+    finally:
+        events.workshop_session_soon.disconnect(receiver)
+    assert received == [("Besok Pagi", [person.id])]
+
+
+def test_large_roster_is_paginated_and_searchable(client, session, login_as):
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer, sessions=[_now_session()])
+    for n in range(attendance.ROSTER_PAGE_SIZE * 2 + 7):
+        factories.make_participant(session, workshop, name=f"Tamu Massal {n:03d}")
+    first = _first_session(session, workshop)
+    url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('class="roster-row"') == attendance.ROSTER_PAGE_SIZE
+    assert "Halaman 1 dari 3" in page and "Tamu Massal 000" in page and "Tamu Massal 050" not in page
+    last = client.get(url + "?seite=3", headers=HX).get_data(as_text=True)
+    assert "<html" not in last and last.count('class="roster-row"') == 7
+    found = client.get(url + "?q=massal+106").get_data(as_text=True)
+    assert found.count('class="roster-row"') == 1 and "Tamu Massal 106" in found
+    # marking without JavaScript comes back to the same page of the roster
+    target = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.name == "Tamu Massal 106")).one()
+    response = client.post(f"{url}/{target.id}?seite=3", data={"status": "izin"})
+    assert response.status_code == 303 and "seite=3" in response.headers["Location"]
+
+
+def test_workshop_certificate_page_is_the_shared_one_and_honours_public_base_url(app, client, session, login_as):
+    from portal import certificates
+
+    employee = login_as("employee")
+    workshop = factories.make_workshop(session)
+    participant = factories.make_participant(session, workshop, employee)
+    cert = certificates.issue(session, "workshop", employee.full_name, "", workshop.title, user_id=employee.id,
+                              ref_id=participant.id)
+    session.commit()
+    app.config["PUBLIC_BASE_URL"] = "https://portal.kemen.go.id/"
+    try:
+        page = client.get(f"/workshops/{workshop.id}/sertifikat").get_data(as_text=True)
+    finally:
+        app.config["PUBLIC_BASE_URL"] = ""
+    assert f'href="https://portal.kemen.go.id/verify/{cert.code}"' in page
+    assert 'class="certificate"' in page and "yang telah menyelesaikan" in page
+
+
+def test_every_workshop_form_error_is_indonesian_and_shown_at_once(client, session, login_as):
+    trainer = login_as("trainer")
+    body = client.post("/workshops/baru", data=_workshop_data(
+        trainer, title="", capacity="9" * 40, online_link="javascript:alert(1)", completion_percent="0")
+    ).get_data(as_text=True)
+    for message in ("Judul wajib diisi", "bilangan bulat yang wajar", "Tautan daring harus diawali",
+                    "Syarat kehadiran antara 1 dan 100 persen"):
+        assert message in body, message
+    assert "Number must be" not in body and "Not a valid" not in body
+    body = client.post("/workshops/baru", data=_workshop_data(trainer, capacity="0")).get_data(as_text=True)
+    assert "Kapasitas antara 1 dan 100.000" in body

@@ -1,87 +1,110 @@
-"""CSV import of employees and units: a full check (the preview) first, then an all-or-nothing write.
+"""Import of employees and units from CSV or XLSX: a full check (the preview) first, then an all-or-nothing write.
 
-Accepted: UTF-8 with or without BOM, comma or semicolon separated (Excel in Indonesia writes semicolons).
-Re-importing the same file changes nothing; a changed row updates that record.
+Files are read by `portal/tabular.py` (any encoding and separator Excel writes, or XLSX). Re-importing the same file
+changes nothing; a changed row updates that record. The write is a handful of bulk statements whatever the number of
+rows (no query per row): 5,000 rows preview in well under a second and confirm in about one.
 """
 
-import csv
-import io
-
-from flask import url_for
+from flask import has_request_context, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import select
 
-from portal import audit, jobs
-from portal.accounts import services
-from portal.accounts.validation import email_problem, nip_problem
+from portal import audit, jobs, tabular
+from portal.accounts.sessions import role_text
+from portal.accounts.validation import email_problem, read_nip
 from portal.errors import DomainError
-from portal.models import ROLES, Unit, User
+from portal.models import ROLES, AuditLog, Unit, User, UserRole, UserSession, utcnow
 from portal.staging import Preview
 
 USER_COLUMNS = ("nip", "nama", "email", "unit_kode", "peran")
 UNIT_COLUMNS = ("kode", "nama", "induk_kode")
-MAX_ROWS = 50_000
+MAX_ROWS = tabular.MAX_ROWS
+USER_AUDIT_FIELDS = ("username", "nip", "full_name", "email", "unit_id", "active", "roles")
+
+USER_TEMPLATE_HELP = (
+    ("nip", _l("NIP 18 angka (boleh ditulis dengan spasi). Kolom sudah berformat Teks agar Excel tidak mengubahnya.")),
+    ("nama", _l("Nama lengkap pegawai.")),
+    ("email", _l("Email dinas; boleh kosong.")),
+    ("unit_kode", _l("Kode unit kerja, misalnya BHM-MKP (lihat Admin → Unit kerja).")),
+    ("peran", _l("Kosong untuk pegawai biasa, atau beberapa kode dipisah koma, titik koma atau |: employee, "
+                 "supervisor, humas, trainer, admin.")),
+)
+UNIT_TEMPLATE_HELP = (
+    ("kode", _l("Kode unit: huruf, angka, titik, minus atau garis bawah (paling banyak 40).")),
+    ("nama", _l("Nama unit kerja.")),
+    ("induk_kode", _l("Kode unit induk; kosong untuk unit teratas. Induk boleh ada di berkas yang sama.")),
+)
 
 
-def read_csv(raw, expected_columns):
-    """(line number, row dict) pairs; raises DomainError for a file that cannot be read at all."""
-    if not raw or not raw.strip():
-        raise DomainError(_("Berkas kosong."))
-    if b"\x00" in raw[:65536]:  # images, spreadsheets (.xlsx), PDFs: say so rather than "not UTF-8"
-        raise DomainError(_("Berkas ini bukan CSV teks (berisi data biner)."))
+def read(raw, columns, multi=()):
+    """The file's Table (tabular.read_table) with every column of `columns` required."""
+    return tabular.read_table(raw, required=columns, multi=multi)
+
+
+def count_rows(raw):
+    """How many data rows a (staged, readable) file has: decides whether its import runs as a job."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(_("Berkas tidak terbaca sebagai UTF-8. Simpan ulang dari Excel sebagai "
-                            "\"CSV UTF-8 (Comma delimited)\".")) from None
-    if "\x00" in text:
-        raise DomainError(_("Berkas ini bukan CSV teks (berisi data biner)."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except (StopIteration, csv.Error):
-        raise DomainError(_("Baris judul kolom tidak terbaca.")) from None
-    missing = [c for c in expected_columns if c not in header]
-    if missing:
-        raise DomainError(_("Kolom wajib tidak ada: %(missing)s. Baris pertama harus berisi: %(expected)s.",
-                            missing=", ".join(missing), expected=",".join(expected_columns)))
-    index = {name: header.index(name) for name in expected_columns}
-    rows = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise DomainError(_("Berkas terlalu besar: paling banyak %(n)d baris.", n=MAX_ROWS))
-            row = {name: (values[i].strip() if i < len(values) else "") for name, i in index.items()}
-            rows.append((reader.line_num, row))
-    except csv.Error as error:
-        raise DomainError(_("CSV rusak di baris %(line)d: %(error)s", line=reader.line_num, error=str(error))) from None
-    if not rows:
-        raise DomainError(_("Berkas tidak berisi baris data."))
-    return rows
+        return len(tabular.read_table(raw).rows)
+    except DomainError:
+        return 0
+
+
+def template(kind, fmt):
+    """The empty file to fill in for `kind` ("users" or "units") as "csv" or "xlsx"."""
+    if kind == "users":
+        return tabular.template(USER_COLUMNS, fmt, USER_TEMPLATE_HELP, sheet_title=str(_("Pegawai")))
+    return tabular.template(UNIT_COLUMNS, fmt, UNIT_TEMPLATE_HELP, sheet_title=str(_("Unit kerja")))
+
+
+def _start(table):
+    preview = Preview()
+    preview.notes.append(table.description)
+    preview.errors.extend(table.problems)
+    return preview
 
 
 # --- users -------------------------------------------------------------------------------------------------------
 
-def preview_users(session, raw):
-    preview = Preview()
-    units = {u.code: u for u in session.exec(select(Unit)).all()}
-    existing_by_nip = {u.nip: u for u in session.exec(select(User).where(User.nip.is_not(None))).all()}
-    existing_email = dict(session.exec(select(User.email, User.nip).where(User.email.is_not(None))).all())
+def _existing_users(session):
+    """{nip: {id, full_name, email, unit_id, roles}} of every account with a NIP, and {email: nip} and the set of
+    usernames of every account: three queries whatever the number of users."""
+    by_nip = {nip: {"id": uid, "full_name": name, "email": email, "unit_id": unit_id, "roles": {"employee"}}
+              for uid, nip, name, email, unit_id in session.exec(
+                  select(User.id, User.nip, User.full_name, User.email, User.unit_id).where(User.nip.is_not(None)))}
+    by_id = {record["id"]: record for record in by_nip.values()}
+    for user_id, role in session.exec(select(UserRole.user_id, UserRole.role)):
+        if user_id in by_id:
+            by_id[user_id]["roles"].add(role)
+    emails, usernames = {}, set()
+    for username, nip, email in session.exec(select(User.username, User.nip, User.email)):
+        usernames.add(username)
+        if email:
+            emails[email] = nip
+    return by_nip, emails, usernames
+
+
+def preview_users(session, raw, actor=None):
+    table = read(raw, USER_COLUMNS, multi=("peran",))
+    preview = _start(table)
+    units = dict(session.exec(select(Unit.code, Unit.id)).all())
+    existing, existing_email, usernames = _existing_users(session)
     seen_nip, seen_email = {}, {}
-    for line, row in read_csv(raw, USER_COLUMNS):
+    for row in table.rows:
+        line, values = row.number, row.values
         problems = []
-        nip, name, email = row["nip"], " ".join(row["nama"].split()), row["email"].lower()
-        unit_code = row["unit_kode"].upper()
-        roles = sorted({r.strip().lower() for r in row["peran"].replace(",", ";").split(";") if r.strip()})
-        if problem := nip_problem(nip):
-            problems.append(problem)
+        nip, nip_issue = read_nip(values["nip"])
+        name, email = tabular.one_line(values["nama"]), values["email"].strip().lower()
+        unit_code = values["unit_kode"].strip().upper()
+        roles = sorted({r.lower() for r in tabular.split_multi(values["peran"])})
+        if nip_issue:
+            problems.append(nip_issue)
         elif nip in seen_nip:
             problems.append(_("NIP ganda dalam berkas (sama dengan baris %(line)d).", line=seen_nip[nip]))
+        elif nip not in existing and nip in usernames:
+            problems.append(_("Nama pengguna %(nip)s sudah dipakai akun lain.", nip=nip))
         if not name:
             problems.append(_("Nama wajib diisi."))
         elif len(name) > 200:
@@ -98,63 +121,128 @@ def preview_users(session, raw):
         unknown = [r for r in roles if r not in ROLES]
         if unknown:
             problems.append(_("Peran tidak dikenal: %(roles)s.", roles=", ".join(unknown)))
+        elif actor is not None and nip and nip == getattr(actor, "nip", None) and "admin" not in roles:
+            problems.append(_("Anda tidak dapat mencabut peran admin dari akun Anda sendiri."))
         seen_nip.setdefault(nip, line)
         if email:
             seen_email.setdefault(email, line)
         if problems:
             preview.errors.extend((line, p) for p in problems)
             continue
-        values = {"nip": nip, "full_name": name, "email": email or None, "unit_id": units[unit_code].id,
+        values = {"nip": nip, "full_name": name, "email": email or None, "unit_id": units[unit_code],
                   "unit_code": unit_code, "roles": set(roles) | {"employee"}}
-        user = existing_by_nip.get(nip)
+        user = existing.get(nip)
         if user is None:
             action = "create"
-        elif (user.full_name, user.email, user.unit_id, user.roles) == (
+        elif (user["full_name"], user["email"], user["unit_id"], user["roles"]) == (
                 values["full_name"], values["email"], values["unit_id"], values["roles"]):
             action = "same"
         else:
-            action = "update"
+            action, values["id"], values["before"] = "update", user["id"], user
         preview.rows.append({"line": line, "action": action, **values})
+    preview.errors.sort(key=lambda error: error[0])
     return preview
 
 
-def apply_users(session, actor, raw):
-    """Check again and write everything, or nothing (a Preview with errors: the caller rolls back)."""
-    preview = preview_users(session, raw)
+def _user_snapshot(username, row, unit_id=None, active=True):
+    return {"username": username, "nip": row["nip"], "full_name": row["full_name"], "email": row["email"],
+            "unit_id": unit_id if unit_id is not None else row["unit_id"], "active": active,
+            "roles": sorted(row["roles"])}
+
+
+def apply_users(session, actor, raw, progress=None):
+    """Check again and write everything in a few bulk statements, or nothing (a Preview with errors: the caller
+    rolls back). `progress(message)` is told when the checks are done and writing starts."""
+    preview = preview_users(session, raw, actor)
     if not preview.ok:
         return preview
-    try:
-        for row in preview.rows:
-            if row["action"] == "create":
-                services.create_user(session, actor, username=row["nip"], full_name=row["full_name"],
-                                     unit_id=row["unit_id"], roles=row["roles"], nip=row["nip"],
-                                     email=row["email"])
-            elif row["action"] == "update":
-                user = session.exec(select(User).where(User.nip == row["nip"])).one()
-                services.update_user(session, actor, user, username=user.username, full_name=row["full_name"],
-                                     unit_id=row["unit_id"], roles=row["roles"], nip=row["nip"],
-                                     email=row["email"], active=user.active)
-        if preview.count("create") or preview.count("update"):  # an import that changes nothing leaves no trace
-            audit.record(session, actor, "user.import", "user", None,
-                         f"import: {preview.count('create')} new, {preview.count('update')} updated")
-        session.flush()
-    except DomainError as error:
-        preview.errors.append((0, error.message))  # the caller rolls back: nothing is written
+    creates = [r for r in preview.rows if r["action"] == "create"]
+    updates = [r for r in preview.rows if r["action"] == "update"]
+    if not creates and not updates:  # an import that changes nothing leaves no trace
+        return preview
+    if progress:
+        progress(_("Menyimpan %(n)d pegawai…", n=len(creates) + len(updates)))
+    now = utcnow()
+    users = User.__table__
+    if creates:
+        session.execute(insert(users), [
+            {"username": r["nip"], "nip": r["nip"], "full_name": r["full_name"], "email": r["email"],
+             "unit_id": r["unit_id"], "active": True, "preferred_language": "id", "auth_version": 1,
+             "created_at": now} for r in creates])
+        ids = dict(session.exec(select(User.nip, User.id).where(User.nip.is_not(None))).all())
+        for r in creates:
+            r["id"] = ids[r["nip"]]
+    if updates:
+        session.execute(update(users).where(users.c.id == bindparam("uid")).values(
+            full_name=bindparam("full_name"), email=bindparam("email"), unit_id=bindparam("unit_id")),
+            [{"uid": r["id"], "full_name": r["full_name"], "email": r["email"], "unit_id": r["unit_id"]}
+             for r in updates])
+    changed_roles = [r for r in updates if r["roles"] != r["before"]["roles"]]
+    role_table, session_table = UserRole.__table__, UserSession.__table__
+    if changed_roles:
+        session.execute(delete(role_table).where(role_table.c.user_id == bindparam("uid")),
+                        [{"uid": r["id"]} for r in changed_roles])
+        # Role changes take effect in the person's live sessions at their next request.
+        session.execute(update(session_table).where(session_table.c.user_id == bindparam("uid"),
+                                                    session_table.c.ended_at.is_(None))
+                        .values(roles=bindparam("role_text")),
+                        [{"uid": r["id"], "role_text": role_text(r["roles"])} for r in changed_roles])
+    role_rows = [{"user_id": r["id"], "role": role} for r in creates + changed_roles
+                 for role in sorted(r["roles"] - {"employee"})]
+    if role_rows:
+        session.execute(insert(role_table), role_rows)
+    entries = [_audit_row(actor, "user.create", "user", r["id"], f"{r['nip']} ({r['full_name']})", now,
+                          after=_user_snapshot(r["nip"], r)) for r in creates]
+    for r in updates:
+        before = r["before"]
+        username = r["nip"]
+        entries.append(_audit_row(actor, "user.update", "user", r["id"], f"{username} ({r['full_name']})", now,
+                                  before={"full_name": before["full_name"], "email": before["email"],
+                                          "unit_id": before["unit_id"], "roles": sorted(before["roles"])},
+                                  after={"full_name": r["full_name"], "email": r["email"], "unit_id": r["unit_id"],
+                                         "roles": sorted(r["roles"])}))
+    session.execute(insert(AuditLog.__table__), entries)
+    audit.record(session, actor, "user.import", "user", None,
+                 f"import: {len(creates)} new, {len(updates)} updated")
+    session.flush()
+    session.expire_all()  # the bulk statements bypassed the identity map (the actor may be among the updated)
     return preview
+
+
+def _audit_row(actor, action, object_type, object_id, summary, at, before=None, after=None):
+    """One audit_log row for a bulk insert, as audit.record would write it."""
+    import json
+
+    return {"actor_id": getattr(actor, "id", None), "action": action, "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id), "summary": summary[:500], "at": at,
+            "before": json.dumps(before, ensure_ascii=False, sort_keys=True) if before is not None else None,
+            "after": json.dumps(after, ensure_ascii=False, sort_keys=True) if after is not None else None,
+            "ip": request.remote_addr if has_request_context() else None}
 
 
 # --- units -------------------------------------------------------------------------------------------------------
 
-def preview_units(session, raw):
-    preview = Preview()
-    existing = {u.code: u for u in session.exec(select(Unit)).all()}
-    in_file = {}
-    parsed = []
-    for line, row in read_csv(raw, UNIT_COLUMNS):
-        code, name, parent = row["kode"].upper(), " ".join(row["nama"].split()), row["induk_kode"].upper()
+def _code_problem(code):
+    if not code or len(code) > 40 or not all(c.isalnum() or c in "-_." for c in code):
+        return _("Kode unit tidak valid.")
+    return None
+
+
+def preview_units(session, raw, actor=None):
+    table = read(raw, UNIT_COLUMNS)
+    preview = _start(table)
+    existing = {code: (uid, name, parent_id) for uid, code, name, parent_id in session.exec(
+        select(Unit.id, Unit.code, Unit.name, Unit.parent_id))}
+    code_of = {uid: code for code, (uid, _name, _parent) in existing.items()}
+    in_file, parsed = {}, []
+    for row in table.rows:
+        line = row.number
+        code = row.values["kode"].strip().upper()
+        name = tabular.one_line(row.values["nama"])
+        parent = row.values["induk_kode"].strip().upper()
         problems = []
-        if not code or len(code) > 40 or not all(c.isalnum() or c in "-_." for c in code):
-            problems.append(_("Kode unit tidak valid."))
+        if problem := _code_problem(code):
+            problems.append(problem)
         elif code in in_file:
             problems.append(_("Kode ganda dalam berkas (sama dengan baris %(line)d).", line=in_file[code]))
         if not name or len(name) > 200:
@@ -165,71 +253,111 @@ def preview_units(session, raw):
         if problems:
             preview.errors.extend((line, p) for p in problems)
         parsed.append((line, code, name, parent, bool(problems)))
+    # Each unit's parent after the import: the file's word for the units it names, the database's for the rest.
+    parents = {code: code_of.get(parent_id, "") for code, (_uid, _name, parent_id) in existing.items()}
+    parents.update({code: parent for _line, code, _name, parent, _bad in parsed})
+    in_cycle = _units_in_cycles(parents)
     for line, code, name, parent, bad in parsed:
         if parent and parent not in in_file and parent not in existing:
             preview.errors.append((line, _("Unit induk %(code)s tidak dikenal.", code=parent)))
             continue
         if bad:
             continue
-        parents = {c: p for _line, c, _n, p, _b in parsed}
-        if _has_cycle(code, parents, existing):
+        if code in in_cycle:
             preview.errors.append((line, _("Susunan induk membentuk lingkaran.")))
             continue
         unit = existing.get(code)
-        parent_id_now = unit.parent_id if unit else None
-        parent_code_now = next((c for c, u in existing.items() if u.id == parent_id_now), "") if unit else ""
-        action = "create" if unit is None else ("same" if (unit.name, parent_code_now) == (name, parent) else "update")
+        if unit is None:
+            action = "create"
+        else:
+            action = "same" if (unit[1], code_of.get(unit[2], "")) == (name, parent) else "update"
         preview.rows.append({"line": line, "action": action, "code": code, "name": name, "parent_code": parent})
-    preview.errors.sort()
+    preview.errors.sort(key=lambda error: error[0])
     return preview
 
 
-def _has_cycle(code, parents_in_file, existing):
-    by_id = {u.id: c for c, u in existing.items()}
-    seen = set()
-    current = code
-    while current:
-        if current in seen:
-            return True
-        seen.add(current)
-        if current in parents_in_file:
-            current = parents_in_file[current]
-        elif current in existing:
-            current = by_id.get(existing[current].parent_id)
-        else:
-            return False
-    return False
+def _units_in_cycles(parents):
+    """The codes whose chain of parents loops (in O(n): each chain is walked once)."""
+    state, looping = {}, set()  # state: 1 while on the current walk, 2 when done
+    for start in parents:
+        path, current = [], start
+        while current and current in parents and current not in state:
+            state[current] = 1
+            path.append(current)
+            current = parents[current]
+        if current in state and state[current] == 1:  # came back to this walk: everything from there loops
+            looping.update(path[path.index(current):])
+        for code in path:
+            state[code] = 2
+    return looping
 
 
-def apply_units(session, actor, raw):
-    preview = preview_units(session, raw)
+def apply_units(session, actor, raw, progress=None):
+    """Check again, then write: new units are inserted, then every parent and every path is set, each in one bulk
+    statement; or nothing (a Preview with errors: the caller rolls back)."""
+    preview = preview_units(session, raw, actor)
     if not preview.ok:
         return preview
-    try:
-        by_code = {u.code: u for u in session.exec(select(Unit)).all()}
-        pending = list(preview.rows)
-        # Parents first: keep taking rows whose parent already exists.
-        while pending:
-            progressed = False
-            for row in list(pending):
-                if row["parent_code"] and row["parent_code"] not in by_code:
-                    continue
-                parent_id = by_code[row["parent_code"]].id if row["parent_code"] else None
-                if row["action"] == "create":
-                    by_code[row["code"]] = services.create_unit(session, actor, row["code"], row["name"], parent_id)
-                elif row["action"] == "update":
-                    services.update_unit(session, actor, by_code[row["code"]], row["code"], row["name"], parent_id)
-                pending.remove(row)
-                progressed = True
-            if not progressed:
-                raise DomainError(_("Susunan induk tidak dapat diselesaikan."))
-        if preview.count("create") or preview.count("update"):
-            audit.record(session, actor, "unit.import", "unit", None,
-                         f"import: {preview.count('create')} new, {preview.count('update')} updated")
-        session.flush()
-    except DomainError as error:
-        preview.errors.append((0, error.message))  # the caller rolls back: nothing is written
+    creates = [r for r in preview.rows if r["action"] == "create"]
+    updates = [r for r in preview.rows if r["action"] == "update"]
+    if not creates and not updates:
+        return preview
+    if progress:
+        progress(_("Menyimpan %(n)d unit kerja…", n=len(creates) + len(updates)))
+    now = utcnow()
+    units = Unit.__table__
+    before = {code: (uid, name, parent_id) for uid, code, name, parent_id in session.exec(
+        select(Unit.id, Unit.code, Unit.name, Unit.parent_id))}
+    if creates:
+        session.execute(insert(units), [{"code": r["code"], "name": r["name"], "parent_id": None, "path": "/",
+                                         "created_at": now} for r in creates])
+    rows = session.exec(select(Unit.id, Unit.code, Unit.parent_id, Unit.path)).all()
+    id_of = {code: uid for uid, code, _parent, _path in rows}
+    parent_of = {uid: parent_id for uid, _code, parent_id, _path in rows}
+    written = creates + updates
+    for r in written:
+        r["id"], r["parent_id"] = id_of[r["code"]], id_of[r["parent_code"]] if r["parent_code"] else None
+        parent_of[r["id"]] = r["parent_id"]
+    session.execute(update(units).where(units.c.id == bindparam("uid")).values(
+        name=bindparam("name"), parent_id=bindparam("parent_id")),
+        [{"uid": r["id"], "name": r["name"], "parent_id": r["parent_id"]} for r in written])
+    paths = _paths(parent_of)
+    moved = [{"uid": uid, "path": paths[uid]} for uid, _code, _parent, path in rows if paths[uid] != path]
+    if moved:
+        session.execute(update(units).where(units.c.id == bindparam("uid")).values(path=bindparam("path")), moved)
+    entries = [_audit_row(actor, "unit.create", "unit", r["id"], f"{r['code']} {r['name']}", now,
+                          after={"code": r["code"], "name": r["name"], "parent_id": r["parent_id"]})
+               for r in creates]
+    for r in updates:
+        _uid, old_name, old_parent = before[r["code"]]
+        entries.append(_audit_row(actor, "unit.update", "unit", r["id"], f"{r['code']} {r['name']}", now,
+                                  before={"code": r["code"], "name": old_name, "parent_id": old_parent},
+                                  after={"code": r["code"], "name": r["name"], "parent_id": r["parent_id"]}))
+    session.execute(insert(AuditLog.__table__), entries)
+    audit.record(session, actor, "unit.import", "unit", None,
+                 f"import: {len(creates)} new, {len(updates)} updated")
+    session.flush()
+    session.expire_all()
     return preview
+
+
+def _paths(parent_of):
+    """{unit id: materialised path "/1/4/9/"} from {unit id: parent id}, each computed once."""
+    paths = {}
+
+    def path(uid):
+        chain = []
+        while uid is not None and uid not in paths:
+            chain.append(uid)
+            uid = parent_of.get(uid)
+        prefix = paths[uid] if uid is not None else "/"
+        for node in reversed(chain):
+            prefix = paths[node] = f"{prefix}{node}/"
+        return prefix
+
+    for uid in parent_of:
+        path(uid)
+    return paths
 
 
 # --- as jobs (large files): the confirm step queues them; they re-check everything, like the direct path --------------
@@ -240,12 +368,18 @@ def _import_job(apply_fn, ctx, token):
     raw = staging.read_staged(token)
     if raw is None:
         raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
-    preview = apply_fn(ctx.session, ctx.actor, raw)
-    if not preview.ok:
-        ctx.session.rollback()
-        line, message = preview.errors[0]
-        raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
-                            line=line, message=message))
+    actor = ctx.actor
+    # Messages in the language of the person who started the import (and never from a request's locale lookup,
+    # which would touch the request's own session while this job holds the write lock).
+    with force_locale(getattr(actor, "preferred_language", None) or "id"):
+        ctx.step(0, 3, _("Memeriksa berkas…"))
+        # Progress is recorded only before the first write: the import stays all or nothing.
+        preview = apply_fn(ctx.session, actor, raw, progress=lambda message: ctx.step(1, 3, message))
+        if not preview.ok:
+            ctx.session.rollback()
+            line, message = preview.errors[0]
+            raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
+                                line=line, message=message))
     staging.discard(token)
     return {"created": preview.count("create"), "updated": preview.count("update"), "same": preview.count("same")}
 

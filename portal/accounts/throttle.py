@@ -45,7 +45,7 @@ def _storage():
 def waiting_seconds(username):
     """Seconds a stranger must still wait before the next attempt on this account (0: may try now)."""
     storage = _storage()
-    if not storage.get(_key("wait", username)):
+    if storage is None or not storage.get(_key("wait", username)):
         return 0
     import time
 
@@ -55,6 +55,8 @@ def waiting_seconds(username):
 def record_failure(username):
     """Count a failed attempt; returns the delay (s) that now applies to this account (0 below the free tries)."""
     storage = _storage()
+    if storage is None:
+        return 0
     failures = storage.incr(_key("fail", username), WINDOW)
     if failures < FREE_FAILURES:
         return 0
@@ -66,6 +68,8 @@ def record_failure(username):
 
 def record_success(username):
     storage = _storage()
+    if storage is None:
+        return
     storage.clear(_key("fail", username))
     storage.clear(_key("wait", username))
 

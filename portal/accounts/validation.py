@@ -42,3 +42,28 @@ def password_problem(password):
     if len(password) > 256:
         return _("Kata sandi terlalu panjang.")
     return None
+
+
+SCIENTIFIC_RE = re.compile(r"^\d[.,]\d*[eE]\+?\d+$")
+
+
+def read_nip(value):
+    """(nip, problem) for a NIP as it comes out of a spreadsheet. Accepted as typed: the official spaced form
+    ("19850101 201501 1 001") and Excel's text apostrophe ("'198501012015011001")."""
+    nip = (value or "").strip().lstrip("'`\u2019").replace("\xa0", "").replace(" ", "")
+    if re.fullmatch(r"\d{18}[.,]0+", nip):  # a number cell written with decimals
+        nip = nip[:18]
+    return nip, excel_nip_problem(nip) or nip_problem(nip)
+
+
+def excel_nip_problem(nip):
+    """What Excel did to a NIP stored as a number, and how to undo it; None when it does not look like that.
+    Scientific notation ("1,98501E+17") and a number that kept only Excel's 15 significant digits
+    ("198501012015011000": no NIP has the sequence number 000) have both lost the last digits."""
+    if SCIENTIFIC_RE.match(nip):
+        return _("Excel mengubah NIP menjadi angka ilmiah (%(value)s) sehingga digit aslinya hilang. Format "
+                 "kolom NIP sebagai Teks, ketik ulang NIP-nya, lalu simpan lagi.", value=nip)
+    if NIP_RE.match(nip) and nip.endswith("000"):
+        return _("NIP berakhir 000: Excel menyimpan NIP sebagai angka dan hanya menjaga 15 digit pertama. Format "
+                 "kolom NIP sebagai Teks, ketik ulang NIP-nya, lalu simpan lagi.")
+    return None

@@ -60,7 +60,7 @@ class AnonymiseForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Berkas CSV"), validators=[FileRequired(_l("Pilih berkas CSV."))])
+    file = FileField(_l("Berkas CSV atau XLSX"), validators=[FileRequired(_l("Pilih berkas CSV atau XLSX."))])
 
 
 class ConfirmImportForm(FlaskForm):

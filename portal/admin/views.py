@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal import db, jobs, privacy, staging
+from portal import audit, db, jobs, privacy, staging
 from portal.accounts import imports, services, sessions
 from portal.accounts.access import get_unit_or_404, get_user_or_404
 from portal.admin import queries
@@ -25,6 +25,7 @@ from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import render
 from portal.models import ROLES
 from portal.permissions import requires
+from portal.tabular import download as tabular_download
 
 bp = Blueprint("admin", __name__)
 
@@ -215,11 +216,15 @@ def import_csv(kind):
     form = ImportForm()
     staged = staging.Staged()
     if form.validate_on_submit():
-        staged = staging.stage(form.file.data.read(), kind, lambda raw: preview_fn(db.session(), raw))
+        staged = staging.stage(form.file.data.read(), kind, lambda raw: preview_fn(db.session(), raw, current_user))
     rejected = staged.error or (staged.preview and not staged.preview.ok)
-    return render("admin/import.html", kind=kind, form=form, preview=staged.preview, error=staged.error,
-                  token=staged.token, confirm_form=ConfirmImportForm(token=staged.token),
-                  status=422 if rejected else form_status(form))
+    return _import_page(kind=kind, form=form, preview=staged.preview, error=staged.error,
+                        token=staged.token, confirm_form=ConfirmImportForm(token=staged.token),
+                        status=422 if rejected else form_status(form))
+
+
+def _import_page(**context):
+    return render("admin/import.html", role_labels=ROLE_LABELS, role_order=ROLES, **context)
 
 
 @bp.post("/import/<kind>/confirm")
@@ -234,7 +239,7 @@ def import_confirm(kind):
     if raw is None:
         flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
         return redirect(url_for("admin.import_csv", kind=kind), code=303)
-    if raw.count(b"\n") > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
+    if imports.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
         job = jobs.enqueue(db.session(), f"import.{kind}", current_user, token=form.token.data)
         return redirect(url_for("jobs.status", job_id=job.id), code=303)
     _preview, apply_fn = IMPORT_KINDS[kind]
@@ -245,12 +250,21 @@ def import_confirm(kind):
     if not preview.ok:
         db.rollback()
         flash(_("Impor dibatalkan: data berubah sejak pratinjau. Tidak ada yang disimpan."), "error")
-        return render("admin/import.html", kind=kind, form=ImportForm(), preview=preview, error=None, token=None,
-                      confirm_form=None, status=422)
+        return _import_page(kind=kind, form=ImportForm(), preview=preview, error=None, token=None,
+                            confirm_form=None, status=422)
     staging.discard(form.token.data)
     flash(_("Impor selesai: %(created)d baru, %(updated)d diperbarui, %(same)d tidak berubah.",
             created=preview.count("create"), updated=preview.count("update"), same=preview.count("same")), "success")
     return redirect(url_for("admin.users" if kind == "users" else "admin.units"), code=303)
+
+
+@bp.get("/import/<kind>/template.<fmt>")
+@requires("admin.users", "admin.units")
+def import_template(kind, fmt):
+    """An empty file to fill in (XLSX with text-formatted columns, or CSV as Indonesian Excel writes it)."""
+    if kind not in IMPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    return tabular_download(imports.template(kind, fmt), f"templat-impor-{kind}", fmt)
 
 
 # --- audit log ---------------------------------------------------------------------------------------------------
@@ -264,4 +278,4 @@ def audit_log():
     entries, total = queries.audit_entries(db.session(), action=action, page=page, per_page=per_page)
     return render("admin/audit.html", block="results", entries=entries, total=total, page=page,
                   pages=max(math.ceil(total / per_page), 1), action=action,
-                  actions=queries.audit_actions(db.session()))
+                  actions=queries.audit_actions(db.session()), action_label=audit.action_label)

@@ -10,6 +10,7 @@ photo, its consent expiry) is not in the past; the filter columns are indexed so
 from datetime import date, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from portal.models.accounts import utcnow
@@ -116,6 +117,8 @@ class ToolkitRegulation(SQLModel, table=True):
     legal_status: str = Field(default="berlaku", max_length=20, index=True)
     pdf_path: str | None = Field(default=None, max_length=200, index=True)
     pdf_size: int | None = None
+    # True once the PDF passed portal.pdfs (no JavaScript, actions or embedded files): only then may it open inline
+    pdf_checked: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class ToolkitRegulationRelation(SQLModel, table=True):

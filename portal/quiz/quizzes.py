@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import url_for
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func
 from sqlmodel import select
 
 from portal import audit
 from portal.errors import DomainError
+from portal.formatting import fmt_date, fmt_datetime, fmt_number
 from portal.models import Attempt, AttemptQuestion, Question, Quiz, QuizTopicRule, utcnow
 from portal.models.quiz import FEEDBACK_MODES, UNDRAWN_KINDS
 from portal.quiz import topics
@@ -30,10 +31,8 @@ def add_months(moment, months):
 
 
 def score_text(value):
-    """A score as Indonesians write it: 80, 82,5."""
-    if value is None:
-        return "–"
-    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}".replace(".", ",")
+    """A score with at most one decimal in the interface language: 80, 82,5 / 82.5."""
+    return fmt_number(value, 1)
 
 
 # --- quizzes and their rules ------------------------------------------------------------------------------------------
@@ -196,13 +195,15 @@ def quiz_status(session, user, quiz, now=None):
         status.can_start, status.reason = False, _("Kuis ini belum memiliki soal aktif.")
     elif quiz.max_attempts is not None and status.attempts >= quiz.max_attempts:
         status.can_start = False
-        status.reason = _("Anda sudah memakai semua %(n)d kesempatan mengerjakan kuis ini.", n=quiz.max_attempts)
+        status.reason = ngettext("Anda sudah memakai semua %(n)d kesempatan mengerjakan kuis ini.",
+                 "Anda sudah memakai semua %(n)d kesempatan mengerjakan kuis ini.",
+                 quiz.max_attempts, n=quiz.max_attempts)
     elif quiz.cooldown_hours and status.last_finished is not None:
         ready = status.last_finished.finished_at + timedelta(hours=quiz.cooldown_hours)
         if ready > now:
             status.can_start, status.next_start_at = False, ready
             status.reason = _("Anda baru saja menyelesaikan kuis ini. Anda dapat mencoba lagi mulai %(t)s.",
-                              t=format_datetime(ready, "d MMM yyyy, HH.mm") + " WIB")
+                              t=fmt_datetime(ready))
     return status
 
 
@@ -239,13 +240,15 @@ def dashboard_cards(session, user):
                 status.valid_pass.valid_until - now <= timedelta(days=EXPIRY_WARNING_DAYS):
             days = max((status.valid_pass.valid_until - now).days, 0)
             cards.append({"title": _("Sertifikat kuis segera kedaluwarsa"),
-                          "body": _("Sertifikat Anda kedaluwarsa dalam %(n)d hari, ulangi kuis %(t)s.", n=days,
+                          "body": ngettext("Sertifikat Anda kedaluwarsa dalam %(n)d hari, ulangi kuis %(t)s.",
+                 "Sertifikat Anda kedaluwarsa dalam %(n)d hari, ulangi kuis %(t)s.",
+                 days, n=days,
                                     t=quiz.title),
                           "progress": None, "url": url, "action": _("Ulangi kuis"), "tone": "warn"})
         elif status.valid_pass is not None:
             until = status.valid_pass.valid_until
             body = (_("Lulus dengan nilai %(s)s, berlaku sampai %(d)s.", s=score_text(status.valid_pass.score),
-                      d=format_date(until, "d MMMM yyyy")) if until else
+                      d=fmt_date(until)) if until else
                     _("Lulus dengan nilai %(s)s.", s=score_text(status.valid_pass.score)))
             cards.append({"title": _("%(t)s: lulus", t=quiz.title), "body": body, "progress": None,
                           "url": url_for("quiz.certificate", attempt_id=status.valid_pass.id)
@@ -258,7 +261,9 @@ def dashboard_cards(session, user):
                 body = _("Nilai terakhir Anda %(s)s, batas lulus %(p)d. Baca bagian pedoman yang disarankan, lalu "
                          "coba lagi.", s=score_text(status.last_finished.score), p=quiz.pass_mark)
             else:
-                body = _("Uji pemahaman Anda tentang pedoman: %(n)d soal, umpan balik langsung di setiap soal.",
+                body = ngettext("Uji pemahaman Anda tentang pedoman: %(n)d soal, umpan balik langsung di setiap soal.",
+                 "Uji pemahaman Anda tentang pedoman: %(n)d soal, umpan balik langsung di setiap soal.",
+                 status.size,
                          n=status.size)
             if not status.can_start and status.reason:
                 body = f"{body} {status.reason}"

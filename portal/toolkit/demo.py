@@ -3,8 +3,8 @@ generated PDF marked "SALINAN DEMO — bukan dokumen resmi", and 22 photos drawn
 fake GPS EXIF before upload, which the upload strips). Items are in every workflow state; one photo's consent has
 expired, one template cites the revoked PP 53/2010.
 
-Everything goes through portal.toolkit.services, as a humas would do it. Idempotent: nothing happens when any
-toolkit item exists.
+Everything goes through the toolkit's services (editing, workflow), as a humas would do it. Idempotent: nothing
+happens when any toolkit item exists.
 """
 
 import io
@@ -17,7 +17,8 @@ from PIL import ExifTags, Image, ImageDraw, ImageFont
 from sqlmodel import select
 
 from portal.models import ToolkitItem, Unit, User, UserRole
-from portal.toolkit import services
+from portal.toolkit import editing, workflow
+from portal.toolkit.labels import today
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "demo" / "toolkit"
 CREDIT = "Foto demo (dibuat otomatis)"
@@ -276,10 +277,11 @@ def seed(session):
     if humas is None or admin is None:
         return None
     regional = _regional_humas(session) or humas
-    on = services.today()
+    on = today()
     regulations = _seed_regulations(session, humas, admin)
     templates = _seed_templates(session, humas, admin, regulations)
     photos = _seed_photos(session, humas, admin, regional, on)
+    session.commit()  # the uploaded files are put in place once their records are committed
     return f"toolkit: {len(regulations)} regulations, {templates} templates, {photos} photos"
 
 
@@ -308,14 +310,14 @@ def _seed_regulations(session, humas, admin):
             heading = (f"{record['type']} Nomor {record['number']} Tahun {record['year']}" if record["number"]
                        else f"{values['short_name'] or record['type']} Tahun {record['year']}")
             pdf = demo_pdf(heading, record["title"], [f"Ditetapkan oleh: {record['issuer']}", record["summary"]])
-            item = services.save_item(session, humas, "regulation", values, files={"pdf": pdf})
-            services.submit(session, humas, item)
-            services.approve(session, admin, item)
+            item = editing.save_item(session, humas, "regulation", values, files={"pdf": pdf})
+            workflow.submit(session, humas, item)
+            workflow.approve(session, admin, item)
             ids[record["key"]] = item.id
         if not progressed:
             raise ValueError("regulations.json: a relation points at a record that does not exist")
     # An internal guideline still being written.
-    draft = services.save_item(session, humas, "regulation", {
+    draft = editing.save_item(session, humas, "regulation", {
         "title": "Pengelolaan Akun Media Sosial Resmi Unit Kerja", "reg_type": "Pedoman internal", "number": "1",
         "year": 2026, "issuer": "Kepala Biro Hubungan Masyarakat", "legal_status": "berlaku",
         "owner_unit_id": humas.unit_id, "tags": "akun resmi, pedoman, humas",
@@ -331,14 +333,14 @@ def _seed_regulations(session, humas, admin):
 def _seed_templates(session, humas, admin, regulations):
     records = load_templates()
     for record in records:
-        item = services.save_item(session, humas, "template", {
+        item = editing.save_item(session, humas, "template", {
             "title": record["title"], "description": record["description"], "body": record["body"],
             "category": record["category"], "channels": record["channels"], "tags": record["tags"],
             "cites": [regulations[key] for key in record["cites"] if key in regulations],
             "owner_unit_id": humas.unit_id,
         })
-        services.submit(session, humas, item)
-        services.approve(session, admin, item)
+        workflow.submit(session, humas, item)
+        workflow.approve(session, admin, item)
     return len(records)
 
 
@@ -369,15 +371,15 @@ def _seed_photos(session, humas, admin, regional, on):
         # Approve first, let the dates pass afterwards: an expired consent or validity cannot be approved.
         expiring = {k: values.pop(k) for k in ("consent_expires_on", "valid_until")
                     if k in values and values[k] < on}
-        item = services.save_item(session, author, "photo", values, files=files)
+        item = editing.save_item(session, author, "photo", values, files=files)
         if status in ("disetujui", "disetujui-expired", "ditolak", "diarsipkan", "diajukan"):
-            services.submit(session, author, item)
+            workflow.submit(session, author, item)
         if status in ("disetujui", "disetujui-expired", "diarsipkan"):
-            services.approve(session, approver, item)
+            workflow.approve(session, approver, item)
         if status == "ditolak":
-            services.reject(session, approver, item, REJECTION)
+            workflow.reject(session, approver, item, REJECTION)
         if status == "diarsipkan":
-            services.archive(session, humas, item, "Logo lama; diganti materi dengan logo baru.")
+            workflow.archive(session, humas, item, "Logo lama; diganti materi dengan logo baru.")
         if expiring:
             _let_time_pass(session, item, expiring)
     return len(PHOTOS)

@@ -89,10 +89,6 @@ class RejectForm(FlaskForm):
                                                                Length(max=1000, message=TOO_LONG)])
 
 
-class EmptyForm(FlaskForm):
-    """A POST that carries nothing but its CSRF token."""
-
-
 def use_form(names, labels):
     """A form with one text field per placeholder (`isi_<name>`: a placeholder may be called anything)."""
     attrs = {f"isi_{name}": StringField(labels[name], validators=[

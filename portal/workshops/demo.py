@@ -28,7 +28,9 @@ from portal.models import (
     WorkshopTrainer,
     utcnow,
 )
-from portal.workshops import services
+from portal.timezone import WIB, as_utc, from_wib
+from portal.workshops.completion import issue_certificates
+from portal.workshops.registration import new_code
 
 TITLES = ("Belajar Asyik Pengelolaan Media Sosial", "Pelatihan Manajemen Kehumasan (Pengelolaan Media Sosial)",
           "Rapat Kerja Sinergi Pengelolaan Anggaran dan Strategi Media Sosial")
@@ -40,7 +42,7 @@ MATERIAL_SLUGS = ("prinsip-akun-resmi", "perencanaan-post-dan-tahapan")
 
 
 def _wib(day, hour, minute=0):
-    return services.from_wib(day, time(hour, minute))
+    return from_wib(day, time(hour, minute))
 
 
 def _workshop(session, trainer, unit, title, description, status, place, **values):
@@ -70,7 +72,7 @@ def _sessions(session, workshop, slots):
 
 def _participant(session, workshop, registered_at, user=None, status="registered", **guest):
     p = WorkshopParticipant(workshop_id=workshop.id, user_id=user.id if user else None, status=status,
-                            registered_at=registered_at, code=services.new_code(session),
+                            registered_at=registered_at, code=new_code(session),
                             source="self" if user else "import", **guest)
     session.add(p)
     session.flush()
@@ -85,7 +87,7 @@ def _attendance(session, rng, ws_sessions, participants, trainer, profile):
             status = rng.choices(("hadir", "terlambat", "izin", "sakit", "tidak_hadir"), weights=weights)[0]
             late = status == "terlambat"
             method = rng.choice(("qr", "qr", "manual")) if status in ("hadir", "terlambat") else "manual"
-            marked = services.as_utc(s.starts_at) + timedelta(minutes=rng.randint(16, 40) if late
+            marked = as_utc(s.starts_at) + timedelta(minutes=rng.randint(16, 40) if late
                                                               else rng.randint(-25, 10))
             note = {"izin": "Tugas kedinasan", "sakit": "Surat keterangan dokter"}.get(status, "")
             session.add(WorkshopAttendance(session_id=s.id, participant_id=p.id, status=status, note=note,
@@ -110,7 +112,7 @@ def seed(session):
     if trainer is None:
         return None
     rng = random.Random(2611)
-    today = utcnow().astimezone(services.WIB).date()
+    today = utcnow().astimezone(WIB).date()
     unit = session.exec(select(Unit).where(Unit.code == "BSDM-PK")).first()
     staff = session.exec(select(User).where(User.nip.is_not(None), User.active).order_by(User.id)).all()
     pegawai = session.exec(select(User).where(User.username == "pegawai")).first()
@@ -192,6 +194,7 @@ def seed(session):
                      status="registered" if i < 12 else "waitlisted")
     session.commit()
 
-    issued = services.issue_certificates(session, trainer, w1) + services.issue_certificates(session, trainer, w2)
+    issued = issue_certificates(session, trainer, w1) + issue_certificates(session, trainer, w2)
+    session.commit()  # the demo seed is its own unit of work, like every pillar's
     return (f"workshops: 3 workshops, {len(p1) + len(p2) + len(queue)} participants, "
             f"{issued} certificates")

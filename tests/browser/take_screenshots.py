@@ -96,6 +96,9 @@ SHOTS = {
     "error-403": ("pegawai", "/admin/"),
     "error-404": ("pegawai", "/tidak-ada"),
     "dashboard-en": ("pegawai", "/?lang=en"),
+    "quiz-report": ("admin", "/quiz/laporan"),
+    "quiz-report-en": ("admin", "/quiz/laporan?lang=en"),
+    "admin-audit-en": ("admin", "/admin/audit?lang=en"),
 }
 
 

@@ -79,6 +79,9 @@ def test_admin_user_search_is_live_and_works_without_javascript(page, nojs_page,
     assert names != all_names
     assert page.evaluate("window.__sameDocument") is True, "the search reloaded the whole page"
     expect(page.locator("#results")).to_contain_text("1 pengguna ditemukan")
+    # Keyboard and screen readers: typing kept focus in the search box, and the count was announced.
+    expect(page.get_by_label("Cari nama, NIP, nama pengguna, atau email")).to_be_focused()
+    expect(page.locator("#live-region")).to_have_text("1 pengguna ditemukan")
     check_a11y(page)
 
     # Without JavaScript the same form submits as a plain GET and shows the same results.

@@ -45,6 +45,9 @@ def answer_first_option(page, number, navigates):
     press(page, page.get_by_role("button", name="Jawab"), navigates)
     feedback = page.locator(".feedback")
     expect(feedback.get_by_role("heading", level=3)).to_have_text(re.compile(r"Benar!|Sebagian benar|Kurang tepat"))
+    if not navigates:  # after the swap: focus on the verdict, which is also announced
+        expect(feedback.get_by_role("heading", level=3)).to_be_focused()
+        expect(page.locator("#live-region")).to_have_text(re.compile(r"Benar!|Sebagian benar|Kurang tepat"))
     expect(feedback.get_by_role("link", name=re.compile(r"^Baca bagian pedoman: ")).first).to_be_visible()
 
 

@@ -79,3 +79,62 @@ def test_roster_marks_without_javascript(nojs_page, signed_in, checked):
     assert "/presensi" in page.url, page.url
     expect(row.locator(".roster-state .badge")).to_have_text("izin")
     expect(row).to_contain_text("oleh ")
+
+
+FINISHED_WORKSHOP = "Belajar Asyik Pengelolaan Media Sosial"
+
+
+def test_report_is_legible_on_a_phone(new_page, signed_in, checked):
+    """At 360 px the attendance rates are a list with labels as large as the text around them (not a shrunken
+    SVG), and nothing scrolls sideways."""
+    page = new_page(viewport=PHONE)
+    signed_in(page, "pelatih", "/workshops/")
+    follow(page, page.get_by_role("link", name="Laporan").first, checked)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Laporan pelatihan")
+    labels = page.locator(".rate-label")
+    assert labels.count() >= 2
+    sizes = labels.evaluate_all("els => els.map(e => [parseFloat(getComputedStyle(e).fontSize), "
+                                "e.getBoundingClientRect().width])")
+    assert all(size >= 14 and width >= 150 for size, width in sizes), sizes
+    bars = page.locator(".rate-row progress")
+    assert bars.count() == labels.count()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "horizontal scroll at 360 px"
+    # table cells keep their words whole: no word of a cell is split over two lines
+    split = page.evaluate("""() => {
+        const out = [];
+        for (const td of document.querySelectorAll('table.ws-report td')) {
+            const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const match of node.textContent.matchAll(/\\S+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, match.index); range.setEnd(node, match.index + match[0].length);
+                    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (lines.size > 1) out.push(match[0]);
+                }
+            }
+        }
+        return out; }""")
+    assert split == [], split
+
+
+def test_invalid_workshop_form_shows_its_errors_in_place(page, signed_in, checked, check_a11y):
+    signed_in(page, "pelatih", "/workshops/baru")
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_label("Kapasitas").fill("9" * 30)
+    page.get_by_label("Tautan daring").fill("javascript:alert(1)")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.get_by_text("Judul wajib diisi.")).to_be_visible()
+    expect(page.get_by_text("Isi dengan bilangan bulat yang wajar.")).to_be_visible()
+    expect(page.get_by_text("Tautan daring harus diawali")).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True, "the form reloaded the whole page"
+    check_a11y(page)
+
+
+def test_certificate_pages_of_workshop_and_guest(page, visit, signed_in, checked):
+    signed_in(page, "pegawai", "/workshops/")
+    follow(page, page.get_by_role("link", name=FINISHED_WORKSHOP, exact=True), checked)
+    follow(page, page.get_by_role("link", name="Lihat sertifikat"), checked)
+    expect(page.locator(".cert-text")).to_contain_text("yang telah menyelesaikan")
+    verify = page.locator(".cert-verify a")
+    follow(page, verify, checked)
+    expect(page.get_by_role("heading", level=2)).to_contain_text("asli")

@@ -1,0 +1,67 @@
+"""One set of date, time and number formats for every page and message, in the interface language.
+
+Indonesian writes times with a dot and decimals with a comma ("15.18 WIB", "46,7"); English with a colon and a point
+("15:18 WIB", "46.7"). Templates use the filters registered from `FILTERS`; Python code that builds a message uses
+the same functions, so no page formats a date or number its own way.
+"""
+
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+TIME = {"id": "HH.mm", "en": "HH:mm"}
+DATE = {"long": "d MMMM yyyy", "medium": "d MMM yyyy", "short": "d MMM", "weekday": "EEEE, d MMMM yyyy"}
+EMPTY = "–"
+
+
+def _language():
+    locale = get_locale()
+    return locale.language if locale is not None else "id"
+
+
+def time_pattern():
+    return TIME.get(_language(), TIME["en"])
+
+
+def fmt_date(value, style="long"):
+    """A date (or the date of a datetime, in WIB): style long, medium, short or weekday."""
+    if value is None:
+        return EMPTY
+    return format_date(value, DATE.get(style, style))
+
+
+def fmt_time(value):
+    """The time of a UTC datetime in WIB, without the zone: "15.18" / "15:18"."""
+    if value is None:
+        return EMPTY
+    return format_datetime(value, time_pattern())
+
+
+def fmt_datetime(value, style="medium", zone=True):
+    """A UTC datetime in WIB: "26 Nov 2026, 15.18 WIB" (style long, medium, short or weekday for the date part)."""
+    if value is None:
+        return EMPTY
+    text = format_datetime(value, f"{DATE.get(style, style)}, {time_pattern()}")
+    return f"{text} WIB" if zone else text
+
+
+def fmt_number(value, digits=0):
+    """A number with up to `digits` decimals, grouped for the locale: 1.234,5 / 1,234.5."""
+    if value is None:
+        return EMPTY
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def fmt_percent(value, digits=0):
+    """A percentage given as 0–100: "46,7%" / "46.7%"."""
+    if value is None:
+        return EMPTY
+    return fmt_number(value, digits) + "%"
+
+
+FILTERS = {
+    "date": fmt_date,
+    "time": fmt_time,
+    "datetime": fmt_datetime,
+    "number": fmt_number,
+    "percent": fmt_percent,
+}

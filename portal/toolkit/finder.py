@@ -1,0 +1,310 @@
+"""Faceted, Indonesian-aware search over the toolkit.
+
+One full-text match per request: the words are matched once (portal.search's `matching`, a materialised CTE) and,
+in the same statement, the facet counts (each facet ignoring its own filter) and the requested page (ranked and cut
+with LIMIT inside the database) are read from the matched set. When the counts are still cached
+(portal/toolkit/facets.py) only the page is read, again with the one match. Browsing without words reads the page
+through the item indexes. Employees only ever see visible items; a regional humas also sees every item of their
+own subtree; central humas see everything (archived items when asked for).
+"""
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import String, and_, cast, func, literal
+from sqlalchemy.orm import aliased
+from sqlmodel import select
+
+from portal import search
+from portal.models import (
+    ToolkitCitation,
+    ToolkitItem,
+    ToolkitPhoto,
+    ToolkitRegulation,
+    ToolkitTag,
+    ToolkitTemplate,
+    Unit,
+)
+from portal.toolkit import facets
+from portal.toolkit.access import editor_unit_path, is_editor, is_visible, seen_clause
+from portal.toolkit.labels import SEARCH_KIND, regulation_short, today
+
+PAGE_SIZE = 24
+SORTS = ("relevance", "newest", "used", "title")
+
+
+@dataclass
+class SearchRequest:
+    """What a search asks for, parsed from the URL by the view."""
+
+    q: str = ""
+    kind: str | None = None
+    tags: tuple = ()
+    unit_id: int | None = None
+    year: int | None = None
+    status: str | None = None  # editors only
+    sort: str = ""
+    page: int = 1
+    facets: bool = True
+
+    def args(self, **changes):
+        """The URL arguments of this request, with `changes` (None removes an argument)."""
+        values = {"q": self.q or None, "kind": self.kind, "tag": list(self.tags) or None, "unit": self.unit_id,
+                  "year": self.year, "status": self.status, "sort": self.sort or None}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "", [])}
+
+    def toggle_tag(self, tag):
+        tags = [t for t in self.tags if t != tag] if tag in self.tags else [*self.tags, tag]
+        return self.args(tag=tags or None)
+
+    @property
+    def filtered(self):
+        return bool(self.kind or self.tags or self.unit_id or self.year or self.status)
+
+
+@dataclass
+class SearchHit:
+    """One item on a result page, with what the list shows of it."""
+
+    item: ToolkitItem
+    unit_name: str
+    tags: list
+    title_html: Markup
+    snippet: Markup
+    photo: ToolkitPhoto | None = None
+    regulation: ToolkitRegulation | None = None
+    template: ToolkitTemplate | None = None
+    revoked: bool = False
+    visible: bool = True
+
+    @property
+    def short(self):
+        return regulation_short(self.regulation, self.item.year) if self.regulation else ""
+
+
+@dataclass
+class SearchPage:
+    """A page of hits with the total, the facets and, for an empty result, suggestions."""
+
+    results: list
+    total: int
+    pages: int
+    page: int = 1
+    facets: dict = field(default_factory=dict)  # name -> [(value, label, count)]
+    suggestions: dict = field(default_factory=dict)  # "words" -> [(word, count)], "tags" -> [tag]
+    searched: bool = False  # the query had searchable words
+
+
+def _order(columns, sort, scored):
+    if sort == "relevance" and scored:
+        return (columns.score.desc(), columns.id.desc())
+    if sort == "used":
+        return (columns.usage_count.desc(), columns.id.desc())
+    if sort == "title":
+        return (columns.title, columns.id)
+    return (columns.created_at.desc(), columns.id.desc())
+
+
+def search_items(session, user, request):
+    """The SearchPage for `request` as `user` sees it."""
+    editor = is_editor(user)
+    on = today()
+    seen = seen_clause(user, session, on)
+    base_conditions = [seen] if seen is not None else []
+    for tag in request.tags:
+        tagged = aliased(ToolkitTag)
+        base_conditions.append(ToolkitItem.id.in_(select(tagged.item_id).where(tagged.tag == tag)))
+    # Facet filters: each facet is counted without its own.
+    chosen = {}
+    if editor:
+        chosen["status"] = (ToolkitItem.status, request.status, request.status is None)
+    if request.kind:
+        chosen["kind"] = (ToolkitItem.kind, request.kind, False)
+    if request.unit_id:
+        chosen["unit"] = (ToolkitItem.owner_unit_id, request.unit_id, False)
+    if request.year:
+        chosen["year"] = (ToolkitItem.year, request.year, False)
+    match = search.matching(session, SEARCH_KIND, request.q) if request.q else None
+    sort = request.sort if request.sort in SORTS else ("relevance" if match is not None else "newest")
+    key = (editor, editor_unit_path(user, session), tuple(search.query_terms(request.q)), request.kind,
+           request.tags, request.unit_id, request.year, request.status, on)
+    counted = facets.cached(key) if request.facets else None
+    page = max(request.page, 1)
+    ids = None
+    if match is not None:
+        counted, ids = _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted)
+    elif counted is None:
+        counted = _count(session, editor, request, base_conditions, chosen)
+    if request.facets:
+        facets.remember(key, counted)
+    found = SearchPage(results=[], total=counted[1], pages=max((counted[1] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+                       searched=match is not None)
+    found.facets = counted[0] if request.facets else {}
+    found.page = min(page, found.pages)
+    if not found.total:
+        found.suggestions = suggestions(session, user, request, on)
+        return found
+    if ids is None or found.page != page:
+        ids = _page_ids(session, request, match, base_conditions, chosen, sort, found.page)
+    items = {item.id: item for item in session.exec(select(ToolkitItem).where(ToolkitItem.id.in_(ids))).all()}
+    found.results = _hits(session, [items[i] for i in ids if i in items], request.q, on)
+    return found
+
+
+def _chosen_on(columns, chosen):
+    """The chosen filters as conditions, on the columns of the filtered set (`columns`) or of the item table."""
+    conditions = {}
+    for name, (column, value, not_archived) in chosen.items():
+        column = getattr(columns, name) if columns is not None else column
+        conditions[name] = column != "diarsipkan" if not_archived else column == value
+    return conditions
+
+
+FILTERED_COLUMNS = (ToolkitItem.id.label("id"), ToolkitItem.kind.label("kind"),
+                    ToolkitItem.owner_unit_id.label("unit"), ToolkitItem.year.label("year"),
+                    ToolkitItem.status.label("status"))
+
+
+def _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted):
+    """(counts, page ids) from one statement over one full-text match. With `counted` (cached counts) only the page
+    and, when facets are off, the total are read."""
+    columns = [*FILTERED_COLUMNS, match.c.score.label("score"),
+               ToolkitItem.created_at.label("created_at"), ToolkitItem.usage_count.label("usage_count")]
+    if sort == "title":
+        columns.append(ToolkitItem.title.label("title"))
+    filtered = (select(*columns).join(match, match.c.ref_id == ToolkitItem.id).where(*base_conditions)
+                .cte("toolkit_filtered").prefix_with("MATERIALIZED"))
+    on_filtered = _chosen_on(filtered.c, chosen)
+    order = _order(filtered.c, sort, scored=True)
+    page_rows = (select(literal("page").label("facet"), cast(filtered.c.id, String).label("value"),
+                        func.row_number().over(order_by=order).label("n"))
+                 .where(*on_filtered.values()).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    parts = [select(page_rows.subquery().c)]
+    if counted is None and request.facets:
+        parts += facets.branches(filtered, on_filtered, editor)
+    elif counted is None:
+        parts.append(select(literal("total").label("facet"), literal("").label("value"), func.count().label("n"))
+                     .select_from(filtered).where(*on_filtered.values()))
+    grouped = {}
+    for facet, value, n in session.execute(facets.union(parts)).all():
+        if value is not None:
+            grouped.setdefault(facet, []).append((value, n))
+    ids = [int(value) for value, _n in sorted(grouped.pop("page", []), key=lambda row: row[1])]
+    if counted is None and request.facets:
+        counted = facets.labelled(session, grouped, editor, request.kind)
+    elif counted is None:
+        counted = ({}, sum(n for _value, n in grouped.get("total", [])))
+    return counted, ids
+
+
+def _count(session, editor, request, base_conditions, chosen):
+    """(facets, total) of a browse without words."""
+    base = select(*FILTERED_COLUMNS).where(*base_conditions).cte("toolkit_filtered") \
+        .prefix_with("MATERIALIZED")
+    on_filtered = _chosen_on(base.c, chosen)
+    if not request.facets:
+        total = session.exec(select(func.count()).select_from(base).where(*on_filtered.values())).one()
+        return {}, total
+    grouped = {}
+    for facet, value, n in session.execute(facets.union(facets.branches(base, on_filtered, editor))).all():
+        if value is not None:
+            grouped.setdefault(facet, []).append((value, n))
+    return facets.labelled(session, grouped, editor, request.kind)
+
+
+def _page_ids(session, request, match, base_conditions, chosen, sort, page):
+    """The ids of one page, best first: through the match when there are words, else through the item indexes."""
+    conditions = [*base_conditions, *_chosen_on(None, chosen).values()]
+    if match is not None:
+        statement = select(ToolkitItem.id).join(match, match.c.ref_id == ToolkitItem.id)
+        order = (match.c.score.desc(), ToolkitItem.id.desc()) if sort == "relevance" else \
+            _order(ToolkitItem, sort, scored=False)
+    else:
+        statement = select(ToolkitItem.id)
+        order = _order(ToolkitItem, sort, scored=False)
+    return list(session.exec(statement.where(*conditions).order_by(*order)
+                             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all())
+
+
+def _hits(session, items, q, on):
+    if not items:
+        return []
+    ids = [item.id for item in items]
+    tags = {}
+    for item_id, tag in session.exec(select(ToolkitTag.item_id, ToolkitTag.tag).where(ToolkitTag.item_id.in_(ids))
+                                     .order_by(ToolkitTag.tag)).all():
+        tags.setdefault(item_id, []).append(tag)
+    units = dict(session.exec(select(Unit.id, Unit.name)
+                              .where(Unit.id.in_({item.owner_unit_id for item in items}))).all())
+    photos = {p.item_id: p for p in session.exec(select(ToolkitPhoto).where(ToolkitPhoto.item_id.in_(ids))).all()}
+    regulations = {r.item_id: r for r in session.exec(select(ToolkitRegulation)
+                                                      .where(ToolkitRegulation.item_id.in_(ids))).all()}
+    templates = {t.item_id: t for t in session.exec(select(ToolkitTemplate)
+                                                    .where(ToolkitTemplate.item_id.in_(ids))).all()}
+    revoked = revoked_citing(session, ids)
+    hits = []
+    for item in items:
+        regulation, template = regulations.get(item.id), templates.get(item.id)
+        title = f"{regulation_short(regulation, item.year)} — {item.title}" if regulation else item.title
+        text = item.description or (template.body if template else "")
+        if q:
+            title_html = search.highlight(title, q, max_length=300)
+            snippet = search.highlight(f"{text} {template.body}" if template and item.description else text, q,
+                                       max_length=220)
+        else:
+            title_html = escape(title)
+            snippet = escape(text[:220] + ("…" if len(text) > 220 else ""))
+        hits.append(SearchHit(item=item, unit_name=units.get(item.owner_unit_id, ""), tags=tags.get(item.id, []),
+                              title_html=title_html, snippet=snippet, photo=photos.get(item.id),
+                              regulation=regulation, template=template, revoked=item.id in revoked,
+                              visible=is_visible(item, on)))
+    return hits
+
+
+def revoked_citing(session, template_ids=None):
+    """Ids of templates (among `template_ids`, or all) citing a regulation whose status is dicabut."""
+    statement = (select(ToolkitCitation.template_id).distinct()
+                 .join(ToolkitRegulation, ToolkitRegulation.item_id == ToolkitCitation.regulation_id)
+                 .where(ToolkitRegulation.legal_status == "dicabut"))
+    if template_ids is not None:
+        statement = statement.where(ToolkitCitation.template_id.in_(template_ids))
+    return set(session.exec(statement).all())
+
+
+def suggestions(session, user, request, on):
+    """For an empty result: single words of the query that do find something, tags starting with a word of the
+    query, and tags of recent items. Cheap queries only (an empty result is common while typing)."""
+    seen_items = seen_clause(user, session, on)
+    base = [and_(seen_items, ToolkitItem.status != "diarsipkan") if seen_items is not None
+            else ToolkitItem.status != "diarsipkan"]
+    words, asked = [], []
+    for word in search.tokens(request.q):
+        if word in search.STOPWORDS or word in asked or len(asked) >= 4:
+            continue
+        asked.append(word)
+        match = search.matching(session, SEARCH_KIND, word, scored=False)
+        if match is None:
+            continue
+        n = session.exec(select(func.count()).select_from(ToolkitItem)
+                         .join(match, match.c.ref_id == ToolkitItem.id).where(*base)).one()
+        if n and word != request.q.strip().lower():
+            words.append((word, n))
+    tags = []
+    for word in asked:
+        if len(word) < 3:
+            continue
+        # A range on the tag index (tags are stored lowercase), then one visible item per tag.
+        for tag in session.exec(select(ToolkitTag.tag).distinct()
+                                .where(ToolkitTag.tag >= word, ToolkitTag.tag < word + "\uffff").limit(10)).all():
+            visible = session.exec(select(ToolkitItem.id).join(ToolkitTag, ToolkitTag.item_id == ToolkitItem.id)
+                                   .where(ToolkitTag.tag == tag, *base).limit(1)).first()
+            if visible is not None and tag not in tags:
+                tags.append(tag)
+    if len(tags) < 6:
+        recent = select(ToolkitItem.id).where(*base).order_by(ToolkitItem.created_at.desc()).limit(2000)
+        rows = session.exec(select(ToolkitTag.tag, func.count()).where(ToolkitTag.item_id.in_(recent))
+                            .group_by(ToolkitTag.tag).order_by(func.count().desc(), ToolkitTag.tag).limit(8)).all()
+        tags += [t for t, _n in rows if t not in tags and t not in request.tags]
+    return {"words": words, "tags": tags[:8]}
+

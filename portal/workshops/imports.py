@@ -1,0 +1,145 @@
+"""Import of workshop participants from CSV or XLSX: a full check (the preview), then an all-or-nothing write.
+
+The file is read by `portal/tabular.py` (any encoding and separator Excel writes, or XLSX). A row whose NIP belongs
+to an account becomes that employee's registration; any other row a guest (name required). Seats are given in file
+order; rows past the capacity go to the waiting list. Whatever the number of rows, the check is a few queries and
+the write a few bulk statements.
+"""
+
+import secrets
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, func, insert, update
+from sqlmodel import select
+
+from portal import audit, certificates, tabular
+from portal.accounts.validation import excel_nip_problem, read_nip
+from portal.models import User, Workshop, WorkshopParticipant, utcnow
+from portal.staging import Preview
+
+IMPORT_COLUMNS = ("nama", "nip", "instansi", "jabatan", "email", "telepon")
+REQUIRED_IMPORT_COLUMNS = ("nama",)
+CODE_LENGTH = 10  # as the participant codes made one at a time (workshops.services.new_code)
+
+TEMPLATE_HELP = (
+    ("nama", _l("Nama lengkap peserta; wajib untuk tamu.")),
+    ("nip", _l("NIP pegawai yang punya akun di portal (18 angka, boleh dengan spasi); kosong untuk tamu.")),
+    ("instansi", _l("Instansi atau unit asal tamu.")),
+    ("jabatan", _l("Jabatan.")),
+    ("email", _l("Email; boleh kosong.")),
+    ("telepon", _l("Nomor telepon; kolom sudah berformat Teks agar angka 0 di depan tetap ada.")),
+)
+
+
+def template(fmt):
+    return tabular.template(IMPORT_COLUMNS, fmt, TEMPLATE_HELP, sheet_title=str(_("Peserta")))
+
+
+def preview_import(session, workshop, raw):
+    table = tabular.read_table(raw, required=REQUIRED_IMPORT_COLUMNS, optional=IMPORT_COLUMNS)
+    preview = Preview(notes=[table.description], errors=list(table.problems))
+    taken_users, taken_emails = set(), set()
+    for user_id, email in session.exec(select(WorkshopParticipant.user_id, WorkshopParticipant.email).where(
+            WorkshopParticipant.workshop_id == workshop.id, WorkshopParticipant.status != "cancelled")):
+        if user_id:
+            taken_users.add(user_id)
+        if email:
+            taken_emails.add(email.lower())
+    accounts = {nip: (uid, name) for uid, nip, name in session.exec(
+        select(User.id, User.nip, User.full_name).where(User.nip.is_not(None)))}
+    seen_nip, seen_email = {}, {}
+    for row in table.rows:
+        line, values = row.number, row.values
+        name, email = tabular.one_line(values["nama"]), values["email"].strip().lower()
+        problems, user = [], None
+        if values["nip"].strip():
+            nip, _problem = read_nip(values["nip"])
+            user = accounts.get(nip)
+            if nip in seen_nip:
+                problems.append(_("NIP ganda dalam berkas (sama dengan baris %(line)d).", line=seen_nip[nip]))
+            elif user is None and (problem := excel_nip_problem(nip)):
+                problems.append(problem)  # what Excel did to the NIP, and how to undo it
+            elif user is None and not nip.isdigit():
+                problems.append(_("NIP hanya berisi angka."))
+            elif user is not None and user[0] in taken_users:
+                problems.append(_("%(name)s sudah terdaftar di pelatihan ini.", name=user[1]))
+            seen_nip.setdefault(nip, line)
+        else:
+            nip = ""
+        if user is None and not name:
+            problems.append(_("Nama wajib diisi."))
+        if len(name) > 200:
+            problems.append(_("Nama terlalu panjang."))
+        if email:
+            if "@" not in email or " " in email or len(email) > 254:
+                problems.append(_("Alamat email tidak valid."))
+            elif email in seen_email:
+                problems.append(_("Email ganda dalam berkas (sama dengan baris %(line)d).", line=seen_email[email]))
+            elif user is None and email in taken_emails:
+                problems.append(_("Email %(email)s sudah terdaftar di pelatihan ini.", email=email))
+            seen_email.setdefault(email, line)
+        if problems:
+            preview.errors.extend((line, p) for p in problems)
+            continue
+        preview.rows.append({"line": line, "action": "create", "kind": "employee" if user else "guest",
+                             "user_id": user[0] if user else None, "name": user[1] if user else name,
+                             "nip": nip, "institution": tabular.one_line(values["instansi"])[:200],
+                             "position": tabular.one_line(values["jabatan"])[:200], "email": email,
+                             "phone": tabular.one_line(values["telepon"])[:40]})
+    preview.errors.sort(key=lambda error: error[0])
+    return preview
+
+
+def apply_import(session, actor, workshop, raw):
+    """Check again, then write every row in a few bulk statements, or nothing (a Preview with errors). The caller's
+    transaction commits (or rolls back)."""
+    preview = preview_import(session, workshop, raw)
+    if not preview.ok or not preview.rows:
+        return preview
+    locked = session.exec(select(Workshop).where(Workshop.id == workshop.id).with_for_update()).one()
+    registered = session.exec(select(func.count()).select_from(WorkshopParticipant).where(
+        WorkshopParticipant.workshop_id == locked.id, WorkshopParticipant.status == "registered")).one()
+    earlier = dict(session.exec(select(WorkshopParticipant.user_id, WorkshopParticipant.id).where(
+        WorkshopParticipant.workshop_id == locked.id, WorkshopParticipant.user_id.is_not(None))).all())
+    now = utcnow()
+    inserts, revived = [], []
+    for row in preview.rows:
+        if locked.capacity is None or registered < locked.capacity:
+            status, registered = "registered", registered + 1
+        else:
+            status = "waitlisted"
+        if row["user_id"] and row["user_id"] in earlier:  # a cancelled registration comes back
+            revived.append({"pid": earlier[row["user_id"]], "status": status, "registered_at": now})
+            continue
+        guest = not row["user_id"]
+        inserts.append({"workshop_id": locked.id, "user_id": row["user_id"], "status": status, "source": "import",
+                        "registered_at": now, "name": row["name"] if guest else "",
+                        "institution": row["institution"] if guest else "",
+                        "position": row["position"] if guest else "", "email": row["email"] if guest else "",
+                        "phone": row["phone"] if guest else ""})
+    for entry, code in zip(inserts, _new_codes(session, len(inserts)), strict=True):
+        entry["code"] = code
+    table = WorkshopParticipant.__table__
+    if inserts:
+        session.execute(insert(table), inserts)
+    if revived:
+        session.execute(update(table).where(table.c.id == bindparam("pid")).values(
+            status=bindparam("status"), source="import", registered_at=bindparam("registered_at"),
+            cancelled_at=None), revived)
+    audit.record(session, actor, "workshop.import", "workshop", workshop.id,
+                 f"{workshop.title}: {len(preview.rows)} peserta diimpor")
+    session.flush()
+    session.expire_all()
+    return preview
+
+
+def _new_codes(session, count):
+    """`count` fresh participant codes: random, checked against the table in batches (not one query per code)."""
+    codes = set()
+    while len(codes) < count:
+        batch = {"".join(secrets.choice(certificates.ALPHABET) for _ in range(CODE_LENGTH))
+                 for _ in range(min(count - len(codes), 900))} - codes
+        taken = set(session.exec(select(WorkshopParticipant.code).where(WorkshopParticipant.code.in_(batch))).all())
+        codes |= batch - taken
+    return list(codes)

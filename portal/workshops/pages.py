@@ -1,0 +1,149 @@
+"""What the workshop pages show, each page from one call: the list, a workshop's page, a guest's page, and the
+dashboard cards."""
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from portal.models import Certificate, Workshop, WorkshopParticipant, WorkshopSession
+from portal.permissions import can
+from portal.timezone import as_utc
+from portal.workshops.access import can_manage_workshop
+from portal.workshops.attendance import current_workshop_session
+from portal.workshops.catalog import (
+    materials,
+    safe_link,
+    trainers,
+    upcoming_sessions,
+    workshop_sessions,
+    workshops_managed_by,
+)
+from portal.workshops.completion import certificate_of, my_certificates
+from portal.workshops.registration import (
+    audience_filter,
+    display_name,
+    participant_of,
+    registered_count,
+    registration_open,
+    waiting_position,
+)
+
+
+def visible_workshops(session, user):
+    """Workshops an employee may see (not drafts; in their audience or already theirs), with their participation."""
+    rows = session.exec(select(Workshop).where(Workshop.status != "draft")
+                        .order_by(Workshop.created_at.desc(), Workshop.id.desc())).all()
+    mine = {p.workshop_id: p for p in session.exec(select(WorkshopParticipant).where(
+        WorkshopParticipant.user_id == user.id)).all()}
+    audience = audience_filter(session, user, rows)
+    return [(w, mine.get(w.id)) for w in rows if mine.get(w.id) or w.id in audience]
+
+
+@dataclass
+class IndexPage:
+    workshops: list  # [(Workshop, WorkshopParticipant | None)] the person may join or has joined
+    managed: list = field(default_factory=list)
+    upcoming: list = field(default_factory=list)  # [(WorkshopSession, Workshop)] of managed workshops
+    earned: list = field(default_factory=list)  # Certificate
+    open_ids: set = field(default_factory=set)  # workshops whose registration is open now
+
+
+def index_page(session, user):
+    managed = workshops_managed_by(session, user) if can(user, "workshop.manage") else []
+    managed_ids = {w.id for w in managed}
+    # A trainer's own workshops are listed once, under "managed", not again among the open ones.
+    others = [row for row in visible_workshops(session, user) if row[0].id not in managed_ids]
+    return IndexPage(others, managed, upcoming_sessions(session, list(managed_ids)), my_certificates(session, user),
+                     {w.id for w, _p in others if registration_open(w)})
+
+
+@dataclass
+class WorkshopPage:
+    workshop: Workshop
+    manages: bool
+    participant: WorkshopParticipant | None
+    position: int | None
+    sessions: list
+    materials: list
+    trainers: list
+    seats: int
+    open: bool
+    in_audience: bool
+    certificate: Certificate | None
+    online_link: str | None  # only an http(s) or mailto link, and only for registered participants and trainers
+
+
+def workshop_page(session, user, workshop):
+    participant = participant_of(session, workshop.id, user.id)
+    if participant is not None and participant.status == "cancelled":
+        participant = None
+    manages = can_manage_workshop(user, workshop, session)
+    link = safe_link(workshop.online_link)
+    show_link = manages or (participant is not None and participant.status == "registered")
+    return WorkshopPage(workshop, manages, participant, waiting_position(session, participant),
+                        workshop_sessions(session, workshop.id), materials(session, workshop.id),
+                        trainers(session, workshop.id), registered_count(session, workshop.id),
+                        registration_open(workshop), bool(audience_filter(session, user, [workshop])),
+                        certificate_of(session, participant), link if show_link else None)
+
+
+def own_certificate(session, user, workshop):
+    """The signed-in person's certificate of `workshop`, or None."""
+    return certificate_of(session, participant_of(session, workshop.id, user.id))
+
+
+@dataclass
+class GuestPage:
+    participant: WorkshopParticipant
+    workshop: Workshop
+    name: str
+    current: WorkshopSession | None
+    sessions: list
+    certificate: Certificate | None
+
+
+def guest_page(session, participant):
+    workshop = session.get(Workshop, participant.workshop_id)
+    return GuestPage(participant, workshop, display_name(session, participant),
+                     current_workshop_session(session, workshop.id), workshop_sessions(session, workshop.id),
+                     certificate_of(session, participant))
+
+
+def guest_certificate(session, participant):
+    """(workshop, certificate) of a guest's personal link; certificate None when not (yet) issued."""
+    return session.get(Workshop, participant.workshop_id), certificate_of(session, participant)
+
+
+def dashboard_cards(session, user):
+    cards = []
+    mine = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.user_id == user.id,
+                                                          WorkshopParticipant.status != "cancelled")).all()
+    upcoming = upcoming_sessions(session, [p.workshop_id for p in mine if p.status == "registered"], limit=3)
+    for workshop_session, workshop in upcoming:
+        cards.append({"title": _("Sesi pelatihan berikutnya"),
+                      "body": _("%(t)s: %(when)s WIB%(topic)s.", t=workshop.title,
+                                when=format_datetime(as_utc(workshop_session.starts_at), "EEEE, d MMMM yyyy HH:mm"),
+                                topic=f" — {workshop_session.topic}" if workshop_session.topic else ""),
+                      "url": url_for("workshops.detail", workshop_id=workshop.id), "action": _("Lihat pelatihan"),
+                      "progress": None, "tone": "info"})
+    registered = {p.workshop_id for p in mine}
+    candidates = [w for w in session.exec(select(Workshop).where(Workshop.status == "open")).all()
+                  if w.id not in registered and registration_open(w)]
+    audience = audience_filter(session, user, candidates)
+    open_ones = [w for w in candidates if w.id in audience]
+    if open_ones:
+        cards.append({"title": _("Pelatihan terbuka untuk didaftari"),
+                      "body": ", ".join(w.title for w in open_ones[:3]),
+                      "url": url_for("workshops.index"), "action": _("Daftar pelatihan"), "progress": None,
+                      "tone": "warn"})
+    earned = my_certificates(session, user)
+    if earned:
+        cards.append({"title": _("Sertifikat pelatihan"),
+                      "body": _("Anda sudah menyelesaikan %(n)d pelatihan: %(t)s.", n=len(earned),
+                                t=", ".join(c.title for c in earned[:3])),
+                      "url": url_for("workshops.index") + "#riwayat", "action": _("Lihat riwayat"),
+                      "progress": None, "tone": "ok"})
+    return cards

@@ -1,0 +1,140 @@
+"""A crawl of the demo portal as every demo account, in Indonesian and in English: every page a person can reach by
+following links answers without a server error, has unique ids, declares its language, and shows numbers and times
+the way the interface language writes them."""
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from flask_babel import force_locale
+
+from portal import create_app
+from portal.formatting import fmt_datetime, fmt_number, fmt_percent, fmt_time
+from tests.conftest import compiled_translations, csrf_token_from
+
+DEMO_PASSWORD = "bijak-bermedsos"
+ACCOUNTS = ["pegawai", "atasan", "humas", "pelatih", "admin"]
+MAX_PAGES = 60  # per account and language: enough to reach every pillar's list, detail and report pages
+SKIP = re.compile(r"/(logout|keluar|unduh|download|export|ekspor|cetak|berkas|file|qr|verify)|\.(csv|xlsx|pdf|gift)$")
+ID = re.compile(rb'\sid="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo")
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-for-the-crawl-of-demo-pages",
+                      "DATABASE_URL": f"sqlite:///{tmp / 'demo.db'}", "INSTANCE_PATH": str(tmp / "instance"),
+                      "UPLOAD_DIR": str(tmp / "uploads"), "BABEL_TRANSLATION_DIRECTORIES": compiled_translations(),
+                      "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True})
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+class InterfaceText(HTMLParser):
+    """The page's text outside elements marked as Indonesian content (lang="id")."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.parts = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(dict(attrs).get("lang") == "id" or bool(self.stack and self.stack[-1]))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]):
+            self.parts.append(data)
+
+
+def interface_text(html):
+    parser = InterfaceText()
+    parser.feed(html.decode())
+    return " ".join(parser.parts)
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").data)
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+def links(html):
+    for href in re.findall(rb'<a [^>]*href="([^"#][^"]*)"', html):
+        url = urldefrag(href.decode().replace("&amp;", "&"))[0]
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or not url.startswith("/") or SKIP.search(parts.path):
+            continue
+        yield url
+
+
+def crawl(client, lang):
+    client.get(f"/?lang={lang}")
+    seen, queue, pages = set(), deque(["/"]), {}
+    while queue and len(pages) < MAX_PAGES:
+        url = queue.popleft()
+        key = re.sub(r"/\d+", "/N", urlsplit(url).path)  # one page per shape is enough
+        if key in seen:
+            continue
+        seen.add(key)
+        response = client.get(url)
+        pages[url] = response
+        if response.status_code == 200 and response.mimetype == "text/html":
+            queue.extend(links(response.data))
+    return pages
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_reachable_page_is_sound(demo_app, lang):
+    problems = []
+    for username in ACCOUNTS:
+        pages = crawl(signed_in(demo_app, username), lang)
+        assert len(pages) > 5, (username, list(pages))
+        for url, response in pages.items():
+            where = f"{username} {lang} {url}"
+            if response.status_code >= 500:
+                problems.append(f"{where}: HTTP {response.status_code}")
+                continue
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            html = response.data
+            ids = ID.findall(html)
+            duplicates = sorted({i.decode() for i in ids if ids.count(i) > 1})
+            if duplicates:
+                problems.append(f"{where}: duplicate ids {duplicates[:5]}")
+            if f'<html lang="{lang}"'.encode() not in html:
+                problems.append(f"{where}: <html lang> is not {lang}")
+            if lang == "en":
+                text = interface_text(html)
+                if found := re.search(r"\b\d{1,2}\.\d{2}\s*(WIB|–|-)", text):
+                    problems.append(f"{where}: an Indonesian time in the English interface: {found[0]}")
+                if found := re.search(r"\b\d+,\d{1,2}\b(?!\d)", text):
+                    problems.append(f"{where}: an Indonesian decimal in the English interface: {found[0]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_one_set_of_formats_follows_the_language(app):
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 11, 26, 8, 18, tzinfo=UTC)  # 15.18 in Jakarta
+    with app.test_request_context():
+        with force_locale("id"):
+            assert fmt_datetime(moment) == "26 Nov 2026, 15.18 WIB"
+            assert fmt_time(moment) == "15.18"
+            assert fmt_number(46.66, 1) == "46,7" and fmt_number(1234) == "1.234"
+            assert fmt_percent(75) == "75%"
+        with force_locale("en"):
+            assert fmt_datetime(moment) == "26 Nov 2026, 15:18 WIB"
+            assert fmt_number(46.66, 1) == "46.7" and fmt_number(1234) == "1,234"
+            assert fmt_number(None) == "–"
