@@ -6,8 +6,11 @@ import re
 import sys
 from collections import Counter
 
-with open(sys.argv[1], encoding="utf-8") as file:
-    report = json.load(file)
+try:
+    with open(sys.argv[1], encoding="utf-8") as file:
+        report = json.load(file)
+except (OSError, ValueError) as error:
+    sys.exit(f"wapiti wrote no report ({error}); see audit/reports/wapiti/log.txt")
 found = 0
 for section in ("vulnerabilities", "anomalies"):
     for category, items in (report.get(section) or {}).items():

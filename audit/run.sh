@@ -27,7 +27,8 @@ if [ ! -x "$WAPITI" ]; then  # its own virtualenv: its pinned dependencies stay 
   .venv-audit/bin/python -m pip install --quiet wapiti3
 fi
 WORK=$(mktemp -d)
-trap 'kill $(cat "$WORK/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+stop_server() { [ -s "$WORK/pid" ] && kill "$(cat "$WORK/pid")" 2>/dev/null; sleep 1; rm -rf "$WORK"; }
+trap stop_server EXIT
 export DATABASE_URL="sqlite:///$WORK/audit.db" UPLOAD_DIR="$WORK/uploads" RATELIMIT_ENABLED=0 JOBS_IMMEDIATE=1
 $BIN/flask --app portal prepare > /dev/null
 # A scanner account of its own: the scan posts to every form, also "reset password" and "end sessions" of others.
