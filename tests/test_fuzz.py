@@ -12,7 +12,7 @@ this file; endpoints with URL arguments reuse the builders of tests/test_permiss
 
 "No change on rejected input": after any response of 400 or more, the database must be as it was before the request
 (checked cheaply: SQLite's `PRAGMA data_version` tells whether anything was committed at all, and only then are the
-tables compared). FUZZ_EXAMPLES (default 6) sets the examples per endpoint and role; FUZZ_EXAMPLES=200 for a deep run.
+tables compared). FUZZ_EXAMPLES (default 4) sets the examples per endpoint and role; FUZZ_EXAMPLES=200 for a deep run.
 """
 
 import hashlib
@@ -36,7 +36,7 @@ from tests.test_permissions import ROLES, role_allows, rules_for, signed_in, url
 
 pytestmark = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="the change check reads the SQLite file")
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 ROOT = Path(__file__).resolve().parent.parent
 
 # Endpoints that end the signed-in session (the rest of the run would only see the login page): covered by the
