@@ -27,29 +27,33 @@ if [ ! -x "$WAPITI" ]; then  # its own virtualenv: its pinned dependencies stay 
   .venv-audit/bin/python -m pip install --quiet wapiti3
 fi
 WORK=$(mktemp -d)
-trap 'kill $(cat "$WORK/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+stop_server() { [ -s "$WORK/pid" ] && kill "$(cat "$WORK/pid")" 2>/dev/null; sleep 1; rm -rf "$WORK"; }
+trap stop_server EXIT
 export DATABASE_URL="sqlite:///$WORK/audit.db" UPLOAD_DIR="$WORK/uploads" RATELIMIT_ENABLED=0 JOBS_IMMEDIATE=1
 $BIN/flask --app portal prepare > /dev/null
 # A scanner account of its own: the scan posts to every form, also "reset password" and "end sessions" of others.
 PASSWORD="pemindai-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 $BIN/flask --app portal create-user pemindai --name "Pemindai Keamanan" --unit SETJEN --role admin \
   --password "$PASSWORD" > /dev/null
+rm -f "$OUT/server-errors.log" "$OUT/server-access.log"
 $BIN/gunicorn --bind "127.0.0.1:$PORT" --workers 1 --threads 4 --pid "$WORK/pid" --daemon \
-  --error-logfile "$OUT/server-errors.log" wsgi:app
+  --error-logfile "$OUT/server-errors.log" --access-logfile "$OUT/server-access.log" wsgi:app
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.2; done
-$BIN/python audit/session.py "http://127.0.0.1:$PORT" pemindai "$PASSWORD" > "$WORK/session.txt"
-mapfile -t SESSION < "$WORK/session.txt"
+AGENT="portal-audit/1.0 (wapiti)"
+$BIN/python audit/session.py "http://127.0.0.1:$PORT" pemindai "$PASSWORD" "$AGENT" "$WORK/cookies.json" \
+  > "$WORK/start-urls.txt"
 STARTS=()
-for url in ${SESSION[1]:-}; do STARTS+=(-s "$url"); done
+for url in $(cat "$WORK/start-urls.txt"); do STARTS+=(-s "$url"); done
 echo "signed in; ${#STARTS[@]} htmx start URLs"
 rm -rf "$OUT/wapiti" && mkdir -p "$OUT/wapiti"
-$WAPITI -u "http://127.0.0.1:$PORT/" --scope folder "${STARTS[@]}" -C "${SESSION[0]}" --drop-set-cookie \
+$WAPITI -u "http://127.0.0.1:$PORT/" --scope folder "${STARTS[@]}" -c "$WORK/cookies.json" -A "$AGENT" \
   -m xss,sql,exec,file,redirect,csrf --flush-session --store-session "$WORK/wapiti-session" \
   -x "http://127.0.0.1:$PORT/logout" -x "http://127.0.0.1:$PORT/login*" \
   -x "http://127.0.0.1:$PORT/account/password" -x "http://127.0.0.1:$PORT/account/sesi/*" \
-  -x "http://127.0.0.1:$PORT/static/*" \
+  -x "http://127.0.0.1:$PORT/static/*" -x "http://127.0.0.1:$PORT/admin/users/*/reset-password" \
+  -x "http://127.0.0.1:$PORT/admin/users/*/end-sessions" \
   -d 4 --max-links-per-page 40 --max-files-per-dir 30 --max-parameters 12 \
   --max-scan-time "$SCAN_SECONDS" --max-attack-time 120 --tasks 8 \
   -f json -o "$OUT/wapiti/report.json" > "$OUT/wapiti/log.txt" 2>&1 || status=1
-if ! $BIN/python audit/check_wapiti.py "$OUT/wapiti/report.json"; then status=1; fi
+if ! $BIN/python audit/check_wapiti.py "$OUT/wapiti/report.json" "$OUT/server-access.log"; then status=1; fi
 exit $status

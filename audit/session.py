@@ -1,11 +1,13 @@
 """For `make audit`: sign in to a running portal and list the extra start URLs of the scan.
 
-Prints two lines: the Cookie header of a signed-in admin session, then the URLs (space separated) that htmx asks for
+Arguments: base URL, username, password, user agent (sessions are bound to it), cookie file. Writes the signed-in
+session's cookies to the cookie file in wapiti's JSON format and prints the URLs (space separated) that htmx asks for
 (`hx-get` attributes) on the pages reachable from the dashboard: a crawler that does not run JavaScript would not
 find those endpoints otherwise. Standard library only.
 """
 
 import http.cookiejar
+import json
 import re
 import sys
 import urllib.parse
@@ -14,6 +16,7 @@ import urllib.request
 base, username, password = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
 jar = http.cookiejar.CookieJar()
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+opener.addheaders = [("User-Agent", sys.argv[4])]  # sessions are bound to the browser: the scanner's own
 
 
 def get(path):
@@ -45,5 +48,10 @@ while queue and len(seen) < 150:
         if not url.startswith(("/static/", "/logout")) and url.split("?")[0] not in seen:
             queue.append(url)
 
-print("; ".join(f"{c.name}={c.value}" for c in jar))
+cookies = {}
+for c in jar:
+    cookies.setdefault(c.domain.lstrip("."), {}).setdefault(c.path, {})[c.name] = {
+        "value": c.value, "expires": c.expires, "secure": c.secure, "port": None, "version": 0}
+with open(sys.argv[5], "w", encoding="utf-8") as file:
+    json.dump(cookies, file)
 print(" ".join(sorted(base + url for url in htmx)))

@@ -68,10 +68,52 @@ def pillars():
                workshop_demo.seed, personal_data=workshop_privacy.personal_data,
                anonymise=workshop_privacy.anonymise),
         Pillar("content", content.bp, "/content", ("content.index", _l("Konten"), "content.view"),
-               content_plan.dashboard_cards, content_demo.seed),
+               content_plan.dashboard_cards, content_demo.seed, personal_data=_content_personal_data()),
         Pillar("check", check.bp, "/check", ("check.index", _l("Cek Unggahan"), "check.use"),
-               check_services.dashboard_cards),
-        Pillar("notifications", notifications.bp, "/notifications"),
+               check_services.dashboard_cards, personal_data=_check_personal_data()),
+        Pillar("notifications", notifications.bp, "/notifications", personal_data=_notification_personal_data(),
+               anonymise=_notification_anonymise),
         Pillar("search", search_views.bp, "/cari"),
         Pillar("admin", admin.bp, "/admin", ("admin.index", _l("Admin"), "admin.access")),
     )
+
+
+# --- personal data of the pillars whose rows simply name the person (portal/privacy.py) ----------------------------
+
+def _content_personal_data():
+    from portal import models as m
+    from portal.privacy import rows_about
+
+    return rows_about(("Akun dikelola", m.ContentAccountManager, ("user_id",)),
+                      ("Pos konten", m.ContentPost, ("created_by_id", "submitted_by_id", "decided_by_id")),
+                      ("Perubahan pos", m.ContentPostChange, ("actor_id",)),
+                      ("Laporan bulanan", m.ContentReport, ("created_by_id", "submitted_by_id", "decided_by_id")),
+                      ("Perubahan laporan", m.ContentReportChange, ("actor_id",)))
+
+
+def _check_personal_data():
+    from portal import models as m
+    from portal.privacy import rows_about
+
+    return rows_about(("Cek tersimpan", m.SavedCheck, ("user_id",)))
+
+
+def _notification_personal_data():
+    from portal import models as m
+    from portal.privacy import rows_about
+
+    return rows_about(("Notifikasi", m.Notification, ("user_id",)),
+                      ("Pengaturan notifikasi", m.NotificationSetting, ("user_id",)))
+
+
+def _notification_anonymise(session, user):
+    """Saved checks (free text) and notices (they name the person's work) go; e-mail waiting for them is not sent."""
+    from sqlalchemy import delete
+
+    from portal import models as m
+
+    if user.email:
+        session.exec(delete(m.EmailOutbox).where(m.EmailOutbox.recipient == user.email,
+                                                 m.EmailOutbox.sent_at.is_(None)))
+    session.exec(delete(m.SavedCheck).where(m.SavedCheck.user_id == user.id))
+    session.exec(delete(m.Notification).where(m.Notification.user_id == user.id))

@@ -34,6 +34,17 @@ def rows(session, model, *where):
     return [{k: v for k, v in row.model_dump().items() if k not in SECRET_COLUMNS} for row in found]
 
 
+def rows_about(*specs):
+    """A `personal_data` provider for a pillar whose rows simply name the person: specs are (title, model, column
+    names that hold a user id); a row is the person's when any of those columns is their id."""
+
+    def personal_data(session, user):
+        return {title: rows(session, model, or_(*(getattr(model, c) == user.id for c in columns)))
+                for title, model, columns in specs}
+
+    return personal_data
+
+
 def _providers(field):
     for pillar in current_app.extensions["pillars"]:
         fn = getattr(pillar, field, None)

@@ -185,3 +185,43 @@ def test_retention_is_configurable(tmp_path):
         assert "removed 1 audit entries" in app.test_cli_runner().invoke(args=["purge"]).output
     finally:
         app.extensions["db_engine"].dispose()
+
+
+def test_consent_documents_only_for_the_owning_unit_and_central_humas(app, client, session, login):
+    """A consent document is personal data of the people in the photo: humas of another unit, who may see the
+    approved photo, may not open it."""
+    from datetime import timedelta as days
+
+    from portal.toolkit.labels import today
+
+    owner = factories.make_user(session, roles=("humas",), full_name="Humas Pemilik")
+    photo = factories.make_toolkit_item(
+        session, "photo", app=app, author=owner, consent="ya",
+        consent_expires_on=today() + days(days=30),
+        files={"photo": (factories.image_bytes(), "orang.png"), "consent": factories.pdf_bytes("Izin")})
+    url = f"/toolkit/item/{photo.id}/berkas/persetujuan"
+    login(factories.make_user(session, roles=("humas",), full_name="Humas Unit Lain"))
+    assert client.get(f"/toolkit/item/{photo.id}").status_code == 200
+    assert client.get(url).status_code == 404
+    assert url not in client.get(f"/toolkit/item/{photo.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(owner)
+    assert client.get(url).status_code == 200
+    assert url in client.get(f"/toolkit/item/{photo.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(factories.make_user(session, roles=("admin",)))
+    assert client.get(url).status_code == 200
+
+
+def test_every_pillar_that_names_people_contributes_to_the_export(client, session, person, admin):
+    from portal.models import SavedCheck
+
+    session.add(SavedCheck(user_id=person.id, text="NIK saya 3171234567890001", codes="personal"))
+    session.commit()
+    data = json.loads(client.post(f"/admin/users/{person.id}/data-pribadi", data={"fmt": "json"}).data)["data"]
+    assert {"check: Cek tersimpan", "notifications: Notifikasi", "content: Pos konten", "handbook: Pengakuan edisi",
+            "toolkit: Materi"} <= set(data)
+    assert data["check: Cek tersimpan"][0]["text"].startswith("NIK saya")
+    assert client.post(f"/admin/users/{person.id}/anonimkan", data={"confirm": person.username}).status_code == 303
+    session.expire_all()
+    assert not session.exec(select(SavedCheck)).all()

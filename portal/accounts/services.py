@@ -211,6 +211,7 @@ def _matching_user_ids(session, q):
         return select(User.id).where(or_(and_(func.lower(User.full_name) >= q, func.lower(User.full_name) < upper),
                                          and_(User.username >= q, User.username < upper)))
     if session.get_bind().dialect.name == "sqlite":
+        q = q.replace("\x00", "")  # a NUL ends the FTS5 string early ("unterminated string", a 500)
         phrase = '"' + q.replace('"', '""') + '"'  # one quoted string: no FTS syntax from the user
         return text("SELECT rowid AS id FROM fts_user WHERE fts_user MATCH :phrase").bindparams(
             phrase=phrase).columns(sql_column("id", Integer))

@@ -30,14 +30,22 @@ def seed_people(session):
 
 
 def seed_demo(session):
+    """Every pillar's demo content. Run inside a request context when called from the CLI: seeding goes through the
+    pillars' own services, and some build links (url_for) for the notices they send."""
+    import contextlib
+
+    from flask import current_app, has_request_context
+
     from portal.pillars import pillars
 
-    lines = [seed_people(session)]
-    for pillar in pillars():
-        if pillar.seed_demo is not None:
-            result = pillar.seed_demo(session)
-            if result:
-                lines.append(result)
+    context = contextlib.nullcontext() if has_request_context() else current_app.test_request_context()
+    with context:
+        lines = [seed_people(session)]
+        for pillar in pillars():
+            if pillar.seed_demo is not None:
+                result = pillar.seed_demo(session)
+                if result:
+                    lines.append(result)
     return "\n".join(lines)
 
 
