@@ -1073,7 +1073,8 @@ def many_regulations(session):
 def test_a_search_matches_the_words_once_per_request(app, client, session, login_as, many_regulations):
     login_as("employee")
     for url in ("/toolkit/?q=disiplin+pegawai", "/toolkit/?q=disiplin+pegawai&sort=title&page=2",
-                "/toolkit/?q=disiplin&tag=bagian+1", "/toolkit/?q=disiplin&facets=0"):
+                "/toolkit/?q=disiplin&tag=bagian+1", "/toolkit/?q=disiplin&facets=0",
+                "/toolkit/?q=disiplin&reg_type=PP&legal_status=berlaku"):
         response, sql = statements_during(app, lambda url=url: client.get(url))
         assert response.status_code == 200 and "result-title" in response.get_data(as_text=True), url
         assert len(full_text_matches(sql)) == 1, (url, full_text_matches(sql))
