@@ -139,7 +139,7 @@ def has_channel(channels, channel):
 def branches(filtered, own_filters, editor):
     """SELECTs (facet, value, n) over the materialised filtered set `filtered` (columns id, kind, unit, year,
     status): one per facet, each ignoring its own filter (`own_filters`: facet name -> condition on `filtered`) so
-    another kind, unit, year or status can be picked."""
+    another kind, unit, year, status, regulation type, legal status or channel can be picked."""
 
     def branch(name, column, limit=None, by_value=False):
         inner = (select(literal(name).label("facet"), cast(column, String).label("value"),
