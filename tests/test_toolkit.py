@@ -1073,7 +1073,8 @@ def many_regulations(session):
 def test_a_search_matches_the_words_once_per_request(app, client, session, login_as, many_regulations):
     login_as("employee")
     for url in ("/toolkit/?q=disiplin+pegawai", "/toolkit/?q=disiplin+pegawai&sort=title&page=2",
-                "/toolkit/?q=disiplin&tag=bagian+1", "/toolkit/?q=disiplin&facets=0"):
+                "/toolkit/?q=disiplin&tag=bagian+1", "/toolkit/?q=disiplin&facets=0",
+                "/toolkit/?q=disiplin&reg_type=PP&legal_status=berlaku"):
         response, sql = statements_during(app, lambda url=url: client.get(url))
         assert response.status_code == 200 and "result-title" in response.get_data(as_text=True), url
         assert len(full_text_matches(sql)) == 1, (url, full_text_matches(sql))
@@ -1139,3 +1140,152 @@ def test_search_query_plans_use_the_indexes(app, session, many_regulations):
             if "fts_vector" in sql:
                 assert "fts_search_document_vector" in plan, plan
                 assert "to_tsvector" not in sql  # ranking reads the stored column, nothing is rebuilt per row
+
+
+# --- facets of regulations and templates: regulation type, legal status, template channel (issue 16 item 7) ---------
+
+@pytest.fixture
+def legal_mix(session):
+    """Regulations of three types and statuses, templates on several channels, and hidden items of each kind."""
+    humas = factories.make_user(session, roles=("humas",))
+
+    def regulation(title, reg_type, number, year, legal_status="berlaku", status="disetujui"):
+        return factories.make_toolkit_item(session, "regulation", author=humas, status=status, title=title,
+                                           reg_type=reg_type, number=number, year=year, legal_status=legal_status,
+                                           tags="netralitas")
+
+    def template(title, channels, status="disetujui"):
+        return factories.make_toolkit_item(session, "template", author=humas, status=status, title=title,
+                                           channels=channels, body="Halo {nama}, netralitas dijaga.",
+                                           tags="netralitas")
+
+    return {
+        "uu_asn": regulation("Aparatur Sipil Negara", "UU", "20", 2023),
+        "uu_lama": regulation("Aparatur Sipil Negara (lama)", "UU", "5", 2014, legal_status="dicabut"),
+        "pp94": regulation("Disiplin Pegawai Negeri Sipil", "PP", "94", 2021),
+        "pp11": regulation("Manajemen Pegawai Negeri Sipil", "PP", "11", 2017, legal_status="diubah"),
+        "se": regulation("Netralitas pegawai dalam pemilihan umum", "SE", "2", 2023),
+        "pp_draft": regulation("Peraturan rahasia draf", "PP", "99", 2024, status="draf"),
+        "uu_submitted": regulation("Undang-undang rahasia diajukan", "UU", "98", 2024, status="diajukan"),
+        "ig": template("Templat Instagram", ["Instagram"]),
+        "ig_x": template("Templat Instagram dan X", ["Instagram", "X"]),
+        "tiktok": template("Templat TikTok", ["TikTok"]),
+        "x_draft": template("Templat X rahasia", ["X"], status="draf"),
+    }
+
+
+def _counts(found, name):
+    return {value: n for value, _label, n in found.facets.get(name, [])}
+
+
+def test_regulation_type_legal_status_and_channel_facets_count_visible_items(session, login_as, legal_mix):
+    employee = login_as("employee")
+    found = finder.search_items(session, employee, finder.SearchRequest())
+    assert found.total == 8
+    assert _counts(found, "reg_type") == {"UU": 2, "PP": 2, "SE": 1}  # drafts and submitted never count
+    assert [value for value, _label, _n in found.facets["reg_type"]] == ["UU", "PP", "SE"]  # the usual order
+    assert _counts(found, "legal_status") == {"berlaku": 3, "diubah": 1, "dicabut": 1}
+    assert _counts(found, "channel") == {"Instagram": 2, "X": 1, "TikTok": 1}  # "X" is a whole name only
+    assert dict((v, str(label)) for v, label, _n in found.facets["legal_status"])["dicabut"] == "Dicabut"
+
+
+def test_new_facets_combine_with_each_other_and_the_existing_ones(session, login_as, legal_mix):
+    employee = login_as("employee")
+    uu = finder.search_items(session, employee, finder.SearchRequest(reg_type="UU"))
+    assert {r.item.id for r in uu.results} == {legal_mix["uu_asn"].id, legal_mix["uu_lama"].id}
+    assert uu.total == 2
+    # every facet is counted without its own filter and with all the others
+    assert _counts(uu, "reg_type") == {"UU": 2, "PP": 2, "SE": 1}
+    assert _counts(uu, "legal_status") == {"berlaku": 1, "dicabut": 1}
+    assert _counts(uu, "kind") == {"regulation": 2} and _counts(uu, "channel") == {}
+    in_force = finder.search_items(session, employee, finder.SearchRequest(reg_type="UU", legal_status="berlaku"))
+    assert [r.item.id for r in in_force.results] == [legal_mix["uu_asn"].id]
+    assert _counts(in_force, "reg_type") == {"UU": 1, "PP": 1, "SE": 1}
+    assert _counts(in_force, "year") == {"2023": 1} or _counts(in_force, "year") == {2023: 1}
+    by_year = finder.search_items(session, employee, finder.SearchRequest(legal_status="berlaku", year=2023))
+    assert {r.item.id for r in by_year.results} == {legal_mix["uu_asn"].id, legal_mix["se"].id}
+    tagged = finder.search_items(session, employee, finder.SearchRequest(reg_type="PP", tags=("netralitas",),
+                                                                         kind="regulation"))
+    assert {r.item.id for r in tagged.results} == {legal_mix["pp94"].id, legal_mix["pp11"].id}
+    x = finder.search_items(session, employee, finder.SearchRequest(channel="X"))
+    assert [r.item.id for r in x.results] == [legal_mix["ig_x"].id]
+    assert _counts(x, "channel") == {"Instagram": 2, "X": 1, "TikTok": 1}
+    assert _counts(x, "reg_type") == {}
+    nothing = finder.search_items(session, employee, finder.SearchRequest(channel="X", reg_type="UU"))
+    assert nothing.total == 0 and not nothing.results
+
+
+def test_regulation_type_filter_with_words(client, session, login_as, legal_mix):
+    employee = login_as("employee")
+    found = finder.search_items(session, employee, finder.SearchRequest(q="pegawai", reg_type="PP"))
+    assert {r.item.id for r in found.results} == {legal_mix["pp94"].id, legal_mix["pp11"].id}
+    assert found.total == 2
+    assert _counts(found, "reg_type") == {"PP": 2, "SE": 1}  # the words still narrow the other types
+    assert _counts(found, "legal_status") == {"berlaku": 1, "diubah": 1}
+    revoked = finder.search_items(session, employee, finder.SearchRequest(q="aparatur", legal_status="dicabut"))
+    assert [r.item.id for r in revoked.results] == [legal_mix["uu_lama"].id]
+    page = re.sub(r"</?mark>", "", client.get("/toolkit/", query_string={"q": "pegawai", "reg_type": "PP"})
+                  .get_data(as_text=True))
+    assert "Disiplin Pegawai Negeri Sipil" in page and "Manajemen Pegawai Negeri Sipil" in page
+    assert "Netralitas pegawai dalam pemilihan umum" not in page
+    assert "Jenis peraturan: PP" in page  # the active filter's chip
+
+
+def test_new_facets_are_links_that_toggle_and_work_with_htmx(client, session, login_as, legal_mix):
+    login_as("employee")
+    page = client.get("/toolkit/").get_data(as_text=True)
+    assert "Jenis peraturan" in page and "Status hukum" in page and "Kanal templat" in page
+    assert 'href="/toolkit/?reg_type=UU"' in page and 'href="/toolkit/?legal_status=dicabut"' in page
+    assert 'href="/toolkit/?channel=TikTok"' in page
+    chosen = client.get("/toolkit/?reg_type=UU&legal_status=berlaku", headers=HX)
+    body = chosen.get_data(as_text=True)
+    assert chosen.status_code == 200 and "<html" not in body
+    assert "Aparatur Sipil Negara" in body and "(lama)" not in body and "Disiplin" not in body
+    # the chosen value links back to the list without it, keeping the other filter
+    assert 'href="/toolkit/?legal_status=berlaku" hx-get="/toolkit/?legal_status=berlaku"' in body
+    assert 'aria-current="true"' in body
+    english = client.get("/toolkit/?legal_status=dicabut&lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english
+    assert "Regulation type" in english and "Legal status" in english and "Legal status: Revoked" in english
+
+
+def test_bad_facet_values_in_the_url_are_ignored(client, session, login_as, legal_mix):
+    login_as("employee")
+    for args in ({"reg_type": "XYZ"}, {"reg_type": "U" * 400}, {"legal_status": "hidup"},
+                 {"legal_status": "'; drop table toolkit_item; --"}, {"channel": "%"}, {"channel": "x"},
+                 {"channel": "Instagram,X"}, {"reg_type": ""}, {"channel": "a" * 400, "q": "pegawai"}):
+        response = client.get("/toolkit/", query_string=args)
+        assert response.status_code == 200, args
+        assert response.get_data(as_text=True).count('class="card result') >= 1, args  # the filter is ignored
+    assert client.get("/toolkit/?reg_type=XYZ", headers=HX).status_code == 200
+    assert "8 item" in client.get("/toolkit/?reg_type=XYZ&legal_status=hidup").get_data(as_text=True)
+
+
+def test_employees_never_count_unapproved_regulations_or_templates(client, session, login, login_as, central,
+                                                                    legal_mix):
+    employee = login_as("employee")
+    drafts = finder.search_items(session, employee, finder.SearchRequest(q="rahasia"))
+    assert drafts.total == 0 and _counts(drafts, "reg_type") == {} and _counts(drafts, "channel") == {}
+    page = client.get("/toolkit/?reg_type=PP").get_data(as_text=True)
+    assert "Peraturan rahasia draf" not in page
+    assert "Templat X rahasia" not in client.get("/toolkit/?channel=X").get_data(as_text=True)
+    humas = login(central)
+    everything = finder.search_items(session, humas, finder.SearchRequest())
+    assert _counts(everything, "reg_type") == {"UU": 3, "PP": 3, "SE": 1}
+    assert _counts(everything, "channel") == {"Instagram": 2, "X": 2, "TikTok": 1}
+    drafts = finder.search_items(session, humas, finder.SearchRequest(reg_type="PP", status="draf"))
+    assert [r.item.id for r in drafts.results] == [legal_mix["pp_draft"].id]
+
+
+def test_new_filters_are_part_of_the_facet_cache_key(app, session, login_as, legal_mix, monkeypatch):
+    app.config.update(TOOLKIT_FACET_CACHE_SECONDS=60, TOOLKIT_FACET_CACHE_MIN=0)
+    employee = login_as("employee")
+    with app.test_request_context():
+        from portal import db
+
+        uu = finder.search_items(db.session(), employee, finder.SearchRequest(reg_type="UU"))
+        pp = finder.search_items(db.session(), employee, finder.SearchRequest(reg_type="PP"))
+        ig = finder.search_items(db.session(), employee, finder.SearchRequest(channel="Instagram"))
+        revoked = finder.search_items(db.session(), employee, finder.SearchRequest(legal_status="dicabut"))
+    assert (uu.total, pp.total, ig.total, revoked.total) == (2, 2, 2, 1)
+    assert _counts(uu, "legal_status") != _counts(pp, "legal_status")

@@ -20,9 +20,9 @@ import time
 from flask import current_app, has_app_context
 from sqlalchemy import String, cast, func, literal, select, union_all
 
-from portal.models import ToolkitTag, Unit
-from portal.models.toolkit import KINDS, STATUSES
-from portal.toolkit.labels import KIND_LABELS, STATUS_LABELS
+from portal.models import ToolkitRegulation, ToolkitTag, ToolkitTemplate, Unit
+from portal.models.toolkit import CHANNELS, KINDS, LEGAL_STATUSES, REGULATION_TYPES, STATUSES
+from portal.toolkit.labels import KIND_LABELS, LEGAL_STATUS_LABELS, REGULATION_TYPE_LABELS, STATUS_LABELS
 
 log = logging.getLogger(__name__)
 CACHE_KEY = "toolkit_facet_cache"
@@ -130,10 +130,16 @@ def forget_after_commit(session):
 
 # --- counting -----------------------------------------------------------------------------------------------------
 
+def has_channel(channels, channel):
+    """A template's comma-separated `channels` include `channel` (whole names only: "X" is not in "TikTok")."""
+    pattern = f"%,{channel},%" if isinstance(channel, str) else literal("%,") + channel + literal(",%")
+    return (literal(",") + channels + literal(",")).like(pattern)
+
+
 def branches(filtered, own_filters, editor):
     """SELECTs (facet, value, n) over the materialised filtered set `filtered` (columns id, kind, unit, year,
     status): one per facet, each ignoring its own filter (`own_filters`: facet name -> condition on `filtered`) so
-    another kind, unit, year or status can be picked."""
+    another kind, unit, year, status, regulation type, legal status or channel can be picked."""
 
     def branch(name, column, limit=None, by_value=False):
         inner = (select(literal(name).label("facet"), cast(column, String).label("value"),
@@ -150,6 +156,17 @@ def branches(filtered, own_filters, editor):
             .group_by(ToolkitTag.tag).order_by(func.count().desc(), ToolkitTag.tag).limit(15))
     found = [branch("kind", filtered.c.kind), select(tags.subquery().c), branch("unit", filtered.c.unit, limit=15),
              branch("year", filtered.c.year, limit=20, by_value=True)]
+    # What regulations and templates add: read from their tables for the filtered ids, so the filtered set (and the
+    # index-only browse behind it) stays the same for searches that do not ask for them.
+    for name, column in (("reg_type", ToolkitRegulation.reg_type), ("legal_status", ToolkitRegulation.legal_status)):
+        found.append(select(literal(name).label("facet"), column.label("value"), func.count().label("n"))
+                     .select_from(filtered).join(ToolkitRegulation, ToolkitRegulation.item_id == filtered.c.id)
+                     .where(*[c for key, c in own_filters.items() if key != name]).group_by(column))
+    names = union_all(*[select(literal(c).label("name")) for c in CHANNELS]).subquery("channel_names")
+    found.append(select(literal("channel").label("facet"), names.c.name.label("value"), func.count().label("n"))
+                 .select_from(filtered).join(ToolkitTemplate, ToolkitTemplate.item_id == filtered.c.id)
+                 .join(names, has_channel(ToolkitTemplate.channels, names.c.name))
+                 .where(*[c for key, c in own_filters.items() if key != "channel"]).group_by(names.c.name))
     if editor:
         found.append(branch("status", filtered.c.status))
     return found
@@ -166,6 +183,13 @@ def labelled(session, grouped, editor, kind):
                  .all()) if units else {}
     facets["unit"] = [(u, names.get(u, "?"), n) for u, n in units]
     facets["year"] = [(int(y), y, n) for y, n in grouped.get("year", [])]
+    reg_types = dict(grouped.get("reg_type", []))
+    known = [t for t in REGULATION_TYPES if t in reg_types] + sorted(t for t in reg_types if t not in REGULATION_TYPES)
+    facets["reg_type"] = [(t, str(REGULATION_TYPE_LABELS.get(t, t)), reg_types[t]) for t in known]
+    legal = dict(grouped.get("legal_status", []))
+    facets["legal_status"] = [(s, str(LEGAL_STATUS_LABELS[s]), legal[s]) for s in LEGAL_STATUSES if s in legal]
+    channels = dict(grouped.get("channel", []))
+    facets["channel"] = [(c, c, channels[c]) for c in CHANNELS if c in channels]
     if editor:
         counts = dict(grouped.get("status", []))
         facets["status"] = [(s, str(STATUS_LABELS[s]), counts[s]) for s in STATUSES if s in counts]

@@ -44,6 +44,9 @@ class SearchRequest:
     unit_id: int | None = None
     year: int | None = None
     status: str | None = None  # editors only
+    reg_type: str | None = None  # regulations: UU, PP, ...
+    legal_status: str | None = None  # regulations: berlaku, diubah, dicabut
+    channel: str | None = None  # templates: Instagram, X, ...
     sort: str = ""
     page: int = 1
     facets: bool = True
@@ -51,7 +54,8 @@ class SearchRequest:
     def args(self, **changes):
         """The URL arguments of this request, with `changes` (None removes an argument)."""
         values = {"q": self.q or None, "kind": self.kind, "tag": list(self.tags) or None, "unit": self.unit_id,
-                  "year": self.year, "status": self.status, "sort": self.sort or None}
+                  "year": self.year, "status": self.status, "reg_type": self.reg_type,
+                  "legal_status": self.legal_status, "channel": self.channel, "sort": self.sort or None}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "", [])}
 
@@ -61,7 +65,8 @@ class SearchRequest:
 
     @property
     def filtered(self):
-        return bool(self.kind or self.tags or self.unit_id or self.year or self.status)
+        return bool(self.kind or self.tags or self.unit_id or self.year or self.status or self.reg_type
+                    or self.legal_status or self.channel)
 
 
 @dataclass
@@ -116,20 +121,31 @@ def search_items(session, user, request):
     for tag in request.tags:
         tagged = aliased(ToolkitTag)
         base_conditions.append(ToolkitItem.id.in_(select(tagged.item_id).where(tagged.tag == tag)))
-    # Facet filters: each facet is counted without its own.
+    # Facet filters: each facet is counted without its own. Columns of the item are compared on the filtered set;
+    # what a regulation or template adds is asked through its table (`within`: the ids having that value).
     chosen = {}
     if editor:
-        chosen["status"] = (ToolkitItem.status, request.status, request.status is None)
+        chosen["status"] = ("not_archived", None) if request.status is None else ("equals", request.status)
     if request.kind:
-        chosen["kind"] = (ToolkitItem.kind, request.kind, False)
+        chosen["kind"] = ("equals", request.kind)
     if request.unit_id:
-        chosen["unit"] = (ToolkitItem.owner_unit_id, request.unit_id, False)
+        chosen["unit"] = ("equals", request.unit_id)
     if request.year:
-        chosen["year"] = (ToolkitItem.year, request.year, False)
+        chosen["year"] = ("equals", request.year)
+    if request.reg_type:
+        chosen["reg_type"] = ("within", select(ToolkitRegulation.item_id)
+                              .where(ToolkitRegulation.reg_type == request.reg_type))
+    if request.legal_status:
+        chosen["legal_status"] = ("within", select(ToolkitRegulation.item_id)
+                                  .where(ToolkitRegulation.legal_status == request.legal_status))
+    if request.channel:
+        chosen["channel"] = ("within", select(ToolkitTemplate.item_id)
+                             .where(facets.has_channel(ToolkitTemplate.channels, request.channel)))
     match = search.matching(session, SEARCH_KIND, request.q) if request.q else None
     sort = request.sort if request.sort in SORTS else ("relevance" if match is not None else "newest")
     key = (editor, editor_unit_path(user, session), tuple(search.query_terms(request.q)), request.kind,
-           request.tags, request.unit_id, request.year, request.status, on.isoformat(), str(get_locale()))
+           request.tags, request.unit_id, request.year, request.status, request.reg_type, request.legal_status,
+           request.channel, on.isoformat(), str(get_locale()))
     counted = facets.cached(key) if request.facets else None
     page = max(request.page, 1)
     ids = None
@@ -153,12 +169,20 @@ def search_items(session, user, request):
     return found
 
 
+ITEM_COLUMNS = {"id": ToolkitItem.id, "kind": ToolkitItem.kind, "unit": ToolkitItem.owner_unit_id,
+                "year": ToolkitItem.year, "status": ToolkitItem.status}
+
+
 def _chosen_on(columns, chosen):
     """The chosen filters as conditions, on the columns of the filtered set (`columns`) or of the item table."""
     conditions = {}
-    for name, (column, value, not_archived) in chosen.items():
-        column = getattr(columns, name) if columns is not None else column
-        conditions[name] = column != "diarsipkan" if not_archived else column == value
+    for name, (how, value) in chosen.items():
+        if how == "within":
+            ids = columns.id if columns is not None else ToolkitItem.id
+            conditions[name] = ids.in_(value)
+            continue
+        column = getattr(columns, name) if columns is not None else ITEM_COLUMNS[name]
+        conditions[name] = column != "diarsipkan" if how == "not_archived" else column == value
     return conditions
 
 

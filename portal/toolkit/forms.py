@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from portal.accounts.forms import TOO_LONG
 from portal.forms import BoundedIntegerField, db_int
 from portal.models.toolkit import CHANNELS, REGULATION_TYPES, TEMPLATE_CATEGORIES
+from portal.toolkit.labels import LEGAL_STATUS_LABELS
 
 BAD_DATE = _l("Tanggal tidak valid (format tahun-bulan-tanggal).")
 CONSENT_LABELS = {
@@ -23,7 +24,6 @@ CONSENT_LABELS = {
     "ya": _l("Ya — orang yang dapat dikenali sudah memberi persetujuan tertulis"),
     "tidak": _l("Tidak — ada orang yang dapat dikenali, belum ada persetujuan"),
 }
-LEGAL_STATUS_LABELS = {"berlaku": _l("Berlaku"), "diubah": _l("Diubah"), "dicabut": _l("Dicabut")}
 
 
 class CheckboxListField(SelectMultipleField):

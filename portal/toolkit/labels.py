@@ -9,6 +9,9 @@ SEARCH_KIND = "toolkit"  # the toolkit's documents in portal.search
 KIND_LABELS = {"photo": _l("Foto"), "regulation": _l("Peraturan"), "template": _l("Templat jawaban")}
 STATUS_LABELS = {"draf": _l("Draf"), "diajukan": _l("Diajukan"), "disetujui": _l("Disetujui"),
                  "ditolak": _l("Ditolak"), "diarsipkan": _l("Diarsipkan")}
+LEGAL_STATUS_LABELS = {"berlaku": _l("Berlaku"), "diubah": _l("Diubah"), "dicabut": _l("Dicabut")}
+# Official abbreviations stay as they are in both languages; the two plain words are translated.
+REGULATION_TYPE_LABELS = {"Keputusan": _l("Keputusan"), "Pedoman internal": _l("Pedoman internal")}
 RELATION_LABELS_OUT = {"mengubah": _l("Mengubah"), "mencabut": _l("Mencabut")}
 RELATION_LABELS_IN = {"mengubah": _l("Diubah oleh"), "mencabut": _l("Dicabut oleh")}
 TYPE_NAMES = {

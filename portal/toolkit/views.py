@@ -11,7 +11,7 @@ from portal import db, uploads
 from portal.errors import DomainError
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
-from portal.models.toolkit import KINDS, STATUSES
+from portal.models.toolkit import CHANNELS, KINDS, LEGAL_STATUSES, REGULATION_TYPES, STATUSES
 from portal.permissions import requires
 from portal.toolkit import access, answer_templates, editing, files, finder, item_page, workflow, worklist
 from portal.toolkit.forms import FORMS, RejectForm, use_form
@@ -19,6 +19,12 @@ from portal.toolkit.labels import KIND_LABELS, STATUS_LABELS, placeholder_label
 from portal.toolkit.validation import clean_text, normalise_tag, units_for_owner
 
 bp = Blueprint("toolkit", __name__)
+
+
+def _choice(name, allowed):
+    """The URL argument `name` when it is one of `allowed`; anything else (unknown, too long) is ignored."""
+    value = request.args.get(name)
+    return value if value in allowed else None
 
 
 def _search_request():
@@ -38,6 +44,9 @@ def _search_request():
         unit_id=int_arg("unit"),
         year=int_arg("year", low=1900, high=2100),
         status=status if editor and status in STATUSES else None,
+        reg_type=_choice("reg_type", REGULATION_TYPES),
+        legal_status=_choice("legal_status", LEGAL_STATUSES),
+        channel=_choice("channel", CHANNELS),
         sort=sort if sort in finder.SORTS else "",
         page=int_arg("page", 1, high=10_000),
         facets=request.args.get("facets") != "0",

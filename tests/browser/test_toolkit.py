@@ -117,3 +117,40 @@ def test_a_regional_humas_does_not_see_the_central_drafts(page, signed_in, visit
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert draft.title not in page.content()
     visit(page, f"/toolkit/item/{draft.id}", status=404)
+
+
+def test_employee_narrows_regulations_by_type_and_legal_status(page, new_page, signed_in, visit, check_a11y):
+    import re
+
+    def facet(title):
+        return page.locator("#facets section.facet").filter(has=page.get_by_role("heading", name=title, exact=True))
+
+    signed_in(page, "pegawai", "/toolkit/")
+    page.evaluate("window.__sameDocument = true")
+    uu = facet("Jenis peraturan").get_by_role("link", name=re.compile(r"^UU\s+\d+"))
+    expect(uu).to_contain_text("7")  # five in force, one amended, one revoked
+    uu.click()
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("reg_type") == ["UU"])
+    expect(facet("Jenis peraturan").locator('a[aria-current="true"]')).to_contain_text("UU")
+    revoked = facet("Status hukum").get_by_role("link", name=re.compile(r"^Dicabut\s+1"))
+    revoked.click()
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("legal_status") == ["dicabut"])
+    titles = page.locator("#results ol.results .result-title")
+    expect(titles).to_have_count(1)
+    expect(titles.first).to_have_text("UU 5/2014 — Aparatur Sipil Negara")
+    expect(page.locator("#results ol.results .result-kind").first).to_contain_text("dicabut")
+    expect(page.locator("#results-count")).to_contain_text("1 item")
+    expect(page.locator("ul.chips")).to_contain_text("Jenis peraturan: UU")
+    expect(page.locator("ul.chips")).to_contain_text("Status hukum: Dicabut")
+    assert page.evaluate("window.__sameDocument") is True, "picking a facet reloaded the whole page"
+    check_a11y(page)
+
+    # Without JavaScript the same links work as plain pages, and the English page names the facets in English.
+    plain = new_page(java_script_enabled=False, storage_state=page.context.storage_state())
+    visit(plain, "/toolkit/?reg_type=PP&legal_status=berlaku&lang=en")
+    titles = [t.strip() for t in plain.locator("#results ol.results .result-title").all_inner_texts()]
+    assert titles and all(t.startswith("PP ") for t in titles), titles
+    assert "PP 53/2010 — Disiplin Pegawai Negeri Sipil" not in titles
+    expect(plain.locator("#facets")).to_contain_text("Regulation type")
+    expect(plain.locator("#facets")).to_contain_text("Legal status")
+    check_a11y(plain)
