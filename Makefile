@@ -5,7 +5,7 @@ PORT   ?= 5000
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint translations extract-messages bench clean prepare
+.PHONY: run test lint translations extract-messages bench clean prepare audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,21 @@ test: translations
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# bandit, pip-audit and a signed-in wapiti scan of a demo server (audit/run.sh); reports in audit/reports/.
+audit: translations
+	bash audit/run.sh
+
 # Refresh the message catalogs after changing user-facing text.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
+# Generates a database per engine (SQLite; PostgreSQL when BENCH_PG_URL or the local server answers), runs the portal
+# and a bare Flask app under gunicorn.conf.py and alternates them with wrk; see bench/README.md. BENCH_ARGS=--small
+# for a quick check. Results: bench/results/latest.md and latest.json.
 bench: translations
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null 2>&1 || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y wrk
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -155,7 +155,10 @@ def _init_login(app):
         if record is None:
             return None
         record_id = g.session_record_id = record.id
-        if sessions.needs_touch(record):
+        # A background poll (e.g. the notification bell, view attribute `background = True`) is not activity: it
+        # must not keep an idle session alive.
+        background = getattr(app.view_functions.get(request.endpoint), "background", False)
+        if sessions.needs_touch(record) and not background:
             @after_this_request
             def _touch(response):
                 response.call_on_close(lambda: _touch_later(app, record_id))

@@ -24,8 +24,12 @@ def register_cli(app):
     app.cli.add_command(export_gift)
     app.cli.add_command(worker)
     app.cli.add_command(fsck)
+    from portal.content.cli import import_metrics
+
+    app.cli.add_command(import_metrics)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(purge)
 
 
 @click.command("upgrade-db")
@@ -217,6 +221,18 @@ def fsck(repair):
         click.echo("repaired" if not report.missing else "repaired what can be; missing files need a restore")
     else:
         sys.exit(1)
+
+
+@click.command("purge")
+@with_appcontext
+def purge():
+    """Apply the retention settings: old audit entries, old ended sessions and expired import previews are removed
+    (AUDIT_RETENTION_DAYS, SESSION_RETENTION_DAYS, IMPORT_PREVIEW_HOURS). Run it daily, e.g. from cron."""
+    from portal import privacy
+
+    with db.unit_of_work(write=True) as session:
+        report = privacy.purge(session)
+    click.echo(report.line())
 
 
 @click.command("backup")

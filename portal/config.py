@@ -75,6 +75,11 @@ def load_config(instance_path):
         "PAGE_SIZE": 25,
         "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE"),
         "IMPORT_PREVIEW_HOURS": int(os.environ.get("IMPORT_PREVIEW_HOURS", "24")),
+        # Retention of personal data (`flask --app portal purge`, see portal/privacy.py and the README).
+        "AUDIT_RETENTION_DAYS": int(os.environ.get("AUDIT_RETENTION_DAYS", "730")),
+        "SESSION_RETENTION_DAYS": int(os.environ.get("SESSION_RETENTION_DAYS", "90")),
         # Confirmed imports with more lines than this run in the job worker, with a progress page.
         "IMPORT_JOB_MIN_ROWS": int(os.environ.get("IMPORT_JOB_MIN_ROWS", "300")),
+        # The monthly social-media report of a unit is due on this day of the next month.
+        "CONTENT_REPORT_DEADLINE_DAY": min(28, max(1, int(os.environ.get("CONTENT_REPORT_DEADLINE_DAY", "5")))),
     }

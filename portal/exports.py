@@ -73,13 +73,31 @@ def to_csv(cols, rows, delimiter=";"):
 
 
 def to_xlsx(cols, rows, sheet_title):
+    return to_xlsx_sheets([(sheet_title, cols, rows)])
+
+
+def to_xlsx_sheets(sheets):
+    """A workbook of several typed sheets: [(title, cols, rows)]; titles made valid and unique."""
     from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    used = set()
+    for title, cols, rows in sheets:
+        name = _sheet_title(title)
+        while name.lower() in used:
+            name = f"{name[:27]}-{len(used):03d}"
+        used.add(name.lower())
+        _fill_sheet(book.create_sheet(name), cols, rows)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill_sheet(sheet, cols, rows):
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _sheet_title(sheet_title)
     sheet.append([c.header for c in cols])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -103,9 +121,6 @@ def to_xlsx(cols, rows, sheet_title):
     sheet.freeze_panes = "A2"
     if cols:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(sheet.max_row, 1)}"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _sheet_title(title):

@@ -1,11 +1,14 @@
 """Helpers shared by every pillar's views and forms: the CSRF-only form, query arguments, and the one way a view
 runs a service and turns a broken rule (DomainError) into a message."""
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import FloatField, IntegerField
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.widgets import HiddenInput
 
@@ -27,6 +30,50 @@ CSRFTokenField.widget = _HiddenInputWithoutId()
 
 class EmptyForm(FlaskForm):
     """A POST that carries nothing but its CSRF token."""
+
+
+def db_int(value):
+    """`coerce=` for choice fields that carry ids or numbers: a whole number the database can store, else ValueError
+    (WTForms turns it into an invalid-choice error). 400 digits or 2**70 must be a message, never an OverflowError."""
+    number = int(str(value).strip())
+    if not -db.MAX_INT <= number <= db.MAX_INT:
+        raise ValueError("out of range")
+    return number
+
+
+def db_int_or_none(value):
+    """Like `db_int`, with "" and "None" (the empty option of a select) read as None."""
+    return None if value in (None, "", "None") else db_int(value)
+
+
+class BoundedIntegerField(IntegerField):
+    """An IntegerField that refuses what the database cannot store (and what NumberRange cannot compare) with our
+    translated message, before any validator runs."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            return super().process_formdata(valuelist)
+        try:
+            self.data = db_int(valuelist[0])
+        except ValueError as error:
+            self.data = None
+            raise ValueError(_l("Isi dengan bilangan bulat yang wajar.")) from error
+
+
+class FiniteFloatField(FloatField):
+    """A FloatField that refuses NaN and infinities (NumberRange lets NaN through: any comparison with it is false)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not math.isfinite(self.data):
+            self.data = None
+            raise ValueError(_l("Isi dengan angka yang wajar."))
+
+
+def valid_choice(value, allowed):
+    """`value` when it is one of `allowed` (ids or codes the user may choose), else None: for foreign ids from a form
+    that the service then treats as "not chosen" or refuses with a message."""
+    return value if value in set(allowed) else None
 
 
 def int_arg(name, default=None, low=1, high=db.MAX_INT):

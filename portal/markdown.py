@@ -55,4 +55,4 @@ def render_markdown(text, id_prefix=""):
     html = _md.renderer.render(tokens, _md.options, {})
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                       link_rel="noopener noreferrer")
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return Markup(clean)  # noqa: S704  # nosec B704  # sanitised by nh3 just above

@@ -41,11 +41,27 @@ MATRIX = {
     "workshop.register": {EMPLOYEE},
     "workshop.manage": {TRAINER, ADMIN},
     "workshop.report": {SUPERVISOR, TRAINER, ADMIN},
+    # across pillars: the pre-post checker, the header search, notifications
+    "check.use": {EMPLOYEE},
+    "check.manage_terms": {ADMIN},
+    "search.use": {EMPLOYEE},
+    "notifications.view": {EMPLOYEE},
+    # content (Konten): row-level rules in portal/content/access.py. Planning is open to every employee because
+    # a unit's pengelola media sosial is named per account (ContentAccountManager), not by a role; the loaders
+    # check that the person manages the account, is a humas of its unit, or is central humas.
+    "content.view": {EMPLOYEE},
+    "content.plan": {EMPLOYEE},
+    "content.approve": {SUPERVISOR, HUMAS, ADMIN},
+    "content.accounts": {HUMAS, ADMIN},
+    "content.key_messages": {HUMAS, ADMIN},
+    "content.pillars": {ADMIN},
+    "content.report": {SUPERVISOR, HUMAS, ADMIN},  # the institution roll-up (row-level: report scope)
     # administration
     "admin.access": {ADMIN},
     "admin.users": {ADMIN},
     "admin.units": {ADMIN},
     "admin.audit": {ADMIN},
+    "admin.privacy": {ADMIN},  # export one person's data, anonymise a departed person
 }
 
 # Endpoints Flask itself registers.
@@ -143,3 +159,34 @@ def unit_in_scope(user, unit):
     if scope is None:
         return True
     return bool(scope) and unit is not None and unit.path.startswith(scope)
+
+
+CENTRAL_HUMAS_UNIT = "BHM"  # Biro Hubungan Masyarakat: its humas (and admins) decide for every unit
+
+
+def is_central_humas(user, session=None, path_of=None):
+    """An admin, or a humas whose unit is the Biro Hubungan Masyarakat or one of its sub-units: they approve toolkit
+    items and content plans for every unit. Looked up once per request; `path_of(unit_id)` may supply unit paths
+    from a caller's own cache."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if ADMIN in user.roles:
+        return True
+    if HUMAS not in user.roles or not user.unit_id:
+        return False
+    from flask import g, has_app_context
+    from sqlmodel import select
+
+    from portal import db
+    from portal.models import Unit
+
+    known = g.setdefault("central_humas", {}) if has_app_context() else {}
+    key = (user.id, user.unit_id)
+    if key not in known:
+        session = session if session is not None else db.session()
+        path = (path_of(user.unit_id) if path_of else
+                session.exec(select(Unit.path).where(Unit.id == user.unit_id)).first()) or ""
+        ids = [int(part) for part in path.strip("/").split("/") if part.isdigit()]
+        known[key] = bool(ids) and session.exec(
+            select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
+    return known[key]

@@ -273,14 +273,14 @@ def matching(session, kind, query, prefix_last=True, scored=True):
     if session.get_bind().dialect.name == "sqlite":
         score = "-bm25(search_fts, 4.0, 1.0)" if scored else "0.0"
         statement = text(
-            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608 - no user text
+            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
             "FROM search_fts CROSS JOIN search_document d ON d.id = search_fts.rowid "
             "WHERE search_fts MATCH :match AND d.kind = :kind"
         ).bindparams(match=_fts5_match(terms, prefix_last), kind=kind)
     else:
         score = f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))" if scored else "0.0"
         statement = text(
-            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608 - no user text
+            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
             f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND d.kind = :kind"
         ).bindparams(tsq=_pg_tsquery(terms, prefix_last), kind=kind)
     # MATERIALIZED: the full-text match runs once per statement. Flattened into the outer join, SQLite would
@@ -329,7 +329,7 @@ def highlight(value, query, max_length=260):
     out.append(html.escape(piece[last:]))
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(plain) else ""
-    return Markup(prefix + "".join(out) + suffix)  # noqa: S704 - every piece is escaped above
+    return Markup(prefix + "".join(out) + suffix)  # noqa: S704  # nosec B704  # every piece is escaped above
 
 
 def _matches(word, terms):

@@ -323,3 +323,53 @@ def make_participant(session, workshop, user=None, status="registered", **values
     session.add(participant)
     session.commit()
     return participant
+
+
+# --- content (Konten) -------------------------------------------------------------------------------------------------
+
+def make_content_account(session, unit, platform="Instagram", handle=None, managers=(), status="aktif"):
+    """An official account of `unit`, with `managers` (users) as its pengelola."""
+    from portal.models import ContentAccount, ContentAccountManager
+
+    n = next(_seq)
+    handle = handle or f"akun_uji_{n}"
+    account = ContentAccount(platform=platform, handle=f"@{handle}", handle_key=handle.lower(),
+                             url=f"https://www.instagram.com/{handle}", unit_id=unit.id, status=status)
+    session.add(account)
+    session.flush()
+    for user in managers:
+        session.add(ContentAccountManager(account_id=account.id, user_id=user.id))
+    session.commit()
+    return account
+
+
+def make_content_pillar(session, name=None, colour="#1f5f99"):
+    from portal.models import ContentPillar
+
+    pillar = ContentPillar(name=name or f"Pilar Uji {next(_seq)}", colour=colour)
+    session.add(pillar)
+    session.commit()
+    return pillar
+
+
+def make_content_post(session, author, accounts, when=None, pillar=None, topic="Topik uji", status="draf",
+                      caption="Keterangan uji.", tags=""):
+    """A planned post written directly (no service): `when` is an aware UTC datetime, default tomorrow 10.00 WIB."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from portal.content.common import text_key
+    from portal.models import ContentPost, ContentPostAccount
+    from portal.timezone import WIB, today_wib
+
+    when = (when or datetime.combine(today_wib() + timedelta(days=1), time(10), tzinfo=WIB)).astimezone(UTC)
+    pillar = pillar or make_content_pillar(session)
+    post = ContentPost(unit_id=accounts[0].unit_id, scheduled_at=when, pillar_id=pillar.id, topic=topic,
+                       topic_key=text_key(topic), caption=caption, tags=tags, status=status,
+                       created_by_id=author.id if author else None,
+                       submitted_by_id=author.id if author and status != "draf" else None)
+    session.add(post)
+    session.flush()
+    for account in accounts:
+        session.add(ContentPostAccount(post_id=post.id, account_id=account.id))
+    session.commit()
+    return post

@@ -174,11 +174,84 @@ def _own_job(ctx):
     return {"job_id": job.id}
 
 
+def _own_saved_check(ctx):
+    from portal.models import SavedCheck
+
+    row = SavedCheck(user_id=ctx.user.id, text="Draf uji", codes="")
+    ctx.session.add(row)
+    ctx.session.commit()
+    return row.id
+
+
+def _own_notification(ctx):
+    from portal.models import Notification
+
+    row = Notification(user_id=ctx.user.id, kind="reminder", params='{"text": "Uji"}')
+    ctx.session.add(row)
+    ctx.session.commit()
+    return row.id
+def _content_account(ctx):
+    """An account of the signed-in user's unit, which they manage (pengelola)."""
+    if not hasattr(ctx, "content_account"):
+        ctx.content_account = factories.make_content_account(ctx.session, ctx.unit, managers=[ctx.user])
+    return ctx.content_account
+
+
+def _content_post(ctx):
+    if not hasattr(ctx, "content_post"):
+        ctx.content_post = factories.make_content_post(ctx.session, ctx.user, [_content_account(ctx)])
+    return {"post_id": ctx.content_post.id}
+
+
+def _central_humas(ctx):
+    """Key messages are central humas' work: put the user's unit under the Biro Hubungan Masyarakat."""
+    from portal.permissions import CENTRAL_HUMAS_UNIT
+
+    central = ctx.session.exec(select(Unit).where(Unit.code == CENTRAL_HUMAS_UNIT)).first()
+    if central is None:
+        central = factories.make_unit(ctx.session, code=CENTRAL_HUMAS_UNIT, name="Biro Hubungan Masyarakat")
+    if ctx.unit.parent_id != central.id and ctx.unit.id != central.id:
+        ctx.unit.parent_id, ctx.unit.path = central.id, f"{central.path}{ctx.unit.id}/"
+        ctx.session.add(ctx.unit)
+        ctx.session.commit()
+    return {}
+
+
+def _key_message(ctx):
+    from datetime import date
+
+    from portal.models import KeyMessage
+
+    _central_humas(ctx)
+    message = KeyMessage(title="Pesan uji", starts_on=date(2026, 11, 23), ends_on=date(2026, 11, 29))
+    ctx.session.add(message)
+    ctx.session.commit()
+    return {"message_id": message.id}
+
+
 URL_BUILDERS = {
     "jobs.status": _own_job,
+    # content
+    "content.account": lambda ctx: {"account_id": _content_account(ctx).id},
+    "content.account_edit": lambda ctx: {"account_id": _content_account(ctx).id},
+    "content.pillar_edit": lambda ctx: {"pillar_id": factories.make_content_pillar(ctx.session).id},
+    "content.key_message_new": _central_humas,
+    "content.key_message_edit": _key_message,
+    "content.metrics_import": lambda ctx: {"account_id": _content_account(ctx).id},
+    "content.metrics_import_confirm": lambda ctx: {"account_id": _content_account(ctx).id},
+    "content.account_month_save": lambda ctx: {"account_id": _content_account(ctx).id},
+    "content.post_metrics": _content_post,
+    **{f"content.{name}": lambda ctx: {"unit_id": (_content_account(ctx), ctx.unit)[1].id}
+       for name in ("report", "report_save", "report_submit", "report_accept", "report_send_back", "report_reopen",
+                    "report_print", "report_xlsx")},
+    **{f"content.{name}": _content_post for name in ("post", "post_edit", "post_move", "post_copy", "post_submit",
+                                                      "post_withdraw", "post_approve", "post_reject", "post_publish",
+                                                      "post_evaluate")},
     "admin.user_edit": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_reset_password": lambda ctx: {"user_id": ctx.user.id},
     "admin.user_end_sessions": lambda ctx: {"user_id": ctx.user.id},
+    "admin.user_personal_data": lambda ctx: {"user_id": ctx.user.id},
+    "admin.user_anonymise": lambda ctx: {"user_id": ctx.user.id},
     "accounts.end_session": lambda ctx: {"session_id": _own_session(ctx)},
     "admin.unit_edit": lambda ctx: {"unit_id": ctx.unit.id},
     "admin.import_csv": lambda ctx: {"kind": "users"},
@@ -233,6 +306,11 @@ URL_BUILDERS = {
     "workshops.checkin": _checkin_token,
     "workshops.guest": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
     "workshops.guest_certificate": lambda ctx: {"code": (_workshop(ctx), ctx.guest)[1].code},
+    # checker and notifications (rows of the signed-in user)
+    "check.saved": lambda ctx: {"saved_id": _own_saved_check(ctx)},
+    "check.saved_delete": lambda ctx: {"saved_id": _own_saved_check(ctx)},
+    "check.term_edit": lambda ctx: {"name": "candidate_names"},
+    "notifications.read": lambda ctx: {"notification_id": _own_notification(ctx)},
 }
 
 # Deliberate exceptions to "allowed means 200": (endpoint, signed in?) -> status.

@@ -31,8 +31,15 @@ def _key(kind, username):
 
 
 def _storage():
-    """The rate limiter's storage (memory or Redis), or None when rate limiting is switched off."""
-    return limiter.storage if limiter.enabled else None
+    """The rate limiter's storage; with the limiter switched off (RATELIMIT_ENABLED=0) it has none, and the
+    account throttle keeps working on a memory storage of its own rather than failing every sign-in."""
+    if limiter.enabled and getattr(limiter, "_storage", None) is not None:
+        return limiter.storage
+    if "login_throttle_storage" not in current_app.extensions:
+        from limits.storage import MemoryStorage
+
+        current_app.extensions["login_throttle_storage"] = MemoryStorage()
+    return current_app.extensions["login_throttle_storage"]
 
 
 def waiting_seconds(username):

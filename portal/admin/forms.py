@@ -5,6 +5,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.accounts.forms import TOO_LONG
+from portal.forms import db_int
 
 ROLE_LABELS = {
     "employee": _l("Pegawai"),
@@ -29,7 +30,7 @@ class UserForm(FlaskForm):
                       validators=[Optional(), Length(max=18, message=_l("NIP harus terdiri dari 18 angka."))])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254, message=TOO_LONG)])
     # The service checks that the unit exists (with an Indonesian message; WTForms' own is English only).
-    unit_id = SelectField(_l("Unit kerja"), coerce=int, validate_choice=False,
+    unit_id = SelectField(_l("Unit kerja"), coerce=db_int, validate_choice=False,
                           validators=[DataRequired(_l("Pilih unit kerja."))])
     roles = CheckboxListField(_l("Peran tambahan"),
                               choices=[(code, label) for code, label in ROLE_LABELS.items() if code != "employee"])
@@ -42,11 +43,20 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Kode"), validators=[DataRequired(_l("Isi kode unit.")), Length(max=40, message=TOO_LONG)])
     name = StringField(_l("Nama unit"),
                        validators=[DataRequired(_l("Isi nama unit.")), Length(max=200, message=TOO_LONG)])
-    parent_id = SelectField(_l("Unit induk"), coerce=int, validate_choice=False)  # checked by the service
+    parent_id = SelectField(_l("Unit induk"), coerce=db_int, validate_choice=False)  # checked by the service
 
 
 class ResetPasswordForm(FlaskForm):
     pass
+
+
+class PersonalDataForm(FlaskForm):
+    fmt = SelectField(_l("Format"), choices=[("json", "JSON"), ("xlsx", "XLSX")], default="xlsx")
+
+
+class AnonymiseForm(FlaskForm):
+    confirm = StringField(_l("Ketik nama pengguna untuk memastikan"),
+                          validators=[DataRequired(_l("Ketik nama pengguna akun ini.")), Length(max=80)])
 
 
 class ImportForm(FlaskForm):

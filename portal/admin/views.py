@@ -7,11 +7,20 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal import audit, db, jobs, staging, tabular
+from portal import audit, db, jobs, privacy, staging, tabular
 from portal.accounts import imports, services, sessions
 from portal.accounts.access import get_unit_or_404, get_user_or_404
 from portal.admin import queries
-from portal.admin.forms import ROLE_LABELS, ConfirmImportForm, ImportForm, ResetPasswordForm, UnitForm, UserForm
+from portal.admin.forms import (
+    ROLE_LABELS,
+    AnonymiseForm,
+    ConfirmImportForm,
+    ImportForm,
+    PersonalDataForm,
+    ResetPasswordForm,
+    UnitForm,
+    UserForm,
+)
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import render
 from portal.models import ROLES
@@ -50,10 +59,10 @@ def users():
     )
 
 
-def _user_form(user=None):
-    form = UserForm(obj=user)
+def _user_form(user=None, formdata=True):
+    form = UserForm(obj=user) if formdata else UserForm(formdata=None, obj=user)
     form.unit_id.choices = services.unit_choices(db.session())
-    if user is not None and request.method == "GET":
+    if user is not None and (request.method == "GET" or not formdata):
         form.roles.data = sorted(user.roles - {"employee"})
     return form
 
@@ -83,8 +92,18 @@ def user_edit(user_id):
         flash(_("Perubahan untuk %(name)s disimpan.", name=user.full_name), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     del form.password
+    return _user_page(user, form, status=form_status(form))
+
+
+def _user_page(user, form=None, anonymise_form=None, status=200):
+    """The user's page; `form`/`anonymise_form` carry the errors of the form that was posted, if any."""
+    if form is None:
+        form = _user_form(user, formdata=False)
+        del form.password
     return render("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(),
-                  live_sessions=len(sessions.live_sessions(db.session(), user.id)), status=form_status(form))
+                  data_form=PersonalDataForm(formdata=None),
+                  anonymise_form=anonymise_form or AnonymiseForm(formdata=None),
+                  live_sessions=len(sessions.live_sessions(db.session(), user.id)), status=status)
 
 
 @bp.post("/users/<int:user_id>/reset-password")
@@ -107,6 +126,33 @@ def user_end_sessions(user_id):
         flash(ngettext("%(num)d sesi %(name)s diakhiri.", "%(num)d sesi %(name)s diakhiri.", count,
                        name=user.full_name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
+@bp.post("/users/<int:user_id>/data-pribadi")
+@requires("admin.privacy")
+def user_personal_data(user_id):
+    """One person's data as a download (a POST: the export is recorded in the audit log)."""
+    user = get_user_or_404(user_id)
+    form = PersonalDataForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = privacy.export(db.session(), current_user, user, form.fmt.data)
+    return current_app.response_class(result.body, mimetype=result.mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{result.filename}"', "Cache-Control": "no-store"})
+
+
+@bp.post("/users/<int:user_id>/anonimkan")
+@requires("admin.privacy")
+def user_anonymise(user_id):
+    user = get_user_or_404(user_id)
+    form = AnonymiseForm()
+    if form.validate_on_submit():
+        if form.confirm.data.strip() != user.username:
+            form.confirm.errors = [*form.confirm.errors, _("Nama pengguna yang diketik tidak cocok.")]
+        elif perform(privacy.anonymise, db.session(), current_user, user, form=form, field="confirm"):
+            flash(_("Data pribadi akun ini telah dianonimkan."), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+    return _user_page(user, anonymise_form=form, status=form_status(form))
 
 
 # --- units -------------------------------------------------------------------------------------------------------

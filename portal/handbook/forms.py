@@ -1,13 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.forms import BoundedIntegerField
 
 # WTForms ships no Indonesian messages: every validator here carries its own.
 TOO_LONG = _l("Paling banyak %(max)d karakter.")
 
 
-class WholeNumberField(IntegerField):
+class WholeNumberField(BoundedIntegerField):
     """An IntegerField whose "not a number" message is ours (and translated)."""
 
     def process_formdata(self, valuelist):

@@ -2,6 +2,21 @@
 
 from portal.models.accounts import ROLES, AuditLog, Unit, User, UserRole, UserSession, utcnow
 from portal.models.certificates import Certificate
+from portal.models.content import (
+    ContentAccount,
+    ContentAccountManager,
+    ContentAccountMonth,
+    ContentImportMapping,
+    ContentMetric,
+    ContentPillar,
+    ContentPost,
+    ContentPostAccount,
+    ContentPostChange,
+    ContentPostLink,
+    ContentReport,
+    ContentReportChange,
+    KeyMessage,
+)
 from portal.models.handbook import (
     Acknowledgement,
     Chapter,
@@ -58,4 +73,19 @@ __all__ = [
     # workshops
     "Workshop", "WorkshopAttendance", "WorkshopAudienceUnit", "WorkshopMaterial", "WorkshopParticipant",
     "WorkshopSession", "WorkshopTrainer",
+    # content
+    "ContentAccount", "ContentAccountManager", "ContentAccountMonth", "ContentImportMapping", "ContentMetric",
+    "ContentPillar", "ContentPost", "ContentPostAccount", "ContentPostChange", "ContentPostLink", "ContentReport",
+    "ContentReportChange", "KeyMessage",
 ]
+
+# notifications, e-mail outbox and the checker's stored data
+from portal.models.notifications import (  # noqa: E402
+    CheckTermList,
+    EmailOutbox,
+    Notification,
+    NotificationSetting,
+    SavedCheck,
+)
+
+__all__ += ["CheckTermList", "EmailOutbox", "Notification", "NotificationSetting", "SavedCheck"]

@@ -4,10 +4,8 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FieldList,
-    FloatField,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -15,6 +13,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.forms import BoundedIntegerField, FiniteFloatField, db_int
 
 KIND_LABELS = {
     "single": _l("Pilihan tunggal"),
@@ -39,21 +39,21 @@ class OptionForm(Form):
     """One answer option (a sub-form: the CSRF token belongs to the outer form)."""
 
     text = TextAreaField(_l("Teks jawaban"), validators=[Optional(), Length(max=2000)])
-    weight = FloatField(_l("Bobot (%)"), default=0,
+    weight = FiniteFloatField(_l("Bobot (%)"), default=0,
                         validators=[Optional(), NumberRange(min=-100, max=100, message=_l("Antara -100 dan 100."))])
     feedback = TextAreaField(_l("Umpan balik bila dipilih"), validators=[Optional(), Length(max=4000)])
     match_text = StringField(_l("Pasangannya (soal menjodohkan)"), validators=[Optional(), Length(max=2000)])
 
 
 class QuestionForm(FlaskForm):
-    topic_id = SelectField(_l("Topik"), coerce=int, validate_choice=False)
+    topic_id = SelectField(_l("Topik"), coerce=db_int, validate_choice=False)
     name = StringField(_l("Nama soal (untuk admin dan GIFT)"), validators=[Optional(), Length(max=200)])
     kind = RadioField(_l("Jenis soal"), choices=list(KIND_LABELS.items()), default="single")
     text_format = SelectField(_l("Format teks soal, jawaban, dan umpan balik"), choices=list(FORMAT_LABELS.items()),
                               default="markdown")
     id_number = StringField(_l("Nomor ID (opsional, seperti di Moodle)"), validators=[Optional(), Length(max=100)])
     tags = StringField(_l("Tag (pisahkan dengan koma)"), validators=[Optional(), Length(max=2000)])
-    difficulty = SelectField(_l("Tingkat kesulitan"), coerce=int, default=2,
+    difficulty = SelectField(_l("Tingkat kesulitan"), coerce=db_int, default=2,
                              choices=list(DIFFICULTY_LABELS.items()))
     stem = TextAreaField(_l("Teks soal"), validators=[Length(max=20000)])
     image = FileField(_l("Gambar skenario (JPEG, PNG, atau WebP, paling besar 5 MB)"))
@@ -68,32 +68,33 @@ class QuestionForm(FlaskForm):
                                                                                            Length(max=4000)])
     explanation = TextAreaField(_l("Pembahasan umum (esai: contoh jawaban)"),
                                 validators=[Optional(), Length(max=20000)])
-    section_ids = SelectMultipleField(_l("Bagian pedoman yang menjelaskan"), coerce=int, validate_choice=False)
+    section_ids = SelectMultipleField(_l("Bagian pedoman yang menjelaskan"), coerce=db_int, validate_choice=False)
     activate = BooleanField(_l("Aktifkan: soal boleh diundi dalam kuis"))
 
 
 class TopicForm(FlaskForm):
     name = StringField(_l("Nama topik"), validators=[InputRequired(_l("Isi nama topik.")), Length(max=200)])
-    parent_id = SelectField(_l("Subtopik dari"), coerce=int, default=0, validate_choice=False)
+    parent_id = SelectField(_l("Subtopik dari"), coerce=db_int, default=0, validate_choice=False)
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=2000)])
-    position = IntegerField(_l("Urutan"), validators=[Optional(), NumberRange(min=0, max=999)])
-    section_ids = SelectMultipleField(_l("Bagian pedoman terkait"), coerce=int, validate_choice=False)
+    position = BoundedIntegerField(_l("Urutan"), validators=[Optional(), NumberRange(min=0, max=999)])
+    section_ids = SelectMultipleField(_l("Bagian pedoman terkait"), coerce=db_int, validate_choice=False)
 
 
 class QuizForm(FlaskForm):
     title = StringField(_l("Judul kuis"), validators=[InputRequired(_l("Isi judul kuis.")), Length(max=200)])
     description = TextAreaField(_l("Keterangan bagi peserta"), validators=[Optional(), Length(max=2000)])
-    pass_mark = IntegerField(_l("Batas lulus (%)"), default=70,
-                             validators=[InputRequired(NUMBER), NumberRange(min=1, max=100)])
-    max_attempts = IntegerField(_l("Batas jumlah percobaan"), validators=[Optional(), NumberRange(min=1, max=100)])
-    cooldown_hours = IntegerField(_l("Jeda sebelum mencoba lagi (jam)"), default=0,
-                                  validators=[Optional(), NumberRange(min=0, max=8760)])
+    pass_mark = BoundedIntegerField(_l("Batas lulus (%)"), default=70,
+                                    validators=[InputRequired(NUMBER), NumberRange(min=1, max=100)])
+    max_attempts = BoundedIntegerField(_l("Batas jumlah percobaan"),
+                                       validators=[Optional(), NumberRange(min=1, max=100)])
+    cooldown_hours = BoundedIntegerField(_l("Jeda sebelum mencoba lagi (jam)"), default=0,
+                                         validators=[Optional(), NumberRange(min=0, max=8760)])
     feedback_mode = RadioField(_l("Umpan balik"), choices=list(MODE_LABELS.items()), default="immediate")
     shuffle_questions = BooleanField(_l("Acak urutan soal"), default=True)
     shuffle_options = BooleanField(_l("Acak urutan pilihan jawaban"), default=True)
     certificate = BooleanField(_l("Terbitkan sertifikat bagi yang lulus"), default=True)
-    validity_months = IntegerField(_l("Masa berlaku kelulusan (bulan)"), default=12,
-                                   validators=[Optional(), NumberRange(min=1, max=120)])
+    validity_months = BoundedIntegerField(_l("Masa berlaku kelulusan (bulan)"), default=12,
+                                          validators=[Optional(), NumberRange(min=1, max=120)])
     active = BooleanField(_l("Dibuka bagi pegawai"), default=True)
 
 

@@ -20,12 +20,11 @@ from flask_login import current_user
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
-from portal import db
+from portal import db, permissions
 from portal.models import ToolkitItem, ToolkitStatusChange, Unit
-from portal.permissions import ADMIN, HUMAS, can
+from portal.permissions import can
 from portal.toolkit.labels import today
 
-CENTRAL_HUMAS_UNIT = "BHM"  # Biro Hubungan Masyarakat: its humas (and admins) approve toolkit items for everyone
 EVERY_UNIT = ""  # editor_unit_path of central humas and admins
 
 
@@ -66,21 +65,8 @@ def is_editor(user):
 
 
 def is_central_humas(user, session=None):
-    """An admin, or a humas whose unit is the Biro Hubungan Masyarakat or one of its sub-units (once per request)."""
-    if not _signed_in(user):
-        return False
-    if ADMIN in user.roles:
-        return True
-    if HUMAS not in user.roles or not user.unit_id:
-        return False
-    known = _facts().setdefault("central", {})
-    key = (user.id, user.unit_id)
-    if key not in known:
-        path = unit_path(session, user.unit_id) or ""
-        ids = [int(part) for part in path.strip("/").split("/") if part.isdigit()]
-        known[key] = bool(ids) and _session(session).exec(
-            select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
-    return known[key]
+    """The shared rule (portal/permissions.py), with the unit path from this request's cache."""
+    return permissions.is_central_humas(user, session, path_of=lambda unit_id: unit_path(session, unit_id))
 
 
 def editor_unit_path(user, session=None):

@@ -4,7 +4,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.accounts.forms import TOO_LONG
+from portal.forms import BoundedIntegerField, db_int
 from portal.models.toolkit import CHANNELS, REGULATION_TYPES, TEMPLATE_CATEGORIES
 
 BAD_DATE = _l("Tanggal tidak valid (format tahun-bulan-tanggal).")
@@ -36,7 +36,7 @@ class ItemForm(FlaskForm):
     description = TextAreaField(_l("Deskripsi"), validators=[Optional(), Length(max=5000, message=TOO_LONG)])
     tags = StringField(_l("Tag (pisahkan dengan koma)"), validators=[Optional(), Length(max=1000, message=TOO_LONG)])
     # The service checks the unit (and that the editor may choose it).
-    owner_unit_id = SelectField(_l("Unit pemilik"), coerce=int, validate_choice=False)
+    owner_unit_id = SelectField(_l("Unit pemilik"), coerce=db_int, validate_choice=False)
     valid_until = DateField(_l("Berlaku sampai (boleh kosong)"), validators=[Optional()],
                             render_kw={"type": "date"})
 
@@ -62,15 +62,15 @@ class RegulationForm(ItemForm):
                          validators=[Optional(), Length(max=120, message=TOO_LONG)])
     short_name = StringField(_l("Sebutan singkat (misalnya UU ITE, SKB 11 K/L)"),
                              validators=[Optional(), Length(max=80, message=TOO_LONG)])
-    year = IntegerField(_l("Tahun"), validators=[DataRequired(_l("Isi tahun peraturan.")),
-                                                 NumberRange(min=1945, max=2100, message=_l("Tahun tidak valid."))])
+    year = BoundedIntegerField(_l("Tahun"), validators=[
+        DataRequired(_l("Isi tahun peraturan.")), NumberRange(min=1945, max=2100, message=_l("Tahun tidak valid."))])
     issuer = StringField(_l("Penerbit"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
     enacted_on = DateField(_l("Tanggal penetapan"), validators=[Optional()], render_kw={"type": "date"})
     legal_status = SelectField(_l("Status"), choices=list(LEGAL_STATUS_LABELS.items()), validate_choice=False)
     pdf = FileField(_l("Naskah PDF (paling besar 20 MB)"), render_kw={"accept": "application/pdf"})
     remove_pdf = BooleanField(_l("Hapus PDF yang tersimpan"))
-    amends = CheckboxListField(_l("Mengubah peraturan"), coerce=int, validate_choice=False)
-    revokes = CheckboxListField(_l("Mencabut peraturan"), coerce=int, validate_choice=False)
+    amends = CheckboxListField(_l("Mengubah peraturan"), coerce=db_int, validate_choice=False)
+    revokes = CheckboxListField(_l("Mencabut peraturan"), coerce=db_int, validate_choice=False)
 
 
 class TemplateForm(ItemForm):
@@ -78,7 +78,7 @@ class TemplateForm(ItemForm):
                                                         Length(max=5000, message=TOO_LONG)])
     category = SelectField(_l("Kategori"), choices=[(c, c) for c in TEMPLATE_CATEGORIES], validate_choice=False)
     channels = CheckboxListField(_l("Kanal"), choices=[(c, c) for c in CHANNELS], validate_choice=False)
-    cites = CheckboxListField(_l("Peraturan yang dirujuk"), coerce=int, validate_choice=False)
+    cites = CheckboxListField(_l("Peraturan yang dirujuk"), coerce=db_int, validate_choice=False)
 
 
 FORMS = {"photo": PhotoForm, "regulation": RegulationForm, "template": TemplateForm}

@@ -6,60 +6,20 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.db import MAX_INT
+from portal.forms import BoundedIntegerField, db_int, db_int_or_none
 from portal.workshops.catalog import safe_link
 from portal.workshops.labels import ATTENDANCE_LABELS, STATUS_LABELS
 
-MAX_DIGITS = 10  # no id or count of ours has more; longer input is refused before it is converted
-
-
-def _int_or_none(value):
-    """An id from a select box: "" means none; anything that is not a whole number in the database's range is
-    refused with the field's message (WTForms turns the ValueError into it)."""
-    if value in (None, "", "None"):
-        return None
-    return _bounded_int(value)
-
-
-def _bounded_int(value):
-    if isinstance(value, int):
-        number = value
-    else:
-        text = str(value).strip()
-        if not text.lstrip("-").isdigit() or len(text) > MAX_DIGITS + 1:
-            raise ValueError(text[:20])
-        number = int(text)
-    if not -MAX_INT <= number <= MAX_INT:
-        raise ValueError(str(number)[:20])
-    return number
-
-
-class BoundedIntegerField(IntegerField):
-    """A whole number that fits the database's INTEGER: 2**70 or 400 digits is a clear form error, never a 500
-    (NumberRange itself would overflow converting such a number to float)."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0] in (None, ""):
-            self.data = None
-            return
-        try:
-            self.data = _bounded_int(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Isi dengan bilangan bulat yang wajar.")) from None
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()  # the message above is enough; range checks would only repeat it
+# ids and counts from the form: whole numbers the database can store, else a clear message (portal/forms.py)
+_int_or_none, _bounded_int = db_int_or_none, db_int
 
 
 class ChoiceField(SelectField):

@@ -1,0 +1,46 @@
+"""Where one page's time goes, on a database written by `python bench/generate.py --keep DIR`:
+
+    python bench/profile_page.py DIR USERNAME PATH [ROWS]
+
+Signs in as USERNAME (demo password) with the Flask test client, warms up, prints the mean time of 10 requests and
+a cProfile listing (cumulative) of 10 more.
+"""
+
+import cProfile
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main(folder, username, path, rows="40"):
+    folder = Path(folder).resolve()
+    os.environ.setdefault("JOBS_DATABASE", str(folder / "jobs.db"))
+    from portal import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.db'}", "INSTANCE_PATH": str(folder / "instance"),
+                      "SECRET_KEY": "bench-" + "x" * 40, "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    headers = {"User-Agent": "profile"}
+    response = client.post("/login", data={"username": username, "password": "bijak-bermedsos"}, headers=headers)
+    assert response.status_code == 302, response.status_code
+    for _ in range(3):
+        client.get(path, headers=headers)
+    started = time.perf_counter()
+    for _ in range(10):
+        response = client.get(path, headers=headers)
+    print(f"{path}: {(time.perf_counter() - started) * 100:.1f} ms per request, status {response.status_code}, "
+          f"{len(response.data):,} bytes")
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(10):
+        client.get(path, headers=headers)
+    profile.disable()
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(int(rows))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

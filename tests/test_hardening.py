@@ -1,0 +1,71 @@
+"""The shared guards that the hostile-input suite (tests/test_fuzz.py) led to, tested directly."""
+
+import math
+
+import pytest
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectField
+from wtforms.validators import NumberRange, Optional
+
+from portal import db
+from portal.forms import BoundedIntegerField, FiniteFloatField, db_int, db_int_or_none, valid_choice
+from tests import factories
+from tests.conftest import make_app
+
+
+class _Form(FlaskForm):
+    class Meta:
+        csrf = False
+
+    number = BoundedIntegerField(validators=[Optional(), NumberRange(min=1, max=100)])
+    ratio = FiniteFloatField(validators=[Optional(), NumberRange(min=-100, max=100)])
+    unit = SelectField(coerce=db_int_or_none, validate_choice=False)
+
+
+@pytest.mark.parametrize("raw", [str(2**70), "9" * 400, "-" + "9" * 40, str(db.MAX_INT + 1)])
+def test_integers_past_the_database_range_are_a_message(app, raw):
+    with app.test_request_context():
+        form = _Form(MultiDict({"number": raw}))
+        assert not form.validate()
+        assert form.number.errors and form.number.data is None
+
+
+@pytest.mark.parametrize("raw", ["nan", "NaN", "inf", "-inf", "1e309"])
+def test_nan_and_infinity_are_refused(app, raw):
+    with app.test_request_context():
+        form = _Form(MultiDict({"ratio": raw}))
+        assert not form.validate() and form.ratio.errors
+
+
+def test_ids_past_the_database_range_are_an_invalid_choice(app):
+    with app.test_request_context():
+        form = _Form(MultiDict({"unit": "9" * 400}))
+        assert not form.validate() and form.unit.errors
+        assert _Form(MultiDict({"unit": ""})).unit.data is None
+        assert _Form(MultiDict({"unit": "12"})).unit.data == 12
+
+
+def test_db_int_and_valid_choice():
+    assert db_int(" 42 ") == 42
+    for bad in ("x", "1.5", str(2**31), "", "٣" * 400):
+        with pytest.raises(ValueError):
+            db_int(bad)
+    assert valid_choice(3, [1, 2, 3]) == 3 and valid_choice(4, [1, 2, 3]) is None
+    assert math.isfinite(float(db.MAX_INT))
+
+
+def test_sign_in_works_with_the_rate_limiter_switched_off(tmp_path):
+    """RATELIMIT_ENABLED=0 (scans, load tests) left the account throttle without storage: every sign-in was a 500."""
+    app = make_app(tmp_path, RATELIMIT_ENABLED=False)
+    try:
+        from sqlmodel import Session
+
+        with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            user = factories.make_user(session)
+        client = app.test_client()
+        assert client.post("/login", data={"username": user.username, "password": "salah"}).status_code < 500
+        assert client.post("/login", data={"username": user.username,
+                                           "password": factories.PASSWORD}).status_code == 302
+    finally:
+        app.extensions["db_engine"].dispose()

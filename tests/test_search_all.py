@@ -1,0 +1,93 @@
+"""The one search in the header: every pillar's results grouped, only what the person may see, typo tolerance."""
+
+import re
+
+import pytest
+
+from portal.models import QuestionOption
+from tests import factories
+from tests.conftest import HX
+
+
+@pytest.fixture
+def content(app, session):
+    handbook = factories.make_handbook(session)
+    regulation = factories.make_toolkit_item(session, "regulation", title="Netralitas Pegawai Aparatur Sipil Negara",
+                                             tags="netralitas")
+    draft = factories.make_toolkit_item(session, "template", status="draf", title="Templat netralitas rahasia",
+                                        tags="netralitas")
+    workshop = factories.make_workshop(session, title="Pelatihan Netralitas di Media Sosial")
+    hidden = factories.make_workshop(session, status="draft", title="Netralitas draf pelatihan")
+    topic = factories.make_topic(session, name="Netralitas ASN")
+    question = factories.make_question(session, topic, stem="Bolehkah menyukai unggahan kampanye?")
+    return handbook, regulation, draft, workshop, hidden, topic, question
+
+
+def groups(html):
+    return dict(re.findall(r'<h2 id="group-(\w+)">.*?<span class="badge info">(\d+)</span>', html, re.S))
+
+
+def test_every_page_has_the_search_form_in_its_header(client, login_as):
+    login_as("employee")
+    for url in ("/", "/check/", "/notifications/", "/handbook/"):
+        header = client.get(url).get_data(as_text=True).split("</header>")[0]
+        assert re.search(r'<form[^>]*action="/cari/"[^>]*>.*?<input[^>]*name="q"', header, re.S), url
+
+
+def test_one_word_finds_a_regulation_a_section_a_workshop_and_a_topic(client, login_as, content):
+    _handbook, regulation, draft, workshop, hidden, topic, question = content
+    login_as("employee")
+    html = client.get("/cari/?q=netralitas").get_data(as_text=True)
+    found = groups(html)
+    assert int(found["handbook"]) >= 1 and found["toolkit"] == "1" and found["workshops"] == "1"
+    assert found["quiz"] == "1"
+    assert 'href="/handbook/bagian/netralitas-politik"' in html
+    assert f'href="/toolkit/item/{regulation.id}"' in html
+    assert f'href="/workshops/{workshop.id}"' in html
+    assert f"/toolkit/item/{draft.id}" not in html and "Templat netralitas rahasia" not in html  # unapproved
+    assert f"/workshops/{hidden.id}" not in html  # a draft workshop
+    assert "Bolehkah menyukai" not in html  # topics, never questions or answers
+    assert 'href="/handbook/cari?q=netralitas"' in html and 'href="/toolkit/?q=netralitas"' in html
+
+
+def test_quiz_answers_never_appear(client, login_as, content, session):
+    *_rest, question = content
+    login_as("employee")
+    from sqlmodel import select
+
+    options = session.exec(select(QuestionOption)).all()
+    for option in options:
+        for word in re.findall(r"\w{5,}", option.text)[:2]:
+            html = client.get("/cari/", query_string={"q": word}).get_data(as_text=True)
+            assert option.text not in html
+
+
+def test_an_editor_sees_drafts_in_the_toolkit_group(client, login_as, content):
+    _handbook, _regulation, draft, *_rest = content
+    login_as("admin")
+    html = client.get("/cari/?q=netralitas").get_data(as_text=True)
+    assert f"/toolkit/item/{draft.id}" in html
+
+
+@pytest.mark.parametrize("typed, meant", [("netralitass", "netralitas"), ("hoakss", "hoaks"),
+                                          ("unggahh", "unggah"), ("netralitsa", "netralitas")])
+def test_a_misspelt_word_still_lands(client, login_as, content, typed, meant):
+    login_as("employee")
+    html = client.get("/cari/", query_string={"q": typed}).get_data(as_text=True)
+    assert f'href="/cari/?q={meant}"' in html
+    assert "Menampilkan hasil untuk" in html
+    assert "/handbook/bagian/" in html
+
+
+def test_a_known_word_gets_no_suggestion_and_nonsense_no_error(client, login_as, content):
+    login_as("employee")
+    assert "Maksud Anda" not in client.get("/cari/?q=hoaks").get_data(as_text=True)
+    for q in ("", "   ", "\"'*:()", "x" * 500, "zzzzqqq"):
+        response = client.get("/cari/", query_string={"q": q})
+        assert response.status_code == 200, q
+
+
+def test_htmx_gets_the_results_block(client, login_as, content):
+    login_as("employee")
+    html = client.get("/cari/?q=foto", headers=HX).get_data(as_text=True)
+    assert "<html" not in html and "group-handbook" in html
