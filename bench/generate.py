@@ -155,15 +155,15 @@ def make_handbook(session, count, rng):
     titles = [title for _t, _i, secs in chapters for _s, title, _b in secs]
     made = 0
     for c in range(max((count + 24) // 25, 1)):
-        chapter = handbook.create_chapter(session, humas, f"Bab uji {c + 1}", slug=f"bab-uji-{c + 1}", commit=False)
+        chapter = handbook.create_chapter(session, humas, f"Bab uji {c + 1}", slug=f"bab-uji-{c + 1}")
         for _ in range(25):
             if made >= count:
                 break
             made += 1
             handbook.create_section(session, humas, chapter.id, f"{rng.choice(titles)} ({made})",
-                                    rng.choice(bodies), slug=f"uji-{made}", commit=False)
+                                    rng.choice(bodies), slug=f"uji-{made}")
         session.flush()
-    handbook.publish_edition(session, humas, "2026.90", "Edisi uji beban", material=False)
+    handbook.publish_edition(session, humas, "2026.90", "Edisi uji beban", material=False, index_now=True)
 
 
 def make_bench_quiz(session):

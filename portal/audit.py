@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "handbook.section_archive": _l("Bagian pedoman diarsipkan"),
     "handbook.section_unarchive": _l("Bagian pedoman dipulihkan"),
     "handbook.publish": _l("Edisi pedoman diterbitkan"),
+    "handbook.ack_rule": _l("Aturan persetujuan pedoman diubah"),
+    "handbook.reminder": _l("Pengingat tindak lanjut unit dikirim"),
     "quiz.import": _l("Soal diimpor (GIFT)"),
     "quiz.question_create": _l("Soal dibuat"),
     "quiz.question_update": _l("Soal diubah"),

@@ -27,6 +27,7 @@ MATRIX = {
     "handbook.edit": {HUMAS, ADMIN},
     "handbook.publish": {HUMAS, ADMIN},
     "handbook.report": {SUPERVISOR, ADMIN},
+    "handbook.rules": {ADMIN},  # what acknowledging requires (every section or a core set)
     # quiz
     "quiz.take": {EMPLOYEE},
     "quiz.propose": {HUMAS, ADMIN},

@@ -21,7 +21,14 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from portal.models.accounts import utcnow
-from portal.models.search import PG_VECTOR, SearchDocument, install, is_search_object, uninstall  # noqa: F401
+from portal.models.search import (  # noqa: F401
+    KIND_TABLES,
+    PG_VECTOR,
+    SearchDocument,
+    install,
+    is_search_object,
+    uninstall,
+)
 
 # Letters and digits (Latin, with accents); the multiplication and division signs inside that block are not letters.
 TOKEN_RE = re.compile(r"[0-9a-zA-Z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+")
@@ -122,6 +129,19 @@ def query_terms(query):
 
 # --- schema -------------------------------------------------------------------------------------------------------
 
+def fts_table(kind):
+    """The SQLite FTS5 table that holds documents of `kind` (a per-kind table, or the shared one)."""
+    return KIND_TABLES.get(kind, "search_fts")
+
+
+def _kind_sql(kind):
+    """The SQL that restricts to `kind`: a literal for kinds with an index of their own (PostgreSQL's planner picks
+    a partial index only for a literal), else a bound parameter. Kinds are code constants, never user input."""
+    if kind in KIND_TABLES:
+        return f"d.kind = '{kind}'"
+    return "d.kind = :kind"
+
+
 # --- indexing -----------------------------------------------------------------------------------------------------
 
 def index_document(session, kind, ref_id, title, body, extra=""):
@@ -137,9 +157,10 @@ def index_document(session, kind, ref_id, title, body, extra=""):
     session.add(doc)
     session.flush()
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc.id})
-        session.execute(text("INSERT INTO search_fts(rowid, title_terms, body_terms) VALUES (:id, :t, :b)"),
-                        {"id": doc.id, "t": title_terms, "b": body_terms})
+        table = fts_table(kind)
+        session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608  # nosec B608
+        session.execute(text(f"INSERT INTO {table}(rowid, title_terms, body_terms) "  # noqa: S608  # nosec B608
+                             "VALUES (:id, :t, :b)"), {"id": doc.id, "t": title_terms, "b": body_terms})
     return doc
 
 
@@ -149,7 +170,7 @@ def remove_document(session, kind, ref_id):
     if doc is None:
         return
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc.id})
+        session.execute(text(f"DELETE FROM {fts_table(kind)} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608  # nosec B608
     session.delete(doc)
     session.flush()
 
@@ -176,7 +197,8 @@ def bulk_index(session, kind, documents, batch=2000):
             return
         session.execute(insert(SearchDocument), rows)
         if sqlite:
-            session.execute(text("INSERT INTO search_fts(rowid, title_terms, body_terms) VALUES (:id, :t, :b)"),
+            session.execute(text(f"INSERT INTO {fts_table(kind)}(rowid, title_terms, body_terms) "  # noqa: S608  # nosec B608
+                                 "VALUES (:id, :t, :b)"),
                             [{"id": r["id"], "t": r["title_terms"], "b": r["body_terms"]} for r in rows])
         rows.clear()
 
@@ -233,27 +255,30 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
     if not terms:
         return [], 0
     dialect = session.get_bind().dialect.name
-    params = {"kind": kind, "limit": limit, "offset": offset}
+    params = {"limit": limit, "offset": offset} if kind in KIND_TABLES else {"kind": kind, "limit": limit,
+                                                                             "offset": offset}
     allowed_sql = ""
     if allowed_refs is not None:
         compiled = allowed_refs.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
         allowed_sql = f" AND d.ref_id IN ({compiled})"
+    kind_sql = _kind_sql(kind)
     if dialect == "sqlite":
         params["match"] = _fts5_match(terms, prefix_last)
+        table = fts_table(kind)
         # CROSS JOIN keeps the full-text match as the outer loop (SQLite would otherwise probe FTS once per row).
-        base = ("FROM search_fts CROSS JOIN search_document d ON d.id = search_fts.rowid "
-                f"WHERE search_fts MATCH :match AND d.kind = :kind{allowed_sql}")
-        order = f"bm25(search_fts, {TITLE_WEIGHT:.1f}, 1.0)"
+        base = (f"FROM {table} CROSS JOIN search_document d ON d.id = {table}.rowid "
+                f"WHERE {table} MATCH :match AND {kind_sql}{allowed_sql}")
+        order = f"bm25({table}, {TITLE_WEIGHT:.1f}, 1.0)"
         score = f"-{order}"
     else:
         params["tsq"] = _pg_tsquery(terms, prefix_last)
-        base = f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND d.kind = :kind{allowed_sql}"
+        base = f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND {kind_sql}{allowed_sql}"
         # weights {D, C, B, A}: the body (B) counts a tenth of the title (A), as bm25's weights do on SQLite
         score = f"ts_rank_cd('{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}', {PG_VECTOR}, to_tsquery('simple', :tsq))"
         order = f"{score} DESC"
-    total = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()  # noqa: S608 - no user text
+    total = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()  # noqa: S608  # nosec B608
     rows = session.execute(
-        text(f"SELECT d.ref_id, d.title, d.body, {score} AS score {base} "  # noqa: S608 - no user text
+        text(f"SELECT d.ref_id, d.title, d.body, {score} AS score {base} "  # noqa: S608  # nosec B608
              f"ORDER BY {order}, d.ref_id LIMIT :limit OFFSET :offset"),
         params,
     ).all()
@@ -270,19 +295,21 @@ def matching(session, kind, query, prefix_last=True, scored=True):
     terms = query_terms(query)
     if not terms:
         return None
+    kind_params = {} if kind in KIND_TABLES else {"kind": kind}
     if session.get_bind().dialect.name == "sqlite":
-        score = "-bm25(search_fts, 4.0, 1.0)" if scored else "0.0"
+        table = fts_table(kind)
+        score = f"-bm25({table}, 4.0, 1.0)" if scored else "0.0"
         statement = text(
             f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
-            "FROM search_fts CROSS JOIN search_document d ON d.id = search_fts.rowid "
-            "WHERE search_fts MATCH :match AND d.kind = :kind"
-        ).bindparams(match=_fts5_match(terms, prefix_last), kind=kind)
+            f"FROM {table} CROSS JOIN search_document d ON d.id = {table}.rowid "
+            f"WHERE {table} MATCH :match AND {_kind_sql(kind)}"
+        ).bindparams(match=_fts5_match(terms, prefix_last), **kind_params)
     else:
         score = f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))" if scored else "0.0"
         statement = text(
             f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
-            f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND d.kind = :kind"
-        ).bindparams(tsq=_pg_tsquery(terms, prefix_last), kind=kind)
+            f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND {_kind_sql(kind)}"
+        ).bindparams(tsq=_pg_tsquery(terms, prefix_last), **kind_params)
     # MATERIALIZED: the full-text match runs once per statement. Flattened into the outer join, SQLite would
     # otherwise run it again for every row of the pillar's table (seconds instead of milliseconds).
     return statement.columns(ref_id=Integer, score=Float).cte("search_match").prefix_with("MATERIALIZED")

@@ -74,6 +74,7 @@ def make_handbook(session, chapters=HANDBOOK, version="2025.1", material=True, h
         chapter_rows.append(chapter)
         for slug, section_title, body in items:
             sections[slug] = services.create_section(session, humas, chapter.id, section_title, body, slug=slug)
+    session.commit()
     edition = publish_edition(session, humas, version, material=material) if version else None
     return SimpleNamespace(humas=humas, chapters=chapter_rows, sections=sections, edition=edition)
 
@@ -81,7 +82,9 @@ def make_handbook(session, chapters=HANDBOOK, version="2025.1", material=True, h
 def publish_edition(session, humas, version, material=False, notes="Catatan edisi uji."):
     from portal.handbook import services
 
-    return services.publish_edition(session, humas, version, notes, material)
+    edition = services.publish_edition(session, humas, version, notes, material, index_now=True)
+    session.commit()
+    return edition
 
 
 def edit_section(session, humas, section, title=None, body=None, summary="Perubahan uji"):
@@ -91,8 +94,30 @@ def edit_section(session, humas, section, title=None, body=None, summary="Peruba
 
     session.refresh(section)
     current = session.get(SectionRevision, section.current_revision_id)
-    return services.save_section(session, humas, section, current.id, title or current.title,
-                                 current.body if body is None else body, summary)
+    revision = services.save_section(session, humas, section, current.id, title or current.title,
+                                     current.body if body is None else body, summary)
+    session.commit()
+    return revision
+
+
+def read_everything(session, user, edition=None):
+    """Mark every section of `edition` (default: the latest) read by `user`, as if they had opened each one."""
+    from portal.handbook import services
+
+    edition = edition or services.latest_edition(session)
+    for item in services.edition_toc(session, edition).flat:
+        services.mark_read(session, user, item.section_id)
+    session.commit()
+
+
+def acknowledge(session, user, edition=None):
+    """`user` reads every section of `edition` (default: the latest) and acknowledges it."""
+    from portal.handbook import services
+
+    edition = edition or services.latest_edition(session)
+    read_everything(session, user, edition)
+    services.acknowledge(session, user, edition)
+    session.commit()
 
 
 # --- quiz ----------------------------------------------------------------------------------------------------------

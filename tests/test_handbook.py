@@ -62,6 +62,14 @@ def count(session, model, *where):
     return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
+def read_all(client, *slugs):
+    """The signed-in employee opens sections (all of the current edition when no slug is given)."""
+    if not slugs:
+        slugs = re.findall(r'href="/handbook/bagian/([^"]+)"', text_of(client.get("/handbook/")))
+    for slug in dict.fromkeys(slugs):
+        assert client.post(f"/handbook/bagian/{slug}/dibaca").status_code == 303
+
+
 def current_revision(session, section):
     session.refresh(section)
     return session.get(SectionRevision, section.current_revision_id)
@@ -186,6 +194,7 @@ def test_first_edition_asks_for_acknowledgement(handbook, session, client, login
 
 def test_acknowledging_records_it(handbook, session, client, login_as):
     user = login_as("employee")
+    read_all(client)
     response = client.post("/handbook/setujui", data={"confirm": "y"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/handbook/")
@@ -215,6 +224,7 @@ def test_acknowledging_without_the_checkbox_records_nothing(handbook, session, c
 
 def test_acknowledging_with_htmx_redirects_by_header(handbook, client, login_as):
     login_as("employee")
+    read_all(client)
     response = client.post("/handbook/setujui", data={"confirm": "y"}, headers=HX)
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/handbook/"
@@ -222,6 +232,7 @@ def test_acknowledging_with_htmx_redirects_by_header(handbook, client, login_as)
 
 def test_non_material_edition_keeps_acknowledgement(handbook, session, client, login_as):
     user = login_as("employee")
+    read_all(client)
     client.post("/handbook/setujui", data={"confirm": "y"})
     factories.edit_section(session, handbook.humas, handbook.sections["foto-kegiatan"], body="Perbaikan ejaan.")
     factories.publish_edition(session, handbook.humas, "2025.2", material=False)
@@ -233,7 +244,7 @@ def test_non_material_edition_keeps_acknowledgement(handbook, session, client, l
     # someone who never acknowledged still has to, and acknowledging the non-material edition counts
     other = factories.make_user(session)
     assert not services.has_acknowledged(session, other)
-    services.acknowledge(session, other, services.latest_edition(session))
+    factories.acknowledge(session, other, services.latest_edition(session))
     assert services.has_acknowledged(session, other)
 
 
@@ -250,6 +261,7 @@ def _changes(page):
 
 def test_material_edition_asks_again_and_shows_what_changed(handbook, session, client, login_as):
     user = login_as("employee")
+    read_all(client)
     client.post("/handbook/setujui", data={"confirm": "y"})
     humas, sections = handbook.humas, handbook.sections
     # 2025.2 (not material): one wording fix
@@ -261,6 +273,7 @@ def test_material_edition_asks_again_and_shows_what_changed(handbook, session, c
     services.create_section(session, humas, handbook.chapters[1].id, "Keamanan akun", "Aktifkan 2FA.",
                             slug="keamanan-akun")
     services.set_section_archived(session, humas, sections["foto-kegiatan"], True)
+    session.commit()
     before = current_revision(session, sections["netralitas-politik"])
     factories.edit_section(session, humas, sections["netralitas-politik"], body="Sementara.")
     factories.edit_section(session, humas, sections["netralitas-politik"], body=before.body)
@@ -290,6 +303,18 @@ def test_material_edition_asks_again_and_shows_what_changed(handbook, session, c
     assert [title for _kind, title in _changes(page)] == [
         "Hoaks dan verifikasi", "Keamanan akun", "Mengunggah foto kegiatan"]
 
+    # acknowledging means having read what changed since 2025.1 (also the non-material 2025.2 change)
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert not services.has_acknowledged(session, user)
+    index = text_of(client.get("/handbook/"))
+    assert ("error", "Buka dulu bagian yang belum Anda baca (3 bagian), lalu nyatakan persetujuan.") in flashes(index)
+    unread = index[index.index('class="unread-list"'):]
+    unread = re.findall(r'href="/handbook/bagian/([^"]+)"', unread[:unread.index("</ul>")])
+    assert unread == ["akun-pribadi", "hoaks-dan-verifikasi", "keamanan-akun"]
+    read_all(client, "akun-pribadi", "hoaks-dan-verifikasi")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert not services.has_acknowledged(session, user)
+    read_all(client, "keamanan-akun")
     client.post("/handbook/setujui", data={"confirm": "y"})
     assert services.has_acknowledged(session, user)
     page = text_of(client.get("/handbook/perubahan"))
@@ -361,6 +386,8 @@ def test_publishing_through_the_form(handbook, session, client, login_as):
     response = client.post("/handbook/kelola/terbitkan",
                            data={"version": "2025.2", "notes": "Perbaikan kecil.", "material": "y"})
     assert response.status_code == 303
+    job_page = text_of(client.get(response.headers["Location"]))  # the re-index job, done (immediate in tests)
+    assert "Indeks pencarian pedoman" in job_page and "Indeks pencarian diperbarui" in job_page
     edition = services.latest_edition(session)
     assert (edition.version, edition.material, edition.notes) == ("2025.2", True, "Perbaikan kecil.")
     assert edition.published_at > handbook.edition.published_at
@@ -508,9 +535,11 @@ def test_two_sessions_saving_from_the_same_base(app, handbook):
         base = a.current_revision_id
         assert b.current_revision_id == base
         winner = services.save_section(one, humas_a, a, base, "Judul A", "Teks A", "A")
+        one.commit()
         with pytest.raises(services.EditConflict) as conflict:
             services.save_section(two, humas_b, b, base, "Judul B", "Teks B", "B")
         assert conflict.value.current.id == winner.id
+        two.rollback()
     with Session(engine) as check:
         section = check.get(Section, section_id)
         assert section.current_revision_id == winner.id
@@ -600,8 +629,12 @@ def test_restoring_an_old_revision_makes_a_new_one(handbook, session, sign_in):
     # a revision of another section cannot be restored here
     other = handbook.sections["hoaks-dan-verifikasi"]
     response = humas.post(f"/handbook/kelola/bagian/{section.id}/pulihkan/{other.current_revision_id}")
+    assert response.status_code == 404
+    assert current_revision(session, section).id == restored.id
+    # restoring a revision whose text the head already has makes no revision
+    response = humas.post(f"/handbook/kelola/bagian/{section.id}/pulihkan/{first.id}")
     page = text_of(humas.get(response.headers["Location"]))
-    assert ("error", "Revisi ini bukan milik bagian tersebut.") in flashes(page)
+    assert ("info", "Revisi terkini sudah memuat teks itu; tidak ada revisi baru.") in flashes(page)
     assert current_revision(session, section).id == restored.id
 
 
@@ -750,8 +783,12 @@ def test_print_view_has_every_published_section(handbook, client, login_as):
     login_as("employee")
     page = text_of(client.get("/handbook/cetak"))
     for slug in handbook.sections:
-        assert f'<h3 id="{slug}">' in page
-    assert "Edisi 2025.1" in page and '<h2 id="contoh">Contoh</h2>' in page
+        assert f'<h3 id="bagian-{slug}">' in page
+    # chapter (h2) > section (h3) > the section's own sub-headings (h4), ids unique in the whole book
+    assert "Edisi 2025.1" in page and '<h4 id="akun-pribadi--contoh">Contoh</h4>' in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert not re.search(r"<h[12][^>]*>Contoh", page)
     assert page.index("Akun Pribadi dan Akun Resmi") < page.index("Netralitas dan Informasi")
 
 
@@ -775,7 +812,7 @@ def org(session, handbook):
         "pensiun": make(session, unit=biro, full_name="Tidak Aktif", active=False),
     }
     for name in ("atasan", "ani", "budi", "lina", "pensiun"):
-        services.acknowledge(session, people[name], handbook.edition)
+        factories.acknowledge(session, people[name], handbook.edition)
     return {"root": root, "biro": biro, "bagian": bagian, "lain": lain, **people}
 
 
@@ -823,14 +860,15 @@ def test_supervisor_sees_their_own_subtree(org, client, login):
 def test_supervisor_csv_covers_their_scope_and_neutralises_formulas(org, client, login):
     login(org["atasan"])
     rows = read_csv(client.get("/handbook/laporan.csv"))
-    assert rows[0] == ["nip", "nama", "unit_kode", "unit", "status", "edisi_disetujui", "waktu_persetujuan"]
+    assert rows[0] == ["NIP", "Nama", "Kode unit", "Unit", "Status", "Bagian dibaca", "Jumlah bagian",
+                       "Edisi disetujui", "Waktu persetujuan (WIB)"]
     body = {row[1]: row for row in rows[1:]}
     assert set(body) == {"Atasan Biro", "Ani Biro", "'=HYPERLINK(\"x\")", "Budi Bagian"}
-    assert body["'=HYPERLINK(\"x\")"][4] == "belum"
-    assert body["Ani Biro"][4:6] == ["sudah", "2025.1"]
+    assert body["'=HYPERLINK(\"x\")"][4:7] == ["belum", "0", "4"]
+    assert body["Ani Biro"][4:8] == ["sudah", "4", "4", "2025.1"]
     assert body["Atasan Biro"][0] == factories.valid_nip(1)
     assert body["Budi Bagian"][2] == "'=SUM(A1)"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", body["Ani Biro"][6])  # WIB, as on every other page
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", body["Ani Biro"][8])  # WIB, as on every other page
     for row in rows[1:]:
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row), row
 
@@ -872,10 +910,10 @@ def test_report_follows_editions(org, handbook, session, client, login):
     page = text_of(client.get("/handbook/laporan"))
     assert report_rows(page) == {"Biro Uji": (3, 0), "Bagian Uji": (1, 0)}
     assert "Dihitung terhadap edisi 2026.1" in page
-    services.acknowledge(session, org["budi"], services.latest_edition(session))
+    factories.acknowledge(session, org["budi"], services.latest_edition(session))
     assert report_rows(text_of(client.get("/handbook/laporan")))["Bagian Uji"] == (1, 1)
     rows = read_csv(client.get("/handbook/laporan.csv"))
-    status = {row[1]: (row[4], row[5]) for row in rows[1:]}
+    status = {row[1]: (row[4], row[7]) for row in rows[1:]}
     assert status["Budi Bagian"] == ("sudah", "2026.1")
     assert status["Ani Biro"] == ("belum", "2025.1")
 
@@ -939,3 +977,271 @@ def test_demo_seed(app, session):
     with app.app_context():
         seed_demo(session)
     assert snapshot() == before
+
+
+# --- structure, caching and search plans (issues 9 and 10) ---------------------------------------------------------
+
+def test_views_load_rows_through_loaders_and_services_stay_small():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "portal" / "handbook"
+    views = (root / "views.py").read_text()
+    for forbidden in ("session.get(", "select(", ".commit(", ".rollback("):
+        assert forbidden not in views, forbidden
+    for module in root.glob("*.py"):
+        text = module.read_text()
+        assert ".commit(" not in text or module.name == "demo.py", module.name
+        assert len(text.splitlines()) < 500, module.name
+
+
+def test_edition_published_is_sent_inside_the_transaction(handbook, session):
+    from portal import events
+
+    seen = []
+
+    def receiver(sender, **kwargs):
+        edition = kwargs["edition"]
+        seen.append((sender.in_transaction(), edition.id is not None, kwargs["material"], kwargs["actor"].id))
+
+    events.edition_published.connect(receiver)
+    try:
+        factories.publish_edition(session, handbook.humas, "2025.2", material=True)
+    finally:
+        events.edition_published.disconnect(receiver)
+    assert seen == [(True, True, True, handbook.humas.id)]
+
+
+def test_publishing_queues_the_reindex_job_with_progress(handbook, session, client, login_as):
+    from portal.models import Job
+
+    section = handbook.sections["hoaks-dan-verifikasi"]
+    factories.edit_section(session, handbook.humas, section, body="Periksa tanggal unggahan zirkonbaru.")
+    login_as("humas")
+    assert not text_of(client.get("/handbook/cari?q=zirkonbaru")).count("Hoaks dan verifikasi")
+    response = client.post("/handbook/kelola/terbitkan", data={"version": "2025.2", "notes": "n"})
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    job = session.exec(select(Job).where(Job.kind == "handbook.reindex")).one()
+    assert (job.status, job.progress) == ("done", 100)
+    assert "Hoaks dan verifikasi" in text_of(client.get("/handbook/cari?q=zirkonbaru"))
+    # running it again (a worker restart) changes nothing and reports nothing re-indexed
+    edition = services.latest_edition(session)
+    assert services.reindex_edition(session, edition)["indexed"] == 0
+
+
+def test_section_page_collapses_other_chapters_and_reuses_the_cached_toc(handbook, session, client, login_as):
+    from portal.handbook import editions
+
+    login_as("employee")
+    page = text_of(client.get("/handbook/bagian/akun-pribadi"))
+    toc = page[page.index('class="toc"'):page.index("</nav>", page.index('class="toc"'))]
+    assert "/handbook/bagian/foto-kegiatan" in toc  # same chapter: every section
+    assert "/handbook/bagian/hoaks-dan-verifikasi" not in toc  # other chapter: one link to its start
+    assert 'href="/handbook/bagian/netralitas-politik">2. Netralitas dan Informasi' in toc
+    edition = services.latest_edition(session)
+    assert editions.edition_toc(session, edition) is editions.edition_toc(session, edition)  # built once
+
+
+def _search_statements(app, session, query):
+    """The SQL statements (with parameters) that the handbook search runs."""
+    from sqlalchemy import event
+
+    engine = app.extensions["db_engine"]
+    seen = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if "MATCH" in statement or "to_tsquery" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with app.app_context():
+            results, _total = services.search_published(db.session(), query)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert results
+    return seen
+
+
+def test_handbook_search_reads_its_own_index_not_the_shared_one(app, handbook, session):
+    """Issue 10: handbook search must not match toolkit documents and filter them away afterwards."""
+    from portal import search
+
+    for n in range(30):  # other kinds' documents with the same words
+        search.index_document(session, "toolkit", 10_000 + n, "Hoaks dan sumber", "Periksa sumber hoaks.")
+    session.commit()
+    statements = _search_statements(app, session, "hoaks sumber")
+    assert statements
+    engine = app.extensions["db_engine"]
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            if engine.dialect.name == "sqlite":
+                plan = " | ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                      parameters).all())
+                assert "search_fts_handbook VIRTUAL TABLE" in plan, plan
+                assert "SCAN search_fts " not in plan and "SCAN d " not in plan and not plan.endswith("SCAN d"), plan
+            else:
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                plan = " | ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).all())
+                # the handbook's partial GIN index, or (on a tiny table) the kind index: toolkit rows are never read
+                assert "Seq Scan" not in plan, plan
+                assert "fts_search_fts_handbook" in plan or "Index Cond: ((kind)::text = 'handbook'" in plan, plan
+    hits, _total = search.search(session, "handbook", "sumber")
+    assert {h.ref_id for h in hits} <= {s.id for s in handbook.sections.values()}
+
+
+# --- acknowledging means having read; readable changes (issue 16) ---------------------------------------------------
+
+def test_admin_chooses_a_core_set_and_acknowledging_then_needs_only_it(handbook, session, client, login_as, sign_in):
+    from portal.models import AcknowledgementRule
+
+    admin = factories.make_user(session, roles=("admin",))
+    core = [handbook.sections["akun-pribadi"].id, handbook.sections["netralitas-politik"].id]
+    admin_client = sign_in(admin)
+    assert 'value="core"' in text_of(admin_client.get("/handbook/aturan"))
+    # the core rule without any core section is refused with a message, nothing saved
+    response = admin_client.post("/handbook/aturan", data={"scope": "core"})
+    assert response.status_code == 422
+    assert "Pilih sedikitnya satu bagian inti" in response.data.decode()
+    assert count(session, AcknowledgementRule) == 0
+    response = admin_client.post("/handbook/aturan", data={"scope": "core", "core": [str(i) for i in core]})
+    assert response.status_code == 303
+    assert services.ack_scope(session) == "core"
+    assert {s.id for s in session.exec(select(Section).where(Section.core)).all()} == set(core)
+    assert session.exec(select(AuditLog).where(AuditLog.action == "handbook.ack_rule")).one().summary == "core"
+
+    user = login_as("employee")
+    index = text_of(client.get("/handbook/"))
+    unread = index[index.index('class="unread-list"'):]
+    assert re.findall(r'href="/handbook/bagian/([^"]+)"', unread[:unread.index("</ul>")]) == [
+        "akun-pribadi", "netralitas-politik"]
+    read_all(client, "akun-pribadi")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert not services.has_acknowledged(session, user)
+    read_all(client, "netralitas-politik")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    assert services.has_acknowledged(session, user)
+    # only admins set the rule
+    assert client.get("/handbook/aturan").status_code == 403
+    assert sign_in(handbook.humas).post("/handbook/aturan", data={"scope": "all"}).status_code == 403
+
+
+def test_dashboard_does_not_congratulate_someone_who_has_not_read(handbook, session, client, login_as):
+    login_as("employee")
+    read_all(client, "akun-pribadi")
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    dashboard = text_of(client.get("/"))
+    assert "Pedoman sudah Anda setujui" not in dashboard
+    assert "Masih 3 bagian yang perlu Anda buka." in dashboard
+
+
+def test_changes_page_shows_a_rendered_word_diff(handbook, session, client, login_as):
+    login_as("employee")
+    read_all(client)
+    client.post("/handbook/setujui", data={"confirm": "y"})
+    section = handbook.sections["akun-pribadi"]
+    old = current_revision(session, section).body
+    factories.edit_section(session, handbook.humas, section,
+                           body=old.replace("Gunakan nama asli", "Gunakan **nama asli** dan swafoto") +
+                           "\n\n> **Contoh:** akun bernama jelas.")
+    factories.publish_edition(session, handbook.humas, "2025.2", material=True)
+    page = text_of(client.get("/handbook/perubahan"))
+    diff = page[page.index('class="prose diff rendered-diff"'):]
+    diff = diff[:diff.index("</details>")]
+    assert "**" not in diff and "###" not in diff and "&gt; " not in diff
+    assert re.search(r'<h2 id="chg1-contoh">Contoh</h2>', diff)  # the sub-heading stays a heading
+    assert re.search(r"<strong>(<ins>)?nama(</ins>)?", diff) or "<ins><strong>" in diff or "<strong><ins>" in diff
+    assert re.search(r"<ins>[^<]*swafoto", diff)
+    assert "<blockquote>" in diff and re.search(r"<ins>\s*akun bernama jelas", diff)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+
+
+def test_saving_unchanged_text_and_restoring_the_published_text_change_nothing(handbook, session, sign_in):
+    section = handbook.sections["foto-kegiatan"]
+    published = current_revision(session, section)
+    humas = sign_in(handbook.humas)
+    form = text_of(humas.get(f"/handbook/kelola/bagian/{section.id}"))
+    response = humas.post(f"/handbook/kelola/bagian/{section.id}", data={
+        "title": published.title, "body": published.body.replace("\n", "\r\n"), "summary": "tanpa ubah",
+        "base_revision_id": str(published.id), "csrf_token": csrf_token_from(form.encode()) or ""})
+    assert response.status_code == 303
+    page = text_of(humas.get(response.headers["Location"]))
+    assert ("info", "Tidak ada yang berubah, jadi tidak ada revisi baru.") in flashes(page)
+    assert count(session, SectionRevision, SectionRevision.section_id == section.id) == 1
+    # an edit, then restoring the published revision: a new revision, but nothing waits for the next edition
+    factories.edit_section(session, handbook.humas, section, body="Teks sementara.")
+    assert "draf berubah" in text_of(humas.get("/handbook/kelola"))
+    humas.post(f"/handbook/kelola/bagian/{section.id}/pulihkan/{published.id}")
+    assert current_revision(session, section).number == 3
+    manage = text_of(humas.get("/handbook/kelola"))
+    assert "draf berubah" not in manage and "belum terbit" not in manage
+    assert "Tidak ada bagian yang berubah sejak edisi terakhir." in text_of(humas.get("/handbook/kelola/terbitkan"))
+
+
+# --- supervisors: per-person progress, follow-up and reminders; XLSX ------------------------------------------------
+
+def test_report_shows_each_persons_reading_progress(org, session, client, login):
+    login(org["atasan"])
+    factories.read_everything(session, org["formula"])
+    page = text_of(client.get(f"/handbook/laporan?unit={org['biro'].id}", headers=HX))
+    people = dict(re.findall(r'<td data-label="Nama">([^<]+)</td>.*?<span>(\d+/\d+)</span>', page, re.S))
+    assert people == {"=HYPERLINK(&#34;x&#34;)": "4/4", "Atasan Biro": "4/4", "Ani Biro": "4/4", "Budi Bagian": "4/4"}
+    assert page.index("HYPERLINK") < page.index("Ani Biro")  # those who have not acknowledged come first
+
+
+def test_supervisor_follow_up_and_reminders(org, session, client, login):
+    from portal import events
+    from portal.models import Attempt, Quiz, utcnow
+
+    quiz = Quiz(title="Kuis uji", pass_mark=70)
+    session.add(quiz)
+    session.flush()
+    session.add(Attempt(user_id=org["ani"].id, quiz_id=quiz.id, feedback_mode="immediate", pass_mark=70,
+                        finished_at=utcnow(), score=90, passed=True))
+    session.commit()
+    login(org["atasan"])
+    dashboard = text_of(client.get("/"))
+    assert "Tindak lanjut unit Anda" in dashboard
+    assert "1 orang belum menyetujui pedoman" in dashboard and "3 orang belum lulus kuis" in dashboard
+    page = text_of(client.get("/handbook/tim"))
+    assert "Lina Lain" not in page and "Tidak Aktif" not in page
+    sent = []
+
+    def receiver(sender, **kw):
+        sent.append(kw)
+
+    events.reminder_requested.connect(receiver)
+    try:
+        outsider = org["lina"].id  # not in the supervisor's scope: never reminded
+        response = client.post("/handbook/tim/ingatkan", data={
+            "topic": "quiz", "user_ids": [str(org["budi"].id), str(org["ani"].id), str(outsider)]})
+        assert response.status_code == 303
+        assert ("success", "Pengingat dikirim ke 1 orang.") in flashes(text_of(client.get("/handbook/tim")))
+        assert [(s["topic"], s["user_ids"], s["actor"].id, s["url"]) for s in sent] == [
+            ("quiz", [org["budi"].id], org["atasan"].id, "/quiz/")]
+        assert "kuis" in sent[0]["text"] and sent[0]["key"].startswith("handbook.reminder:quiz:")
+        # nobody chosen, or an unknown list: a message, no event
+        client.post("/handbook/tim/ingatkan", data={"topic": "quiz"})
+        client.post("/handbook/tim/ingatkan", data={"topic": "lain", "user_ids": [str(org["budi"].id)]})
+        assert len(sent) == 1
+    finally:
+        events.reminder_requested.disconnect(receiver)
+    assert session.exec(select(AuditLog).where(AuditLog.action == "handbook.reminder")).one()
+
+
+def test_report_as_xlsx_in_the_interface_language(org, client, login):
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    login(org["atasan"])
+    response = client.get("/handbook/laporan.xlsx?lang=en")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("NIP", "Name", "Unit code", "Unit", "Status", "Sections read", "Sections in total",
+                       "Edition acknowledged", "Acknowledged at (WIB)")
+    body = {row[1]: row for row in rows[1:]}
+    assert body["Ani Biro"][4] == "done" and body["=HYPERLINK(\"x\")"][4] == "not yet"
+    assert isinstance(body["Ani Biro"][8], datetime) and body["Ani Biro"][5] == 4
+    assert sheet.auto_filter.ref and sheet.freeze_panes == "A2"

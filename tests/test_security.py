@@ -120,7 +120,7 @@ def test_session_cookie_secure_when_configured(tmp_path):
 # --- no inline script or style anywhere ----------------------------------------------------------------------------
 
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I)
-SCRIPT_WITH_BODY = re.compile(r"<script\b[^>]*>\s*\S.*?</script>", re.I | re.S)
+SCRIPT_WITH_BODY = re.compile(r"<script\b[^>]*>(?!\s*</script>)\s*\S.*?</script>", re.I | re.S)
 STYLE_ELEMENT = re.compile(r"<style\b", re.I)
 STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
@@ -140,6 +140,7 @@ def inline_code_problems(html):
 
 def test_the_scanner_catches_inline_code():
     assert inline_code_problems('<script src="/static/js/htmx.min.js" defer></script>') == []
+    assert inline_code_problems('<script src="/a.js" defer></script>\n<script src="/b.js" defer></script>') == []
     for bad in ("<script>alert(1)</script>", '<script type="module">x()</script>', '<p style="color:red">',
                 "<style>p{}</style>", '<button onclick="x()">', '<body onload="x()">', '<a href="javascript:x()">',
                 '<div hx-on:click="x()">', '<script src="/a.js">alert(1)</script>'):
@@ -185,7 +186,8 @@ def test_no_inline_script_or_style_in_admin_area_and_login(app, client, session)
     problems = []
     for name, response in list(pages.items()) + [(f"anonymous {i}", r) for i, r in enumerate(anonymous_pages)]:
         assert response.status_code < 500, name
-        problems += [f"{name}: {p}" for p in inline_code_problems(response.get_data(as_text=True))]
+        if response.mimetype == "text/html":  # not the import templates (XLSX, CSV)
+            problems += [f"{name}: {p}" for p in inline_code_problems(response.get_data(as_text=True))]
     assert not problems, "\n".join(problems)
     assert "Impor sekarang" in pages["import-preview"].get_data(as_text=True)  # the scan saw the real pages
 

@@ -49,17 +49,18 @@ def seed(session):
     added_later = {"keamanan-akun-dan-2fa", "laporan-bulanan-akun-resmi"}
     final_text = {}
     for title, intro, sections in chapters:
-        chapter = services.create_chapter(session, humas, title, intro, commit=False)
+        chapter = services.create_chapter(session, humas, title, intro)
         for slug, section_title, body in sections:
             final_text[slug] = (section_title, body)
             if slug in added_later:
                 continue
             first_body = _older_text(body) if slug in changed_later else body
             services.create_section(session, humas, chapter.id, section_title, first_body, slug=slug,
-                                    summary="Teks awal pedoman", commit=False)
+                                    summary="Teks awal pedoman")
     session.commit()
     first = services.publish_edition(session, humas, "2025.1",
-                                     "Edisi pertama Pedoman Bijak Bermedia Sosial bagi ASN.", material=True)
+                                     "Edisi pertama Pedoman Bijak Bermedia Sosial bagi ASN.", material=True,
+                                     index_now=True)
     first.published_at = FIRST_EDITION
     session.add(first)
     session.commit()
@@ -80,7 +81,7 @@ def seed(session):
         "Menyesuaikan UU No. 20 Tahun 2023 tentang ASN dan UU No. 1 Tahun 2024 (perubahan kedua UU ITE), "
         "menambah bagian keamanan akun dan laporan bulanan akun resmi. Semua pegawai diminta membaca ulang "
         "dan menyatakan persetujuan kembali.",
-        material=True,
+        material=True, index_now=True,
     )
     second.published_at = SECOND_EDITION
     session.add(second)

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import BoundedIntegerField
 
@@ -52,5 +53,19 @@ class AcknowledgeForm(FlaskForm):
                            validators=[InputRequired(_l("Centang pernyataan ini untuk melanjutkan."))])
 
 
-class EmptyForm(FlaskForm):
-    """A POST that carries nothing but its CSRF token."""
+class AckRuleForm(FlaskForm):
+    """Admins: what a first acknowledgement requires. The core set's choices are the latest edition's sections."""
+
+    scope = RadioField(_l("Sebelum menyetujui pertama kali, pegawai wajib membuka"), choices=[
+        ("all", _l("semua bagian pedoman")), ("core", _l("hanya bagian inti yang dipilih di bawah"))],
+        validators=[InputRequired(_l("Pilih salah satu aturan."))])
+    core = SelectMultipleField(_l("Bagian inti"), coerce=int, choices=[], validate_choice=True,
+                               option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+
+
+class ReminderForm(FlaskForm):
+    """A supervisor's reminder to the people of one follow-up list."""
+
+    topic = HiddenField()
+    user_ids = SelectMultipleField(_l("Orang yang diingatkan"), coerce=int, choices=[], validate_choice=False,
+                                   option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

@@ -19,6 +19,7 @@ from portal.models.content import (
 )
 from portal.models.handbook import (
     Acknowledgement,
+    AcknowledgementRule,
     Chapter,
     Edition,
     EditionChapter,
@@ -62,7 +63,8 @@ from portal.models.workshops import (
 )
 
 __all__ = [
-    "ROLES", "Acknowledgement", "AuditLog", "Chapter", "Edition", "EditionChapter", "EditionSection", "SearchDocument",
+    "ROLES", "Acknowledgement", "AcknowledgementRule", "AuditLog", "Chapter", "Edition", "EditionChapter",
+    "EditionSection", "SearchDocument",
     "Job", "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "UserSession", "utcnow",
     # quiz and certificates
     "Attempt", "AttemptQuestion", "Certificate", "Question", "QuestionOption", "QuestionSection", "QuestionVersion",

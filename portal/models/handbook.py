@@ -35,6 +35,7 @@ class Section(SQLModel, table=True):
     slug: str = Field(max_length=100, unique=True, index=True)
     current_revision_id: int | None = Field(default=None)  # the head of the draft; set after the first revision
     archived: bool = Field(default=False)
+    core: bool = Field(default=False)  # in the core set (when the acknowledgement rule asks only for the core)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -99,3 +100,19 @@ class Acknowledgement(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     edition_id: int = Field(foreign_key="handbook_edition.id", primary_key=True, index=True)
     acknowledged_at: datetime = Field(default_factory=utcnow)
+
+
+ACK_SCOPES = ("all", "core")
+
+
+class AcknowledgementRule(SQLModel, table=True):
+    """What a first acknowledgement requires, set by admins (one row; none means "all"): every section of the
+    edition opened ("all"), or only the sections marked `core`. After a material edition every section changed
+    since the person's last acknowledgement must have been opened again, whatever the scope."""
+
+    __tablename__ = "handbook_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(default="all", max_length=10)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")

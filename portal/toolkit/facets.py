@@ -1,13 +1,19 @@
 """Facet counts of toolkit searches: counted in SQL, kept for a short while.
 
 Counting kinds, tags, units and years over a large matched set is the costliest part of a search, and the same
-counts serve every page, sort and refinement of one query. They are kept per process for
-TOOLKIT_FACET_CACHE_SECONDS (default 60) under a key of everything that changes them (the viewer's scope, the
-query's terms, the filters, the day). Every toolkit write forgets them once it has committed (`forget_after_commit`);
-another process's writes show within the cache time. Small sets (below TOOLKIT_FACET_CACHE_MIN) are always counted
-afresh: they are cheap and the freshest counts matter most while humas work on a few items.
+counts serve every page, sort and refinement of one query. They are kept for TOOLKIT_FACET_CACHE_SECONDS (default
+60) under a key of everything that changes them (the viewer's scope, the query's terms, the filters, the day):
+in Redis when REDIS_URL is set, shared by every process and instance, else in this process. Every toolkit write
+forgets them once it has committed (`forget_after_commit`): in Redis by moving a generation counter that is part of
+every key, so all processes count afresh at once; without Redis another process's writes show within the cache
+time. Small sets (below TOOLKIT_FACET_CACHE_MIN) are always counted afresh: they are cheap and the freshest counts
+matter most while humas work on a few items.
 """
 
+import hashlib
+import json
+import logging
+import os
 import threading
 import time
 
@@ -18,38 +24,96 @@ from portal.models import ToolkitTag, Unit
 from portal.models.toolkit import KINDS, STATUSES
 from portal.toolkit.labels import KIND_LABELS, STATUS_LABELS
 
+log = logging.getLogger(__name__)
 CACHE_KEY = "toolkit_facet_cache"
+REDIS_KEY = "toolkit_facet_redis"
+GENERATION = "portal:toolkit:facets:generation"
 MAX_ENTRIES = 500
 _lock = threading.Lock()
 
 
+def _seconds():
+    if not has_app_context():
+        return 0
+    return int(current_app.config.get("TOOLKIT_FACET_CACHE_SECONDS", 60) or 0)
+
+
 def _cache():
-    if not has_app_context() or not current_app.config.get("TOOLKIT_FACET_CACHE_SECONDS", 60):
+    if not _seconds():
         return None
     return current_app.extensions.setdefault(CACHE_KEY, {})
 
 
+def _redis():
+    """The shared Redis client when REDIS_URL is set (None otherwise)."""
+    url = current_app.config.get("REDIS_URL")
+    if url is None and not current_app.testing:  # tests share one Redis: they opt in through the config
+        url = os.environ.get("REDIS_URL")
+    if not url or not _seconds():
+        return None
+    client = current_app.extensions.get(REDIS_KEY)
+    if client is None or client[0] != url:
+        import redis
+
+        client = (url, redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5))
+        current_app.extensions[REDIS_KEY] = client
+    return client[1]
+
+
+def _redis_name(client, key):
+    generation = int(client.get(GENERATION) or 0)
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    return f"portal:toolkit:facets:{generation}:{digest}"
+
+
 def cached(key):
     """(facets, total) counted for `key` within the cache time, else None."""
-    cache = _cache()
-    entry = cache.get(key) if cache is not None else None
+    if not _seconds():
+        return None
+    client = _redis()
+    if client is not None:
+        try:
+            raw = client.get(_redis_name(client, key))
+        except Exception as error:  # noqa: BLE001 - the cache is an optimisation: without it, count afresh
+            log.warning("facet cache unavailable: %s", error)
+            return None
+        if not raw:
+            return None
+        counts, total = json.loads(raw)
+        return {name: [tuple(row) for row in rows] for name, rows in counts.items()}, total
+    entry = _cache().get(key)
     if entry is None or entry[0] < time.monotonic():
         return None
     return entry[1]
 
 
 def remember(key, value):
-    cache = _cache()
-    if cache is None or value[1] < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 1000):
+    if not _seconds() or value[1] < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 1000):
         return
+    client = _redis()
+    if client is not None:
+        try:
+            client.setex(_redis_name(client, key), _seconds(), json.dumps(value))
+        except Exception as error:  # noqa: BLE001 - the cache is an optimisation
+            log.warning("facet cache unavailable: %s", error)
+        return
+    cache = _cache()
     with _lock:
         if len(cache) >= MAX_ENTRIES:
             cache.clear()
-        cache[key] = (time.monotonic() + current_app.config.get("TOOLKIT_FACET_CACHE_SECONDS", 60), value)
+        cache[key] = (time.monotonic() + _seconds(), value)
 
 
 def forget():
-    """This process's facet counts are counted afresh on the next search."""
+    """Facet counts are counted afresh on the next search (in every process, when they live in Redis)."""
+    if not _seconds():
+        return
+    client = _redis()
+    if client is not None:
+        try:
+            client.incr(GENERATION)
+        except Exception as error:  # noqa: BLE001 - entries then expire on their own
+            log.warning("facet cache unavailable: %s", error)
     cache = _cache()
     if cache:
         with _lock:
@@ -60,14 +124,8 @@ def forget_after_commit(session):
     """Called by every toolkit write: forget the counts once the write has committed."""
     from portal import db
 
-    if not session.info.get("toolkit_forget_facets"):
-        session.info["toolkit_forget_facets"] = True
-
-        def run():
-            session.info.pop("toolkit_forget_facets", None)
-            forget()
-
-        db.after_commit(session, run)
+    if forget not in [getattr(hook, "func", None) for hook in session.info.get("after_commit", [])]:
+        db.after_commit(session, forget)
 
 
 # --- counting -----------------------------------------------------------------------------------------------------

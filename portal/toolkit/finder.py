@@ -10,6 +10,7 @@ own subtree; central humas see everything (archived items when asked for).
 
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 from sqlalchemy import String, and_, cast, func, literal
 from sqlalchemy.orm import aliased
@@ -128,7 +129,7 @@ def search_items(session, user, request):
     match = search.matching(session, SEARCH_KIND, request.q) if request.q else None
     sort = request.sort if request.sort in SORTS else ("relevance" if match is not None else "newest")
     key = (editor, editor_unit_path(user, session), tuple(search.query_terms(request.q)), request.kind,
-           request.tags, request.unit_id, request.year, request.status, on)
+           request.tags, request.unit_id, request.year, request.status, on.isoformat(), str(get_locale()))
     counted = facets.cached(key) if request.facets else None
     page = max(request.page, 1)
     ids = None

@@ -111,7 +111,8 @@ def use(item_id):
     filled = None
     if form.validate_on_submit():
         done = perform(answer_templates.use_template, db.session(), item,
-                       {name: form[f"isi_{name}"].data for name in names}, form=form, field=f"isi_{names[0]}")
+                       {name: form[f"isi_{name}"].data for name in names}, form=form,
+                       field=f"isi_{names[0]}" if names else None)
         filled = done.value if done else None
     status = 422 if request.method == "POST" and filled is None and not is_htmx() else 200
     return render("toolkit/use.html", block="use_area", detail=page, item=item, form=form, names=names,

@@ -40,6 +40,24 @@ def test_employee_reads_a_section_and_acknowledges_the_edition(page, signed_in, 
     expect(page.locator("nav.toc .toc-sections li", has=page.get_by_role("link", name=title, exact=True))
            .locator(".read-mark")).to_have_count(1)
 
+    # Acknowledging means having read: refused while changed sections are unread, which are listed with links.
+    page.get_by_label("Saya telah membaca dan memahami pedoman ini").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Kirim persetujuan").click()
+    checked(page)
+    expect(page.locator(".flash-error")).to_contain_text("Buka dulu bagian yang belum Anda baca")
+    expect(page.get_by_role("region", name="Baca dan setujui pedoman")).to_have_count(0)
+    unread = page.locator(".unread-list a")
+    assert unread.count() > 0
+    for href in unread.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        visit(page, href)  # the plain button, as without JavaScript (htmx would mark it after two seconds)
+        button = page.get_by_role("button", name="Tandai sudah dibaca")
+        if button.count():
+            with page.expect_navigation():
+                button.click()
+        expect(page.locator("#read-status")).to_contain_text("sudah Anda baca")
+    visit(page, "/handbook/")
+    expect(page.locator(".unread-list")).to_have_count(0)
     page.get_by_label("Saya telah membaca dan memahami pedoman ini").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Kirim persetujuan").click()
@@ -121,3 +139,73 @@ def test_humas_edits_a_section_with_live_preview(page, signed_in, visit, checked
     expect(newest).to_contain_text(f"#{number}")
     expect(newest).to_contain_text("terkini")
     expect(newest).to_contain_text("Uji peramban: menambah satu kalimat")
+
+
+PHONE = {"width": 360, "height": 740}
+
+
+def _no_broken_words(page, selector):
+    """No word of the cells' text is split over two lines (e.g. "Suntin g"); a slug may wrap at its hyphens."""
+    broken = page.evaluate("""(selector) => {
+      const out = [];
+      for (const cell of document.querySelectorAll(selector)) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            if (range.getClientRects().length > 1) out.push(match[0]);
+          }
+        }
+      }
+      return out;
+    }""", selector)
+    assert not broken, broken
+
+
+def test_management_table_and_report_read_well_on_a_phone(new_page, signed_in, visit):
+    phone = new_page(viewport=PHONE)
+    signed_in(phone, "humas", "/handbook/kelola")
+    _no_broken_words(phone, "table.manage-table td")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+    report = new_page(viewport=PHONE)
+    signed_in(report, "atasan", "/handbook/laporan")
+    labels = report.locator(".bar-list .bar-label")
+    assert labels.count() > 0
+    sizes = labels.evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert min(sizes) >= 14, sizes  # real text, not an SVG label shrunk to 4 px
+    _no_broken_words(report, ".bar-list .bar-label")
+    assert report.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_changes_are_shown_formatted_and_print_levels_hold(page, signed_in, visit):
+    signed_in(page, "pegawai", "/handbook/perubahan")
+    diff = page.locator(".rendered-diff").first
+    expect(diff).to_be_visible()
+    assert "**" not in diff.inner_text() and "###" not in diff.inner_text()
+    assert page.locator(".rendered-diff ins, .rendered-diff del").count() > 0
+
+    visit(page, "/handbook/cetak")
+    sizes = page.evaluate("""() => {
+      const size = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
+      return [size('.print-chapter > h2'), size('.print-section > h3'), size('.print-section .prose h4')];
+    }""")
+    assert sizes[0] > sizes[1] > sizes[2], sizes
+    ids = page.evaluate("() => [...document.querySelectorAll('[id]')].map(e => e.id)")
+    assert len(ids) == len(set(ids))
+
+
+def test_supervisor_sees_the_unit_card_and_sends_a_reminder(page, signed_in, visit, checked):
+    signed_in(page, "atasan")
+    card = page.get_by_role("region", name="Tindak lanjut unit Anda")
+    expect(card).to_be_visible()
+    with page.expect_navigation():
+        card.get_by_role("link", name="Lihat dan kirim pengingat").click()
+    checked(page)
+    form = page.locator("section.follow-up form").first
+    with page.expect_navigation():
+        form.get_by_role("button", name="Kirim pengingat ke yang dicentang").click()
+    checked(page)
+    expect(page.locator(".flash-success")).to_contain_text("Pengingat dikirim ke")

@@ -84,3 +84,36 @@ def test_humas_sees_the_revoked_regulation_warning(page, signed_in, visit, check
         "Perhatian: templat ini merujuk peraturan yang sudah dicabut")
     expect(warning).to_contain_text("PP 53/2010")
     expect(warning).to_contain_text("dicabut oleh PP 94/2021")
+
+
+def test_a_pdf_with_javascript_is_refused_in_the_form(page, signed_in, checked, console_log, tmp_path):
+    from tests.test_toolkit import HOSTILE_PDFS
+
+    hostile = tmp_path / "peraturan.pdf"
+    hostile.write_bytes(HOSTILE_PDFS["open-action-js"][0])
+    signed_in(page, "humas", "/toolkit/baru/regulation")
+    page.get_by_label("Judul", exact=True).fill("Peraturan uji dengan skrip")
+    page.get_by_label("Nomor (kosongkan bila tidak bernomor)").fill("77")
+    page.get_by_label("Tahun", exact=True).fill("2021")
+    page.get_by_label("Naskah PDF (paling besar 20 MB)").set_input_files(str(hostile))
+    console_log.expected_statuses.add(422)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Simpan").first.click()
+    checked(page)
+    expect(page.locator("form.toolkit-form")).to_contain_text("memuat JavaScript")
+    expect(page.get_by_label("Judul", exact=True)).to_have_value("Peraturan uji dengan skrip")  # nothing typed is lost
+
+
+def test_a_regional_humas_does_not_see_the_central_drafts(page, signed_in, visit, live_server):
+    from sqlmodel import select
+
+    from portal.models import ToolkitItem, User
+
+    with live_server.session() as db_session:
+        draft = db_session.exec(select(ToolkitItem).where(ToolkitItem.status == "draf",
+                                                          ToolkitItem.kind == "regulation")).first()
+        regional = db_session.exec(select(User).where(User.nip == "197503052006081858")).one()
+    signed_in(page, regional.username, "/toolkit/kelola")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert draft.title not in page.content()
+    visit(page, f"/toolkit/item/{draft.id}", status=404)

@@ -1,0 +1,328 @@
+"""Reading the published edition and acknowledging it.
+
+Acknowledging means having read. Which sections must have been opened is a rule set by admins
+(AcknowledgementRule): for a first acknowledgement every section of the edition, or only the core set; after a
+material edition, every section that changed since the person's last acknowledgement, opened after it changed.
+"""
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
+from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
+from sqlmodel import select
+
+from portal import audit
+from portal.errors import DomainError
+from portal.handbook import diffs
+from portal.handbook.editions import (
+    changes_between,
+    edition_toc,
+    editions,
+    latest_edition,
+    published_revisions,
+    published_section,
+    required_edition,
+    revisions_by_id,
+)
+from portal.models import (
+    Acknowledgement,
+    AcknowledgementRule,
+    Edition,
+    EditionSection,
+    Section,
+    SectionRead,
+    utcnow,
+)
+from portal.models.handbook import ACK_SCOPES
+
+# --- the rule -----------------------------------------------------------------------------------------------------
+
+
+def ack_scope(session):
+    """"all" (every section must have been opened before a first acknowledgement) or "core"."""
+    rule = session.exec(select(AcknowledgementRule).order_by(AcknowledgementRule.id)).first()
+    return rule.scope if rule is not None and rule.scope in ACK_SCOPES else "all"
+
+
+def rule_page(session):
+    """The rule and the sections of the latest edition with their core flag, for the admin's form."""
+    edition = latest_edition(session)
+    toc = edition_toc(session, edition)
+    core = set(session.exec(select(Section.id).where(Section.core)).all())
+    return {"scope": ack_scope(session), "toc": toc, "core_ids": core, "edition": edition}
+
+
+def set_ack_rule(session, actor, scope, core_ids):
+    """Admins: the acknowledgement scope and the core set (section ids of the latest edition)."""
+    if scope not in ACK_SCOPES:
+        raise DomainError(_("Pilih aturan persetujuan yang tersedia."), field="scope")
+    edition = latest_edition(session)
+    in_edition = {s.section_id for s in edition_toc(session, edition).flat}
+    core_ids = {int(i) for i in core_ids} & in_edition
+    if scope == "core" and not core_ids:
+        raise DomainError(_("Pilih sedikitnya satu bagian inti, atau wajibkan semua bagian."), field="scope")
+    rule = session.exec(select(AcknowledgementRule).order_by(AcknowledgementRule.id)).first()
+    before = {"scope": rule.scope if rule else "all",
+              "core": sorted(session.exec(select(Section.id).where(Section.core)).all())}
+    rule = rule or AcknowledgementRule()
+    rule.scope, rule.updated_at, rule.updated_by_id = scope, utcnow(), getattr(actor, "id", None)
+    session.add(rule)
+    for section in session.exec(select(Section).where(Section.id.in_(in_edition))).all():
+        if section.core != (section.id in core_ids):
+            section.core = section.id in core_ids
+            session.add(section)
+    audit.record(session, actor, "handbook.ack_rule", "handbook_rule", None, scope, before=before,
+                 after={"scope": scope, "core": sorted(core_ids)})
+    session.flush()
+    return rule
+
+
+# --- reading progress ---------------------------------------------------------------------------------------------
+
+def read_section_ids(session, user):
+    return set(session.exec(select(SectionRead.section_id).where(SectionRead.user_id == user.id)).all())
+
+
+def mark_read(session, user, section_id):
+    """Record that the user opened the section. A later visit after a newer edition was published renews the time,
+    so that reading a changed section again counts."""
+    row = session.get(SectionRead, (user.id, section_id))
+    if row is None:
+        session.add(SectionRead(user_id=user.id, section_id=section_id))
+        session.flush()
+        return
+    edition = latest_edition(session)
+    if edition is not None and _aware(row.read_at) < _aware(edition.published_at):
+        row.read_at = utcnow()
+        session.add(row)
+        session.flush()
+
+
+def mark_read_by_slug(session, user, slug):
+    """mark_read for a section of the current edition given by slug; its TocSection, or None when not in it."""
+    found = edition_toc(session, latest_edition(session)).find(slug)
+    if found is None:
+        return None
+    mark_read(session, user, found[1].section_id)
+    return found[1]
+
+
+def _aware(moment):
+    from portal.timezone import as_utc
+
+    return as_utc(moment)
+
+
+def reading_progress(session, user, edition):
+    """(sections read, sections in the edition)."""
+    if edition is None:
+        return 0, 0
+    total = len(edition_toc(session, edition).flat)
+    done = session.exec(
+        select(func.count()).select_from(EditionSection)
+        .join(SectionRead, and_(SectionRead.section_id == EditionSection.section_id, SectionRead.user_id == user.id))
+        .where(EditionSection.edition_id == edition.id)
+    ).one()
+    return done, total
+
+
+def acknowledged_edition(session, user):
+    """The newest edition this user acknowledged, or None."""
+    return session.exec(
+        select(Edition).join(Acknowledgement, Acknowledgement.edition_id == Edition.id)
+        .where(Acknowledgement.user_id == user.id).order_by(Edition.published_at.desc(), Edition.id.desc())
+    ).first()
+
+
+def _is_current(done, required):
+    return done is not None and (done.published_at, done.id) >= (required.published_at, required.id)
+
+
+def has_acknowledged(session, user):
+    """True when the user acknowledged the required edition or one published after it."""
+    required = required_edition(session)
+    return required is None or _is_current(acknowledged_edition(session, user), required)
+
+
+def unread_for_acknowledgement(session, user, edition, previous=None):
+    """The sections (TocSection) the user must still open before acknowledging `edition`, in reading order.
+    `previous`: the edition they acknowledged last (looked up when not given)."""
+    if edition is None:
+        return []
+    toc = edition_toc(session, edition)
+    previous = previous if previous is not None else acknowledged_edition(session, user)
+    reads = dict(session.exec(select(SectionRead.section_id, SectionRead.read_at)
+                              .where(SectionRead.user_id == user.id)).all())
+    if previous is None:
+        if ack_scope(session) == "core":
+            core = set(session.exec(select(Section.id).where(Section.core)).all())
+            wanted = [s for s in toc.flat if s.section_id in core]
+        else:
+            wanted = list(toc.flat)
+        return [s for s in wanted if s.section_id not in reads]
+    if previous.id == edition.id:
+        return []
+    changed = {c.section_id for c in changes_between(session, previous, edition) if c.kind != "removed"}
+    if not changed:
+        return []
+    # Each changed section must have been opened after its current text first appeared (in an edition after the
+    # one acknowledged).
+    latest, es = aliased(EditionSection), aliased(EditionSection)
+    since = dict(session.exec(
+        select(es.section_id, func.min(Edition.published_at))
+        .join(Edition, Edition.id == es.edition_id)
+        .join(latest, and_(latest.section_id == es.section_id, latest.revision_id == es.revision_id,
+                           latest.edition_id == edition.id))
+        .where(es.section_id.in_(changed), Edition.published_at > previous.published_at)
+        .group_by(es.section_id)).all())
+    unread = []
+    for item in toc.flat:
+        if item.section_id not in changed:
+            continue
+        read_at, changed_at = reads.get(item.section_id), since.get(item.section_id, edition.published_at)
+        if read_at is None or _aware(read_at) < _aware(changed_at):
+            unread.append(item)
+    return unread
+
+
+def acknowledge(session, user, edition):
+    if edition is None:
+        raise DomainError(_("Belum ada edisi pedoman yang terbit."))
+    if session.get(Acknowledgement, (user.id, edition.id)) is not None:
+        return  # the same person, twice (a double click): recorded either way
+    unread = unread_for_acknowledgement(session, user, edition)
+    if unread:
+        raise DomainError(_("Buka dulu bagian yang belum Anda baca (%(n)d bagian), lalu nyatakan persetujuan.",
+                            n=len(unread)), field="confirm")
+    session.add(Acknowledgement(user_id=user.id, edition_id=edition.id))
+    session.flush()
+
+
+def acknowledge_latest(session, user):
+    """Acknowledge the current edition (refused while required sections are unread)."""
+    return acknowledge(session, user, latest_edition(session))
+
+
+# --- pages --------------------------------------------------------------------------------------------------------
+
+def index_page(session, user):
+    """Everything the handbook's first page shows, for `user`."""
+    edition = latest_edition(session)
+    acknowledged = acknowledged_edition(session, user)
+    required = required_edition(session)
+    current = required is None or _is_current(acknowledged, required)
+    read_ids = read_section_ids(session, user)
+    toc = edition_toc(session, edition)
+    done = sum(1 for s in toc.flat if s.section_id in read_ids)
+    unread = [] if current else unread_for_acknowledgement(session, user, edition, acknowledged)
+    return {"edition": edition, "toc": toc, "read_ids": read_ids, "done": done, "total": len(toc.flat),
+            "acknowledged": acknowledged, "has_acknowledged": current, "unread": unread}
+
+
+def section_page(session, user, slug):
+    """What the section page shows, or None when the slug is not in the current edition."""
+    edition = latest_edition(session)
+    found = published_section(session, edition, slug)
+    if found is None:
+        return None
+    toc, chapter, item, revision, previous, following = found
+    already_read = session.get(SectionRead, (user.id, item.section_id)) is not None
+    return {"edition": edition, "toc": toc, "chapter": chapter, "item": item, "revision": revision,
+            "previous": previous, "following": following, "already_read": already_read}
+
+
+HEADING_RE = re.compile(r"<(/?)h([2-6])((?: id=\"([^\"]*)\")?)>")
+
+
+def print_html(html, slug):
+    """A revision's HTML for the print view, where chapters are h2 and sections h3: its own headings (h2 and
+    below, as on the section page) move two levels down, to h4-h6, and their ids get the section's slug in front,
+    so that every id is unique in the whole book."""
+    def shift(match):
+        closing, level, _attr, anchor = match.groups()
+        new_level = min(int(level) + 2, 6)
+        if closing:
+            return f"</h{new_level}>"
+        return f'<h{new_level} id="{slug}--{anchor}">' if anchor else f"<h{new_level}>"
+
+    return Markup(HEADING_RE.sub(shift, str(html)))  # noqa: S704  # nosec B704  # stored, sanitised HTML
+
+
+def print_page(session):
+    edition = latest_edition(session)
+    toc, revisions = published_revisions(session, edition)
+    bodies = {s.revision_id: print_html(revisions[s.revision_id].html, s.slug) for s in toc.flat}
+    return {"edition": edition, "toc": toc, "bodies": bodies}
+
+
+@dataclass
+class ShownChange:
+    change: object
+    diff: object  # the formatted text with the changes marked (Markup), for changed sections
+    html: object  # the whole text, for added ones
+
+
+def changes_page(session, user, since_version=None):
+    """The sections that changed since an edition (asked for, else the one the user acknowledged, else the one
+    before the latest), each with its rendered word-level diff."""
+    edition = latest_edition(session)
+    if edition is None:
+        return None
+    every = editions(session)
+    since = next((e for e in every if e.version == since_version), None) if since_version else None
+    since = since or acknowledged_edition(session, user)
+    if since is None and len(every) > 1:
+        since = every[1]
+    changed = changes_between(session, since, edition) if since and since.id != edition.id else []
+    revisions = revisions_by_id(session, {c.old_revision_id for c in changed} | {c.new_revision_id for c in changed})
+    shown = []
+    for index, c in enumerate(changed, start=1):
+        old, new = revisions.get(c.old_revision_id), revisions.get(c.new_revision_id)
+        prefix = f"chg{index}-"
+        diff = diffs.rendered_diff(old.body, new.body, id_prefix=prefix) if c.kind == "changed" else None
+        whole = (diffs.rendered_diff("", new.body, id_prefix=prefix) if c.kind == "added" else None)
+        shown.append(ShownChange(c, diff, whole))
+    return {"edition": edition, "since": since, "changed": shown, "editions": every}
+
+
+# --- dashboard ----------------------------------------------------------------------------------------------------
+
+def dashboard_cards(session, user):
+    """The reader's card (reading progress, acknowledgement) and, for supervisors, their unit's follow-up."""
+    from flask import url_for
+
+    from portal.handbook.reports import team_card
+    from portal.permissions import SUPERVISOR, report_scope
+
+    cards = []
+    page = index_page(session, user)
+    edition = page["edition"]
+    if edition is None:
+        return cards
+    percent = 100 * page["done"] / page["total"] if page["total"] else 0
+    if not page["has_acknowledged"]:
+        if page["acknowledged"]:
+            body = _("Edisi %(v)s memuat perubahan penting. Baca bagian yang berubah, lalu nyatakan kembali bahwa "
+                     "Anda telah memahaminya.", v=edition.version)
+        else:
+            body = _("Baca Pedoman Bijak Bermedia Sosial edisi %(v)s sampai selesai, lalu nyatakan bahwa Anda telah "
+                     "membaca dan memahaminya.", v=edition.version)
+        if page["unread"]:
+            body += " " + ngettext("Masih %(num)d bagian yang perlu Anda buka.",
+                                   "Masih %(num)d bagian yang perlu Anda buka.", len(page["unread"]))
+        cards.append({"title": _("Baca dan setujui pedoman"), "body": body, "progress": percent,
+                      "url": url_for("handbook.index"), "action": _("Lanjutkan membaca"), "tone": "warn"})
+    else:
+        cards.append({"title": _("Pedoman sudah Anda setujui"),
+                      "body": _("Terima kasih. Anda sudah menyatakan memahami pedoman edisi yang berlaku (%(v)s).",
+                                v=page["acknowledged"].version if page["acknowledged"] else edition.version),
+                      "progress": percent, "url": url_for("handbook.index"), "action": _("Buka pedoman"),
+                      "tone": "ok"})
+    scope = report_scope(user) if SUPERVISOR in user.roles else ""
+    if scope:
+        cards.append(team_card(session, user, scope))
+    return cards

@@ -1,0 +1,278 @@
+"""Reports for supervisors and admins: acknowledgement per unit, each person's reading progress, the CSV/XLSX table,
+and the supervisor's follow-up of their unit (who has not acknowledged, has no valid quiz pass, missed a workshop)
+with a reminder that notifies those people (the `reminder_requested` event).
+
+A scope is what `permissions.report_scope` gives: None = every unit, a unit path = that subtree, "" = nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import and_, exists, false, func, or_, true
+from sqlmodel import select
+
+from portal import audit, events
+from portal.errors import DomainError
+from portal.handbook.editions import edition_toc, latest_edition, required_edition
+from portal.models import (
+    Acknowledgement,
+    Attempt,
+    Edition,
+    EditionSection,
+    SectionRead,
+    Unit,
+    User,
+    WorkshopAttendance,
+    WorkshopParticipant,
+    WorkshopSession,
+    utcnow,
+)
+from portal.timezone import today_wib
+
+MISSED_WORKSHOP_DAYS = 365  # a workshop absence counts for the follow-up this long
+PEOPLE_LIMIT = 500
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    members: int
+    acknowledged: int
+
+    @property
+    def rate(self):
+        return 100 * self.acknowledged / self.members if self.members else 0
+
+
+def _acknowledged_clause(required):
+    return exists().where(
+        Acknowledgement.user_id == User.id, Acknowledgement.edition_id == Edition.id,
+        Edition.published_at >= required.published_at,
+    )
+
+
+def _unit_scope(scope_path):
+    """Units a report covers: None = every unit, a path = that subtree, "" (no scope) = none at all."""
+    if scope_path is None:
+        return true()
+    if not scope_path:
+        return false()
+    return Unit.path.startswith(scope_path)
+
+
+def ack_report(session, scope_path):
+    """Acknowledgement per unit in scope, in tree order."""
+    required = required_edition(session)
+    units = session.exec(select(Unit).where(_unit_scope(scope_path)).order_by(Unit.path)).all()
+    if not units:
+        return []
+    unit_ids = [u.id for u in units]
+    members = dict(session.exec(select(User.unit_id, func.count()).where(User.active, User.unit_id.in_(unit_ids))
+                                .group_by(User.unit_id)).all())
+    done = {}
+    if required is not None:
+        done = dict(session.exec(select(User.unit_id, func.count())
+                                 .where(User.active, User.unit_id.in_(unit_ids), _acknowledged_clause(required))
+                                 .group_by(User.unit_id)).all())
+    from portal.accounts.services import all_units
+
+    order = {u.id: i for i, u in enumerate(all_units(session))}
+    rows = [UnitRow(u, members.get(u.id, 0), done.get(u.id, 0)) for u in units]
+    return sorted(rows, key=lambda r: order.get(r.unit.id, 0))
+
+
+def not_acknowledged(session, scope_path, unit=None, limit=None):
+    """[(user, unit)] of active people in scope (and under `unit`) who have not acknowledged."""
+    required = required_edition(session)
+    if required is None:
+        return []
+    query = (select(User, Unit).join(Unit, Unit.id == User.unit_id)
+             .where(User.active, ~_acknowledged_clause(required), _unit_scope(scope_path))
+             .order_by(Unit.path, User.full_name))
+    if unit is not None:
+        query = query.where(Unit.path.startswith(unit.path))
+    if limit:
+        query = query.limit(limit)
+    return session.exec(query).all()
+
+
+@dataclass
+class PersonRow:
+    user: User
+    unit: Unit
+    read: int
+    total: int
+    acknowledged: bool
+
+    @property
+    def percent(self):
+        return 100 * self.read / self.total if self.total else 0
+
+
+def people_progress(session, scope_path, unit=None, limit=PEOPLE_LIMIT):
+    """Each active person in scope (under `unit`): sections of the current edition read, and acknowledged or not;
+    those who have not acknowledged first."""
+    edition, required = latest_edition(session), required_edition(session)
+    total = len(edition_toc(session, edition).flat)
+    query = select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.active, _unit_scope(scope_path))
+    if unit is not None:
+        query = query.where(Unit.path.startswith(unit.path))
+    acked = _acknowledged_clause(required).label("acked") if required is not None else false().label("acked")
+    rows = session.exec(query.add_columns(acked).order_by(acked, Unit.path, User.full_name, User.id)
+                        .limit(limit)).all()
+    reads = {}
+    if edition is not None and rows:
+        reads = dict(session.exec(
+            select(SectionRead.user_id, func.count())
+            .join(EditionSection, and_(EditionSection.section_id == SectionRead.section_id,
+                                       EditionSection.edition_id == edition.id))
+            .where(SectionRead.user_id.in_([user.id for user, _unit, _a in rows]))
+            .group_by(SectionRead.user_id)).all())
+    return [PersonRow(user, u, reads.get(user.id, 0), total, bool(a)) for user, u, a in rows]
+
+
+def report_page(session, scope_path, unit=None):
+    rows = ack_report(session, scope_path)
+    return {"rows": rows, "people": people_progress(session, scope_path, unit), "unit": unit,
+            "members": sum(r.members for r in rows), "done": sum(r.acknowledged for r in rows),
+            "edition": latest_edition(session), "required": required_edition(session),
+            "missing_count": sum(r.members - r.acknowledged for r in rows)}
+
+
+EXPORT_COLUMNS = (
+    (_l("NIP"), 22), (_l("Nama"), 36), (_l("Kode unit"), 14), (_l("Unit"), 40), (_l("Status"), 14),
+    (_l("Bagian dibaca"), 14), (_l("Jumlah bagian"), 14), (_l("Edisi disetujui"), 16),
+    (_l("Waktu persetujuan (WIB)"), 22),
+)
+
+
+def ack_table(session, scope_path):
+    """(header, rows, widths): every active employee in scope with reading progress and acknowledgement, headers
+    and values in the interface language, times as datetimes (the export writes them in WIB)."""
+    required, edition = required_edition(session), latest_edition(session)
+    total = len(edition_toc(session, edition).flat)
+    header = [str(h) for h, _w in EXPORT_COLUMNS]
+    widths = [w for _h, w in EXPORT_COLUMNS]
+    query = select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.active, _unit_scope(scope_path))
+    acks = (select(Acknowledgement.user_id, Edition.version, Acknowledgement.acknowledged_at, Edition.published_at)
+            .join(Edition, Edition.id == Acknowledgement.edition_id)
+            .join(User, User.id == Acknowledgement.user_id).join(Unit, Unit.id == User.unit_id)
+            .where(User.active, _unit_scope(scope_path)).order_by(Edition.published_at))
+    latest_ack = {user_id: (version, at, published_at)
+                  for user_id, version, at, published_at in session.exec(acks).all()}  # the newest wins
+    reads = {}
+    if edition is not None:
+        reads = dict(session.exec(
+            select(SectionRead.user_id, func.count())
+            .join(EditionSection, and_(EditionSection.section_id == SectionRead.section_id,
+                                       EditionSection.edition_id == edition.id))
+            .join(User, User.id == SectionRead.user_id).join(Unit, Unit.id == User.unit_id)
+            .where(User.active, _unit_scope(scope_path)).group_by(SectionRead.user_id)).all())
+    done_text, not_done_text = _("sudah"), _("belum")
+    rows = []
+    for user, unit in session.exec(query.order_by(Unit.path, User.full_name, User.id)).all():
+        version, at, published_at = latest_ack.get(user.id, ("", None, None))
+        done = required is not None and published_at is not None and published_at >= required.published_at
+        rows.append([user.nip or "", user.full_name, unit.code, unit.name, done_text if done else not_done_text,
+                     reads.get(user.id, 0), total, version, at])
+    return header, rows, widths
+
+
+# --- the supervisor's follow-up -----------------------------------------------------------------------------------
+
+REMINDER_TOPICS = {
+    "handbook": _l("belum menyetujui pedoman"),
+    "quiz": _l("belum lulus kuis (atau kelulusannya kedaluwarsa)"),
+    "workshop": _l("tidak hadir di sesi pelatihan"),
+}
+
+
+# What the reminded person reads (in Indonesian, as the notification stores it) and where it leads.
+REMINDER_TEXTS = {
+    "handbook": ("Atasan Anda mengingatkan: baca bagian pedoman yang belum Anda buka, lalu nyatakan persetujuan.",
+                 "handbook.index"),
+    "quiz": ("Atasan Anda mengingatkan: ikuti kuis swa-penilaian sampai lulus.", "quiz.index"),
+    "workshop": ("Atasan Anda mengingatkan: Anda tidak hadir di sesi pelatihan; cek jadwal dan materi susulan.",
+                 "workshops.index"),
+}
+
+
+@dataclass
+class TeamFollowUp:
+    not_acknowledged: list  # [(user, unit)]
+    no_quiz_pass: list
+    missed_workshop: list
+
+    def of(self, topic):
+        return {"handbook": self.not_acknowledged, "quiz": self.no_quiz_pass, "workshop": self.missed_workshop}[topic]
+
+    @property
+    def empty(self):
+        return not (self.not_acknowledged or self.no_quiz_pass or self.missed_workshop)
+
+
+def _people_in_scope(scope_path):
+    return (select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.active, _unit_scope(scope_path))
+            .order_by(Unit.path, User.full_name, User.id))
+
+
+def team_follow_up(session, scope_path, limit=PEOPLE_LIMIT, now=None):
+    """Who in scope has not acknowledged the handbook, holds no valid quiz pass, or missed a workshop session
+    (marked "tidak hadir" in the last MISSED_WORKSHOP_DAYS days)."""
+    now = now or utcnow()
+    valid_pass = exists().where(Attempt.user_id == User.id, Attempt.passed == true(),
+                                Attempt.finished_at.is_not(None),
+                                or_(Attempt.valid_until.is_(None), Attempt.valid_until >= now))
+    missed = exists().where(
+        WorkshopParticipant.user_id == User.id, WorkshopAttendance.participant_id == WorkshopParticipant.id,
+        WorkshopAttendance.status == "tidak_hadir", WorkshopSession.id == WorkshopAttendance.session_id,
+        WorkshopSession.starts_at >= now - timedelta(days=MISSED_WORKSHOP_DAYS))
+    people = _people_in_scope(scope_path)
+    return TeamFollowUp(
+        not_acknowledged(session, scope_path, limit=limit),
+        session.exec(people.where(~valid_pass).limit(limit)).all(),
+        session.exec(people.where(missed).limit(limit)).all(),
+    )
+
+
+def team_card(session, user, scope_path):
+    """The supervisor's dashboard card for their unit."""
+    team = team_follow_up(session, scope_path, limit=PEOPLE_LIMIT)
+    if team.empty:
+        return {"title": _("Unit Anda"), "body": _("Semua pegawai di unit Anda sudah menyetujui pedoman, memegang "
+                                                     "kelulusan kuis yang berlaku, dan hadir di pelatihan."),
+                "progress": None, "url": url_for("handbook.team"), "action": _("Buka tindak lanjut unit"),
+                "tone": "ok"}
+    parts = [ngettext("%(num)d orang belum menyetujui pedoman", "%(num)d orang belum menyetujui pedoman",
+                      len(team.not_acknowledged)),
+             ngettext("%(num)d orang belum lulus kuis", "%(num)d orang belum lulus kuis", len(team.no_quiz_pass)),
+             ngettext("%(num)d orang tidak hadir di pelatihan", "%(num)d orang tidak hadir di pelatihan",
+                      len(team.missed_workshop))]
+    return {"title": _("Tindak lanjut unit Anda"), "body": "; ".join(parts) + ".", "progress": None,
+            "url": url_for("handbook.team"), "action": _("Lihat dan kirim pengingat"), "tone": "warn"}
+
+
+def send_reminders(session, actor, scope_path, topic, user_ids):
+    """Ask for a reminder to the chosen people of one follow-up list; only people on that list in the actor's scope
+    are reminded. Sends `events.reminder_requested` (the notifications pillar delivers it). Returns how many."""
+    if topic not in REMINDER_TOPICS:
+        raise DomainError(_("Pilih jenis pengingat yang tersedia."))
+    wanted = {int(i) for i in user_ids if str(i).isdigit()}
+    listed = {user.id for user, _unit in team_follow_up(session, scope_path).of(topic)}
+    chosen = sorted(wanted & listed)
+    if not chosen:
+        raise DomainError(_("Pilih sedikitnya satu orang yang akan diingatkan."))
+    actor = getattr(actor, "_get_current_object", lambda: actor)()  # the user, not the request's proxy
+    text, endpoint = REMINDER_TEXTS[topic]
+    # One reminder per topic, person and day: a second click the same day notifies nobody twice.
+    key = f"handbook.reminder:{topic}:{today_wib().isoformat()}"
+    events.reminder_requested.send(session, actor=actor, user_ids=chosen, text=str(text), url=url_for(endpoint),
+                                   key=key, topic=topic)
+    audit.record(session, actor, "handbook.reminder", "user", None,
+                 f"{topic}: {len(chosen)}", after={"topic": topic, "user_ids": chosen})
+    session.flush()
+    return len(chosen)
