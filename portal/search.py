@@ -260,7 +260,9 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
     allowed_sql = ""
     if allowed_refs is not None:
         compiled = allowed_refs.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        allowed_sql = f" AND d.ref_id IN ({compiled})"
+        # SQLite: the unary + keeps the list out of the index lookup. Without it SQLite probes the covering index
+        # once per full-text match AND per allowed ref (18,000 matches x 555 sections: 6 s instead of 50 ms).
+        allowed_sql = f" AND {'+' if dialect == 'sqlite' else ''}d.ref_id IN ({compiled})"
     kind_sql = _kind_sql(kind)
     if dialect == "sqlite":
         params["match"] = _fts5_match(terms, prefix_last)
