@@ -52,11 +52,12 @@ def fmt_datetime(value, style="medium", zone=True):
     return f"{text} WIB" if zone else text
 
 
-def fmt_number(value, digits=0):
-    """A number with up to `digits` decimals, grouped for the locale: 1.234,5 / 1,234.5."""
+def fmt_number(value, digits=0, fixed=False):
+    """A number with up to `digits` decimals (exactly `digits` when fixed), grouped for the locale: 1.234,5 /
+    1,234.5."""
     if value is None:
         return EMPTY
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
     return format_decimal(value, format=pattern)
 
 

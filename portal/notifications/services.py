@@ -186,3 +186,14 @@ def save_settings(session, user, email_kinds):
         row.email = kind in email_kinds
         session.add(row)
     session.flush()
+
+
+def settle_demo(session):
+    """Demo seeding (`flask seed-demo`): the other pillars' demo activity has sent many notices (every content plan
+    decided, ...); keep each person's newest three unread, so the bell of a demo account shows a few, not dozens."""
+    ranked = select(Notification.id, func.row_number().over(
+        partition_by=Notification.user_id, order_by=Notification.id.desc()).label("n")).subquery()
+    older = select(ranked.c.id).where(ranked.c.n > 3)
+    settled = session.execute(update(Notification).where(Notification.id.in_(older), Notification.read_at.is_(None))
+                              .values(read_at=utcnow())).rowcount
+    return f"notifications: {settled} older demo notices marked read" if settled else None

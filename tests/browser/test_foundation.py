@@ -17,6 +17,8 @@ NAV = [
     ("Kuis", "quiz.index", "quiz.take"),
     ("Perangkat Humas", "toolkit.index", "toolkit.view"),
     ("Pelatihan", "workshops.index", "workshop.view"),
+    ("Konten", "content.index", "content.view"),
+    ("Cek Unggahan", "check.index", "check.use"),
     ("Admin", "admin.index", "admin.access"),
 ]
 
