@@ -36,6 +36,7 @@ def pillars():
     from portal.handbook import privacy as handbook_privacy
     from portal.handbook import services as handbook_services
     from portal.handbook import views as handbook
+    from portal.notifications import services as notification_services
     from portal.notifications import views as notifications
     from portal.quiz import demo as quiz_demo
     from portal.quiz import files as quiz_files
@@ -71,8 +72,8 @@ def pillars():
                content_plan.dashboard_cards, content_demo.seed, personal_data=_content_personal_data()),
         Pillar("check", check.bp, "/check", ("check.index", _l("Cek Unggahan"), "check.use"),
                check_services.dashboard_cards, personal_data=_check_personal_data()),
-        Pillar("notifications", notifications.bp, "/notifications", personal_data=_notification_personal_data(),
-               anonymise=_notification_anonymise),
+        Pillar("notifications", notifications.bp, "/notifications", seed_demo=notification_services.settle_demo,
+               personal_data=_notification_personal_data(), anonymise=_notification_anonymise),
         Pillar("search", search_views.bp, "/cari"),
         Pillar("admin", admin.bp, "/admin", ("admin.index", _l("Admin"), "admin.access")),
     )
