@@ -220,13 +220,14 @@ def _matching_user_ids(session, q):
     """A subquery of the ids of users whose name, username, NIP or e-mail contains `q` (3+ characters) through a
     trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL); one or two characters match the start of the name or the
     username through their indexes. Never a table scan."""
-    q = " ".join(q.strip().lower().split())
+    q = " ".join(q.replace("\x00", "").strip().lower().split())  # a NUL: FTS5 ends the string, PostgreSQL refuses it
+    if not q:
+        return select(User.id)
     if len(q) < 3:
         upper = q[:-1] + chr(ord(q[-1]) + 1)
         return select(User.id).where(or_(and_(func.lower(User.full_name) >= q, func.lower(User.full_name) < upper),
                                          and_(User.username >= q, User.username < upper)))
     if session.get_bind().dialect.name == "sqlite":
-        q = q.replace("\x00", "")  # a NUL ends the FTS5 string early ("unterminated string", a 500)
         phrase = '"' + q.replace('"', '""') + '"'  # one quoted string: no FTS syntax from the user
         return text("SELECT rowid AS id FROM fts_user WHERE fts_user MATCH :phrase").bindparams(
             phrase=phrase).columns(sql_column("id", Integer))
