@@ -191,3 +191,18 @@ def is_central_humas(user, session=None, path_of=None):
         known[key] = bool(ids) and session.exec(
             select(Unit.id).where(Unit.id.in_(ids), Unit.code == CENTRAL_HUMAS_UNIT)).first() is not None
     return known[key]
+
+
+def central_humas_ids(session):
+    """Ids of the active humas of the Biro Hubungan Masyarakat and its sub-units (admins not included): whom a
+    submission for central review tells."""
+    from sqlmodel import select
+
+    from portal.models import Unit, User, UserRole
+
+    central = session.exec(select(Unit.path).where(Unit.code == CENTRAL_HUMAS_UNIT)).first()
+    if not central:
+        return set()
+    return set(session.exec(select(User.id).join(UserRole, UserRole.user_id == User.id)
+                            .join(Unit, Unit.id == User.unit_id)
+                            .where(UserRole.role == HUMAS, User.active, Unit.path.startswith(central))).all())

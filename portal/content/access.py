@@ -125,14 +125,9 @@ def reviewer_ids(session, unit_id, supervisors=True):
     """Whom a submission tells: central humas (humas of the Biro Hubungan Masyarakat and its sub-units) and, for a
     post (supervisors=True), the supervisors of its unit and of the units above it."""
     from portal.models import User, UserRole
-    from portal.permissions import CENTRAL_HUMAS_UNIT
+    from portal.permissions import central_humas_ids
 
-    ids = set()
-    central = session.exec(select(Unit.path).where(Unit.code == CENTRAL_HUMAS_UNIT)).first()
-    if central:
-        ids |= set(session.exec(select(User.id).join(UserRole, UserRole.user_id == User.id)
-                                .join(Unit, Unit.id == User.unit_id)
-                                .where(UserRole.role == HUMAS, User.active, Unit.path.startswith(central))).all())
+    ids = central_humas_ids(session)
     path = session.exec(select(Unit.path).where(Unit.id == unit_id)).first() if supervisors else None
     above = [int(part) for part in (path or "").strip("/").split("/") if part.isdigit()]
     if above:

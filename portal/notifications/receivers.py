@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from portal import events, jobs
-from portal.models import Quiz, Unit, User, UserRole, Workshop
+from portal.models import Quiz, User, UserRole, Workshop
 from portal.notifications import services
-from portal.permissions import CENTRAL_HUMAS_UNIT
+from portal.permissions import central_humas_ids
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,7 @@ def deliver_or_fan_out(session, actor, user_ids, kind, params, url, key):
 def toolkit_approver_ids(session):
     """Admins and the humas of the Biro Hubungan Masyarakat (and its sub-units): who may approve toolkit items."""
     admins = set(session.exec(select(UserRole.user_id).where(UserRole.role == "admin")).all())
-    central = session.exec(select(Unit.path).where(Unit.code == CENTRAL_HUMAS_UNIT)).first()
-    humas = set()
-    if central:
-        humas = set(session.exec(select(User.id).join(UserRole, UserRole.user_id == User.id)
-                                 .join(Unit, Unit.id == User.unit_id)
-                                 .where(UserRole.role == "humas", Unit.path.startswith(central))).all())
-    return admins | humas
+    return admins | central_humas_ids(session)
 
 
 @receiver(events.toolkit_item_submitted)
