@@ -125,6 +125,27 @@ def begin_write(db_session=None):
         g.db_write_token = token  # reset when the app context ends (a thread serves many requests)
 
 
+@contextlib.contextmanager
+def reading(db_session):
+    """Inside a write use case (a job), a stretch that only reads, e.g. checking a whole import file: its transaction
+    starts deferred (SQLite: no write lock, other writers go on) and is ended before the writes that follow, which
+    then take the lock again at their start."""
+    if db_session.in_transaction():
+        if _has_changes(db_session):
+            raise RuntimeError("reading() after changes were made; commit them first")
+        db_session.commit()
+    token = _write_intent.set(False)
+    try:
+        yield db_session
+    finally:
+        _write_intent.reset(token)
+        if db_session.in_transaction():
+            if _has_changes(db_session):
+                db_session.rollback()
+                raise RuntimeError("a reading() stretch changed the database")
+            db_session.commit()  # ends the snapshot; loaded values stay (expire_on_commit=False)
+
+
 def deferred_write(view):
     """Declare a POST view that reads and does slow work before it writes; it calls `begin_write()` itself."""
     view.deferred_write = True
@@ -191,6 +212,18 @@ def try_write(fn, *args, busy_ms=250):
                     connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     except OperationalError as error:
         log.info("skipped best-effort write (%s)", error)
+
+
+def insert_new(db_session, table, rows, keys):
+    """INSERT `rows` into `table`, leaving out those whose natural key (`keys`, a unique index) is already there:
+    the upsert that makes a batch of an import safe to run again (SQLite and PostgreSQL: ON CONFLICT DO NOTHING)."""
+    if not rows:
+        return
+    if db_session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db_session.execute(insert(table).on_conflict_do_nothing(index_elements=list(keys)), rows)
 
 
 def rollback(db_session=None):

@@ -15,6 +15,7 @@ is staged and from `flask --app portal fsck`.
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,29 +127,97 @@ def discard(token):
         (folder() / f"{token}{_SUFFIX}").unlink(missing_ok=True)
 
 
-def apply_in_job(ctx, token, apply_fn):
-    """The body of an import job: `apply_fn(session, actor, raw, progress)` on the staged file, all or nothing.
-    Progress is recorded only before the first write (a job's step commits); messages are in the language of the
-    person who started the import. Returns the Preview; raises DomainError (the job fails) when the file is gone or
-    no longer fits."""
-    from flask_babel import force_locale
+@dataclass(frozen=True)
+class Batched:
+    """How an importer writes: `check(session, actor, raw) -> Preview` reads and never writes; `write(session, actor,
+    rows)` writes some of its create/update rows (an upsert by the rows' natural key: running it again for rows
+    already written changes nothing); `finish(session, actor, counts)` runs once after the last batch (the import's
+    one audit entry, anything that needs every row written). `by_line`: rows are written in file order and a resumed
+    job skips the lines an earlier attempt saved (for importers whose check refuses what is already there)."""
+
+    check: Callable
+    write: Callable
+    finish: Callable
+    by_line: bool = False
+    order: Callable | None = None  # rows to write -> the same rows in the order they must be written
+
+
+def apply_now(session, actor, raw, importer):
+    """The small, in-request path: check, then write every row in the caller's transaction (all or nothing: a Preview
+    with errors means the caller rolls back)."""
+    preview = importer.check(session, actor, raw)
+    if preview.ok:
+        rows = _to_write(preview, importer)
+        if rows:
+            importer.write(session, actor, rows)
+            importer.finish(session, actor, {"created": preview.count("create"),
+                                             "updated": preview.count("update")})
+            session.flush()
+            session.expire_all()  # bulk statements bypass the identity map (the actor may be among the updated)
+    return preview
+
+
+def _to_write(preview, importer=None):
+    rows = [row for row in preview.rows if _action(row) in ("create", "update")]
+    return importer.order(rows) if importer is not None and importer.order else rows
+
+
+def apply_in_job(ctx, token, importer, batch_rows=None):
+    """The body of an import job: the whole staged file is checked first (a read: no write lock), then its rows are
+    written in batches of `batch_rows` (IMPORT_BATCH_ROWS), each committed by `ctx.step`, so the write lock is held
+    for one batch at a time and the job page shows how far it got. A job run again after dying mid-way finishes the
+    rest: what earlier batches saved is found again (upsert by natural key) or skipped by line (`by_line`), counted
+    from the checkpoint saved with each batch. Messages are in the language of the person who started the import.
+    Returns the Preview (its rows: every importable row, also those saved by an earlier attempt) and the counts;
+    raises DomainError (the job fails) when the file is gone or no longer fits."""
+    from flask_babel import force_locale, ngettext
     from flask_babel import gettext as _
+
+    from portal import db
 
     raw = read_staged(token)
     if raw is None:
         raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
     actor = ctx.actor
+    size = batch_rows or current_app.config.get("IMPORT_BATCH_ROWS", 1000)
+    saved = ctx.checkpoint() or {"created": 0, "updated": 0, "line": 0}
     # force_locale: never the request's locale lookup, which would touch the request's session (JOBS_IMMEDIATE)
     with force_locale(getattr(actor, "preferred_language", None) or "id"):
-        ctx.step(0, 3, _("Memeriksa berkas…"))
-        preview = apply_fn(ctx.session, actor, raw, lambda message: ctx.step(1, 3, message))
+        ctx.step(0, 1, _("Memeriksa berkas…"))
+        with db.reading(ctx.session):
+            preview = importer.check(ctx.session, actor, raw)
+        if importer.by_line and saved["line"]:
+            preview.errors = [(line, message) for line, message in preview.errors if line > saved["line"]]
+            rows = [row for row in preview.rows if row["line"] > saved["line"]]
+        else:
+            rows = _to_write(preview, importer)
         if not preview.ok:
-            ctx.session.rollback()
             line, message = preview.errors[0]
+            if saved["created"] or saved["updated"]:
+                raise DomainError(ngettext(
+                    "Impor berhenti: %(num)d baris sudah tersimpan; baris %(line)d: %(message)s",
+                    "Impor berhenti: %(num)d baris sudah tersimpan; baris %(line)d: %(message)s",
+                    saved["created"] + saved["updated"], line=line, message=message))
             raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
                                 line=line, message=message))
-    discard(token)
-    return preview
+        total = len(rows)
+        for start in range(0, total, size):
+            batch = rows[start:start + size]
+            importer.write(ctx.session, actor, batch)
+            for row in batch:
+                key = "updated" if _action(row) == "update" else "created"
+                saved[key] += 1
+            saved["line"] = max(saved["line"], max(row["line"] for row in batch))
+            ctx.checkpoint(saved)
+            done = start + len(batch)
+            ctx.step(done, total, ngettext("%(num)d dari %(total)d baris tersimpan…",
+                                           "%(num)d dari %(total)d baris tersimpan…", done, total=total))
+        if saved["created"] or saved["updated"]:
+            importer.finish(ctx.session, actor, {"created": saved["created"], "updated": saved["updated"]})
+            ctx.session.flush()
+    ctx.session.expire_all()
+    db.after_commit(ctx.session, discard, token)
+    return preview, saved
 
 
 def is_expired(path, now=None):

@@ -1,4 +1,5 @@
-"""Import of employees and units from CSV or XLSX: a full check (the preview) first, then an all-or-nothing write.
+"""Import of employees and units from CSV or XLSX: a full check (the preview) first, then the write: all or nothing
+for a small file (in the request), in committed batches for a large one (a job, `staging.apply_in_job`).
 
 Files are read by `portal/tabular.py` (any encoding and separator Excel writes, or XLSX). Re-importing the same file
 changes nothing; a changed row updates that record. The write is a handful of bulk statements whatever the number of
@@ -11,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import select
 
-from portal import audit, jobs, staging, tabular
+from portal import audit, db, jobs, staging, tabular
 from portal.accounts.sessions import role_text
 from portal.accounts.validation import email_problem, read_nip
 from portal.models import ROLES, AuditLog, Unit, User, UserRole, UserSession, utcnow
@@ -72,7 +73,7 @@ def _existing_users(session):
     for username, nip, email in session.exec(select(User.username, User.nip, User.email)):
         usernames.add(username)
         if email:
-            emails[email] = nip
+            emails[email.lower()] = nip  # the file's e-mails are compared lower-case: so are the accounts'
     return by_nip, emails, usernames
 
 
@@ -140,26 +141,19 @@ def _user_snapshot(username, row, unit_id=None, active=True):
             "roles": sorted(row["roles"])}
 
 
-def apply_users(session, actor, raw, progress=None):
-    """Check again and write everything in a few bulk statements, or nothing (a Preview with errors: the caller
-    rolls back). `progress(message)` is told when the checks are done and writing starts."""
-    preview = preview_users(session, raw, actor)
-    if not preview.ok:
-        return preview
-    creates = [r for r in preview.rows if r["action"] == "create"]
-    updates = [r for r in preview.rows if r["action"] == "update"]
-    if not creates and not updates:  # an import that changes nothing leaves no trace
-        return preview
-    if progress:
-        progress(_("Menyimpan %(n)d pegawai…", n=len(creates) + len(updates)))
+def _write_users(session, actor, rows):
+    """Write these create/update rows of a checked file in a few bulk statements: an upsert by NIP (a row already
+    written by an earlier run of the same import is left as it is), with their roles and audit rows."""
     now = utcnow()
     users = User.__table__
+    creates = [r for r in rows if r["action"] == "create"]
+    updates = [r for r in rows if r["action"] == "update"]
     if creates:
-        session.execute(insert(users), [
+        db.insert_new(session, users, [
             {"username": r["nip"], "nip": r["nip"], "full_name": r["full_name"], "email": r["email"],
              "unit_id": r["unit_id"], "active": True, "preferred_language": "id", "auth_version": 1,
-             "created_at": now} for r in creates])
-        ids = dict(session.exec(select(User.nip, User.id).where(User.nip.is_not(None))).all())
+             "created_at": now} for r in creates], keys=("nip",))
+        ids = dict(session.exec(select(User.nip, User.id).where(User.nip.in_([r["nip"] for r in creates]))).all())
         for r in creates:
             r["id"] = ids[r["nip"]]
     if updates:
@@ -177,10 +171,8 @@ def apply_users(session, actor, raw, progress=None):
                                                     session_table.c.ended_at.is_(None))
                         .values(roles=bindparam("role_text")),
                         [{"uid": r["id"], "role_text": role_text(r["roles"])} for r in changed_roles])
-    role_rows = [{"user_id": r["id"], "role": role} for r in creates + changed_roles
-                 for role in sorted(r["roles"] - {"employee"})]
-    if role_rows:
-        session.execute(insert(role_table), role_rows)
+    db.insert_new(session, role_table, [{"user_id": r["id"], "role": role} for r in creates + changed_roles
+                                        for role in sorted(r["roles"] - {"employee"})], keys=("user_id", "role"))
     entries = [_audit_row(actor, "user.create", "user", r["id"], f"{r['nip']} ({r['full_name']})", now,
                           after=_user_snapshot(r["nip"], r)) for r in creates]
     for r in updates:
@@ -191,12 +183,23 @@ def apply_users(session, actor, raw, progress=None):
                                           "unit_id": before["unit_id"], "roles": sorted(before["roles"])},
                                   after={"full_name": r["full_name"], "email": r["email"], "unit_id": r["unit_id"],
                                          "roles": sorted(r["roles"])}))
-    session.execute(insert(AuditLog.__table__), entries)
+    if entries:
+        session.execute(insert(AuditLog.__table__), entries)
+
+
+def _finish_users(session, actor, counts):
     audit.record(session, actor, "user.import", "user", None,
-                 f"import: {len(creates)} new, {len(updates)} updated")
-    session.flush()
-    session.expire_all()  # the bulk statements bypassed the identity map (the actor may be among the updated)
-    return preview
+                 f"import: {counts['created']} new, {counts['updated']} updated")
+
+
+USERS = staging.Batched(check=lambda session, actor, raw: preview_users(session, raw, actor), write=_write_users,
+                        finish=_finish_users)
+
+
+def apply_users(session, actor, raw):
+    """Check again and write everything in a few bulk statements, or nothing (a Preview with errors: the caller
+    rolls back). An import that changes nothing leaves no trace."""
+    return staging.apply_now(session, actor, raw, USERS)
 
 
 def _audit_row(actor, action, object_type, object_id, summary, at, before=None, after=None):
@@ -282,53 +285,81 @@ def _units_in_cycles(parents):
     return looping
 
 
-def apply_units(session, actor, raw, progress=None):
-    """Check again, then write: new units are inserted, then every parent and every path is set, each in one bulk
-    statement; or nothing (a Preview with errors: the caller rolls back)."""
-    preview = preview_units(session, raw, actor)
-    if not preview.ok:
-        return preview
-    creates = [r for r in preview.rows if r["action"] == "create"]
-    updates = [r for r in preview.rows if r["action"] == "update"]
-    if not creates and not updates:
-        return preview
-    if progress:
-        progress(_("Menyimpan %(n)d unit kerja…", n=len(creates) + len(updates)))
+def _parents_first(rows):
+    """The unit rows to write, each after the row of its parent (when that is written too)."""
+    parent_of = {r["code"]: r["parent_code"] for r in rows}
+    depth = {}
+
+    def depth_of(code):
+        chain = []
+        while code in parent_of and code not in depth:
+            chain.append(code)
+            code = parent_of[code]
+        level = depth.get(code, 0)
+        for item in reversed(chain):
+            level += 1
+            depth[item] = level
+        return depth[chain[0]] if chain else level
+
+    return sorted(rows, key=lambda r: (depth_of(r["code"]), r["line"]))
+
+
+def _write_units(session, actor, rows):
+    """Write these create/update rows (parents before children, `_parents_first`): an upsert by code, then name,
+    parent and path of each, with their audit rows. Paths of units outside the file are settled by `_finish_units`."""
     now = utcnow()
     units = Unit.__table__
+    codes = {r["code"] for r in rows} | {r["parent_code"] for r in rows if r["parent_code"]}
     before = {code: (uid, name, parent_id) for uid, code, name, parent_id in session.exec(
-        select(Unit.id, Unit.code, Unit.name, Unit.parent_id))}
-    if creates:
-        session.execute(insert(units), [{"code": r["code"], "name": r["name"], "parent_id": None, "path": "/",
-                                         "created_at": now} for r in creates])
-    rows = session.exec(select(Unit.id, Unit.code, Unit.parent_id, Unit.path)).all()
-    id_of = {code: uid for uid, code, _parent, _path in rows}
-    parent_of = {uid: parent_id for uid, _code, parent_id, _path in rows}
-    written = creates + updates
-    for r in written:
-        r["id"], r["parent_id"] = id_of[r["code"]], id_of[r["parent_code"]] if r["parent_code"] else None
-        parent_of[r["id"]] = r["parent_id"]
+        select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(Unit.code.in_(codes)))}
+    db.insert_new(session, units, [{"code": r["code"], "name": r["name"], "parent_id": None, "path": "/",
+                                    "created_at": now} for r in rows if r["code"] not in before], keys=("code",))
+    current = {code: (uid, path) for uid, code, path in session.exec(
+        select(Unit.id, Unit.code, Unit.path).where(Unit.code.in_(codes)))}
+    path_of = {code: path for code, (_uid, path) in current.items()}
+    for r in rows:
+        r["id"] = current[r["code"]][0]
+        r["parent_id"] = current[r["parent_code"]][0] if r["parent_code"] else None
+        path_of[r["code"]] = f"{path_of[r['parent_code']] if r['parent_code'] else '/'}{r['id']}/"
     session.execute(update(units).where(units.c.id == bindparam("uid")).values(
-        name=bindparam("name"), parent_id=bindparam("parent_id")),
-        [{"uid": r["id"], "name": r["name"], "parent_id": r["parent_id"]} for r in written])
-    paths = _paths(parent_of)
-    moved = [{"uid": uid, "path": paths[uid]} for uid, _code, _parent, path in rows if paths[uid] != path]
+        name=bindparam("name"), parent_id=bindparam("parent_id"), path=bindparam("path")),
+        [{"uid": r["id"], "name": r["name"], "parent_id": r["parent_id"], "path": path_of[r["code"]]}
+         for r in rows])
+    entries = []
+    for r in rows:
+        after = {"code": r["code"], "name": r["name"], "parent_id": r["parent_id"]}
+        if r["code"] not in before:
+            entries.append(_audit_row(actor, "unit.create", "unit", r["id"], f"{r['code']} {r['name']}", now,
+                                      after=after))
+        else:
+            _uid, old_name, old_parent = before[r["code"]]
+            entries.append(_audit_row(actor, "unit.update", "unit", r["id"], f"{r['code']} {r['name']}", now,
+                                      before={"code": r["code"], "name": old_name, "parent_id": old_parent},
+                                      after=after))
+    if entries:
+        session.execute(insert(AuditLog.__table__), entries)
+
+
+def _finish_units(session, actor, counts):
+    """Every unit's path from the parents as they now are (units under a moved one move with it); the audit entry."""
+    units = Unit.__table__
+    rows = session.exec(select(Unit.id, Unit.parent_id, Unit.path)).all()
+    paths = _paths({uid: parent_id for uid, parent_id, _path in rows})
+    moved = [{"uid": uid, "path": paths[uid]} for uid, _parent, path in rows if paths[uid] != path]
     if moved:
         session.execute(update(units).where(units.c.id == bindparam("uid")).values(path=bindparam("path")), moved)
-    entries = [_audit_row(actor, "unit.create", "unit", r["id"], f"{r['code']} {r['name']}", now,
-                          after={"code": r["code"], "name": r["name"], "parent_id": r["parent_id"]})
-               for r in creates]
-    for r in updates:
-        _uid, old_name, old_parent = before[r["code"]]
-        entries.append(_audit_row(actor, "unit.update", "unit", r["id"], f"{r['code']} {r['name']}", now,
-                                  before={"code": r["code"], "name": old_name, "parent_id": old_parent},
-                                  after={"code": r["code"], "name": r["name"], "parent_id": r["parent_id"]}))
-    session.execute(insert(AuditLog.__table__), entries)
     audit.record(session, actor, "unit.import", "unit", None,
-                 f"import: {len(creates)} new, {len(updates)} updated")
-    session.flush()
-    session.expire_all()
-    return preview
+                 f"import: {counts['created']} new, {counts['updated']} updated")
+
+
+UNITS = staging.Batched(check=lambda session, actor, raw: preview_units(session, raw, actor), write=_write_units,
+                        finish=_finish_units, order=_parents_first)
+
+
+def apply_units(session, actor, raw):
+    """Check again, then write (new units, then every name, parent and path), or nothing (a Preview with errors:
+    the caller rolls back)."""
+    return staging.apply_now(session, actor, raw, UNITS)
 
 
 def _paths(parent_of):
@@ -352,9 +383,10 @@ def _paths(parent_of):
 
 # --- as jobs (large files): the confirm step queues them; they re-check everything, like the direct path --------------
 
-def _import_job(apply_fn, ctx, token):
-    preview = staging.apply_in_job(ctx, token, apply_fn)
-    return {"created": preview.count("create"), "updated": preview.count("update"), "same": preview.count("same")}
+def _import_job(importer, ctx, token):
+    preview, saved = staging.apply_in_job(ctx, token, importer)
+    same = len(preview.rows) - saved["created"] - saved["updated"]
+    return {"created": saved["created"], "updated": saved["updated"], "same": max(same, 0)}
 
 
 def _describe(result):
@@ -364,10 +396,10 @@ def _describe(result):
 @jobs.job("import.users", title=_l("Impor pegawai"), describe=_describe,
           next_url=lambda _result, _params: url_for("admin.users"))
 def import_users_job(ctx, token):
-    return _import_job(apply_users, ctx, token)
+    return _import_job(USERS, ctx, token)
 
 
 @jobs.job("import.units", title=_l("Impor unit kerja"), describe=_describe,
           next_url=lambda _result, _params: url_for("admin.units"))
 def import_units_job(ctx, token):
-    return _import_job(apply_units, ctx, token)
+    return _import_job(UNITS, ctx, token)

@@ -82,6 +82,16 @@ class JobContext:
 
         return self.session.get(User, self.job.created_by_id) if self.job.created_by_id else None
 
+    def checkpoint(self, state=None):
+        """What the job has saved so far (a JSON-able dict), kept with the job and committed by the next `step`
+        together with the work it describes; without `state`, the last one saved (an earlier attempt's, when a
+        job is run again after its worker died), or None."""
+        if state is None:
+            saved = json.loads(self.job.result) if self.job.result and self.job.status == "running" else {}
+            return saved.get("checkpoint")
+        self.job.result = json.dumps({"checkpoint": state}, sort_keys=True)
+        return state
+
     def step(self, done, total, message=""):
         """Progress so far; commits the work done up to here (the next batch takes the write lock again)."""
         self.job.progress = min(99, int(100 * done / total)) if total else 0

@@ -24,7 +24,7 @@ def get_job_or_404(job_id):
 def status(job_id):
     row = get_job_or_404(job_id)
     kind = jobs.KINDS.get(row.kind)
-    result = jobs.result_of(row)
+    result = jobs.result_of(row) if row.status == "done" else None  # while running: its checkpoint, not a result
     summary = kind.describe(result) if (kind and kind.describe and result is not None) else None
     next_url = kind.next_url(result, jobs.params_of(row)) if (kind and kind.next_url and row.status == "done") \
         else None

@@ -1,4 +1,5 @@
-"""Import of workshop participants from CSV or XLSX: a full check (the preview), then an all-or-nothing write.
+"""Import of workshop participants from CSV or XLSX: a full check (the preview), then the write: all or nothing for
+a small file, in committed batches for a large one (a job).
 
 The file is read by `portal/tabular.py` (any encoding and separator Excel writes, or XLSX). A row whose NIP belongs
 to an account becomes that employee's registration; any other row a guest (name required). Seats are given in file
@@ -94,22 +95,19 @@ def preview_import(session, workshop, raw):
     return preview
 
 
-def apply_import(session, actor, workshop, raw, progress=None):
-    """Check again, then write every row in a few bulk statements, or nothing (a Preview with errors). The caller's
-    transaction commits (or rolls back). `progress(message)` is told when the checks are done."""
-    preview = preview_import(session, workshop, raw)
-    if not preview.ok or not preview.rows:
-        return preview
-    if progress:
-        progress(ngettext("Menyimpan %(num)d peserta…", "Menyimpan %(num)d peserta…", len(preview.rows)))
-    locked = session.exec(select(Workshop).where(Workshop.id == workshop.id).with_for_update()).one()
+def _write_participants(session, workshop_id, rows):
+    """Register these rows of a checked file, in file order: seats while the capacity lasts (counted now, so a later
+    batch goes on where the earlier one stopped), then the waiting list; a cancelled registration comes back."""
+    locked = session.exec(select(Workshop).where(Workshop.id == workshop_id).with_for_update()).one()
     registered = session.exec(select(func.count()).select_from(WorkshopParticipant).where(
         WorkshopParticipant.workshop_id == locked.id, WorkshopParticipant.status == "registered")).one()
+    user_ids = [row["user_id"] for row in rows if row["user_id"]]
     earlier = dict(session.exec(select(WorkshopParticipant.user_id, WorkshopParticipant.id).where(
-        WorkshopParticipant.workshop_id == locked.id, WorkshopParticipant.user_id.is_not(None))).all())
+        WorkshopParticipant.workshop_id == locked.id, WorkshopParticipant.user_id.in_(user_ids))).all()) \
+        if user_ids else {}
     now = utcnow()
     inserts, revived = [], []
-    for row in preview.rows:
+    for row in rows:
         if locked.capacity is None or registered < locked.capacity:
             status, registered = "registered", registered + 1
         else:
@@ -132,14 +130,29 @@ def apply_import(session, actor, workshop, raw, progress=None):
         session.execute(update(table).where(table.c.id == bindparam("pid")).values(
             status=bindparam("status"), source="import", registered_at=bindparam("registered_at"),
             cancelled_at=None), revived)
-    audit.record(session, actor, "workshop.import", "workshop", workshop.id,
-                 f"{workshop.title}: {len(preview.rows)} peserta diimpor")
-    session.flush()
-    session.expire_all()
-    return preview
 
 
-# --- as a job (large files): the confirm step queues it; it re-checks everything, like the direct path -------------
+def importer(workshop):
+    """The participant import of `workshop` for `staging` (a resumed job skips the lines already saved: the check
+    refuses a person registered twice)."""
+    workshop_id, title = workshop.id, workshop.title
+
+    def finish(session, actor, counts):
+        audit.record(session, actor, "workshop.import", "workshop", workshop_id,
+                     f"{title}: {counts['created']} peserta diimpor")
+
+    return staging.Batched(check=lambda session, _actor, raw: preview_import(session, workshop, raw),
+                           write=lambda session, _actor, rows: _write_participants(session, workshop_id, rows),
+                           finish=finish, by_line=True)
+
+
+def apply_import(session, actor, workshop, raw):
+    """Check again, then write every row in a few bulk statements, or nothing (a Preview with errors). The caller's
+    transaction commits (or rolls back)."""
+    return staging.apply_now(session, actor, raw, importer(workshop))
+
+
+# --- as a job (large files): the confirm step queues it; it re-checks everything, then writes in batches -----------
 
 def _describe(result):
     return ngettext("%(num)d peserta diimpor.", "%(num)d peserta diimpor.", result["imported"])
@@ -151,9 +164,8 @@ def import_participants_job(ctx, token, workshop_id):
     workshop = ctx.session.get(Workshop, workshop_id)
     if workshop is None:
         raise DomainError(_("Pelatihan ini sudah tidak ada."))
-    preview = staging.apply_in_job(ctx, token, lambda session, actor, raw, progress: apply_import(
-        session, actor, workshop, raw, progress))
-    return {"imported": len(preview.rows)}
+    _preview, saved = staging.apply_in_job(ctx, token, importer(workshop))
+    return {"imported": saved["created"]}
 
 
 def _new_codes(session, count):
