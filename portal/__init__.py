@@ -218,11 +218,20 @@ def _register_errors(app):
         ),
         500: (_l("Terjadi kesalahan"),
               _l("Maaf, terjadi kesalahan di server. Kejadian ini sudah dicatat untuk diperiksa.")),
+        503: (_l("Server sedang sibuk"),
+              _l("Server sedang menyimpan data lain dan belum bisa menyimpan permintaan Anda. Tidak ada yang "
+                 "berubah. Tunggu beberapa detik, lalu coba lagi.")),
     }
 
     def handler(code):
         def handle(error):
-            if code == 500:
+            if code == 500 and db.is_busy(getattr(error, "original_exception", None)):
+                # The write lock stayed busy past the timeout and the retries: "try again", not a server error.
+                app.logger.warning("%s %s: database busy, answered 503", request.method, request.path)
+                response = app.make_response(handle_busy(error))
+                response.headers["Retry-After"] = "5"
+                return response
+            if code in (500, 503):
                 db_session = g.get("db_session")
                 if db_session is not None:
                     db_session.rollback()
@@ -237,6 +246,7 @@ def _register_errors(app):
 
     for code in messages:
         app.register_error_handler(code, handler(code))
+    handle_busy = handler(503)
 
 
 def _register_jinja(app):

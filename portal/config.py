@@ -80,6 +80,12 @@ def load_config(instance_path):
         "SESSION_RETENTION_DAYS": int(os.environ.get("SESSION_RETENTION_DAYS", "90")),
         # Confirmed imports with more lines than this run in the job worker, with a progress page.
         "IMPORT_JOB_MIN_ROWS": int(os.environ.get("IMPORT_JOB_MIN_ROWS", "300")),
+        # A job writes an import in batches of this many rows, each its own short transaction (write lock).
+        "IMPORT_BATCH_ROWS": max(1, int(os.environ.get("IMPORT_BATCH_ROWS", "1000"))),
+        # Files with more lines than this (or larger than IMPORT_PREVIEW_JOB_MIN_BYTES) are checked by the job
+        # worker, with a progress page that leads to the preview; smaller ones are checked in the request.
+        "IMPORT_PREVIEW_JOB_MIN_ROWS": int(os.environ.get("IMPORT_PREVIEW_JOB_MIN_ROWS", "3000")),
+        "IMPORT_PREVIEW_JOB_MIN_BYTES": int(os.environ.get("IMPORT_PREVIEW_JOB_MIN_BYTES", str(2 * 1024 * 1024))),
         # The monthly social-media report of a unit is due on this day of the next month.
         "CONTENT_REPORT_DEADLINE_DAY": min(28, max(1, int(os.environ.get("CONTENT_REPORT_DEADLINE_DAY", "5")))),
     }

@@ -226,6 +226,27 @@ def insert_new(db_session, table, rows, keys):
     db_session.execute(insert(table).on_conflict_do_nothing(index_elements=list(keys)), rows)
 
 
+# PostgreSQL: serialization failure, deadlock, lock not available (lock_timeout)
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_busy(error):
+    """True when `error` (or what caused it) is the database saying another writer holds the lock for too long:
+    SQLite's "database is locked" after the busy timeout and the retries, PostgreSQL's lock and deadlock errors.
+    The request answers 503 "try again" for these, never 500."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        original = getattr(error, "orig", None)
+        text = str(original or error).lower()
+        if isinstance(error, OperationalError) and ("database is locked" in text or "database is busy" in text):
+            return True
+        if getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def rollback(db_session=None):
     """Undo the current use case's changes (a DomainError was raised half-way)."""
     (db_session or session()).rollback()
