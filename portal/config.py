@@ -81,7 +81,8 @@ def load_config(instance_path):
         # Confirmed imports with more lines than this run in the job worker, with a progress page.
         "IMPORT_JOB_MIN_ROWS": int(os.environ.get("IMPORT_JOB_MIN_ROWS", "300")),
         # A job writes an import in batches of this many rows, each its own short transaction (write lock).
-        "IMPORT_BATCH_ROWS": max(1, int(os.environ.get("IMPORT_BATCH_ROWS", "1000"))),
+        "IMPORT_BATCH_ROWS": max(1, int(os.environ.get("IMPORT_BATCH_ROWS", "500"))),
+        "IMPORT_BATCH_PAUSE_MS": max(0, int(os.environ.get("IMPORT_BATCH_PAUSE_MS", "100"))),
         # Files with more lines than this (or larger than IMPORT_PREVIEW_JOB_MIN_BYTES) are checked by the job
         # worker, with a progress page that leads to the preview; smaller ones are checked in the request.
         "IMPORT_PREVIEW_JOB_MIN_ROWS": int(os.environ.get("IMPORT_PREVIEW_JOB_MIN_ROWS", "3000")),

@@ -165,7 +165,8 @@ def _to_write(preview, importer=None):
 def apply_in_job(ctx, token, importer, batch_rows=None):
     """The body of an import job: the whole staged file is checked first (a read: no write lock), then its rows are
     written in batches of `batch_rows` (IMPORT_BATCH_ROWS), each committed by `ctx.step`, so the write lock is held
-    for one batch at a time and the job page shows how far it got. A job run again after dying mid-way finishes the
+    for one batch at a time (and on SQLite left free for IMPORT_BATCH_PAUSE_MS between two) and the job page shows
+    how far it got. A job run again after dying mid-way finishes the
     rest: what earlier batches saved is found again (upsert by natural key) or skipped by line (`by_line`), counted
     from the checkpoint saved with each batch. Messages are in the language of the person who started the import.
     Returns the Preview (its rows: every importable row, also those saved by an earlier attempt) and the counts;
@@ -179,7 +180,11 @@ def apply_in_job(ctx, token, importer, batch_rows=None):
     if raw is None:
         raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
     actor = ctx.actor
-    size = batch_rows or current_app.config.get("IMPORT_BATCH_ROWS", 1000)
+    size = batch_rows or current_app.config.get("IMPORT_BATCH_ROWS", 500)
+    # SQLite's lock is not a queue: a writer waiting for it polls (every 100 ms once it has waited a while), so the
+    # job leaves a gap between batches; PostgreSQL's row locks do not stop other writers.
+    pause = current_app.config.get("IMPORT_BATCH_PAUSE_MS", 100) / 1000 \
+        if ctx.session.get_bind().dialect.name == "sqlite" else 0
     saved = ctx.checkpoint() or {"created": 0, "updated": 0, "line": 0}
     # force_locale: never the request's locale lookup, which would touch the request's session (JOBS_IMMEDIATE)
     with force_locale(getattr(actor, "preferred_language", None) or "id"):
@@ -212,6 +217,8 @@ def apply_in_job(ctx, token, importer, batch_rows=None):
             done = start + len(batch)
             ctx.step(done, total, ngettext("%(num)d dari %(total)d baris tersimpan…",
                                            "%(num)d dari %(total)d baris tersimpan…", done, total=total))
+            if done < total and pause:
+                time.sleep(pause)  # SQLite: a writer waiting in its busy handler gets the lock between two batches
         if saved["created"] or saved["updated"]:
             importer.finish(ctx.session, actor, {"created": saved["created"], "updated": saved["updated"]})
             ctx.session.flush()
