@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import abort, current_app
 from flask_login import current_user
 
+from portal import tabular
 from portal.errors import DomainError
 
 _SCOPE_RE = re.compile(r"[a-z0-9]{1,30}")
@@ -85,15 +86,161 @@ def stage(raw, scope, preview_fn):
         preview = preview_fn(raw)
     except DomainError as error:
         return Staged(error=error.message)
-    token = None
-    if preview.importable:
-        purge_expired()
-        token = f"{scope}-{current_user.id}-{secrets.token_hex(16)}"
-        target = folder() / f"{token}{_SUFFIX}"
-        temporary = target.with_suffix(".part")
-        temporary.write_bytes(raw)
-        temporary.replace(target)  # never a half-written file under the final name
+    token = _keep(raw, scope) if preview.importable else None
     return Staged(preview=preview, token=token)
+
+
+def _keep(raw, scope):
+    """Write `raw` under a new token of the signed-in person and `scope`; returns the token."""
+    if not _SCOPE_RE.fullmatch(scope):
+        raise ValueError(f"bad staging scope {scope!r}")
+    purge_expired()
+    token = f"{scope}-{current_user.id}-{secrets.token_hex(16)}"
+    target = folder() / f"{token}{_SUFFIX}"
+    temporary = target.with_suffix(".part")
+    temporary.write_bytes(raw)
+    temporary.replace(target)  # never a half-written file under the final name
+    return token
+
+
+# --- large files: the check (preview) runs in the job worker ---------------------------------------------------------
+
+def is_large(raw):
+    """True for a file too large to check within the request (IMPORT_PREVIEW_JOB_MIN_ROWS lines or
+    IMPORT_PREVIEW_JOB_MIN_BYTES): its preview is made by a job, with a progress page."""
+    config = current_app.config
+    return len(raw) > config["IMPORT_PREVIEW_JOB_MIN_BYTES"] or \
+        tabular.estimate_rows(raw) > config["IMPORT_PREVIEW_JOB_MIN_ROWS"]
+
+
+def queue_preview(session, raw, scope, kind, **params):
+    """Keep `raw` and queue the job `kind` (registered with `preview_job`) that checks it; returns the Job row, whose
+    page leads to the preview (and from there to the confirm step) once it is done."""
+    from portal import jobs
+
+    token = _keep(raw, scope)
+    return jobs.enqueue(session, kind, current_user, token=token, scope=scope, **params)
+
+
+def preview_in_job(ctx, token, check):
+    """The body of a preview job: `check(session, actor, raw)` on the staged file in a read (no write lock). The
+    file stays staged when it can be imported (the preview page carries its token) and is removed otherwise.
+    Returns the JSON-able result the preview page shows (`preview_of_job`)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from portal import db
+
+    raw = read_staged(token)
+    if raw is None:
+        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
+    actor = ctx.actor
+    with force_locale(getattr(actor, "preferred_language", None) or "id"):
+        ctx.step(1, 10, _("Membaca dan memeriksa berkas…"))
+        with db.reading(ctx.session):
+            try:
+                preview = check(ctx.session, actor, raw)
+            except DomainError as error:  # unreadable: the page says why, as the in-request check does
+                discard(token)
+                return {"job": ctx.job.id, "error": str(error.message), "token": None}
+    if not preview.importable:
+        discard(token)
+    return {"job": ctx.job.id, "token": token if preview.importable else None, "preview": _summary(preview)}
+
+
+PREVIEW_ROWS = 200  # rows a preview page shows
+PREVIEW_ERRORS = 1000  # problems a preview page lists
+
+
+def _summary(preview):
+    counts = {}
+    for row in preview.rows:
+        counts[_action(row)] = counts.get(_action(row), 0) + 1
+    return {"rows": [_plain(row) for row in preview.rows[:PREVIEW_ROWS]], "row_total": len(preview.rows),
+            "errors": [list(error) for error in preview.errors[:PREVIEW_ERRORS]], "error_total": len(preview.errors),
+            "skipped": [list(item) for item in preview.skipped[:PREVIEW_ERRORS]],
+            "warnings": [list(item) for item in preview.warnings[:PREVIEW_ERRORS]],
+            "notes": [str(note) for note in preview.notes], "counts": counts}
+
+
+def _plain(value):
+    """A preview row as JSON can hold it (sets become sorted lists, lazy strings text)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+class Head:
+    """The first items of a longer list, as a preview page uses them: iterating and slicing give the items kept,
+    `len()` (Jinja's `length`) and truth the full count."""
+
+    def __init__(self, items, total):
+        self.items, self.total = list(items), total
+
+    def __len__(self):
+        return self.total
+
+    def __bool__(self):
+        return self.total > 0
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+class StoredPreview(Preview):
+    """A Preview made by a job, as its page shows it (the first PREVIEW_ROWS rows, the counts of all)."""
+
+    def __init__(self, data):
+        super().__init__(rows=Head(data["rows"], data["row_total"]),
+                         errors=Head([tuple(e) for e in data["errors"]], data["error_total"]),
+                         skipped=[tuple(item) for item in data["skipped"]],
+                         warnings=[tuple(item) for item in data["warnings"]], notes=list(data["notes"]))
+        self.counts = data["counts"]
+
+    def count(self, action):
+        return self.counts.get(action, 0)
+
+
+def preview_of_job(row, scope):
+    """What a finished preview job (already loaded through the jobs' row loader: the person's own) found, for the
+    import page of `scope`: a Staged (preview and confirm token), or a 404 for another importer's job."""
+    from flask_babel import gettext as _
+
+    from portal import jobs
+
+    params, result = jobs.params_of(row), jobs.result_of(row)
+    if params.get("scope") != scope or row.status != "done" or not result:
+        abort(404)
+    if result.get("error"):
+        return Staged(error=result["error"])
+    token = result.get("token")
+    if token and read_staged(token) is None:
+        return Staged(error=_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."))
+    return Staged(preview=StoredPreview(result["preview"]), token=token)
+
+
+def describe_preview(result):
+    """What a finished preview job says on its page."""
+    from flask_babel import ngettext
+
+    if result.get("error"):
+        return result["error"]
+    summary = result["preview"]
+    if summary["error_total"]:
+        return ngettext("%(num)d masalah ditemukan — tidak ada yang disimpan.",
+                        "%(num)d masalah ditemukan — tidak ada yang disimpan.", summary["error_total"])
+    return ngettext("Pemeriksaan selesai: %(num)d baris siap diimpor. Lanjutkan ke pratinjau untuk mengimpornya.",
+                    "Pemeriksaan selesai: %(num)d baris siap diimpor. Lanjutkan ke pratinjau untuk mengimpornya.",
+                    summary["row_total"])
 
 
 def take(token, scope):

@@ -145,6 +145,14 @@ def count_rows(raw):
         return 0
 
 
+def estimate_rows(raw):
+    """A quick upper estimate of the data rows (no parsing): an XLSX sheet's dimension, else the number of line
+    breaks (a quoted line break counts too). Decides whether a file is checked in the request or by a job."""
+    if raw[:4] == b"PK\x03\x04":
+        return count_rows(raw)
+    return raw.count(b"\n")
+
+
 def _build(records, table, required, wanted, multi, max_rows):
     """Header, then the data rows: (row number, cells) pairs in, Rows out."""
     # The header is the first non-empty row, unless a title row or two sit above it ("Daftar Peserta", a date):

@@ -403,3 +403,21 @@ def import_users_job(ctx, token):
           next_url=lambda _result, _params: url_for("admin.units"))
 def import_units_job(ctx, token):
     return _import_job(UNITS, ctx, token)
+
+
+# --- the check of a large file, as a job (issue 15): its page leads to the preview and the confirm step ---------------
+
+def _to_preview(kind):
+    return lambda result, _params: url_for("admin.import_csv", kind=kind, job=result["job"])
+
+
+@jobs.job("preview.users", title=_l("Pemeriksaan berkas pegawai"), describe=staging.describe_preview,
+          next_url=_to_preview("users"))
+def preview_users_job(ctx, token, scope):
+    return staging.preview_in_job(ctx, token, USERS.check)
+
+
+@jobs.job("preview.units", title=_l("Pemeriksaan berkas unit kerja"), describe=staging.describe_preview,
+          next_url=_to_preview("units"))
+def preview_units_job(ctx, token, scope):
+    return staging.preview_in_job(ctx, token, UNITS.check)

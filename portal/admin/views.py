@@ -23,6 +23,7 @@ from portal.admin.forms import (
 )
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import render
+from portal.jobs.access import get_own_job_or_404
 from portal.models import ROLES
 from portal.permissions import requires
 
@@ -215,7 +216,13 @@ def import_csv(kind):
     form = ImportForm()
     staged = staging.Staged()
     if form.validate_on_submit():
-        staged = staging.stage(form.file.data.read(), kind, lambda raw: preview_fn(db.session(), raw, current_user))
+        raw = form.file.data.read()
+        if staging.is_large(raw):  # checked by the job worker; its page leads back here with the preview
+            job = staging.queue_preview(db.session(), raw, kind, f"preview.{kind}")
+            return redirect(url_for("jobs.status", job_id=job.id), code=303)
+        staged = staging.stage(raw, kind, lambda raw: preview_fn(db.session(), raw, current_user))
+    elif request.method == "GET" and (job_id := int_arg("job")):
+        staged = staging.preview_of_job(get_own_job_or_404(job_id), kind)
     rejected = staged.error or (staged.preview and not staged.preview.ok)
     return _import_page(kind=kind, form=form, preview=staged.preview, error=staged.error,
                         token=staged.token, confirm_form=ConfirmImportForm(token=staged.token),
@@ -238,7 +245,7 @@ def import_confirm(kind):
     if raw is None:
         flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
         return redirect(url_for("admin.import_csv", kind=kind), code=303)
-    if tabular.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
+    if tabular.estimate_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # large: the job worker applies it
         job = jobs.enqueue(db.session(), f"import.{kind}", current_user, token=form.token.data)
         return redirect(url_for("jobs.status", job_id=job.id), code=303)
     _preview, apply_fn = IMPORT_KINDS[kind]

@@ -1,22 +1,13 @@
 """The page of one background job: progress while it runs (htmx polling, or a plain refresh), then its outcome."""
 
-from flask import Blueprint, abort, url_for
-from flask_login import current_user
+from flask import Blueprint, url_for
 
-from portal import db, jobs
+from portal import jobs
 from portal.htmx import render
-from portal.models import Job
-from portal.permissions import ADMIN, requires
+from portal.jobs.access import get_job_or_404
+from portal.permissions import requires
 
 bp = Blueprint("jobs", __name__)
-
-
-def get_job_or_404(job_id):
-    """A job is seen by the person who started it (and admins); to anyone else it does not exist."""
-    row = db.session().get(Job, job_id)
-    if row is None or (row.created_by_id != current_user.id and ADMIN not in current_user.roles):
-        abort(404)
-    return row
 
 
 @bp.get("/<int:job_id>")

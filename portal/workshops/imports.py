@@ -168,6 +168,16 @@ def import_participants_job(ctx, token, workshop_id):
     return {"imported": saved["created"]}
 
 
+@jobs.job("preview.participants", title=_l("Pemeriksaan berkas peserta"), describe=staging.describe_preview,
+          next_url=lambda result, params: url_for("workshops.import_csv", workshop_id=params["workshop_id"],
+                                                  job=result["job"]))
+def preview_participants_job(ctx, token, scope, workshop_id):
+    workshop = ctx.session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise DomainError(_("Pelatihan ini sudah tidak ada."))
+    return staging.preview_in_job(ctx, token, importer(workshop).check)
+
+
 def _new_codes(session, count):
     """`count` fresh participant codes: random, checked against the table in batches (not one query per code)."""
     codes = set()

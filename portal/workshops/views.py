@@ -15,6 +15,7 @@ from portal import certificates, db, exports, jobs, staging, tabular
 from portal.extensions import limiter
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
+from portal.jobs.access import get_own_job_or_404
 from portal.permissions import public, requires
 from portal.timezone import naive_wib_to_utc, to_wib, wib_naive
 from portal.workshops import access, attendance, catalog, completion, imports, pages, registration, reports
@@ -224,8 +225,15 @@ def import_csv(workshop_id):
     form = ImportForm()
     staged = staging.Staged()
     if form.validate_on_submit():
-        staged = staging.stage(form.file.data.read(), _import_scope(workshop),
+        raw = form.file.data.read()
+        if staging.is_large(raw):  # checked by the job worker; its page leads back here with the preview
+            job = staging.queue_preview(db.session(), raw, _import_scope(workshop), "preview.participants",
+                                        workshop_id=workshop.id)
+            return redirect(url_for("jobs.status", job_id=job.id), code=303)
+        staged = staging.stage(raw, _import_scope(workshop),
                                lambda raw: imports.preview_import(db.session(), workshop, raw))
+    elif request.method == "GET" and (job_id := int_arg("job")):
+        staged = staging.preview_of_job(get_own_job_or_404(job_id), _import_scope(workshop))
     rejected = staged.error or (staged.preview and not staged.preview.ok)
     return render("workshops/import.html", workshop=workshop, form=form, preview=staged.preview, error=staged.error,
                   confirm_form=ConfirmImportForm(token=staged.token), token=staged.token,
@@ -243,7 +251,7 @@ def import_confirm(workshop_id):
     if raw is None:
         flash(_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."), "error")
         return redirect(url_for("workshops.import_csv", workshop_id=workshop.id), code=303)
-    if tabular.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker applies it
+    if tabular.estimate_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # large: the job worker applies it
         job = jobs.enqueue(db.session(), "import.participants", current_user, token=form.token.data,
                            workshop_id=workshop.id)
         return redirect(url_for("jobs.status", job_id=job.id), code=303)
