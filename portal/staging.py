@@ -140,9 +140,9 @@ def preview_in_job(ctx, token, check):
         with db.reading(ctx.session):
             try:
                 preview = check(ctx.session, actor, raw)
-            except DomainError as error:  # unreadable: the page says why, as the in-request check does
+            except DomainError:  # unreadable: the job fails and its page says why
                 discard(token)
-                return {"job": ctx.job.id, "error": str(error.message), "token": None}
+                raise
     if not preview.importable:
         discard(token)
     return {"job": ctx.job.id, "token": token if preview.importable else None, "preview": _summary(preview)}
@@ -220,8 +220,6 @@ def preview_of_job(row, scope):
     params, result = jobs.params_of(row), jobs.result_of(row)
     if params.get("scope") != scope or row.status != "done" or not result:
         abort(404)
-    if result.get("error"):
-        return Staged(error=result["error"])
     token = result.get("token")
     if token and read_staged(token) is None:
         return Staged(error=_("Pratinjau impor sudah kedaluwarsa. Unggah berkasnya lagi."))
@@ -232,8 +230,6 @@ def describe_preview(result):
     """What a finished preview job says on its page."""
     from flask_babel import ngettext
 
-    if result.get("error"):
-        return result["error"]
     summary = result["preview"]
     if summary["error_total"]:
         return ngettext("%(num)d masalah ditemukan — tidak ada yang disimpan.",

@@ -292,3 +292,104 @@ def test_busy_errors_of_both_databases_are_recognised():
     assert not db.is_busy(OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x")))
     assert not db.is_busy(IntegrityError("INSERT", {}, PgError("23505")))
     assert not db.is_busy(None) and not db.is_busy(ValueError("database is locked"))
+
+
+# --- issue 15: a large file is checked by a job, whose page leads to the preview and the confirm step ---------------
+
+def _upload(client, url, raw, name):
+    import io
+
+    return client.post(url, data={"file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")
+
+
+def _token(response):
+    import re
+
+    match = re.search(r'name="token" (?:type="hidden" )?value="([^"]+)"', response.get_data(as_text=True))
+    return match.group(1) if match else None
+
+
+def test_a_large_user_file_is_previewed_by_a_job_then_confirmed(app, client, login_as, session):
+    app.config.update(IMPORT_PREVIEW_JOB_MIN_ROWS=5, IMPORT_JOB_MIN_ROWS=5, IMPORT_BATCH_ROWS=4)
+    unit = factories.make_unit(session, code="BIG")
+    login_as("admin", unit=unit)
+    small = _upload(client, "/admin/import/users", _users_csv("BIG", range(1, 4)), "p.csv")
+    assert small.status_code == 200 and _token(small)  # a small file: checked in the request, as before
+    response = _upload(client, "/admin/import/users", _users_csv("BIG", range(1, 251)), "p.csv")
+    assert response.status_code == 303 and response.headers["Location"].startswith("/jobs/")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Pemeriksaan berkas pegawai" in page and "Pemeriksaan selesai: 250 baris siap diimpor" in page
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert f'href="/admin/import/users?job={job_id}"' in page
+    preview = client.get(f"/admin/import/users?job={job_id}")
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "250 baru, 0 diperbarui, 0 tidak berubah." in text
+    assert "Menampilkan 200 baris pertama dari 250." in text and text.count("<tr>") <= 202
+    confirm = client.post("/admin/import/users/confirm", data={"token": _token(preview)})
+    assert confirm.status_code == 303 and confirm.headers["Location"].startswith("/jobs/")
+    assert "Impor selesai: 250 baru" in client.get(confirm.headers["Location"]).get_data(as_text=True)
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(User).where(User.unit_id == unit.id)).one() == 251
+    assert client.get(f"/admin/import/units?job={job_id}").status_code == 404  # another importer's job
+    other = app.test_client()
+    someone = factories.make_user(session, roles=("admin",))
+    session.commit()
+    other.post("/login", data={"username": someone.username, "password": factories.PASSWORD})
+    assert other.get(f"/admin/import/users?job={job_id}").status_code == 404  # not theirs to continue
+
+
+def test_a_large_broken_file_lists_its_problems_after_the_job_and_keeps_nothing(app, client, login_as, session):
+    app.config.update(IMPORT_PREVIEW_JOB_MIN_ROWS=5)
+    unit = factories.make_unit(session, code="BIG")
+    login_as("admin", unit=unit)
+    raw = _users_csv("BIG", range(1, 8)) + b"12345,Budi,,BIG,\n" + _users_csv("NOPE", [9]).split(b"\n", 1)[1]
+    response = _upload(client, "/admin/import/users", raw, "p.csv")
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert "2 masalah ditemukan" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    text = client.get(f"/admin/import/users?job={job_id}").get_data(as_text=True)
+    assert "NIP harus terdiri dari 18 angka." in text and "Unit NOPE tidak dikenal." in text
+    assert _token_in_page(text) is None
+    with app.app_context():
+        assert list(staging.folder().glob("*.staged")) == []
+    app.config["IMPORT_PREVIEW_JOB_MIN_BYTES"] = 5000
+    response = _upload(client, "/admin/import/users", b"\x00\x01" * 5000, "p.csv")  # unreadable, and large
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Gagal:" in page and "?job=" not in page
+    assert client.get(f"/admin/import/users?job={job_id}").status_code == 404
+    with app.app_context():
+        assert list(staging.folder().glob("*.staged")) == []
+
+
+def _token_in_page(text):
+    import re
+
+    return re.search(r'name="token" value="([^"]+)"', text)
+
+
+def test_a_large_participant_xlsx_is_previewed_by_a_job_then_imported(app, client, login_as, session):
+    import io
+
+    import openpyxl
+
+    app.config.update(IMPORT_PREVIEW_JOB_MIN_ROWS=10, IMPORT_JOB_MIN_ROWS=10, IMPORT_BATCH_ROWS=7)
+    trainer = login_as("trainer")
+    workshop = factories.make_workshop(session, trainer=trainer, capacity=20)
+    session.commit()
+    book = openpyxl.Workbook()
+    book.active.append(["nama", "nip", "instansi", "jabatan", "email", "telepon"])
+    for n in range(30):
+        book.active.append([f"Tamu {n}", "", "Dinas", "Staf", f"tamu{n}@daerah.go.id", "0812"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = _upload(client, f"/workshops/{workshop.id}/impor", buffer.getvalue(), "peserta.xlsx")
+    assert response.status_code == 303 and response.headers["Location"].startswith("/jobs/")
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert f"/workshops/{workshop.id}/impor?job={job_id}" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    preview = client.get(f"/workshops/{workshop.id}/impor?job={job_id}")
+    assert "Berkas siap diimpor: 30 peserta" in preview.get_data(as_text=True)
+    confirm = client.post(f"/workshops/{workshop.id}/impor/konfirmasi", data={"token": _token(preview)})
+    assert "30 peserta diimpor." in client.get(confirm.headers["Location"]).get_data(as_text=True)
+    session.rollback()
+    statuses = [p.status for p in session.exec(select(WorkshopParticipant)).all()]
+    assert statuses.count("registered") == 20 and statuses.count("waitlisted") == 10
