@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PORT   ?= 5000
+AUDIT_PORT ?= 5099
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
@@ -36,9 +37,10 @@ test: translations
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# bandit, pip-audit and a signed-in wapiti scan of a demo server (audit/run.sh); reports in audit/reports/.
+# bandit, pip-audit and a signed-in wapiti scan of a demo server on AUDIT_PORT (audit/run.sh, audit/README.md);
+# raw reports in audit/reports/, the outcome in audit/summary.md.
 audit: translations
-	bash audit/run.sh
+	PORT=$(AUDIT_PORT) bash audit/run.sh
 
 # Refresh the message catalogs after changing user-facing text.
 extract-messages: $(STAMP)

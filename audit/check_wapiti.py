@@ -1,5 +1,6 @@
 """For `make audit`: fail when wapiti's JSON report holds any vulnerability or anomaly (an HTTP 500 is one), or
-when the server's access log shows a 5xx or that the scan was not signed in (most answers are redirects)."""
+when the server's access log shows a 5xx or that the scan was not signed in: most answers are redirects to the login
+page, or a page that needs a signed-in user (the dashboard) or an admin (the admin pages) never answered 200."""
 
 import json
 import re
@@ -24,12 +25,22 @@ if len(sys.argv) > 2:
         lines = file.read().splitlines()
     statuses = Counter()
     to_login = 0
+    pages_ok = set()  # paths (without the query) that answered 200 to a GET
     for line in lines:
-        match = re.search(r'"[A-Z]+ (\S+) HTTP/[\d.]+" (\d{3})', line)
+        match = re.search(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3})', line)
         if match:
-            statuses[match.group(2)[0] + "xx"] += 1
-            to_login += match.group(1).startswith("/login")
-    print(f"server: {len(lines)} requests, {dict(statuses)}, {to_login} to the login page")
+            method, path, status = match.groups()
+            statuses[status[0] + "xx"] += 1
+            to_login += path.startswith("/login")
+            if method == "GET" and status == "200":
+                pages_ok.add(path.split("?")[0])
+    admin_pages = sorted(p for p in pages_ok if p.startswith("/admin/"))
+    print(f"server: {len(lines)} requests, {dict(statuses)}, {to_login} to the login page; "
+          f"{len(pages_ok)} distinct paths answered a GET with 200, {len(admin_pages)} of them admin pages")
+    for need, seen in (("the dashboard (/)", "/" in pages_ok), ("an admin page (/admin/...)", bool(admin_pages))):
+        if not seen:
+            found += 1
+            print(f"not signed in: {need} never answered 200")
     if statuses["5xx"]:
         found += statuses["5xx"]
         print("server errors: see audit/reports/server-access.log and server-errors.log")

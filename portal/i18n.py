@@ -46,4 +46,4 @@ def content_lang():
     locale = get_locale()
     if locale is None or locale.language == CONTENT_LANGUAGE:
         return ""
-    return Markup(f' lang="{CONTENT_LANGUAGE}"')  # noqa: S704 - a constant, no user input
+    return Markup(f' lang="{CONTENT_LANGUAGE}"')  # noqa: S704  # nosec B704  # a constant, no user input
