@@ -374,7 +374,7 @@ def test_account_page_shows_the_months_totals(client, session, login, world):
 
 
 def test_posting_hints_come_from_the_units_evaluated_posts(session, world):
-    from portal.content.plan import posting_hints
+    from portal.content.week import posting_hints
 
     assert posting_hints(session, world.unit.id, {"Instagram"})["Instagram"][1] is False  # the default before data
     for n in range(6):

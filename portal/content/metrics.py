@@ -530,7 +530,7 @@ def interactions(metric):
 
 def account_totals(session, account_id, first, last):
     """(reach, interactions) of an account's posts published in a month; (None, None) without metrics."""
-    from portal.content.plan import _window
+    from portal.content.week import _window
 
     start, end = _window(first, last)
     rows = session.exec(select(ContentMetric).join(ContentPost, ContentPost.id == ContentMetric.post_id).where(
