@@ -127,10 +127,12 @@ def discard(token):
 
 
 def apply_in_job(ctx, token, apply_fn):
-    """The body of an import job: `apply_fn(session, actor, raw, progress)` on the staged file, all or nothing.
-    Progress is recorded only before the first write (a job's step commits); messages are in the language of the
-    person who started the import. Returns the Preview; raises DomainError (the job fails) when the file is gone or
-    no longer fits."""
+    """The body of an import job: `apply_fn(session, actor, raw, progress)` on the staged file. `progress(message)`
+    commits (a job's step), so an all-or-nothing importer tells it only before its first write; an importer that
+    writes in batches calls `progress(message, done, total)` after each one, holding the write lock a batch at a
+    time (it must then be idempotent: a re-run finds the written batches unchanged). Messages are in the language
+    of the person who started the import. Returns the Preview; raises DomainError (the job fails) when the file is
+    gone or no longer fits."""
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
@@ -141,7 +143,8 @@ def apply_in_job(ctx, token, apply_fn):
     # force_locale: never the request's locale lookup, which would touch the request's session (JOBS_IMMEDIATE)
     with force_locale(getattr(actor, "preferred_language", None) or "id"):
         ctx.step(0, 3, _("Memeriksa berkas…"))
-        preview = apply_fn(ctx.session, actor, raw, lambda message: ctx.step(1, 3, message))
+        preview = apply_fn(ctx.session, actor, raw,
+                           lambda message, done=1, total=3: ctx.step(done, total, message))
         if not preview.ok:
             ctx.session.rollback()
             line, message = preview.errors[0]

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import db
-from portal.content import access, accounts, approval, calendar, pages, pillars, plan
+from portal.content import access, accounts, approval, calendar, metric_imports, pages, pillars, plan
 from portal.content import week as week_view
 from portal.content.common import parse_month, parse_week, week_of
 from portal.content.forms import (
@@ -448,17 +448,20 @@ def _import_month(raw):
 
 
 def _import_mapping(raw):
-    from portal.content.metrics import parse_mapping_text
+    return metric_imports.parse_mapping_text(raw) if raw and raw.strip() else None
 
-    return parse_mapping_text(raw) if raw and raw.strip() else None
+
+def _import_kind(raw):
+    return raw if raw in metric_imports.KINDS else None
 
 
 @bp.route("/akun/<int:account_id>/impor", methods=["GET", "POST"])
 @requires("content.plan")
 def metrics_import(account_id):
-    """Upload → preview: the platform's own export, checked in full; nothing is written yet."""
+    """Upload → preview: the platform's own export (posts, or the account's days or months), checked in full;
+    nothing is written yet."""
     from portal import staging
-    from portal.content import metrics
+    from portal.content import import_accounts, import_posts, platform_exports
 
     account = access.get_plannable_account_or_403(account_id)
     form = MetricsImportForm()
@@ -466,23 +469,29 @@ def metrics_import(account_id):
     if form.validate_on_submit():
         try:
             month_value, mapping = _import_month(form.month.data), _import_mapping(form.mapping.data)
-            staged = staging.stage(form.file.data.read(), "contentmetrics",
-                                   lambda raw: metrics.preview(db.session(), account, raw, month_value, mapping))
+            kind = _import_kind(form.kind.data)
+            staged = staging.stage(form.file.data.read(), "contentmetrics", lambda raw: metric_imports.preview(
+                db.session(), account, raw, month_value, mapping, kind))
         except DomainError as exc:
             error = exc.message
     rejected = bool(error or staged.error or (staged.preview and not staged.preview.ok))
-    confirm = ConfirmImportForm(token=staged.token, month=form.month.data or "", mapping=form.mapping.data or "")
+    confirm = ConfirmImportForm(token=staged.token, month=form.month.data or "", mapping=form.mapping.data or "",
+                                kind=form.kind.data or "")
     return render("content/import.html", account=account, form=form, preview=staged.preview,
                   error=error or staged.error, token=staged.token, confirm_form=confirm,
-                  remembered=metrics.remembered_mapping(db.session(), account.id), fields=metrics.FIELD_LABELS,
+                  remembered=platform_exports.remembered_mapping(db.session(), account.id),
+                  fields={**import_posts.FIELD_LABELS, **import_accounts.FIELD_LABELS},
                   status=422 if rejected else form_status(form))
 
 
 @bp.post("/akun/<int:account_id>/impor/konfirmasi")
 @requires("content.plan")
 def metrics_import_confirm(account_id):
-    from portal import staging
-    from portal.content import metrics
+    """Confirm: the staged file is checked again and written; a large one by the job queue (its page shows the
+    progress)."""
+    from flask import current_app
+
+    from portal import staging, tabular
 
     account = access.get_plannable_account_or_403(account_id)
     form = ConfirmImportForm()
@@ -497,7 +506,11 @@ def metrics_import_confirm(account_id):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("content.metrics_import", account_id=account.id), code=303)
-    done = perform(metrics.apply, db.session(), current_user, account, raw, month_value, mapping)
+    kind = _import_kind(form.kind.data)
+    if tabular.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker writes it
+        job = metric_imports.enqueue(db.session(), current_user, account, form.token.data, month_value, mapping, kind)
+        return redirect(url_for("jobs.status", job_id=job.id), code=303)
+    done = perform(metric_imports.apply, db.session(), current_user, account, raw, month_value, mapping, kind)
     if not done:
         return redirect(url_for("content.metrics_import", account_id=account.id), code=303)
     staging.discard(form.token.data)
