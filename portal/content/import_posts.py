@@ -109,6 +109,7 @@ def analyse(session, account, table, month=None, override=None):
     """Check a whole file (a tabular.Table) for one account; nothing is written."""
     preview = Preview()
     preview.notes.append(table.description)
+    preview.notes.append(_("Jenis berkas: metrik per pos (satu baris per unggahan)."))
     refuse_other_platform(table.labels, account, SIGNATURES)
     mapping = mapping_for(session, account, table.labels, override)
     fields = set(mapping.values())

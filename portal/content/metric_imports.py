@@ -27,12 +27,13 @@ def _module(kind):
 
 
 def detect_kind(session, account, table, override=None):
-    """"akun" when the columns name followers and no post (permalink, title or text), else "pos"."""
-    post_fields = set(import_posts.mapping_for(session, account, table.labels, override).values())
+    """"akun" when the columns name followers and no post (a permalink, or a title or text column that is not the
+    account's post count, as Indonesian "Postingan" can be), else "pos"."""
+    post_mapping = import_posts.mapping_for(session, account, table.labels, override)
     account_mapping = import_accounts.mapping_for(session, account, table.labels, override)
-    if import_accounts.names_followers(account_mapping) and not post_fields & {"permalink", "title"}:
-        return "akun"
-    return "pos"
+    names_a_post = [column for column, name in post_mapping.items()
+                    if name in ("permalink", "title") and column not in account_mapping]
+    return "akun" if import_accounts.names_followers(account_mapping) and not names_a_post else "pos"
 
 
 def _read(session, account, raw, kind, override):
@@ -75,7 +76,7 @@ def _describe(result):
 
 @jobs.job(JOB_KIND, title=_l("Impor metrik platform"), describe=_describe,
           next_url=lambda _result, params: url_for("content.account", account_id=params["account_id"]))
-def import_job(ctx, token, account_id, month=None, mapping=None, kind=None):
+def import_job(ctx, token, account_id, month=None, mapping=None, file_kind=None):
     """The confirmed file, checked again and written a batch per commit (re-running it after an interruption
     finds the written lines unchanged and writes the rest)."""
     account = ctx.session.get(ContentAccount, account_id)
@@ -84,7 +85,7 @@ def import_job(ctx, token, account_id, month=None, mapping=None, kind=None):
     first = parse_month(month, None) if month else None
 
     def apply_fn(session, actor, raw, progress):
-        return apply(session, actor, account, raw, first, mapping or None, kind, progress=progress)
+        return apply(session, actor, account, raw, first, mapping or None, file_kind, progress=progress)
 
     result = staging.apply_in_job(ctx, token, apply_fn)
     return {"created": result.count("create"), "updated": result.count("update"), "skipped": len(result.skipped)}
@@ -92,4 +93,4 @@ def import_job(ctx, token, account_id, month=None, mapping=None, kind=None):
 
 def enqueue(session, actor, account, token, month=None, mapping=None, kind=None):
     return jobs.enqueue(session, JOB_KIND, actor, token=token, account_id=account.id,
-                        month=month.strftime("%Y-%m") if month else None, mapping=mapping or {}, kind=kind)
+                        month=month.strftime("%Y-%m") if month else None, mapping=mapping or {}, file_kind=kind)
