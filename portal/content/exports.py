@@ -32,7 +32,8 @@ def unit_month(session, unit, first):
              f.interactions, _pct(f.engagement), f.followers, f.new_followers, _pct(f.growth)] for f in data.accounts]
     rows.append([first, unit.name, _("Jumlah"), "", data.planned, data.published, data.reach, data.interactions,
                  _pct(data.engagement), data.followers, data.new_followers, None])
-    return download(cols, rows, "xlsx", f"{_('laporan-medsos')}-{unit.code}-{first.strftime('%Y-%m')}",
+    name = _("laporan-medsos")
+    return download(cols, rows, "xlsx", f"{name}-{unit.code}-{first.strftime('%Y-%m')}",
                     sheet_title=f"{unit.code} {first.strftime('%Y-%m')}")
 
 
@@ -51,5 +52,6 @@ def rollup(session, user, first):
         rows.append([rank, row.unit.name, str(REPORT_STATE_LABELS.get(row.status, row.status)), submitted, f.planned,
                      f.published, _pct(f.on_time_rate), f.reach, f.interactions, _pct(f.engagement),
                      f.new_followers])
-    return download(cols, rows, "xlsx", f"{_('rekap-medsos')}-{first.strftime('%Y-%m')}",
+    name = _("rekap-medsos")
+    return download(cols, rows, "xlsx", f"{name}-{first.strftime('%Y-%m')}",
                     sheet_title=first.strftime("%Y-%m"))

@@ -18,7 +18,6 @@ from portal.errors import DomainError
 from portal.models import ContentAccount
 
 KINDS = ("pos", "akun")
-KIND_LABELS = {"pos": _l("metrik per pos"), "akun": _l("angka akun per hari atau bulan")}
 JOB_KIND = "content.metrics"
 
 
