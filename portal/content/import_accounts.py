@@ -57,15 +57,16 @@ PRESETS = {
     "YouTube": {"subscribers": "new_followers", "subscriber": "new_followers", "pelanggan": "new_followers",
                 "total subscribers": "followers", "jumlah subscriber": "followers"},
 }
+# Headers only one family of platforms writes in its account export (one is enough, when no other family has as many).
 SIGNATURES = {
     "meta": ({"instagram followers", "pengikut instagram", "facebook page followers", "pengikut halaman facebook",
               "page followers", "pengikut halaman", "new page followers", "pengikut halaman baru", "page reach",
               "jangkauan halaman", "profile visits", "kunjungan profil"}, 1),
     "x": ({"new follows", "unfollows", "berhenti mengikuti", "tweets", "tweet", "profile visits x"}, 1),
     "youtube": ({"subscribers", "subscriber", "total subscribers", "jumlah subscriber", "subscribers gained",
-                 "subscriber baru", "watch time hours", "waktu tonton jam", "unique viewers", "penonton unik"}, 1),
+                 "subscriber baru", "watch time hours", "waktu tonton jam"}, 1),
     "tiktok": ({"difference in followers from previous day", "selisih pengikut dari hari sebelumnya",
-                "profile views", "tayangan profil", "video views", "tayangan video"}, 1),
+                "profile views", "tayangan profil"}, 1),
 }
 
 
