@@ -105,6 +105,7 @@ ACTION_LABELS = {
     "content.metrics.import": _l("Metrik platform diimpor"),
     "content.metrics.save": _l("Metrik pos disimpan"),
     "content.account_month.save": _l("Angka bulanan akun disimpan"),
+    "content.account_month.import": _l("Angka bulanan akun diimpor"),
     "content.post.create": _l("Rencana pos dibuat"),
     "content.post.update": _l("Rencana pos diubah"),
     "content.post.move": _l("Rencana pos dipindah"),

@@ -370,6 +370,33 @@ def apply_in_job(ctx, token, importer, batch_rows=None):
     return preview, saved
 
 
+def apply_self_batched_in_job(ctx, token, apply_fn):
+    """The body of an import job whose importer batches its own writes (the content metrics):
+    `apply_fn(session, actor, raw, progress)` on the staged file; it calls `progress(message, done, total)` after each
+    batch (a job step: it commits), so it must be idempotent (a re-run finds the written batches unchanged). Messages
+    are in the language of the person who started the import. Returns the Preview; raises DomainError (the job
+    fails) when the file is gone or no longer fits."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    raw = read_staged(token)
+    if raw is None:
+        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
+    actor = ctx.actor
+    # force_locale: never the request's locale lookup, which would touch the request's session (JOBS_IMMEDIATE)
+    with force_locale(getattr(actor, "preferred_language", None) or "id"):
+        ctx.step(0, 3, _("Memeriksa berkas…"))
+        preview = apply_fn(ctx.session, actor, raw,
+                           lambda message, done=1, total=3: ctx.step(done, total, message))
+        if not preview.ok:
+            ctx.session.rollback()
+            line, message = preview.errors[0]
+            raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
+                                line=line, message=message))
+    discard(token)
+    return preview
+
+
 def is_expired(path, now=None):
     try:
         return (now or time.time()) - path.stat().st_mtime > _max_age_seconds()

@@ -71,6 +71,7 @@ class Row:
 class Table:
     rows: list = field(default_factory=list)
     columns: list = field(default_factory=list)  # the header as found (normalised names)
+    labels: list = field(default_factory=list)  # the same header as written in the file (for messages and mappings)
     format: str = "csv"  # "csv" or "xlsx"
     encoding: str | None = None  # a Python codec name for CSV
     delimiter: str | None = None
@@ -110,9 +111,12 @@ def one_line(value):
 
 # --- the one entry point ---------------------------------------------------------------------------------------------
 
-def read_table(raw, filename="", *, required=(), optional=(), multi=(), max_rows=MAX_ROWS, max_bytes=MAX_BYTES):
+def read_table(raw, filename="", *, required=(), optional=(), multi=(), max_rows=MAX_ROWS, max_bytes=MAX_BYTES,
+               all_columns=False):
     """Read `raw` (bytes of a CSV or XLSX file; `filename` only helps the messages) into a Table whose rows carry
-    the `required` and `optional` columns. Raises DomainError when the file cannot be read at all."""
+    the `required` and `optional` columns, or with `all_columns` every column the header names (for files whose
+    columns are known only once read, such as the platforms' exports). Raises DomainError when the file cannot be
+    read at all."""
     if not raw or not raw.strip():
         raise DomainError(_("Berkas kosong."))
     if len(raw) > max_bytes:
@@ -122,7 +126,7 @@ def read_table(raw, filename="", *, required=(), optional=(), multi=(), max_rows
         records, table = _xlsx_records(raw, filename)
     else:
         records, table = _csv_records(raw, filename, wanted)
-    return _build(records, table, required, wanted, multi, max_rows)
+    return _build(records, table, required, wanted, multi, max_rows, all_columns)
 
 
 def count_rows(raw):
@@ -153,7 +157,7 @@ def estimate_rows(raw):
     return raw.count(b"\n")
 
 
-def _build(records, table, required, wanted, multi, max_rows):
+def _build(records, table, required, wanted, multi, max_rows, all_columns=False):
     """Header, then the data rows: (row number, cells) pairs in, Rows out."""
     # The header is the first non-empty row, unless a title row or two sit above it ("Daftar Peserta", a date):
     # then the first of the next few rows that holds every required column.
@@ -168,10 +172,14 @@ def _build(records, table, required, wanted, multi, max_rows):
         raise DomainError(_("Berkas kosong."))
     found = next((i for i, (_n, _c, names) in enumerate(head) if required and all(c in names for c in required)), 0)
     header = head[found][2]
+    labels = [clean_cell(c) for c in head[found][1]]
     records = itertools.chain(((number, cells) for number, cells, _names in head[found + 1:]), records)
     while header and not header[-1]:
         header.pop()
     table.columns = header
+    table.labels = labels[:len(header)]
+    if all_columns:
+        wanted = tuple(dict.fromkeys(name for name in header if name))
     missing = [c for c in required if c not in header]
     if missing:
         raise DomainError(_("Kolom wajib tidak ada: %(missing)s. Baris pertama harus berisi judul kolom: "

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from portal.content import metrics
+from portal.content import metric_imports, metrics
 from portal.content.common import add_months
+from portal.content.platform_exports import remembered_mapping
 from portal.errors import DomainError
 from portal.models import ContentAccountMonth, ContentMetric, ContentPost, ContentReport
 from portal.permissions import CENTRAL_HUMAS_UNIT
@@ -71,21 +72,21 @@ def sample(locale="id", header=ID_HEADER, extra_rows=()):
 @pytest.mark.parametrize("locale, header", [("id", ID_HEADER), ("en", EN_HEADER)])
 def test_import_in_both_languages_and_number_locales_then_reimport_changes_nothing(session, world, locale, header):
     raw = sample(locale, header)
-    preview = metrics.preview(session, world.ig, raw)
+    preview = metric_imports.preview(session, world.ig, raw)
     assert preview.ok and preview.count("create") == 2
     assert any(("Indonesia" if locale == "id" else "Inggris") in note for note in preview.notes)
-    result = metrics.apply(session, world.manager, world.ig, raw)
+    result = metric_imports.apply(session, world.manager, world.ig, raw)
     session.commit()
     rows = {m.permalink: m for m in session.exec(select(ContentMetric)).all()}
     first = rows["instagram.com/p/aaa111"]
     assert (first.reach, first.impressions, first.likes, first.comments, first.shares, first.saves) == \
         (1234, 2000, 100, 10, 5, 1)
-    assert metrics.counts_line(result) == "imported 2, updated 0, skipped 0"
+    assert metric_imports.counts_line(result) == "imported 2, updated 0, skipped 0"
     posts = session.exec(select(ContentPost)).all()
     assert len(posts) == 2 and all(not p.planned and p.status == "terbit" for p in posts)
-    again = metrics.apply(session, world.manager, world.ig, raw)
+    again = metric_imports.apply(session, world.manager, world.ig, raw)
     session.commit()
-    assert metrics.counts_line(again) == "imported 0, updated 0, skipped 2"
+    assert metric_imports.counts_line(again) == "imported 0, updated 0, skipped 2"
     assert len(session.exec(select(ContentMetric)).all()) == 2
     assert len(session.exec(select(ContentPost)).all()) == 2
 
@@ -99,7 +100,7 @@ def test_import_matches_planned_posts_by_permalink_then_by_time(session, world):
                                           when=datetime.combine(DAY + timedelta(days=1), time(17), tzinfo=WIB))
     session.add(by_url)
     session.commit()
-    result = metrics.apply(session, world.manager, world.ig, sample())
+    result = metric_imports.apply(session, world.manager, world.ig, sample())
     assert [r["match"].split(" #")[0] for r in result.rows] == ["tautan sama dengan pos", "waktu dekat pos terencana"]
     session.commit()
     session.refresh(by_url)
@@ -110,11 +111,11 @@ def test_import_matches_planned_posts_by_permalink_then_by_time(session, world):
 
 
 def test_changed_numbers_update(session, world):
-    metrics.apply(session, world.manager, world.ig, sample())
+    metric_imports.apply(session, world.manager, world.ig, sample())
     session.commit()
     changed = sample().replace(b";500;700;", b";600;700;")
-    result = metrics.apply(session, world.manager, world.ig, changed)
-    assert metrics.counts_line(result) == "imported 0, updated 1, skipped 1"
+    result = metric_imports.apply(session, world.manager, world.ig, changed)
+    assert metric_imports.counts_line(result) == "imported 0, updated 1, skipped 1"
 
 
 @pytest.mark.parametrize("raw, message", [
@@ -122,17 +123,17 @@ def test_changed_numbers_update(session, world):
     (b"   \n\n", "Berkas kosong"),
     (b"Foo;Bar\n1;2\n", "Tidak ada kolom angka"),
     (b"Jangkauan;Suka\n1;2\n", "Kolom tautan"),
-    (b"PK\x03\x04garbage", "tidak dapat dibaca"),
+    (b"PK\x03\x04garbage", "XLSX rusak"),
 ])
 def test_unreadable_or_wrong_files_get_a_clear_message(session, world, raw, message):
     with pytest.raises(DomainError, match=message):
-        metrics.preview(session, world.ig, raw)
+        metric_imports.preview(session, world.ig, raw)
 
 
 def test_a_file_of_another_platform_is_refused(session, world):
     raw = (DEMO / "x_en.csv").read_bytes()
     with pytest.raises(DomainError, match="ekspor X, bukan Instagram"):
-        metrics.preview(session, world.ig, raw)
+        metric_imports.preview(session, world.ig, raw)
 
 
 def test_bad_lines_are_numbered_and_nothing_is_saved(session, world):
@@ -140,12 +141,12 @@ def test_bad_lines_are_numbered_and_nothing_is_saved(session, world):
                               "1", "1", "1"],
                              ["Pos empat", "kemarin sore", "https://instagram.com/p/D", "sepuluh", "1", "1", "1", "1",
                               "1"]])
-    preview = metrics.preview(session, world.ig, raw)
+    preview = metric_imports.preview(session, world.ig, raw)
     assert [line for line, _message in preview.errors] == [4, 5]
     assert "negatif" in preview.errors[0][1]
     assert "bukan angka" in preview.errors[1][1] and "tidak dapat dibaca" in preview.errors[1][1]
     with pytest.raises(DomainError):
-        metrics.apply(session, world.manager, world.ig, raw)
+        metric_imports.apply(session, world.manager, world.ig, raw)
     session.rollback()
     assert session.exec(select(ContentMetric)).all() == []
 
@@ -154,7 +155,7 @@ def test_dates_outside_the_month_are_skipped_with_their_reason(session, world):
     other = add_months(LAST_MONTH, -1).replace(day=3)
     raw = sample(extra_rows=[["Lama", day_text(other, "08:00", "id"), "https://instagram.com/p/OLD", "1", "1", "1",
                               "1", "1", "1"]])
-    result = metrics.apply(session, world.manager, world.ig, raw, LAST_MONTH)
+    result = metric_imports.apply(session, world.manager, world.ig, raw, LAST_MONTH)
     assert result.count("create") == 2
     assert any("di luar bulan" in reason for _line, _name, reason in result.skipped)
 
@@ -163,31 +164,31 @@ def test_mixed_number_formats_are_refused(session, world):
     raw = sample(extra_rows=[["Campur", day_text(DAY, "08:00", "id"), "https://instagram.com/p/MIX", "1,234", "1",
                               "1", "1", "1", "1"]])
     with pytest.raises(DomainError, match="dua format"):
-        metrics.preview(session, world.ig, raw)
+        metric_imports.preview(session, world.ig, raw)
 
 
-def test_fifty_thousand_rows_are_refused_quickly(session, world):
+def test_more_than_fifty_thousand_lines_are_refused_with_the_limit(session, world):
     row = ";".join(["x", day_text(DAY, "08:00", "id"), "", "1", "1", "1", "1", "1", "1"])
-    raw = (";".join(ID_HEADER) + "\n" + "\n".join([row] * 50_000)).encode()
-    with pytest.raises(DomainError, match="terlalu besar"):
-        metrics.preview(session, world.ig, raw)
+    raw = (";".join(ID_HEADER) + "\n" + "\n".join([row] * 50_001)).encode()
+    with pytest.raises(DomainError, match="terlalu besar: paling banyak 50000 baris"):
+        metric_imports.preview(session, world.ig, raw)
 
 
 def test_typed_mapping_is_used_and_remembered(session, world):
     raw = csv_file(["Waktu publikasi", "Tautan permanen", "Akun yang terjangkau", "Suka"],
                    [[day_text(DAY, "10:00", "id"), "https://instagram.com/p/MAP", "321", "4"]])
-    mapping = metrics.parse_mapping_text("Akun yang terjangkau = jangkauan")
-    metrics.apply(session, world.manager, world.ig, raw, None, mapping)
+    mapping = metric_imports.parse_mapping_text("Akun yang terjangkau = jangkauan")
+    metric_imports.apply(session, world.manager, world.ig, raw, None, mapping)
     session.commit()
     assert session.exec(select(ContentMetric)).one().reach == 321
-    assert metrics.remembered_mapping(session, world.ig.id)["Akun yang terjangkau"] == "reach"
+    assert remembered_mapping(session, world.ig.id)["Akun yang terjangkau"] == "reach"
     with pytest.raises(DomainError, match="tidak dikenal"):
-        metrics.parse_mapping_text("Kolom = entah")
+        metric_imports.parse_mapping_text("Kolom = entah")
 
 
 @pytest.mark.parametrize("name, account", [("instagram_id.csv", "ig"), ("x_en.csv", "x")])
 def test_demo_sample_files_import(session, world, name, account):
-    result = metrics.apply(session, world.manager, getattr(world, account), (DEMO / name).read_bytes())
+    result = metric_imports.apply(session, world.manager, getattr(world, account), (DEMO / name).read_bytes())
     assert result.count("create") >= 3
 
 
@@ -200,7 +201,7 @@ def test_xlsx_import(session, world):
     sheet.append([datetime.combine(DAY, time(10)), "https://instagram.com/p/XL1", 1500, 20])
     buffer = io.BytesIO()
     book.save(buffer)
-    result = metrics.apply(session, world.manager, world.ig, buffer.getvalue())
+    result = metric_imports.apply(session, world.manager, world.ig, buffer.getvalue())
     assert result.count("create") == 1
     assert session.exec(select(ContentMetric)).one().reach == 1500
 
@@ -374,7 +375,7 @@ def test_account_page_shows_the_months_totals(client, session, login, world):
 
 
 def test_posting_hints_come_from_the_units_evaluated_posts(session, world):
-    from portal.content.plan import posting_hints
+    from portal.content.week import posting_hints
 
     assert posting_hints(session, world.unit.id, {"Instagram"})["Instagram"][1] is False  # the default before data
     for n in range(6):

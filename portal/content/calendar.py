@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from portal import audit
 from portal.content.access import Scope
 from portal.content.common import clean_line, clean_text, month_end, parse_tags, week_of
-from portal.content.plan import _cards, _window, key_messages_between, planning_units, visible_posts
+from portal.content.week import _cards, _window, key_messages_between, planning_units, visible_posts
 from portal.errors import DomainError
 from portal.models import KeyMessage, Unit
 from portal.models.content import KEY_MESSAGE_KINDS

@@ -297,7 +297,7 @@ def _seed_older_months(session, by_unit, planners, today, rows, rng):
 def _seed_metrics(session, by_unit, today, rng):
     """Metrics for every published post and six months of account figures, as if entered or imported."""
     from portal.content.common import add_months
-    from portal.content.metrics import normal_url
+    from portal.content.platform_exports import normal_url
     from portal.models import ContentAccountMonth, ContentMetric, ContentPost, ContentPostAccount
 
     accounts = {a.id: a for items in by_unit.values() for a in items}

@@ -127,12 +127,17 @@ class MetricsImportForm(FlaskForm):
                      validators=[FileRequired(_l("Pilih berkas ekspor terlebih dahulu."))])
     month = StringField(_l("Hanya bulan (opsional, TTTT-BB)"), validators=[Optional(), Length(max=7)])
     mapping = TextAreaField(_l("Pemetaan kolom (opsional)"), validators=[Optional(), Length(max=3000)])
+    kind = SelectField(_l("Jenis berkas"), choices=[("", _l("Kenali dari kolomnya")),
+                                                    ("pos", _l("Metrik per pos")),
+                                                    ("akun", _l("Angka akun per hari atau bulan"))],
+                       default="", validators=[Optional()])
 
 
 class ConfirmImportForm(FlaskForm):
     token = HiddenField()
     month = HiddenField()
     mapping = HiddenField()
+    kind = HiddenField()
 
 
 class AccountMonthForm(FlaskForm):

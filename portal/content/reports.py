@@ -20,7 +20,7 @@ from portal.content.access import Scope, reviewer_ids
 from portal.content.common import add_months, clean_text, month_end
 from portal.content.metrics import interactions
 from portal.content.pillars import list_pillars
-from portal.content.plan import _window, key_messages_between
+from portal.content.week import _window, key_messages_between
 from portal.errors import DomainError
 from portal.models import (
     ContentAccount,

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import db
-from portal.content import access, accounts, approval, calendar, pillars, plan
+from portal.content import access, accounts, approval, calendar, metric_imports, pages, pillars, plan
+from portal.content import week as week_view
 from portal.content.common import parse_month, parse_week, week_of
 from portal.content.forms import (
     ACCOUNT_STATUS_LABELS,
@@ -61,7 +62,7 @@ def _unit_id():
     unit = access.get_unit_or_404(int_arg("unit")) if raw else None
     if unit is not None:
         return unit.id
-    return plan.default_unit_id(db.session(), access.scope())
+    return week_view.default_unit_id(db.session(), access.scope())
 
 
 # --- the week, the month, the printable plan ------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def _unit_id():
 def index():
     week, error = _week()
     unit_id = _unit_id()
-    data = plan.week_plan(db.session(), current_user, week, unit_id)
+    data = week_view.week_plan(db.session(), current_user, week, unit_id)
     return render("content/week.html", block="week", plan=data, week_error=error, scope=access.scope(),
                   status=400 if error else 200, **_labels())
 
@@ -97,7 +98,7 @@ def month():
 def print_week():
     week, error = _week()
     unit_id = _unit_id()
-    data = plan.week_plan(db.session(), current_user, week, unit_id)
+    data = week_view.week_plan(db.session(), current_user, week, unit_id)
     return render("content/print.html", plan=data, week_error=error, today=today_wib(),
                   status=400 if error else 200, **_labels())
 
@@ -107,7 +108,7 @@ def print_week():
 def _post_form(obj_data=None):
     session = db.session()
     form = PostForm(data=obj_data) if obj_data is not None and request.method == "GET" else PostForm()
-    choices = plan.form_choices(session, current_user)
+    choices = pages.form_choices(session, current_user)
     form.account_ids.choices = choices.accounts
     form.pillar_id.choices = choices.pillars
     form.key_message_id.choices = [(0, _("— tidak ada —"))] + choices.key_messages
@@ -126,7 +127,7 @@ def _post_input(form):
 
 
 def _after_save(post):
-    detail = plan.post_detail(db.session(), current_user, post)
+    detail = pages.post_detail(db.session(), current_user, post)
     if detail.card.flags or detail.card.warnings:
         flash(_("Tersimpan, dengan %(n)d catatan untuk diperiksa (lihat di bawah).",
                 n=len(detail.card.flags) + len(detail.card.warnings)), "warning")
@@ -163,7 +164,7 @@ def post_new():
 @requires("content.plan")
 def post_edit(post_id):
     post = access.get_editable_post_or_403(post_id)
-    form = _post_form(plan.post_form_values(db.session(), post))
+    form = _post_form(pages.post_form_values(db.session(), post))
     if form.validate_on_submit() and perform(plan.update_post, db.session(), current_user, post, _post_input(form),
                                              version_of(form), form.reason.data or "", form=form, field="topic"):
         return _after_save(post)
@@ -174,12 +175,12 @@ def post_edit(post_id):
 def _render_post(post, status=200, **forms):
     session = db.session()
     user_scope = access.scope()
-    detail = plan.post_detail(session, current_user, post)
+    detail = pages.post_detail(session, current_user, post)
     local = to_wib(post.scheduled_at)
     move_form = forms.get("move_form") or MoveForm(data={"day": local.date(), "clock": local.time(),
                                                          "version": post.version})
     copy_form = forms.get("copy_form") or CopyForm()
-    copy_form.account_id.choices = plan.form_choices(session, current_user).accounts
+    copy_form.account_id.choices = pages.form_choices(session, current_user).accounts
     from portal.content import metrics
 
     return render(
@@ -350,7 +351,7 @@ def account(account_id):
         first = parse_month(request.args.get("bulan"), add_months(today.replace(day=1), -1))
     except DomainError as exc:
         first, error = add_months(today.replace(day=1), -1), exc.message
-    summary = plan.account_month(session, current_user, account, first)
+    summary = pages.account_month(session, current_user, account, first)
     month_form = AccountMonthForm(data={"month": first.strftime("%Y-%m"), **{
         name: getattr(summary.figures, name) for name in ("followers", "new_followers", "posts", "reach")
         if summary.figures is not None and getattr(summary.figures, name) is not None}})
@@ -367,7 +368,7 @@ def pillars_index():
     session = db.session()
     week, error = _week()
     unit_id = _unit_id()
-    data = plan.week_plan(session, current_user, week, unit_id)
+    data = week_view.week_plan(session, current_user, week, unit_id)
     return render("content/pillars.html", rows=pillars.list_pillars(session), plan=data, week_error=error,
                   status=400 if error else 200, **_labels())
 
@@ -447,17 +448,20 @@ def _import_month(raw):
 
 
 def _import_mapping(raw):
-    from portal.content.metrics import parse_mapping_text
+    return metric_imports.parse_mapping_text(raw) if raw and raw.strip() else None
 
-    return parse_mapping_text(raw) if raw and raw.strip() else None
+
+def _import_kind(raw):
+    return raw if raw in metric_imports.KINDS else None
 
 
 @bp.route("/akun/<int:account_id>/impor", methods=["GET", "POST"])
 @requires("content.plan")
 def metrics_import(account_id):
-    """Upload → preview: the platform's own export, checked in full; nothing is written yet."""
+    """Upload → preview: the platform's own export (posts, or the account's days or months), checked in full;
+    nothing is written yet."""
     from portal import staging
-    from portal.content import metrics
+    from portal.content import import_accounts, import_posts, platform_exports
 
     account = access.get_plannable_account_or_403(account_id)
     form = MetricsImportForm()
@@ -465,23 +469,29 @@ def metrics_import(account_id):
     if form.validate_on_submit():
         try:
             month_value, mapping = _import_month(form.month.data), _import_mapping(form.mapping.data)
-            staged = staging.stage(form.file.data.read(), "contentmetrics",
-                                   lambda raw: metrics.preview(db.session(), account, raw, month_value, mapping))
+            kind = _import_kind(form.kind.data)
+            staged = staging.stage(form.file.data.read(), "contentmetrics", lambda raw: metric_imports.preview(
+                db.session(), account, raw, month_value, mapping, kind))
         except DomainError as exc:
             error = exc.message
     rejected = bool(error or staged.error or (staged.preview and not staged.preview.ok))
-    confirm = ConfirmImportForm(token=staged.token, month=form.month.data or "", mapping=form.mapping.data or "")
+    confirm = ConfirmImportForm(token=staged.token, month=form.month.data or "", mapping=form.mapping.data or "",
+                                kind=form.kind.data or "")
     return render("content/import.html", account=account, form=form, preview=staged.preview,
                   error=error or staged.error, token=staged.token, confirm_form=confirm,
-                  remembered=metrics.remembered_mapping(db.session(), account.id), fields=metrics.FIELD_LABELS,
+                  remembered=platform_exports.remembered_mapping(db.session(), account.id),
+                  fields={**import_posts.FIELD_LABELS, **import_accounts.FIELD_LABELS},
                   status=422 if rejected else form_status(form))
 
 
 @bp.post("/akun/<int:account_id>/impor/konfirmasi")
 @requires("content.plan")
 def metrics_import_confirm(account_id):
-    from portal import staging
-    from portal.content import metrics
+    """Confirm: the staged file is checked again and written; a large one by the job queue (its page shows the
+    progress)."""
+    from flask import current_app
+
+    from portal import staging, tabular
 
     account = access.get_plannable_account_or_403(account_id)
     form = ConfirmImportForm()
@@ -496,7 +506,11 @@ def metrics_import_confirm(account_id):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("content.metrics_import", account_id=account.id), code=303)
-    done = perform(metrics.apply, db.session(), current_user, account, raw, month_value, mapping)
+    kind = _import_kind(form.kind.data)
+    if tabular.count_rows(raw) > current_app.config["IMPORT_JOB_MIN_ROWS"]:  # a large file: the job worker writes it
+        job = metric_imports.enqueue(db.session(), current_user, account, form.token.data, month_value, mapping, kind)
+        return redirect(url_for("jobs.status", job_id=job.id), code=303)
+    done = perform(metric_imports.apply, db.session(), current_user, account, raw, month_value, mapping, kind)
     if not done:
         return redirect(url_for("content.metrics_import", account_id=account.id), code=303)
     staging.discard(form.token.data)
