@@ -430,9 +430,9 @@ def highlight(value, query, max_length=260):
     plain = re.sub(r"[*_`]+", "", plain)
     plain = re.sub(r"(^|\s)[#>|-]+|\|", " ", plain)
     plain = re.sub(r"\s+", " ", plain).strip()
-    matches = [m for m in TOKEN_RE.finditer(plain) if _matches(m.group(0), terms)]
-    if matches:
-        start = max(matches[0].start() - max_length // 3, 0)
+    first = next((m for m in TOKEN_RE.finditer(plain) if _matches(m.group(0), terms)), None)  # stop at the first
+    if first is not None:
+        start = max(first.start() - max_length // 3, 0)
         if start:
             start = plain.find(" ", start) + 1 or start
     else:
