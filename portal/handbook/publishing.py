@@ -175,13 +175,17 @@ def search_published(session, query, limit=20, offset=0):
     return results, total
 
 
+HEADER_WINDOW = 1000
+
+
 def header_matches(session, query, limit=5):
     """The header search's handbook group: a search.Top of sections of the published edition (the best `limit`
     among the first matches, the count capped), with each hit's slug, chapter and highlighted title and snippet."""
     edition = latest_edition(session)
     if edition is None:
         return search.Top([], 0), []
-    found = search.top(session, SEARCH_KIND, query, limit=limit, visible=lambda ref: [
+    # The handbook has an index of its own and a few hundred sections: a wider window ranks all of a real one.
+    found = search.top(session, SEARCH_KIND, query, limit=limit, window=HEADER_WINDOW, visible=lambda ref: [
         exists().where(EditionSection.edition_id == edition.id, EditionSection.section_id == ref)])
     ids = [hit.ref_id for hit in found.hits]
     where = {row.section_id: row for row in session.exec(

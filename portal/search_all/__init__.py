@@ -189,9 +189,12 @@ def search_everything(session, user, q, limit=GROUP_LIMIT):
     outcome.groups = _run(session, user, q, limit)
     suggestion = suggest(session, q)
     if suggestion and suggestion.lower() != q.lower():
-        outcome.suggestion = suggestion
-        if outcome.total == 0:
-            outcome.groups = _run(session, user, suggestion, limit)
-            outcome.searched_instead = outcome.total > 0
+        if outcome.total:
+            outcome.suggestion = suggestion
+            return outcome
+        groups = _run(session, user, suggestion, limit)
+        # Offered only when it finds something this person may see: the vocabulary also holds words of drafts.
+        if sum(g.total for g in groups):
+            outcome.groups, outcome.suggestion, outcome.searched_instead = groups, suggestion, True
     return outcome
 
