@@ -114,3 +114,20 @@ def test_more_than_the_cap_is_said_so(client, login_as, session, monkeypatch):
     html = client.get("/cari/?q=koreksi").get_data(as_text=True)
     assert re.search(r'<h2 id="group-toolkit">.*?<span class="badge info" title="lebih dari 2">2\+</span>', html, re.S)
     assert "Lebih dari 2 hasil untuk" in html
+
+
+@pytest.mark.parametrize("who, sees", [("inside", True), ("outside", False), ("registered", True)])
+def test_workshops_for_an_audience_are_found_only_by_it_and_their_participants(client, login, session, who, sees):
+    from portal.models import WorkshopAudienceUnit
+
+    biro = factories.make_unit(session)
+    bagian = factories.make_unit(session, parent=biro)
+    workshop = factories.make_workshop(session, title="Pelatihan Kurasi Kanal Biro")
+    session.add(WorkshopAudienceUnit(workshop_id=workshop.id, unit_id=biro.id))
+    session.commit()
+    user = factories.make_user(session, unit=bagian if who == "inside" else None)
+    if who == "registered":
+        factories.make_participant(session, workshop, user=user)
+    login(user)
+    html = client.get("/cari/?q=kurasi").get_data(as_text=True)
+    assert (f'href="/workshops/{workshop.id}"' in html) is sees

@@ -334,7 +334,6 @@ def suggestions(session, user, request, on):
     return {"words": words, "tags": tags[:8]}
 
 
-
 def header_matches(session, user, q, limit=5):
     """The header search's toolkit group: a search.Top of the items `user` may see (the best `limit` among the first
     matches, the count capped; editors do not get archived items), and [(item id, kind, title html, snippet)]. The
