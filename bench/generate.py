@@ -278,6 +278,10 @@ def make_workshops(session, count, rng, user_ids):
                         (WorkshopParticipant, participants), (WorkshopAttendance, attendance)):
         _bulk(session, model, rows)
     _fix_sequences(session, ["workshop", "workshop_session", "workshop_participant"])
+    from portal import search
+    from portal.workshops.catalog import SEARCH_KIND
+
+    search.bulk_index(session, SEARCH_KIND, ((w["id"], w["title"], w["description"], w["place"]) for w in workshops))
     return first_ws
 
 

@@ -55,10 +55,16 @@ TOOLKIT_QUERIES = ["netralitas", "PP 94/2021", "klarifikasi hoaks", "foto kegiat
                    "permohonan maaf", "akun resmi", "jadwal layanan", "sosialisasi", "hoaks", "UU 27 2022",
                    "balasan komentar", "kunjungan kerja", "upacara", "koreksi berita", "krisis", "pengaduan",
                    "rapat koordinasi", "\"NEAR(*"]
+# The one search in the header (/cari/): everyday words, a regulation, a workshop, and misspelt words (the
+# suggestion's vocabulary lookup; "hoakss" and "unggahh" find nothing as typed, so the corrected query runs too).
+HEADER_QUERIES = ["netralitas", "hoaks", "foto kegiatan", "PP 94 2021", "pelatihan media sosial", "data pribadi",
+                  "netralitass", "klarifikasi hoaks", "akun resmi", "unggahh", "pemilu", "kata sandi",
+                  "ujaran kebencian", "infografis", "hoakss", "jadwal layanan", "tanggapan keluhan", "netralitsa"]
 TOOLKIT_FILTERS = ["", "", "", "&kind=photo", "&kind=regulation", "&kind=template", "&sort=used"]
 
 # What issue 10 asks of each scenario: (ratio at least, p95 below in ms); None where it sets no figure.
-TARGETS = {"dashboard": (0.2, None), "section": (0.25, None), "toolkit": (0.1, 50), "users": (None, 50),
+TARGETS = {"dashboard": (0.2, None), "section": (0.25, None), "toolkit": (0.1, 50), "header_search": (None, 50),
+           "users": (None, 50),
            "quiz": (None, 250), "import_readers": (None, 1000), "import_logins": (None, 1000)}
 
 
@@ -275,6 +281,8 @@ def build_scenarios(portal, facts, readers, rng):
         "toolkit": ("toolkit search (varied queries)", mine(
             [f"/toolkit/?q={q(x)}{rng.choice(TOOLKIT_FILTERS)}" for x in TOOLKIT_QUERIES for _ in range(2)]),
             {}, 32, 8),
+        "header_search": ("header search (all pillars)", mine([f"/cari/?q={q(x)}" for x in HEADER_QUERIES]), {},
+                          32, 8),
         "users": ("admin user search", [("GET", f"/admin/users?q={q(x)}", "", admin.cookie) for x in people],
                   {}, 32, 8),
         "roster": ("workshop roster", [("GET", f"/workshops/{facts['roster_workshop_id']}/kelola", "",

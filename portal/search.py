@@ -25,6 +25,7 @@ from portal.models.search import (  # noqa: F401
     KIND_TABLES,
     PG_VECTOR,
     SearchDocument,
+    SearchTerm,
     install,
     is_search_object,
     uninstall,
@@ -142,6 +143,39 @@ def _kind_sql(kind):
     return "d.kind = :kind"
 
 
+# Kinds whose body words also go into the vocabulary (SearchTerm); of the others only the titles' words do.
+VOCABULARY_BODY_KINDS = frozenset({"handbook", "workshop", "quiz_topic"})
+MAX_TERM_LENGTH = 100
+
+
+def _vocabulary_words(kind, title_terms, body_terms):
+    words = title_terms.split()
+    if kind in VOCABULARY_BODY_KINDS:
+        words += body_terms.split()
+    return {w for w in words if 3 <= len(w) <= MAX_TERM_LENGTH and not w.isdigit()}
+
+
+def add_vocabulary(session, words):
+    """Add `words` to the vocabulary (those known already are skipped by the database)."""
+    if not words:
+        return
+    rows = [{"term": w} for w in sorted(words)]
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(SearchTerm).on_conflict_do_nothing(), rows[start:start + 5000])
+
+
+def known_terms(session, words):
+    """The ones of `words` that the vocabulary holds: one primary-key lookup per word."""
+    words = sorted({w for w in words if w and len(w) <= MAX_TERM_LENGTH})
+    if not words:
+        return set()
+    return set(session.exec(select(SearchTerm.term).where(SearchTerm.term.in_(words))).all())
+
+
 # --- indexing -----------------------------------------------------------------------------------------------------
 
 def index_document(session, kind, ref_id, title, body, extra=""):
@@ -156,6 +190,7 @@ def index_document(session, kind, ref_id, title, body, extra=""):
     doc.updated_at = utcnow()
     session.add(doc)
     session.flush()
+    add_vocabulary(session, _vocabulary_words(kind, title_terms, body_terms))
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
         session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608  # nosec B608
@@ -190,7 +225,7 @@ def bulk_index(session, kind, documents, batch=2000):
 
     next_id = (session.execute(select(func.max(SearchDocument.id))).scalar() or 0) + 1
     sqlite = session.get_bind().dialect.name == "sqlite"
-    rows, now = [], utcnow()
+    rows, now, words = [], utcnow(), set()
 
     def flush():
         if not rows:
@@ -206,10 +241,12 @@ def bulk_index(session, kind, documents, batch=2000):
         rows.append({"id": next_id, "kind": kind, "ref_id": ref_id, "title": title, "body": body,
                      "title_terms": terms(title), "body_terms": f"{terms(body)} {terms(extra)}".strip(),
                      "updated_at": now})
+        words |= _vocabulary_words(kind, rows[-1]["title_terms"], rows[-1]["body_terms"])
         next_id += 1
         if len(rows) >= batch:
             flush()
     flush()
+    add_vocabulary(session, words)
     if not sqlite:  # explicit ids do not move PostgreSQL's sequence
         session.execute(text("SELECT setval(pg_get_serial_sequence('search_document', 'id'), "
                              "(SELECT coalesce(max(id), 1) FROM search_document))"))
@@ -287,6 +324,61 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
     return [Hit(r.ref_id, r.title, r.body, float(r.score or 0)) for r in rows], total
 
 
+RANK_WINDOW = 200  # matches `top` ranks: the first ones the engine finds that the user may see
+COUNT_CAP = 50  # `top` counts this many and then says "more than"
+
+
+@dataclass
+class Top:
+    """The best hits among a bounded window of matches, and how many matched (at most `cap`; `more` beyond)."""
+
+    hits: list
+    total: int
+    more: bool = False
+
+
+def top(session, kind, query, visible=None, limit=5, cap=COUNT_CAP, window=RANK_WINDOW, prefix_last=True):
+    """The best `limit` documents of `kind` for `query` that pass `visible`, in one statement that never reads all
+    the matches: the engine walks its matches in its own order (index order) and stops after `window` that pass
+    `visible`; only those are ranked (bm25 / ts_rank_cd on the stored vector), cut to `limit` inside the database,
+    and counted (capped at `cap`, then `more`). For previews such as the header search; a pillar's own search
+    ranks everything (`search`, `matching`).
+
+    `visible(ref)` returns SQL conditions on the document's ref id column (`ref`), e.g. a correlated EXISTS on the
+    pillar's table, so each match costs an index lookup and nothing is scanned."""
+    from sqlalchemy import Float, Integer, bindparam, func, literal_column
+
+    terms = query_terms(query)
+    if not terms:
+        return Top([], 0)
+    ref = literal_column("d.ref_id", Integer)
+    conditions = list(visible(ref)) if visible is not None else []
+    kind_condition = text(_kind_sql(kind)) if kind in KIND_TABLES else text(_kind_sql(kind)).bindparams(kind=kind)
+    if session.get_bind().dialect.name == "sqlite":
+        table = fts_table(kind)
+        # CROSS JOIN keeps the full-text match as the outer loop; the auxiliary function needs the table's name.
+        source = text(f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid")
+        match = text(f"{table} MATCH :match").bindparams(match=_fts5_match(terms, prefix_last))
+        score = -func.bm25(literal_column(table), TITLE_WEIGHT * 1.0, 1.0)
+    else:
+        source = text("search_document d")
+        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(terms, prefix_last)))
+        match = literal_column(PG_VECTOR).op("@@")(tsquery)
+        score = func.ts_rank_cd(literal_column(f"'{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}'::float4[]"),
+                                literal_column(PG_VECTOR), tsquery)
+    found = (select(literal_column("d.id", Integer).label("doc_id"), ref.label("ref_id"),
+                    score.cast(Float).label("score"))
+             .select_from(source).where(match, kind_condition, *conditions).limit(window).subquery("found"))
+    ranked = (select(found.c.doc_id, found.c.ref_id, found.c.score, func.count().over().label("n"))
+              .order_by(found.c.score.desc(), found.c.ref_id).limit(limit).subquery("ranked"))
+    rows = session.execute(select(ranked.c.ref_id, ranked.c.score, ranked.c.n, SearchDocument.title,
+                                  SearchDocument.body)
+                           .join_from(ranked, SearchDocument, SearchDocument.id == ranked.c.doc_id)
+                           .order_by(ranked.c.score.desc(), ranked.c.ref_id)).all()
+    n = rows[0].n if rows else 0
+    return Top([Hit(r.ref_id, r.title, r.body, float(r.score or 0)) for r in rows], min(n, cap), n > cap)
+
+
 def matching(session, kind, query, prefix_last=True, scored=True):
     """A common table expression (columns `ref_id`, `score`) of the documents of `kind` matching `query`, or None
     when the query has no searchable words. Pillars join it to their own tables, then filter, count, group (facets)
@@ -338,9 +430,9 @@ def highlight(value, query, max_length=260):
     plain = re.sub(r"[*_`]+", "", plain)
     plain = re.sub(r"(^|\s)[#>|-]+|\|", " ", plain)
     plain = re.sub(r"\s+", " ", plain).strip()
-    matches = [m for m in TOKEN_RE.finditer(plain) if _matches(m.group(0), terms)]
-    if matches:
-        start = max(matches[0].start() - max_length // 3, 0)
+    first = next((m for m in TOKEN_RE.finditer(plain) if _matches(m.group(0), terms)), None)  # stop at the first
+    if first is not None:
+        start = max(first.start() - max_length // 3, 0)
         if start:
             start = plain.find(" ", start) + 1 or start
     else:

@@ -325,6 +325,7 @@ def published_handbook(session):
 def make_workshop(session, trainer=None, status="open", capacity=None, sessions=(), title=None, **values):
     """A workshop with `trainer` (a new trainer when None) and sessions given as (starts_at, ends_at) UTC pairs."""
     from portal.models import Workshop, WorkshopSession, WorkshopTrainer
+    from portal.workshops import catalog
 
     trainer = trainer or make_user(session, roles=("trainer",))
     workshop = Workshop(title=title or f"Pelatihan Uji {next(_seq)}", status=status, capacity=capacity, **values)
@@ -333,6 +334,7 @@ def make_workshop(session, trainer=None, status="open", capacity=None, sessions=
     session.add(WorkshopTrainer(workshop_id=workshop.id, user_id=trainer.id))
     for start, end in sessions:
         session.add(WorkshopSession(workshop_id=workshop.id, starts_at=start, ends_at=end, topic="Sesi uji"))
+    catalog.index_workshop(session, workshop)
     session.commit()
     return workshop
 

@@ -91,3 +91,43 @@ def test_htmx_gets_the_results_block(client, login_as, content):
     login_as("employee")
     html = client.get("/cari/?q=foto", headers=HX).get_data(as_text=True)
     assert "<html" not in html and "group-handbook" in html
+
+
+@pytest.mark.parametrize("role, offered", [("employee", False), ("admin", True)])
+def test_a_suggestion_is_offered_only_when_it_finds_something_the_person_may_see(client, login_as, session, role,
+                                                                                 offered):
+    factories.make_toolkit_item(session, "template", status="draf", title="Templat zebrakuda", tags="uji")
+    login_as(role)
+    html = client.get("/cari/?q=zebrakudaa").get_data(as_text=True)
+    assert ('href="/cari/?q=zebrakuda"' in html) is offered  # the word of a draft
+    assert ("Templat <mark>zebrakuda</mark>" in html) is offered
+
+
+def test_more_than_the_cap_is_said_so(client, login_as, session, monkeypatch):
+    from portal import search
+
+    real_top = search.top
+    monkeypatch.setattr(search, "top", lambda *args, **kwargs: real_top(*args, **{**kwargs, "cap": 2}))
+    for n in range(4):
+        factories.make_toolkit_item(session, "regulation", title=f"Koreksi berita {n}", tags="koreksi")
+    login_as("employee")
+    html = client.get("/cari/?q=koreksi").get_data(as_text=True)
+    assert re.search(r'<h2 id="group-toolkit">.*?<span class="badge info" title="lebih dari 2">2\+</span>', html, re.S)
+    assert "Lebih dari 2 hasil untuk" in html
+
+
+@pytest.mark.parametrize("who, sees", [("inside", True), ("outside", False), ("registered", True)])
+def test_workshops_for_an_audience_are_found_only_by_it_and_their_participants(client, login, session, who, sees):
+    from portal.models import WorkshopAudienceUnit
+
+    biro = factories.make_unit(session)
+    bagian = factories.make_unit(session, parent=biro)
+    workshop = factories.make_workshop(session, title="Pelatihan Kurasi Kanal Biro")
+    session.add(WorkshopAudienceUnit(workshop_id=workshop.id, unit_id=biro.id))
+    session.commit()
+    user = factories.make_user(session, unit=bagian if who == "inside" else None)
+    if who == "registered":
+        factories.make_participant(session, workshop, user=user)
+    login(user)
+    html = client.get("/cari/?q=kurasi").get_data(as_text=True)
+    assert (f'href="/workshops/{workshop.id}"' in html) is sees

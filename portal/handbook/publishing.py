@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import and_
+from sqlalchemy import and_, exists
 from sqlmodel import select
 
 from portal import audit, events, jobs, search
@@ -173,3 +173,27 @@ def search_published(session, query, limit=20, offset=0):
                         "snippet": search.highlight(hit.body, query),
                         "title_html": search.highlight(hit.title, query, max_length=200)})
     return results, total
+
+
+HEADER_WINDOW = 1000
+
+
+def header_matches(session, query, limit=5):
+    """The header search's handbook group: a search.Top of sections of the published edition (the best `limit`
+    among the first matches, the count capped), with each hit's slug, chapter and highlighted title and snippet."""
+    edition = latest_edition(session)
+    if edition is None:
+        return search.Top([], 0), []
+    # The handbook has an index of its own and a few hundred sections: a wider window ranks all of a real one.
+    found = search.top(session, SEARCH_KIND, query, limit=limit, window=HEADER_WINDOW, visible=lambda ref: [
+        exists().where(EditionSection.edition_id == edition.id, EditionSection.section_id == ref)])
+    ids = [hit.ref_id for hit in found.hits]
+    where = {row.section_id: row for row in session.exec(
+        select(EditionSection.section_id, Section.slug, EditionChapter.title.label("chapter"))
+        .join(Section, Section.id == EditionSection.section_id)
+        .join(EditionChapter, and_(EditionChapter.edition_id == EditionSection.edition_id,
+                                   EditionChapter.chapter_id == EditionSection.chapter_id))
+        .where(EditionSection.edition_id == edition.id, EditionSection.section_id.in_(ids))).all()} if ids else {}
+    return found, [{"slug": where[hit.ref_id].slug, "chapter": where[hit.ref_id].chapter,
+                    "title_html": search.highlight(hit.title, query, max_length=200),
+                    "snippet": search.highlight(hit.body, query)} for hit in found.hits if hit.ref_id in where]

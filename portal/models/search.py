@@ -29,9 +29,21 @@ class SearchDocument(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class SearchTerm(SQLModel, table=True):
+    """The index's vocabulary: every stemmed word of the documents' titles (and of the bodies of the kinds in
+    `portal.search.VOCABULARY_BODY_KINDS`), added as documents are indexed. The header search's spelling
+    suggestions look candidate words up here by primary key instead of reading the documents."""
+
+    __tablename__ = "search_term"
+
+    term: str = Field(primary_key=True, max_length=100)
+
+
 # Kinds with a full-text index of their own: a search among them never reads the postings of other kinds' documents
-# (the handbook's 2,000 sections beside 100,000 toolkit items). Other kinds share `search_fts` / the shared index.
-KIND_TABLES = {"handbook": "search_fts_handbook"}
+# (the handbook's 2,000 sections beside 100,000 toolkit items; the header search's workshops and quiz topics). Other
+# kinds share `search_fts` / the shared index.
+KIND_TABLES = {"handbook": "search_fts_handbook", "workshop": "search_fts_workshop",
+               "quiz_topic": "search_fts_quiz_topic"}
 
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title_terms, body_terms, tokenize='unicode61')",

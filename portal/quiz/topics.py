@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import select
 
-from portal import audit
+from portal import audit, search
 from portal.errors import DomainError
 from portal.models import (
     Chapter,
@@ -250,6 +250,19 @@ def _set_topic_sections(session, topic_id, section_ids):
     replace_section_links(session, QuizTopicSection, "topic_id", topic_id, section_ids)
 
 
+SEARCH_KIND = "quiz_topic"  # topics' names and descriptions in the full-text index (never questions or answers)
+
+
+def index_topic(session, topic):
+    search.index_document(session, SEARCH_KIND, topic.id, topic.name, topic.description or "")
+
+
+def header_matches(session, q, limit=5):
+    """The header search's quiz group: a search.Top of topics by name and description (the index holds nothing of
+    the questions or their answers)."""
+    return search.top(session, SEARCH_KIND, q, limit=limit)
+
+
 def create_topic(session, actor, name, description="", position=None, section_ids=(), parent_id=None):
     parent_id = parent_id or None
     name = _clean_topic(session, name, parent_id)
@@ -260,6 +273,7 @@ def create_topic(session, actor, name, description="", position=None, section_id
     session.add(topic)
     session.flush()
     _set_topic_sections(session, topic.id, ids)
+    index_topic(session, topic)
     audit.record(session, actor, "quiz.topic_create", "quiz_topic", topic.id, name,
                  after={"parent_id": parent_id} if parent_id else None)
     session.flush()
@@ -280,6 +294,7 @@ def update_topic(session, actor, topic, name, description, position, section_ids
     _set_topic_sections(session, topic.id, ids)
     after = audit.snapshot(topic, fields)
     after["sections"] = ids
+    index_topic(session, topic)
     audit.record(session, actor, "quiz.topic_update", "quiz_topic", topic.id, topic.name, before=before, after=after)
     session.flush()
     return topic

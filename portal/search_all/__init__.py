@@ -1,31 +1,31 @@
-"""One search in the header: every pillar's own search, grouped, with typo tolerance from the index's vocabulary.
+"""One search in the header: every pillar's results grouped, with typo tolerance from the index's vocabulary.
 
-Each group comes from the pillar's existing search (handbook: `search_published`, toolkit: `search_items`, so
-employees see only visible items) or, for the small tables without an index (quiz topics, workshops), the same
-stemming applied in Python. A pillar added later contributes a group by giving its Pillar a `search` function
-(`fn(session, user, q, limit) -> SearchGroup | None`, see portal/pillars.py), e.g. the content plan's posts.
+Each group is one full-text statement of the pillar's (`header_matches`: handbook sections of the published edition,
+toolkit items the user may see, workshops the user may see, quiz topics by name and description), built on
+`portal.search.top`: the engine walks its matches in index order, checks each against the pillar's visibility
+through indexes, stops after a window of visible matches, ranks only those and cuts them to the group's size; the
+count stops at COUNT_CAP ("lebih dari 50"). Nothing is loaded into Python to be filtered, so a search costs the same
+at 100 and at 100,000 toolkit items. A pillar added later contributes a group by giving its Pillar a `search`
+function (`fn(session, user, q, limit) -> SearchGroup | None`, see portal/pillars.py), e.g. the content plan's posts.
 
-Typo tolerance: a word whose stem the vocabulary does not know is corrected to a known word one deleted letter away
-("netralitass", "hoakss", "unggahh") or else to the closest known word of similar length (difflib). When the query as
-typed finds nothing, the corrected query is searched and the page says so ("Maksud Anda: ...?").
+Typo tolerance: a word the vocabulary (portal.search's SearchTerm: the stemmed words of the index) does not know is
+corrected to a known word one edit away: a letter too many ("netralitass", "hoakss", "unggahh"), two letters swapped
+("netralitsa"), one wrong or one missing. The candidates are looked up by primary key, a few hundred at most. When
+the query as typed finds nothing, the corrected query is searched and the page says so ("Maksud Anda: ...?").
 """
 
-import difflib
-import itertools
 import re
-import time
+import string
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlmodel import select
 
 from portal import search
 from portal.permissions import can
 
 GROUP_LIMIT = 5
-VOCABULARY_SECONDS = 300
-VOCABULARY_MAX_DOCS = 20_000  # titles of other kinds (toolkit) read for the vocabulary, newest first
+LETTERS = string.ascii_lowercase
 
 
 @dataclass
@@ -43,6 +43,7 @@ class SearchGroup:
     results: list = field(default_factory=list)
     total: int = 0
     more_url: str = ""  # the pillar's own search (or page) for this query
+    more: bool = False  # more than `total` match (the count stopped at search.COUNT_CAP)
 
 
 @dataclass
@@ -56,18 +57,22 @@ class Outcome:
     def total(self):
         return sum(g.total for g in self.groups)
 
+    @property
+    def more(self):
+        return any(g.more for g in self.groups)
 
-# --- providers (the pillars' own searches) ------------------------------------------------------------------------
+
+# --- providers (one statement each, in the pillar's own service) ----------------------------------------------------
 
 def _handbook(session, user, q, limit):
-    from portal.handbook import services as handbook
+    from portal.handbook import publishing
 
     if not can(user, "handbook.read"):
         return None
-    results, total = handbook.search_published(session, q, limit=limit)
+    found, rows = publishing.header_matches(session, q, limit=limit)
     return SearchGroup("handbook", _l("Pedoman"), [
         SearchResult(r["title_html"], url_for("handbook.section", slug=r["slug"]), r["snippet"], r["chapter"])
-        for r in results], total, url_for("handbook.search", q=q))
+        for r in rows], found.total, url_for("handbook.search", q=q), found.more)
 
 
 def _toolkit(session, user, q, limit):
@@ -76,40 +81,22 @@ def _toolkit(session, user, q, limit):
 
     if not can(user, "toolkit.view"):
         return None
-    found = finder.search_items(session, user, finder.SearchRequest(q=q, facets=False))
-    if not found.searched:
-        return SearchGroup("toolkit", _l("Perangkat Humas"), [], 0, url_for("toolkit.index", q=q))
-    results = [SearchResult(r.title_html, url_for("toolkit.item", item_id=r.item.id), r.snippet,
-                            str(KIND_LABELS.get(r.item.kind, r.item.kind)))
-               for r in found.results[:limit]]
-    return SearchGroup("toolkit", _l("Perangkat Humas"), results, found.total, url_for("toolkit.index", q=q))
-
-
-def _stems(text):
-    return {search.stem(t) for t in search.tokens(text)}
-
-
-def _matches(stems, terms):
-    """Every term is a stem of the text; the last may be a prefix (search as you type)."""
-    *whole, last = terms
-    return all(t in stems for t in whole) and (last in stems or (len(last) >= 3 and
-                                                                 any(s.startswith(last) for s in stems)))
+    found, rows = finder.header_matches(session, user, q, limit=limit)
+    return SearchGroup("toolkit", _l("Perangkat Humas"), [
+        SearchResult(title, url_for("toolkit.item", item_id=item_id), snippet, str(KIND_LABELS.get(kind, kind)))
+        for item_id, kind, title, snippet in rows], found.total, url_for("toolkit.index", q=q), found.more)
 
 
 def _quiz_topics(session, user, q, limit):
     """Topic names and descriptions only: never questions or answers."""
-    from portal.models import QuizTopic
+    from portal.quiz import topics
 
     if not can(user, "quiz.take"):
         return None
-    terms = search.query_terms(q)
-    if not terms:
-        return None
-    topics = [t for t in session.exec(select(QuizTopic).order_by(QuizTopic.name)).all()
-              if _matches(_stems(f"{t.name} {t.description}"), terms)]
+    found = topics.header_matches(session, q, limit=limit)
     return SearchGroup("quiz", _l("Topik kuis"), [
-        SearchResult(search.highlight(t.name, q, 200), url_for("quiz.index"), search.highlight(t.description, q))
-        for t in topics[:limit]], len(topics), url_for("quiz.index"))
+        SearchResult(search.highlight(hit.title, q, 200), url_for("quiz.index"), search.highlight(hit.body, q))
+        for hit in found.hits], found.total, url_for("quiz.index"), found.more)
 
 
 def _workshops(session, user, q, limit):
@@ -117,15 +104,11 @@ def _workshops(session, user, q, limit):
 
     if not can(user, "workshop.view"):
         return None
-    terms = search.query_terms(q)
-    if not terms:
-        return None
-    found = [w for w, _mine in workshops.visible_workshops(session, user)
-             if _matches(_stems(f"{w.title} {getattr(w, 'description', '')} {getattr(w, 'location', '')}"), terms)]
+    found = workshops.header_matches(session, user, q, limit=limit)
     return SearchGroup("workshops", _l("Pelatihan"), [
-        SearchResult(search.highlight(w.title, q, 200), url_for("workshops.detail", workshop_id=w.id),
-                     search.highlight(getattr(w, "description", "") or "", q))
-        for w in found[:limit]], len(found), url_for("workshops.index"))
+        SearchResult(search.highlight(hit.title, q, 200), url_for("workshops.detail", workshop_id=hit.ref_id),
+                     search.highlight(hit.body, q))
+        for hit in found.hits], found.total, url_for("workshops.index"), found.more)
 
 
 PROVIDERS = {"handbook": _handbook, "toolkit": _toolkit, "quiz": _quiz_topics, "workshops": _workshops}
@@ -152,69 +135,48 @@ def _run(session, user, q, limit):
 
 # --- typo tolerance -----------------------------------------------------------------------------------------------
 
-def vocabulary(session):
-    """Stems the index knows (handbook text, titles of the other kinds, quiz topics, workshops), cached a while."""
-    cache = current_app.extensions.setdefault("search_vocabulary", {})
-    entry = cache.get("words")
-    if entry is not None and entry[0] > time.monotonic():
-        return entry[1]
-    from portal.models import QuizTopic, SearchDocument, Workshop
-
-    words = set()
-    for title_terms, body_terms in session.exec(select(SearchDocument.title_terms, SearchDocument.body_terms)
-                                                .where(SearchDocument.kind == "handbook")).all():
-        words.update(f"{title_terms} {body_terms}".split())
-    for (title_terms,) in session.execute(select(SearchDocument.title_terms)
-                                          .where(SearchDocument.kind != "handbook")
-                                          .order_by(SearchDocument.id.desc()).limit(VOCABULARY_MAX_DOCS)).all():
-        words.update(title_terms.split())
-    for name, description in session.exec(select(QuizTopic.name, QuizTopic.description)).all():
-        words.update(_stems(f"{name} {description}"))
-    for (title,) in session.execute(select(Workshop.title).where(Workshop.status != "draft")).all():
-        words.update(_stems(title))
-    words = frozenset(w for w in words if len(w) >= 3 and not w.isdigit())
-    by_initial = {k: tuple(g) for k, g in itertools.groupby(sorted(words), key=lambda w: w[0])}
-    cache["words"] = (time.monotonic() + VOCABULARY_SECONDS, (words, by_initial))
-    return words, by_initial
+def _edits(word):
+    """Words one edit from `word`, the likeliest kinds of typo first: a letter too many, two letters swapped, one
+    wrong letter, one missing."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1 and b[0] != b[1]]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in LETTERS if c != b[0]]
+    inserts = [a + c + b for a, b in splits for c in LETTERS]
+    return list(dict.fromkeys([*deletes, *swaps, *replaces, *inserts]))
 
 
-def forget_vocabulary():
-    current_app.extensions.get("search_vocabulary", {}).clear()
-
-
-def correct_word(word, words, by_initial):
-    """A known word for `word` (None when it is known already or nothing is close)."""
-    if len(word) < 4 or word.isdigit() or search.stem(word) in words or word in words:
-        return None
-    for i in range(len(word)):  # one letter too many: "hoakss", "unggahh", "netralitass"
-        candidate = word[:i] + word[i + 1:]
-        if search.stem(candidate) in words:
-            return candidate
-    stemmed = search.stem(word)
-    pool = [w for w in by_initial.get(stemmed[0], ()) if abs(len(w) - len(stemmed)) <= 2]
-    close = difflib.get_close_matches(stemmed, pool, n=1, cutoff=0.8)
-    return close[0] if close else None
+def correct_words(session, words):
+    """{word: correction} for the words of `words` that the vocabulary does not know and that are one edit away
+    from a word it knows. Two lookups by primary key in all: the words as typed (and stemmed), then the candidates."""
+    words = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit() and w.isalpha()]
+    if not words:
+        return {}
+    known = search.known_terms(session, {form for w in words for form in (w, search.stem(w))})
+    unknown = [w for w in words if w not in known and search.stem(w) not in known]
+    if not unknown:
+        return {}
+    candidates = {w: _edits(w) for w in unknown[:4]}
+    # A letter too many in an affixed word ("mengunggahh"): the stem of the shortened word is what the index holds.
+    stems = {w: {c: search.stem(c) for c in candidates[w][:len(w)]} for w in candidates}
+    known = search.known_terms(session, {c for w in candidates for c in candidates[w]}
+                               | {s for w in stems for s in stems[w].values()})
+    corrections = {}
+    for word, options in candidates.items():
+        for candidate in options:
+            if candidate in known or stems[word].get(candidate) in known:
+                corrections[word] = candidate
+                break
+    return corrections
 
 
 def suggest(session, q):
     """The query with unknown words corrected, or "" when nothing changes."""
-    words, by_initial = vocabulary(session)
-    changed = False
-
-    def replace(match):
-        nonlocal changed
-        word = match.group(0)
-        lower = word.lower()
-        if lower in search.STOPWORDS:
-            return word
-        fixed = correct_word(lower, words, by_initial)
-        if fixed:
-            changed = True
-            return fixed
-        return word
-
-    corrected = re.sub(search.TOKEN_RE, replace, q)
-    return corrected if changed else ""
+    words = [w for w in search.tokens(q) if w not in search.STOPWORDS][:search.MAX_QUERY_TERMS]
+    corrections = correct_words(session, words)
+    if not corrections:
+        return ""
+    return re.sub(search.TOKEN_RE, lambda m: corrections.get(m.group(0).lower(), m.group(0)), q)
 
 
 # --- the one entry point ------------------------------------------------------------------------------------------
@@ -227,9 +189,12 @@ def search_everything(session, user, q, limit=GROUP_LIMIT):
     outcome.groups = _run(session, user, q, limit)
     suggestion = suggest(session, q)
     if suggestion and suggestion.lower() != q.lower():
-        outcome.suggestion = suggestion
-        if outcome.total == 0:
-            outcome.groups = _run(session, user, suggestion, limit)
-            outcome.searched_instead = outcome.total > 0
+        if outcome.total:
+            outcome.suggestion = suggestion
+            return outcome
+        groups = _run(session, user, suggestion, limit)
+        # Offered only when it finds something this person may see: the vocabulary also holds words of drafts.
+        if sum(g.total for g in groups):
+            outcome.groups, outcome.suggestion, outcome.searched_instead = groups, suggestion, True
     return outcome
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import get_locale
 from markupsafe import Markup, escape
-from sqlalchemy import String, and_, cast, func, literal
+from sqlalchemy import String, and_, cast, exists, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
@@ -333,3 +333,19 @@ def suggestions(session, user, request, on):
         tags += [t for t, _n in rows if t not in tags and t not in request.tags]
     return {"words": words, "tags": tags[:8]}
 
+
+def header_matches(session, user, q, limit=5):
+    """The header search's toolkit group: a search.Top of the items `user` may see (the best `limit` among the first
+    matches, the count capped; editors do not get archived items), and [(item id, kind, title html, snippet)]. The
+    visibility is checked per match through the item's primary key, inside the full-text statement."""
+    seen = seen_clause(user, session, today())
+    conditions = [] if seen is None else [seen]
+    if is_editor(user):
+        conditions.append(ToolkitItem.status != "diarsipkan")
+    found = search.top(session, SEARCH_KIND, q, limit=limit,
+                       visible=lambda ref: [exists().where(ToolkitItem.id == ref, *conditions)])
+    ids = [hit.ref_id for hit in found.hits]
+    kinds = dict(session.exec(select(ToolkitItem.id, ToolkitItem.kind).where(ToolkitItem.id.in_(ids))).all()) \
+        if ids else {}
+    return found, [(hit.ref_id, kinds[hit.ref_id], search.highlight(hit.title, q, max_length=300),
+                    search.highlight(hit.body, q, max_length=220)) for hit in found.hits if hit.ref_id in kinds]

@@ -13,7 +13,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from portal import audit, events
+from portal import audit, events, search
 from portal.errors import DomainError
 from portal.models import (
     Quiz,
@@ -221,11 +221,21 @@ def save_workshop(session, actor, workshop, values, trainer_user_ids, audience_i
     for position, (kind, ref) in enumerate(material_rows):
         session.add(WorkshopMaterial(workshop_id=workshop.id, kind=kind, ref=ref, position=position))
     session.flush()
+    index_workshop(session, workshop)
     audit.record(session, actor, "workshop.create" if creating else "workshop.update", "workshop", workshop.id,
                  workshop.title, before=before, after=audit.snapshot(workshop, WORKSHOP_FIELDS))
     if not creating:
         promote(session, workshop, actor=actor)  # a larger capacity frees seats
     return workshop
+
+
+SEARCH_KIND = "workshop"  # the workshops' documents in the full-text index (the header search)
+
+
+def index_workshop(session, workshop):
+    """Put the workshop's title, description and place in the full-text index (in the caller's transaction)."""
+    search.index_document(session, SEARCH_KIND, workshop.id, workshop.title, workshop.description or "",
+                          extra=workshop.place or "")
 
 
 def workshops_managed_by(session, user):

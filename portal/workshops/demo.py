@@ -29,6 +29,7 @@ from portal.models import (
     utcnow,
 )
 from portal.timezone import WIB, as_utc, from_wib
+from portal.workshops import catalog
 from portal.workshops.completion import issue_certificates
 from portal.workshops.registration import new_code
 
@@ -57,6 +58,7 @@ def _workshop(session, trainer, unit, title, description, status, place, **value
     for position, item_id in enumerate(session.exec(select(ToolkitItem.id).where(ToolkitItem.status == "disetujui")
                                                     .order_by(ToolkitItem.id).limit(2)).all()):
         session.add(WorkshopMaterial(workshop_id=workshop.id, kind="toolkit", ref=str(item_id), position=10 + position))
+    catalog.index_workshop(session, workshop)
     return workshop
 
 

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from sqlalchemy import exists, or_
 from sqlmodel import select
 
-from portal.models import Certificate, Workshop, WorkshopParticipant, WorkshopSession
+from portal import search
+from portal.models import Certificate, Workshop, WorkshopAudienceUnit, WorkshopParticipant, WorkshopSession
 from portal.permissions import can
 from portal.timezone import as_utc
 from portal.workshops.access import can_manage_workshop
@@ -43,6 +45,22 @@ def visible_workshops(session, user):
         WorkshopParticipant.user_id == user.id)).all()}
     audience = audience_filter(session, user, rows)
     return [(w, mine.get(w.id)) for w in rows if mine.get(w.id) or w.id in audience]
+
+
+def header_matches(session, user, q, limit=5):
+    """The header search's workshop group: a search.Top of the workshops `user` may see as in `visible_workshops`
+    (not drafts; in their audience, i.e. no audience units or one of their unit's ancestors, or already theirs),
+    checked per match through indexes inside the full-text statement."""
+    from portal.workshops.catalog import SEARCH_KIND
+
+    own_units = [int(part) for part in (user.unit.path if user.unit is not None else "").strip("/").split("/")
+                 if part.isdigit()]
+    audience = WorkshopAudienceUnit.workshop_id == Workshop.id
+    return search.top(session, SEARCH_KIND, q, limit=limit, visible=lambda ref: [exists().where(
+        Workshop.id == ref, Workshop.status != "draft",
+        or_(~exists().where(audience),
+            exists().where(audience, WorkshopAudienceUnit.unit_id.in_(own_units or [-1])),
+            exists().where(WorkshopParticipant.workshop_id == Workshop.id, WorkshopParticipant.user_id == user.id)))])
 
 
 INDEX_PAGE_SIZE = 20  # workshops per page in each list of /workshops/
