@@ -8,6 +8,7 @@ rows (no query per row): 5,000 rows preview in well under a second and confirm i
 from flask import has_request_context, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import select
 
@@ -151,7 +152,7 @@ def apply_users(session, actor, raw, progress=None):
     if not creates and not updates:  # an import that changes nothing leaves no trace
         return preview
     if progress:
-        progress(_("Menyimpan %(n)d pegawai…", n=len(creates) + len(updates)))
+        progress(ngettext("Menyimpan %(num)d pegawai…", "Menyimpan %(num)d pegawai…", len(creates) + len(updates)))
     now = utcnow()
     users = User.__table__
     if creates:
@@ -293,7 +294,8 @@ def apply_units(session, actor, raw, progress=None):
     if not creates and not updates:
         return preview
     if progress:
-        progress(_("Menyimpan %(n)d unit kerja…", n=len(creates) + len(updates)))
+        progress(ngettext("Menyimpan %(num)d unit kerja…", "Menyimpan %(num)d unit kerja…",
+                          len(creates) + len(updates)))
     now = utcnow()
     units = Unit.__table__
     before = {code: (uid, name, parent_id) for uid, code, name, parent_id in session.exec(

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import insert
 from sqlmodel import select
 
@@ -407,7 +408,9 @@ def apply(session, actor, account, raw, month=None, override=None):
     analysis = analyse(session, account, raw, month, override)
     result = analysis.preview
     if not result.ok:
-        raise DomainError(_("Berkas berisi %(n)d baris bermasalah; tidak ada yang disimpan.", n=len(result.errors)))
+        raise DomainError(ngettext("Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+                                   "Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+                                   len(result.errors)))
     now = utcnow()
     actor_id = getattr(actor, "id", None)
     existing = {m.post_id: m for m in session.exec(select(ContentMetric).where(

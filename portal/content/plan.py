@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -104,8 +105,11 @@ def _check_content(session, data):
     data.audience = clean_line(data.audience, 200)
     data.caption = clean_text(data.caption)
     if len(data.caption) > MAX_CAPTION:
-        raise DomainError(_("Draf keterangan terlalu panjang: %(n)d karakter, paling banyak %(max)d. Teks Anda "
-                            "masih ada di kotak; pendekkan lalu simpan lagi.", n=len(data.caption), max=MAX_CAPTION),
+        raise DomainError(ngettext("Draf keterangan terlalu panjang: %(num)d karakter, paling banyak %(max)d. "
+                                   "Teks Anda masih ada di kotak; pendekkan lalu simpan lagi.",
+                                   "Draf keterangan terlalu panjang: %(num)d karakter, paling banyak %(max)d. "
+                                   "Teks Anda masih ada di kotak; pendekkan lalu simpan lagi.",
+                                   len(data.caption), max=MAX_CAPTION),
                           field="caption")
     pillar = session.get(ContentPillar, data.pillar_id) if data.pillar_id else None
     if pillar is None or not pillar.active:
@@ -611,7 +615,8 @@ def dashboard_cards(session, user):
     waiting = pending_for(session, user, limit=100)
     if waiting:
         cards.append({"title": _("Rencana konten"), "progress": None, "tone": "warn",
-                      "body": _("%(n)d rencana pos menunggu persetujuan Anda.", n=len(waiting)),
+                      "body": ngettext("%(num)d rencana pos menunggu persetujuan Anda.",
+                                       "%(num)d rencana pos menunggu persetujuan Anda.", len(waiting)),
                       "url": url_for("content.post", post_id=waiting[0].id), "action": _("Tinjau")})
     if user_scope.plans_anything:
         rejected = session.exec(select(ContentPost).where(ContentPost.status == "draf",
@@ -619,7 +624,8 @@ def dashboard_cards(session, user):
                                                           ContentPost.created_by_id == user.id)).all()
         if rejected:
             cards.append({"title": _("Rencana konten"), "progress": None, "tone": "warn",
-                          "body": _("%(n)d rencana pos Anda ditolak dan perlu diperbaiki.", n=len(rejected)),
+                          "body": ngettext("%(num)d rencana pos Anda ditolak dan perlu diperbaiki.",
+                                           "%(num)d rencana pos Anda ditolak dan perlu diperbaiki.", len(rejected)),
                           "url": url_for("content.post", post_id=rejected[0].id), "action": _("Perbaiki")})
         cards.extend(_report_cards(session, user, user_scope))
     return cards
