@@ -97,7 +97,7 @@ def clean_image(raw, max_bytes, max_side=None, field_name=None):
                         raise NotAnImage(_("Hanya gambar JPEG, PNG, atau WebP yang diterima."), field=field_name)
                     width, height = probe.size
                     if width * height > MAX_PIXELS:
-                        raise DomainError(_("Resolusi gambar terlalu besar (%(w)d × %(h)d piksel). Perkecil "
+                        raise DomainError(_("Resolusi gambar terlalu besar (%(w)d × %(h)d px). Perkecil "
                                             "gambar lalu unggah lagi.", w=width, h=height), field=field_name)
                     removed = _metadata(probe)
                     probe.load()

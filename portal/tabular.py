@@ -32,6 +32,7 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from portal.errors import DomainError
 
@@ -198,9 +199,11 @@ def _build(records, table, required, wanted, multi, max_rows, all_columns=False)
             if spill:
                 cells = cells[:width - 1] + [";".join(c for c in cells[width - 1:] if c)]
             else:
-                table.problems.append((number, _(
-                    "Baris ini berisi %(n)d kolom, padahal judulnya %(m)d. Apit nilai yang memuat pemisah "
-                    "dengan tanda kutip.", n=width + len(extra), m=width)))
+                table.problems.append((number, ngettext(
+                    "Baris ini berisi %(num)d kolom, padahal judulnya %(m)d. Apit nilai yang memuat pemisah "
+                    "dengan tanda kutip.",
+                    "Baris ini berisi %(num)d kolom, padahal judulnya %(m)d. Apit nilai yang memuat pemisah "
+                    "dengan tanda kutip.", width + len(extra), m=width)))
         table.rows.append(Row(number, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}
                               | {name: "" for name in wanted if name not in index}))
     if not table.rows:

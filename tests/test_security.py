@@ -124,7 +124,7 @@ SCRIPT_WITH_BODY = re.compile(r"<script\b[^>]*>(?!\s*</script>)\s*\S.*?</script>
 STYLE_ELEMENT = re.compile(r"<style\b", re.I)
 STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
-HTMX_INLINE_JS = re.compile(r"<[^>]+\s(?:hx-on\b|hx-on:|hx-on-|hx-vals=['\"]js:|hx-vars)", re.I)
+HTMX_INLINE_JS = re.compile(r"<[^>]+\s(?:data-)?(?:hx-on\b|hx-on:|hx-on-|hx-vals=['\"]js:|hx-vars)", re.I)
 JS_URL = re.compile(r"(?:href|src|action)\s*=\s*['\"]?\s*javascript:", re.I)
 
 
@@ -143,7 +143,7 @@ def test_the_scanner_catches_inline_code():
     assert inline_code_problems('<script src="/a.js" defer></script>\n<script src="/b.js" defer></script>') == []
     for bad in ("<script>alert(1)</script>", '<script type="module">x()</script>', '<p style="color:red">',
                 "<style>p{}</style>", '<button onclick="x()">', '<body onload="x()">', '<a href="javascript:x()">',
-                '<div hx-on:click="x()">', '<script src="/a.js">alert(1)</script>'):
+                '<div hx-on:click="x()">', '<div data-hx-on:click="x()">', '<script src="/a.js">alert(1)</script>'):
         assert inline_code_problems(bad), bad
 
 

@@ -1242,7 +1242,7 @@ def test_new_facets_are_links_that_toggle_and_work_with_htmx(client, session, lo
     assert chosen.status_code == 200 and "<html" not in body
     assert "Aparatur Sipil Negara" in body and "(lama)" not in body and "Disiplin" not in body
     # the chosen value links back to the list without it, keeping the other filter
-    assert 'href="/toolkit/?legal_status=berlaku" hx-get="/toolkit/?legal_status=berlaku"' in body
+    assert 'href="/toolkit/?legal_status=berlaku" data-hx-get="/toolkit/?legal_status=berlaku"' in body
     assert 'aria-current="true"' in body
     english = client.get("/toolkit/?legal_status=dicabut&lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english

@@ -119,3 +119,58 @@ def test_login_page_in_english(client):
     assert "Sign in to the portal" in page  # "Masuk ke portal"
     assert ">Sign in<" in page  # the button, "Masuk"
     assert "Masuk ke portal" not in page
+
+
+# A number followed by an English plural noun ("%(n)d items", "%(num)d planned posts", "in %(n)d days") or a "(s)"
+# hedge: such a sentence reads "1 items" for one, so it must be an ngettext entry. Limits ("at most %(n)d characters")
+# are constants, never one, and may stay singular entries.
+COUNTED_NOUN = re.compile(
+    r"(?<![Aa]t most )(?<![Aa]t least )(?<![Mm]ore than )(?<![Uu]p to )"
+    r"%\((?P<name>\w+)\)d(?: [a-z-]+)? (?!(?:is|was|has|does|as|plus|this|its)\b)(?P<noun>[a-z]+s)\b"
+    r"|\w\(s\)")
+
+
+def counted_nouns(text):
+    return [match.group(0) for match in COUNTED_NOUN.finditer(text)]
+
+
+def test_counted_nouns_are_found():
+    assert counted_nouns("%(n)d items match “%(q)s”") == ["%(n)d items"]
+    assert counted_nouns("%(n)d planned posts are waiting for your approval.") == ["%(n)d planned posts"]
+    assert counted_nouns("%(n)d of %(c)d seats taken.") == ["%(c)d seats"]
+    assert counted_nouns("You have completed %(n)d workshop(s).") == ["p(s)"]
+    assert counted_nouns("The title can have at most %(n)d characters. At most %(m)d tags.") == []
+    assert counted_nouns("Line %(n)d is too long; year %(y)d has no week %(w)d.") == []
+    assert counted_nouns("Question %(n)d of %(t)d; %(c)d new, %(u)d updated; a %(h)d-hour wait") == []
+
+
+def test_counts_before_a_noun_are_plural_entries():
+    """ "1 items", "1 sections match", "in 1 days": every English count that agrees with its noun goes through ngettext
+    (templates: ngettext(...) or {% trans num=n %}…{% pluralize %}…{% endtrans %}) with both forms translated."""
+    problems = []
+    for entry in catalog():
+        if not entry.id:
+            continue
+        if isinstance(entry.id, tuple | list):
+            singular, plural = (tuple(entry.string) + ("", ""))[:2]
+            if singular and plural and singular == plural and counted_nouns(plural):
+                problems.append(f"{entry.id[0]!r}: the singular translation is the plural {singular!r}")
+            continue
+        found = counted_nouns(entry.string)
+        if found:
+            problems.append(f"{entry.id!r} -> {entry.string!r}: {found} needs ngettext (%(num)d)")
+    assert not problems, (f"{len(problems)} count(s) formatted into a sentence without a plural form:\n"
+                          + "\n".join(problems))
+
+
+def test_english_plural_forms_are_used(app):
+    """The compiled English catalog picks the singular for one and the plural otherwise."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = "{{ ngettext('%(num)d item cocok dengan “%(q)s”', '%(num)d item cocok dengan “%(q)s”', n, q='foto') }}"
+    with app.test_request_context("/"), force_locale("en"):
+        assert render_template_string(source, n=1) == "1 item matches “foto”"
+        assert render_template_string(source, n=3) == "3 items match “foto”"
+    with app.test_request_context("/"), force_locale("id"):
+        assert render_template_string(source, n=1) == "1 item cocok dengan “foto”"

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, logout_user
 
 from portal import db
@@ -70,16 +71,20 @@ def login():
     wait = 0 if known_device else throttle.waiting_seconds(username)
     if wait:
         services.record_failed_login(username, "login_throttled", user)
-        flash(_("Terlalu banyak percobaan masuk ke akun ini. Tunggu %(s)d detik lalu coba lagi, atau masuk dari "
-                "perangkat yang biasa Anda pakai.", s=wait), "error")
+        flash(ngettext("Terlalu banyak percobaan masuk ke akun ini. Tunggu %(num)d detik lalu coba lagi, atau "
+                       "masuk dari perangkat yang biasa Anda pakai.",
+                       "Terlalu banyak percobaan masuk ke akun ini. Tunggu %(num)d detik lalu coba lagi, atau "
+                       "masuk dari perangkat yang biasa Anda pakai.", wait), "error")
         return render("accounts/login.html", form=form, next_url=next_url, status=429)
     if not services.check_password(user, form.password.data):
         delay = throttle.record_failure(username)
         services.record_failed_login(username, "login_failed", user)
         flash(_("Nama pengguna atau kata sandi salah."), "error")
         if delay:
-            flash(_("Untuk melindungi akun ini, percobaan berikutnya dari perangkat lain baru dapat dilakukan "
-                    "%(s)d detik lagi.", s=delay), "warning")
+            flash(ngettext("Untuk melindungi akun ini, percobaan berikutnya dari perangkat lain baru dapat dilakukan "
+                             "%(num)d detik lagi.",
+                             "Untuk melindungi akun ini, percobaan berikutnya dari perangkat lain baru dapat dilakukan "
+                             "%(num)d detik lagi.", delay), "warning")
         return render("accounts/login.html", form=form, next_url=next_url, status=401)
     throttle.record_success(username)
     db.begin_write()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlmodel import select
 
 from portal import audit
@@ -210,7 +211,9 @@ def apply(session, actor, account, table, month=None, override=None, progress=No
     analysis = analyse(session, account, table, month, override)
     result = analysis.preview
     if not result.ok:
-        raise DomainError(_("Berkas berisi %(n)d baris bermasalah; tidak ada yang disimpan.", n=len(result.errors)))
+        raise DomainError(ngettext("Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+                                   "Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+                                   len(result.errors)))
     now = utcnow()
     for item in analysis.months:
         row = session.get(ContentAccountMonth, (account.id, item.first)) or ContentAccountMonth(

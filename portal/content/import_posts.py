@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import insert, update
 from sqlmodel import select
 
@@ -245,7 +246,9 @@ def apply(session, actor, account, table, month=None, override=None, progress=No
     analysis = analyse(session, account, table, month, override)
     result = analysis.preview
     if not result.ok:
-        raise DomainError(_("Berkas berisi %(n)d baris bermasalah; tidak ada yang disimpan.", n=len(result.errors)))
+        raise DomainError(ngettext("Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+                                   "Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+                                   len(result.errors)))
     actor_id = getattr(actor, "id", None)
     existing = {m.post_id: m for m in session.exec(select(ContentMetric).where(
         ContentMetric.account_id == account.id)).all()}

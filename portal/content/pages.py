@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlmodel import select
 
 from portal.content import screening
@@ -180,7 +181,8 @@ def dashboard_cards(session, user):
     waiting = pending_for(session, user, limit=100)
     if waiting:
         cards.append({"title": _("Rencana konten"), "progress": None, "tone": "warn",
-                      "body": _("%(n)d rencana pos menunggu persetujuan Anda.", n=len(waiting)),
+                      "body": ngettext("%(num)d rencana pos menunggu persetujuan Anda.",
+                                       "%(num)d rencana pos menunggu persetujuan Anda.", len(waiting)),
                       "url": url_for("content.post", post_id=waiting[0].id), "action": _("Tinjau")})
     if user_scope.plans_anything:
         rejected = session.exec(select(ContentPost).where(ContentPost.status == "draf",
@@ -188,7 +190,8 @@ def dashboard_cards(session, user):
                                                           ContentPost.created_by_id == user.id)).all()
         if rejected:
             cards.append({"title": _("Rencana konten"), "progress": None, "tone": "warn",
-                          "body": _("%(n)d rencana pos Anda ditolak dan perlu diperbaiki.", n=len(rejected)),
+                          "body": ngettext("%(num)d rencana pos Anda ditolak dan perlu diperbaiki.",
+                                           "%(num)d rencana pos Anda ditolak dan perlu diperbaiki.", len(rejected)),
                           "url": url_for("content.post", post_id=rejected[0].id), "action": _("Perbaiki")})
         cards.extend(_report_cards(session, user, user_scope))
     return cards

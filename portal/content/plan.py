@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -98,8 +99,11 @@ def _check_content(session, data):
     data.audience = clean_line(data.audience, 200)
     data.caption = clean_text(data.caption)
     if len(data.caption) > MAX_CAPTION:
-        raise DomainError(_("Draf keterangan terlalu panjang: %(n)d karakter, paling banyak %(max)d. Teks Anda "
-                            "masih ada di kotak; pendekkan lalu simpan lagi.", n=len(data.caption), max=MAX_CAPTION),
+        raise DomainError(ngettext("Draf keterangan terlalu panjang: %(num)d karakter, paling banyak %(max)d. "
+                                   "Teks Anda masih ada di kotak; pendekkan lalu simpan lagi.",
+                                   "Draf keterangan terlalu panjang: %(num)d karakter, paling banyak %(max)d. "
+                                   "Teks Anda masih ada di kotak; pendekkan lalu simpan lagi.",
+                                   len(data.caption), max=MAX_CAPTION),
                           field="caption")
     pillar = session.get(ContentPillar, data.pillar_id) if data.pillar_id else None
     if pillar is None or not pillar.active:

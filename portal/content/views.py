@@ -3,6 +3,7 @@ calendar and key messages. Row-level rules live in portal/content/access.py."""
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import db
@@ -129,8 +130,9 @@ def _post_input(form):
 def _after_save(post):
     detail = pages.post_detail(db.session(), current_user, post)
     if detail.card.flags or detail.card.warnings:
-        flash(_("Tersimpan, dengan %(n)d catatan untuk diperiksa (lihat di bawah).",
-                n=len(detail.card.flags) + len(detail.card.warnings)), "warning")
+        flash(ngettext("Tersimpan, dengan %(num)d catatan untuk diperiksa (lihat di bawah).",
+                       "Tersimpan, dengan %(num)d catatan untuk diperiksa (lihat di bawah).",
+                       len(detail.card.flags) + len(detail.card.warnings)), "warning")
     else:
         flash(_("Rencana pos tersimpan."), "success")
     return redirect_after_post(url_for("content.post", post_id=post.id))

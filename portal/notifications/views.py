@@ -5,6 +5,7 @@ import click
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -78,7 +79,8 @@ def read(notification_id):
 def read_all():
     if EmptyForm().validate():
         n = services.mark_all_read(db.session(), current_user)
-        flash(_("%(n)d notifikasi ditandai sudah dibaca.", n=n), "success")
+        flash(ngettext("%(num)d notifikasi ditandai sudah dibaca.", "%(num)d notifikasi ditandai sudah dibaca.", n),
+              "success")
     return redirect_after_post(url_for("notifications.index"))
 
 

@@ -231,8 +231,9 @@ def dashboard_cards(session, user):
         if status.open_attempt is not None:
             done, total = _progress(session, status.open_attempt)
             cards.append({"title": _("Lanjutkan kuis"),
-                          "body": _("Anda sedang mengerjakan %(t)s: %(d)d dari %(n)d soal sudah dijawab.",
-                                    t=quiz.title, d=done, n=total),
+                          "body": ngettext("Anda sedang mengerjakan %(t)s: %(d)d dari %(num)d soal sudah dijawab.",
+                                           "Anda sedang mengerjakan %(t)s: %(d)d dari %(num)d soal sudah dijawab.",
+                                           total, t=quiz.title, d=done),
                           "progress": 100 * done / total if total else 0,
                           "url": url_for("quiz.attempt", attempt_id=status.open_attempt.id),
                           "action": _("Lanjutkan"), "tone": "warn"})

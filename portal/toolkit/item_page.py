@@ -4,6 +4,7 @@ history, warnings and what the viewer may do with it."""
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import or_
 from sqlmodel import select
@@ -207,8 +208,9 @@ def item_warnings(item, photo, on=None):
                               "pegawai. Perbarui dokumen persetujuan atau arsipkan foto.",
                               d=day(photo.consent_expires_on)))
         elif days <= WARN_DAYS:
-            warnings.append(_("Persetujuan orang dalam foto berakhir %(d)s (%(n)d hari lagi).",
-                              d=day(photo.consent_expires_on), n=days))
+            warnings.append(ngettext("Persetujuan orang dalam foto berakhir %(d)s (%(num)d hari lagi).",
+                                     "Persetujuan orang dalam foto berakhir %(d)s (%(num)d hari lagi).",
+                                     days, d=day(photo.consent_expires_on)))
     if photo is not None and photo.consent == "tidak":
         warnings.append(_("Ada orang yang dapat dikenali tanpa persetujuan: foto ini tidak dapat diajukan."))
     if item.valid_until:
@@ -217,6 +219,6 @@ def item_warnings(item, photo, on=None):
             warnings.append(_("Masa berlaku berakhir %(d)s: item ini tidak tampil bagi pegawai.",
                               d=day(item.valid_until)))
         elif days <= WARN_DAYS:
-            warnings.append(_("Masa berlaku berakhir %(d)s (%(n)d hari lagi).",
-                              d=day(item.valid_until), n=days))
+            warnings.append(ngettext("Masa berlaku berakhir %(d)s (%(num)d hari lagi).",
+                                     "Masa berlaku berakhir %(d)s (%(num)d hari lagi).", days, d=day(item.valid_until)))
     return warnings

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, func, or_
 from sqlmodel import select
 
@@ -76,11 +77,14 @@ def dashboard_cards(session, user):
         return []
     parts = []
     if to_approve:
-        parts.append(_("%(n)d item menunggu persetujuan Anda.", n=to_approve))
+        parts.append(ngettext("%(num)d item menunggu persetujuan Anda.", "%(num)d item menunggu persetujuan Anda.",
+                              to_approve))
     if rejected:
-        parts.append(_("%(n)d item Anda ditolak dan perlu diperbaiki.", n=rejected))
+        parts.append(ngettext("%(num)d item Anda ditolak dan perlu diperbaiki.",
+                              "%(num)d item Anda ditolak dan perlu diperbaiki.", rejected))
     if warnings:
-        parts.append(_("%(n)d item perlu perhatian (masa berlaku, izin foto, atau peraturan yang dicabut).",
-                       n=warnings))
+        parts.append(ngettext("%(num)d item perlu perhatian (masa berlaku, izin foto, atau peraturan yang dicabut).",
+                              "%(num)d item perlu perhatian (masa berlaku, izin foto, atau peraturan yang dicabut).",
+                              warnings))
     return [{"title": _("Perangkat humas"), "body": " ".join(parts), "progress": None,
              "url": url_for("toolkit.manage"), "action": _("Buka daftar kerja"), "tone": "warn"}]

@@ -4,7 +4,7 @@ dashboard cards."""
 from dataclasses import dataclass, field
 
 from flask import url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import exists, or_
 from sqlmodel import select
@@ -181,8 +181,9 @@ def dashboard_cards(session, user):
     earned = my_certificates(session, user)
     if earned:
         cards.append({"title": _("Sertifikat pelatihan"),
-                      "body": _("Anda sudah menyelesaikan %(n)d pelatihan: %(t)s.", n=len(earned),
-                                t=", ".join(c.title for c in earned[:3])),
+                      "body": ngettext("Anda sudah menyelesaikan %(num)d pelatihan: %(t)s.",
+                                       "Anda sudah menyelesaikan %(num)d pelatihan: %(t)s.", len(earned),
+                                       t=", ".join(c.title for c in earned[:3])),
                       "url": url_for("workshops.index") + "#riwayat", "action": _("Lihat riwayat"),
                       "progress": None, "tone": "ok"})
     return cards
