@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from portal import audit
@@ -34,8 +35,8 @@ from portal.timezone import today_wib
 
 FIGURES = ("followers", "new_followers", "posts", "reach")
 FIELDS = ("day", *FIGURES)
-FIELD_LABELS = {"day": "tanggal", "followers": "pengikut", "new_followers": "pengikut baru", "posts": "unggahan",
-                "reach": "jangkauan"}
+FIELD_LABELS = {"day": _l("tanggal"), "followers": _l("pengikut"), "new_followers": _l("pengikut baru"),
+                "posts": _l("unggahan"), "reach": _l("jangkauan")}
 HEADERS = {
     "day": ["date", "tanggal", "day", "hari", "month", "bulan", "period", "periode"],
     "followers": ["followers", "pengikut", "total followers", "jumlah pengikut", "followers count", "page followers",
