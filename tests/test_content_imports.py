@@ -296,3 +296,14 @@ def test_report_xlsx_speaks_the_interface_language_with_real_values(client, sess
     line = next(row for row in rollup.iter_rows(min_row=2, values_only=True) if str(row[1]).startswith("=HYPER"))
     assert line[2] in (words["state"], {"id": "terlambat", "en": "late"}[lang])
     assert isinstance(line[0], int) and line[7] == 1000
+
+
+def test_the_import_preview_speaks_english_too(client, session, login, world):
+    login(world.manager)
+    page = client.post(f"/content/akun/{world.ig.id}/impor?lang=en",
+                       data={"file": (io.BytesIO((DEMO / "instagram_akun_id.csv").read_bytes()), "akun.csv")},
+                       content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert "File kind: account figures per day or per month" in text and "Indonesian format" in text
+    assert "Pengikut Instagram → followers" in text and "Days in the file" in text
+    assert "followers 49,407" in text

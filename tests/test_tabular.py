@@ -4,6 +4,7 @@ import codecs
 import io
 import os
 import zipfile
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -214,3 +215,21 @@ def test_a_header_of_nothing_but_markers_is_a_clear_error():
         read(b"*;*\nAgus;A\n")
     assert tabular.count_rows(b"*;*\nAgus;A\n") == 1
     assert tabular.count_rows(b"\x89PNG\r\n\x1a\n\x00") == 0
+
+
+def test_every_column_can_be_kept_with_the_header_as_written():
+    raw = b"Waktu publikasi;Tautan permanen;Jangkauan;\n02/10/2026 10:00;https://x.test/p/1;1.234;\n"
+    table = tabular.read_table(raw, all_columns=True)
+    assert table.labels == ["Waktu publikasi", "Tautan permanen", "Jangkauan"]
+    assert table.columns == ["waktu_publikasi", "tautan_permanen", "jangkauan"]
+    assert table.rows[0].values == {"waktu_publikasi": "02/10/2026 10:00", "tautan_permanen": "https://x.test/p/1",
+                                    "jangkauan": "1.234"}
+    book = openpyxl.Workbook()
+    book.active.append(["Date", "Followers"])
+    book.active.append([datetime(2026, 10, 1), 1500])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = tabular.read_table(buffer.getvalue(), all_columns=True)
+    assert table.labels == ["Date", "Followers"] and table.rows[0].values == {"date": "2026-10-01",
+                                                                              "followers": "1500"}
+    assert tabular.read_table(raw).rows[0].values == {}  # without it, only the columns asked for

@@ -2,8 +2,8 @@
 (Meta Business Suite, X, YouTube Studio and TikTok write a line per day; a line per month is read too).
 
 A month's figures from its lines: followers at month end = the followers of its last dated line; new followers,
-posts and reach = the sum of its lines (a platform's daily reach counts a person again on another day, so the
-month's total reach is what the platforms themselves call total reach). Only the columns the file has are written;
+posts and reach = the sum of its lines (summed daily reach counts a person reached on two days twice; a line per
+month carries the platform's own monthly figure instead). Only the columns the file has are written;
 what was typed by hand for the others stays. Lines outside the chosen month are skipped with the reason;
 re-importing the same file changes nothing.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlmodel import select
 
@@ -35,8 +36,8 @@ from portal.timezone import today_wib
 
 FIGURES = ("followers", "new_followers", "posts", "reach")
 FIELDS = ("day", *FIGURES)
-FIELD_LABELS = {"day": "tanggal", "followers": "pengikut", "new_followers": "pengikut baru", "posts": "unggahan",
-                "reach": "jangkauan"}
+FIELD_LABELS = {"day": _l("tanggal"), "followers": _l("pengikut"), "new_followers": _l("pengikut baru"),
+                "posts": _l("unggahan"), "reach": _l("jangkauan")}
 HEADERS = {
     "day": ["date", "tanggal", "day", "hari", "month", "bulan", "period", "periode"],
     "followers": ["followers", "pengikut", "total followers", "jumlah pengikut", "followers count", "page followers",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import insert, update
 from sqlmodel import select
@@ -40,9 +41,10 @@ from portal.timezone import WIB, as_utc
 MATCH_WINDOW = timedelta(hours=3)
 BATCH = 2_000  # lines written per batch (and per commit in a job)
 FIELDS = ("permalink", "published_at", "title", *METRIC_FIELDS)
-FIELD_LABELS = {"permalink": "tautan", "published_at": "waktu publikasi", "title": "judul/teks", "reach": "jangkauan",
-                "impressions": "tayangan", "likes": "suka", "comments": "komentar", "shares": "dibagikan",
-                "saves": "disimpan", "clicks": "klik tautan", "video_views": "tayangan video"}
+FIELD_LABELS = {"permalink": _l("tautan"), "published_at": _l("waktu publikasi"), "title": _l("judul/teks"),
+                "reach": _l("jangkauan"), "impressions": _l("tayangan"), "likes": _l("suka"),
+                "comments": _l("komentar"), "shares": _l("dibagikan"), "saves": _l("disimpan"),
+                "clicks": _l("klik tautan"), "video_views": _l("tayangan video")}
 
 # Header (normalised with text_key) -> field, for every platform, in English and Indonesian.
 HEADERS = {

@@ -75,8 +75,8 @@ def detect_mapping(labels, fields, headers, preset=None, remembered=None, overri
 
 
 def parse_mapping_text(text, labels):
-    """ "Jangkauan = reach" lines -> {header: field}; `labels` maps each field to its Indonesian name, which may
-    be typed instead of the field. A line naming an unknown field is a DomainError."""
+    """ "Jangkauan = reach" lines -> {header: field}; `labels` maps each field to its name in the interface
+    language, which may be typed instead of the field. A line naming an unknown field is a DomainError."""
     mapping = {}
     by_label = {str(label).lower(): name for name, label in labels.items()}
     for number, line in enumerate((text or "").splitlines(), start=1):

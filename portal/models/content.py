@@ -149,7 +149,7 @@ class ContentMetric(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="content_post.id", index=True, ondelete="CASCADE")
     account_id: int = Field(foreign_key="content_account.id", ondelete="CASCADE")
-    permalink: str = Field(default="", max_length=500, index=True)  # normalised (see metrics.normal_url)
+    permalink: str = Field(default="", max_length=500, index=True)  # normalised (see platform_exports.normal_url)
     published_at: datetime | None = None  # UTC
     reach: int | None = None
     impressions: int | None = None
