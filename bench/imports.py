@@ -85,6 +85,9 @@ def token_in(response):
 def run(client, label, upload_url, confirm_url, raw, filename):
     started = time.perf_counter()
     response = client.post(upload_url, data={"file": (io.BytesIO(raw), filename)}, content_type="multipart/form-data")
+    job = re.fullmatch(r"/jobs/(\d+)", response.headers.get("Location", ""))
+    if response.status_code == 303 and job:  # a large file is checked by a job (run here, JOBS_IMMEDIATE)
+        response = client.get(f"{upload_url}?job={job.group(1)}")
     preview = time.perf_counter() - started
     token = token_in(response)
     if response.status_code != 200 or not token:

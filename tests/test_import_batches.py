@@ -393,3 +393,34 @@ def test_a_large_participant_xlsx_is_previewed_by_a_job_then_imported(app, clien
     session.rollback()
     statuses = [p.status for p in session.exec(select(WorkshopParticipant)).all()]
     assert statuses.count("registered") == 20 and statuses.count("waitlisted") == 10
+
+
+def test_a_job_taken_over_while_it_still_runs_stops_instead_of_writing_twice(app, session, monkeypatch):
+    """The bench's PostgreSQL import once failed with a duplicate e-mail after a clean preview: its single
+    transaction ran past STALE_AFTER without a heartbeat, a second worker took the job over and inserted the same
+    rows. Now every batch beats the heart, and a run that was taken over anyway stops at its next commit (its batch
+    rolled back) while the new run finishes: every row once, one audit entry."""
+    app.config["IMPORT_BATCH_ROWS"] = 3
+    unit = factories.make_unit(session, code="BIG")
+    admin = factories.make_user(session, roles=("admin",), unit=unit)
+    session.commit()
+    token = _stage(app, "users", admin, _users_csv("BIG", range(1, 11)))
+    job_id = _new_job(app, "import.users", admin, token=token)
+    real = imports.USERS
+    calls = []
+
+    def write(db_session, actor, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:  # the first run is slow between two batches: a second worker takes the job over
+            monkeypatch.setattr(imports, "USERS", real)
+            assert jobs.recover(now=utcnow() + timedelta(minutes=10)) == 1
+        real.write(db_session, actor, rows)
+
+    monkeypatch.setattr(imports, "USERS", dataclasses.replace(real, write=write))
+    with app.app_context():
+        jobs.execute(job_id)
+    row = _job(session, job_id)
+    assert (row.status, row.attempts) == ("done", 2), row.message
+    assert jobs.result_of(row) == {"created": 10, "updated": 0, "same": 0}
+    assert session.exec(select(func.count()).select_from(User).where(User.unit_id == unit.id)).one() == 11
+    assert _audit(session, "user.create") == 10 and _audit(session, "user.import") == 1

@@ -70,10 +70,25 @@ def job(kind, title, describe=None, next_url=None):
     return register
 
 
+class Superseded(Exception):  # noqa: N818 - not an error: the job goes on elsewhere
+    """Another worker took this job over (this run's heartbeat had stopped for STALE_AFTER): this run stops and its
+    uncommitted work is rolled back, so the two never both write."""
+
+
 class JobContext:
     def __init__(self, job_row, session):
         self.job = job_row
         self.session = session
+        self.attempt = job_row.attempts  # this run's number: a takeover by another worker counts one more
+
+    def hold(self):
+        """In the transaction about to commit: the heartbeat, provided this run still is the job's current attempt
+        (else Superseded, and the transaction rolls back)."""
+        held = self.session.execute(update(Job).where(
+            Job.id == self.job.id, Job.attempts == self.attempt, Job.status == "running").values(
+            heartbeat_at=utcnow())).rowcount
+        if held != 1:
+            raise Superseded(f"job {self.job.id} attempt {self.attempt} was taken over")
 
     @property
     def actor(self):
@@ -96,8 +111,8 @@ class JobContext:
         """Progress so far; commits the work done up to here (the next batch takes the write lock again)."""
         self.job.progress = min(99, int(100 * done / total)) if total else 0
         self.job.message = str(message)[:500]
-        self.job.heartbeat_at = utcnow()
         self.session.add(self.job)
+        self.hold()
         self.session.commit()
 
 
@@ -147,10 +162,13 @@ def _claim(job_id):
     return claimed == 1
 
 
-def _fail(job_id, message):
+def _fail(job_id, message, attempt=None):
+    """Mark the job failed, unless another worker has taken it over since this run (`attempt`) started."""
+    statement = update(Job).where(Job.id == job_id)
+    if attempt is not None:
+        statement = statement.where(Job.attempts == attempt)
     with db.unit_of_work() as session:
-        session.execute(update(Job).where(Job.id == job_id).values(
-            status="failed", message=str(message)[:500], finished_at=utcnow()))
+        session.execute(statement.values(status="failed", message=str(message)[:500], finished_at=utcnow()))
 
 
 def execute(job_id):
@@ -158,22 +176,28 @@ def execute(job_id):
     with _app().app_context():
         if not _claim(job_id):
             return
+        attempt = None
         try:
             with db.unit_of_work() as session:
                 row = session.get(Job, job_id)
+                attempt = row.attempts
                 kind = KINDS[row.kind]
-                result = kind.fn(JobContext(row, session), **params_of(row))
+                ctx = JobContext(row, session)
+                result = kind.fn(ctx, **params_of(row))
+                ctx.hold()  # still this run's job: then its last work and the outcome commit together
                 row.status, row.progress, row.message = "done", 100, ""
                 row.result = json.dumps(result or {}, ensure_ascii=False, default=str)
                 row.finished_at = utcnow()
                 session.add(row)
+        except Superseded:
+            log.warning("job %s: taken over by another worker; this run stopped", job_id)
         except DomainError as error:
-            _fail(job_id, error.message)
+            _fail(job_id, error.message, attempt)
         except Exception:
             log.exception("job %s failed", job_id)
             from flask_babel import gettext as _
 
-            _fail(job_id, _("Terjadi kesalahan saat memproses. Kejadian ini sudah dicatat; coba lagi nanti."))
+            _fail(job_id, _("Terjadi kesalahan saat memproses. Kejadian ini sudah dicatat; coba lagi nanti."), attempt)
 
 
 @huey.task()
