@@ -426,7 +426,14 @@ def highlight_terms(query):
 def highlight(value, query, max_length=260):
     """An escaped snippet of `value` around the first match, with matching words in <mark>."""
     terms = highlight_terms(query)
-    plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value or "")  # [text](url) -> text
+    value, cut_before, cut_after = value or "", False, False
+    if len(value) > 6 * max_length:  # a long text (a handbook section): clean only the part around the first match
+        raw_first = next((m for m in TOKEN_RE.finditer(value) if _matches(m.group(0), terms)), None)
+        around = raw_first.start() if raw_first is not None else 0
+        begin, finish = max(around - 2 * max_length, 0), around + 2 * max_length
+        cut_before, cut_after = begin > 0, finish < len(value)
+        value = value[begin:finish]
+    plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value)  # [text](url) -> text
     plain = re.sub(r"[*_`]+", "", plain)
     plain = re.sub(r"(^|\s)[#>|-]+|\|", " ", plain)
     plain = re.sub(r"\s+", " ", plain).strip()
@@ -448,8 +455,8 @@ def highlight(value, query, max_length=260):
             out.append(f"<mark>{html.escape(m.group(0))}</mark>")
             last = m.end()
     out.append(html.escape(piece[last:]))
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(plain) else ""
+    prefix = "… " if start > 0 or cut_before else ""
+    suffix = " …" if end < len(plain) or cut_after else ""
     return Markup(prefix + "".join(out) + suffix)  # noqa: S704  # nosec B704  # every piece is escaped above
 
 
