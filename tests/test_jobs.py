@@ -97,3 +97,17 @@ def test_jobs_run_once_and_stale_ones_are_taken_over(app, session):
         assert CALLS == [3, 2]
         with db.unit_of_work(write=False) as s:
             assert s.get(Job, stale.id).status == "done" and s.get(Job, fresh.id).status == "running"
+
+
+def test_a_crashing_job_run_inside_a_request_fails_in_its_starters_language(app, session):
+    """Immediate mode inside a request: the generic failure message is chosen without the request's locale lookup
+    (which would use the request's database session) and in the language of whoever started the job."""
+    user = factories.make_user(session)
+    user.preferred_language = "en"
+    session.add(user)
+    session.commit()
+    with app.test_request_context("/"), db.unit_of_work() as s:
+        crashing = jobs.enqueue(s, "test.count", s.get(User, user.id), n=1, fail="crash")
+    with app.app_context(), db.unit_of_work(write=False) as s:
+        row = s.get(Job, crashing.id)
+        assert row.status == "failed" and "logged" in row.message and "boom" not in row.message

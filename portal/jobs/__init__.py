@@ -195,9 +195,22 @@ def execute(job_id):
             _fail(job_id, error.message, attempt)
         except Exception:
             log.exception("job %s failed", job_id)
-            from flask_babel import gettext as _
+            _fail(job_id, _generic_failure(job_id), attempt)
 
-            _fail(job_id, _("Terjadi kesalahan saat memproses. Kejadian ini sudah dicatat; coba lagi nanti."), attempt)
+
+def _generic_failure(job_id):
+    """The failure message in the language of whoever started the job. force_locale: never the request's locale
+    lookup, which would touch the request's database session (a job run immediately inside a request)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from portal.models import User
+
+    with db.unit_of_work() as session:
+        creator = session.exec(select(Job.created_by_id).where(Job.id == job_id)).first()
+        language = session.exec(select(User.preferred_language).where(User.id == creator)).first() if creator else None
+    with force_locale(language or "id"):
+        return _("Terjadi kesalahan saat memproses. Kejadian ini sudah dicatat; coba lagi nanti.")
 
 
 @huey.task()
