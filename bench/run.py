@@ -64,7 +64,12 @@ TARGETS = {"dashboard": (0.2, None), "section": (0.25, None), "toolkit": (0.1, 5
 
 # --- processes --------------------------------------------------------------------------------------------------
 
+_PORTS = [int(p) for p in os.environ.get("BENCH_PORTS", "").split(",") if p.strip()]  # e.g. 5101,5102
+
+
 def free_port():
+    if _PORTS:  # ports given (a shared machine where each person has their own range)
+        return _PORTS.pop(0)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -542,6 +547,34 @@ def server_times(portal, facts, work, args, tag):
     return times
 
 
+def bench_import_only(kind, tmp, args, log):
+    """`--import-only`: the 20,000-row import beside readers and logins, on 50,000 employees and a small rest."""
+    from bench.generate import Progress, Size, generate
+
+    size = Size(units=300, users=400 if args.small else 50_000, sections=30, toolkit=0, attempts=0, workshops=0)
+    work = tmp / kind
+    work.mkdir()
+    servers, pg_name = [], None
+    try:
+        database_url, pg_name = new_database(kind, work, "import")
+        log(f"{kind}: generating {size}")
+        facts = generate(database_url, size, work / "import-instance",
+                         progress=Progress(lambda message, flush: log("  " + message)))
+        servers, portal, _bare = start_servers(database_url, work, "import", with_bare=True)
+        readers = [Client(portal).login(u) for u in ["pegawai", *facts["employees"][:15]]]
+        imported = run_import(portal, facts, readers, work, args, size, database_url, log)
+        for server in reversed(servers):
+            server.stop()
+        imported["server_tracebacks"] = (work / "import-portal.log").read_bytes().count(b"Traceback")
+        imported["database"] = kind
+        return imported
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        if pg_name:
+            admin_database("drop", pg_name)
+
+
 def bench_database(kind, tmp, args, log):
     from bench.generate import DEMO, FULL, SMALL, Progress, generate
 
@@ -672,6 +705,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per scenario (at least 3)")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--keep-logs", action="store_true", help="copy the servers' logs to bench/results/")
+    parser.add_argument("--import-only", action="store_true",
+                        help="only the import beside readers and logins (results in bench/results/import.json)")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (3 if args.small else 10)
     if shutil.which("wrk") is None:
@@ -691,9 +726,15 @@ def main(argv=None):
             if kind == "postgresql" and not postgres_reachable():
                 log(f"postgresql: not reachable at {postgres_url()}, skipped")
                 continue
+            if args.import_only:
+                databases.append(bench_import_only(kind, tmp, args, log))
+                (RESULTS / "import.json").write_text(json.dumps(
+                    {"finished": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "runs": databases}, indent=2))
+                continue
             databases.append(bench_database(kind, tmp, args, log))
             write_report(args, databases)  # after each database, so a later failure keeps what was measured
-    print(write_report(args, databases))
+    if not args.import_only:
+        print(write_report(args, databases))
 
 
 def write_report(args, databases):
