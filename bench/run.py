@@ -390,7 +390,8 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
                           [("GET", p, "", cookies[n % len(cookies)]) for n, p in enumerate(paths)])
     stop = threading.Event()
     readers_result = {}
-    logins, locked = [], []
+    logins, locked, baseline = [], [], []  # logins during the import; before it started (the same load otherwise)
+    importing = threading.Event()
 
     def read():
         readers_result.update(wrk(portal + "/", script, 8, 3600, stop_event=stop))
@@ -401,10 +402,13 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
         while not stop.is_set():
             client = Client(portal)
             _s, _u, html = client.request("/login")
+            during = importing.is_set()
             started = time.perf_counter()
             status, url, html = client.request("/login", {"csrf_token": client.csrf(html),
                                                           "username": users[n % len(users)], "password": PASSWORD})
-            logins.append((time.perf_counter() - started, status, url.rstrip("/").endswith("/login")))
+            elapsed = time.perf_counter() - started
+            (logins if during else baseline).append(
+                (elapsed, status, url.rstrip("/").endswith("/login")))
             if "database is locked" in html.lower():
                 locked.append(status)
             n += 1
@@ -428,7 +432,8 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
     threads = [threading.Thread(target=read), threading.Thread(target=log_in)]
     for thread in threads:
         thread.start()
-    time.sleep(2)
+    time.sleep(8)  # readers and logins without the import: the baseline
+    importing.set()
     started = time.perf_counter()
     _status, _url, html = admin.request("/admin/import/users")
     body, headers = multipart({"csrf_token": admin.csrf(html)},
@@ -450,7 +455,7 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
     else:
         job_status = f"upload answered {status}"
     total_s = time.perf_counter() - started
-    time.sleep(1)
+    importing.clear()
     stop.set()
     for thread in threads:
         thread.join()
@@ -463,12 +468,16 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
                    "failed": sum(1 for _t, s, f in logins if f or s >= 400),
                    "p50_ms": 1000 * statistics.median(login_times) if login_times else None,
                    "p95_ms": 1000 * login_times[int(0.95 * (len(login_times) - 1))] if login_times else None,
-                   "locked": len(locked)},
+                   "locked": len(locked),
+                   "baseline_count": len(baseline),
+                   "baseline_p50_ms": 1000 * statistics.median([t for t, _s, _f in baseline]) if baseline else None,
+                   "baseline_s5xx": sum(1 for _t, s, _f in baseline if s >= 500)},
     }
     log(f"  import of {rows} rows: preview {preview_s:.1f}s, done in {total_s:.1f}s ({job_status}); readers "
         f"{readers_result['rps']:.0f}/s p95 {result['readers']['p95_ms']:.0f} ms, 5xx {readers_result['s5xx']}; "
         f"{len(logins)} logins p95 {result['logins']['p95_ms'] or 0:.0f} ms, 5xx {result['logins']['s5xx']}, "
-        f"'database is locked' {len(locked)}")
+        f"'database is locked' {len(locked)}; before the import: {len(baseline)} logins p50 "
+        f"{result['logins']['baseline_p50_ms'] or 0:.0f} ms")
     return result
 
 
