@@ -70,7 +70,12 @@ TARGETS = {"dashboard": (0.2, None), "section": (0.25, None), "toolkit": (0.1, 5
 
 # --- processes --------------------------------------------------------------------------------------------------
 
+_PORTS = [int(p) for p in os.environ.get("BENCH_PORTS", "").split(",") if p.strip()]  # e.g. 5101,5102
+
+
 def free_port():
+    if _PORTS:  # ports given (a shared machine where each person has their own range)
+        return _PORTS.pop(0)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -393,7 +398,8 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
                           [("GET", p, "", cookies[n % len(cookies)]) for n, p in enumerate(paths)])
     stop = threading.Event()
     readers_result = {}
-    logins, locked = [], []
+    logins, locked, baseline = [], [], []  # logins during the import; before it started (the same load otherwise)
+    importing = threading.Event()
 
     def read():
         readers_result.update(wrk(portal + "/", script, 8, 3600, stop_event=stop))
@@ -404,10 +410,13 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
         while not stop.is_set():
             client = Client(portal)
             _s, _u, html = client.request("/login")
+            during = importing.is_set()
             started = time.perf_counter()
             status, url, html = client.request("/login", {"csrf_token": client.csrf(html),
                                                           "username": users[n % len(users)], "password": PASSWORD})
-            logins.append((time.perf_counter() - started, status, url.rstrip("/").endswith("/login")))
+            elapsed = time.perf_counter() - started
+            (logins if during else baseline).append(
+                (elapsed, status, url.rstrip("/").endswith("/login")))
             if "database is locked" in html.lower():
                 locked.append(status)
             n += 1
@@ -431,7 +440,8 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
     threads = [threading.Thread(target=read), threading.Thread(target=log_in)]
     for thread in threads:
         thread.start()
-    time.sleep(2)
+    time.sleep(8)  # readers and logins without the import: the baseline
+    importing.set()
     started = time.perf_counter()
     _status, _url, html = admin.request("/admin/import/users")
     body, headers = multipart({"csrf_token": admin.csrf(html)},
@@ -453,7 +463,7 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
     else:
         job_status = f"upload answered {status}"
     total_s = time.perf_counter() - started
-    time.sleep(1)
+    importing.clear()
     stop.set()
     for thread in threads:
         thread.join()
@@ -466,12 +476,16 @@ def run_import(portal, facts, readers, tmp, args, size, database_url, log):
                    "failed": sum(1 for _t, s, f in logins if f or s >= 400),
                    "p50_ms": 1000 * statistics.median(login_times) if login_times else None,
                    "p95_ms": 1000 * login_times[int(0.95 * (len(login_times) - 1))] if login_times else None,
-                   "locked": len(locked)},
+                   "locked": len(locked),
+                   "baseline_count": len(baseline),
+                   "baseline_p50_ms": 1000 * statistics.median([t for t, _s, _f in baseline]) if baseline else None,
+                   "baseline_s5xx": sum(1 for _t, s, _f in baseline if s >= 500)},
     }
     log(f"  import of {rows} rows: preview {preview_s:.1f}s, done in {total_s:.1f}s ({job_status}); readers "
         f"{readers_result['rps']:.0f}/s p95 {result['readers']['p95_ms']:.0f} ms, 5xx {readers_result['s5xx']}; "
         f"{len(logins)} logins p95 {result['logins']['p95_ms'] or 0:.0f} ms, 5xx {result['logins']['s5xx']}, "
-        f"'database is locked' {len(locked)}")
+        f"'database is locked' {len(locked)}; before the import: {len(baseline)} logins p50 "
+        f"{result['logins']['baseline_p50_ms'] or 0:.0f} ms")
     return result
 
 
@@ -548,6 +562,34 @@ def server_times(portal, facts, work, args, tag):
         run = wrk(portal + "/", script, 1, max(args.seconds // 2, 2))
         times[name] = run["p50_us"] / 1000 if run["requests"] else None
     return times
+
+
+def bench_import_only(kind, tmp, args, log):
+    """`--import-only`: the 20,000-row import beside readers and logins, on 50,000 employees and a small rest."""
+    from bench.generate import Progress, Size, generate
+
+    size = Size(units=300, users=400 if args.small else 50_000, sections=30, toolkit=0, attempts=0, workshops=0)
+    work = tmp / kind
+    work.mkdir()
+    servers, pg_name = [], None
+    try:
+        database_url, pg_name = new_database(kind, work, "import")
+        log(f"{kind}: generating {size}")
+        facts = generate(database_url, size, work / "import-instance",
+                         progress=Progress(lambda message, flush: log("  " + message)))
+        servers, portal, _bare = start_servers(database_url, work, "import", with_bare=True)
+        readers = [Client(portal).login(u) for u in ["pegawai", *facts["employees"][:15]]]
+        imported = run_import(portal, facts, readers, work, args, size, database_url, log)
+        for server in reversed(servers):
+            server.stop()
+        imported["server_tracebacks"] = (work / "import-portal.log").read_bytes().count(b"Traceback")
+        imported["database"] = kind
+        return imported
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        if pg_name:
+            admin_database("drop", pg_name)
 
 
 def bench_database(kind, tmp, args, log):
@@ -680,6 +722,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per scenario (at least 3)")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--keep-logs", action="store_true", help="copy the servers' logs to bench/results/")
+    parser.add_argument("--import-only", action="store_true",
+                        help="only the import beside readers and logins (results in bench/results/import.json)")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (3 if args.small else 10)
     if shutil.which("wrk") is None:
@@ -699,9 +743,15 @@ def main(argv=None):
             if kind == "postgresql" and not postgres_reachable():
                 log(f"postgresql: not reachable at {postgres_url()}, skipped")
                 continue
+            if args.import_only:
+                databases.append(bench_import_only(kind, tmp, args, log))
+                (RESULTS / "import.json").write_text(json.dumps(
+                    {"finished": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "runs": databases}, indent=2))
+                continue
             databases.append(bench_database(kind, tmp, args, log))
             write_report(args, databases)  # after each database, so a later failure keeps what was measured
-    print(write_report(args, databases))
+    if not args.import_only:
+        print(write_report(args, databases))
 
 
 def write_report(args, databases):

@@ -107,13 +107,17 @@ def _run_import(path, preview_fn, apply_fn):
         raw = Path(path).read_bytes()
     except OSError as error:
         raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
-    with db.unit_of_work() as session:
-        try:
+    try:
+        with db.unit_of_work(write=False) as session:  # the check first, without the write lock
             preview = preview_fn(session, raw)
-            if preview.ok:
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    with db.unit_of_work() as session:
+        if preview.ok:  # checked again while writing, all or nothing (the data may have changed)
+            try:
                 preview = apply_fn(session, None, raw)
-        except DomainError as error:
-            raise click.ClickException(str(error.message)) from None
+            except DomainError as error:
+                raise click.ClickException(str(error.message)) from None
         for line, message in preview.errors:
             click.echo(f"line {line}: {message}", err=True)
         if not preview.ok:
