@@ -148,7 +148,8 @@ VOCABULARY_BODY_KINDS = frozenset({"handbook", "workshop", "quiz_topic"})
 MAX_TERM_LENGTH = 100
 
 
-def _vocabulary_words(kind, title_terms, body_terms):
+def vocabulary_words(kind, title_terms, body_terms):
+    """The words of a document that go into the vocabulary."""
     words = title_terms.split()
     if kind in VOCABULARY_BODY_KINDS:
         words += body_terms.split()
@@ -190,7 +191,7 @@ def index_document(session, kind, ref_id, title, body, extra=""):
     doc.updated_at = utcnow()
     session.add(doc)
     session.flush()
-    add_vocabulary(session, _vocabulary_words(kind, title_terms, body_terms))
+    add_vocabulary(session, vocabulary_words(kind, title_terms, body_terms))
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
         session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608  # nosec B608
@@ -241,7 +242,7 @@ def bulk_index(session, kind, documents, batch=2000):
         rows.append({"id": next_id, "kind": kind, "ref_id": ref_id, "title": title, "body": body,
                      "title_terms": terms(title), "body_terms": f"{terms(body)} {terms(extra)}".strip(),
                      "updated_at": now})
-        words |= _vocabulary_words(kind, rows[-1]["title_terms"], rows[-1]["body_terms"])
+        words |= vocabulary_words(kind, rows[-1]["title_terms"], rows[-1]["body_terms"])
         next_id += 1
         if len(rows) >= batch:
             flush()

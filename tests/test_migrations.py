@@ -92,3 +92,24 @@ def test_every_revision_downgrades_one_step_at_a_time(engine):
         assert current(engine) == (revision.revision,)
         command.downgrade(config, "-1")
     assert current(engine) == ()
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+def test_the_header_search_migration_indexes_existing_workshops_and_topics(engine):
+    """0015 puts the workshops and quiz topics already there into the full-text index and fills the vocabulary."""
+    from sqlalchemy import text
+
+    config = migrate.alembic_config(engine)
+    command.upgrade(config, "0010_handbook")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO workshop (title, description, place, online_link, status, completion_percent, "
+                          "require_post_test, created_at) VALUES ('Pelatihan Netralitas Pegawai', 'Bijak di media', "
+                          "'Aula', '', 'open', 80, false, CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO quiz_topic (name, description, position, created_at) "
+                          "VALUES ('Hoaks', 'Mengenali hoaks', 1, CURRENT_TIMESTAMP)"))
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        kinds = dict(conn.execute(text("SELECT kind, title FROM search_document")).all())
+        terms = set(conn.execute(text("SELECT term FROM search_term")).scalars())
+    assert kinds == {"workshop": "Pelatihan Netralitas Pegawai", "quiz_topic": "Hoaks"}
+    assert {"latih", "netralitas", "hoaks", "bijak", "aula"} <= terms

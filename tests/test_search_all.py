@@ -70,7 +70,8 @@ def test_an_editor_sees_drafts_in_the_toolkit_group(client, login_as, content):
 
 
 @pytest.mark.parametrize("typed, meant", [("netralitass", "netralitas"), ("hoakss", "hoaks"),
-                                          ("unggahh", "unggah"), ("netralitsa", "netralitas")])
+                                          ("unggahh", "unggah"), ("netralitsa", "netralitas"),
+                                          ("netralutas", "netralitas"), ("hoks", "hoaks")])
 def test_a_misspelt_word_still_lands(client, login_as, content, typed, meant):
     login_as("employee")
     html = client.get("/cari/", query_string={"q": typed}).get_data(as_text=True)
