@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import insert
 from sqlmodel import select
@@ -41,6 +42,11 @@ FIELDS = ("permalink", "published_at", "title", *METRIC_FIELDS)
 FIELD_LABELS = {"permalink": "tautan", "published_at": "waktu publikasi", "title": "judul/teks", "reach": "jangkauan",
                 "impressions": "tayangan", "likes": "suka", "comments": "komentar", "shares": "dibagikan",
                 "saves": "disimpan", "clicks": "klik tautan", "video_views": "tayangan video"}
+# What people read (FIELD_LABELS above are also the names typed in a column mapping, so they stay Indonesian).
+FIELD_TITLES = {"permalink": _l("Tautan"), "published_at": _l("Waktu publikasi"), "title": _l("Judul/teks"),
+                "reach": _l("Jangkauan"), "impressions": _l("Tayangan"), "likes": _l("Suka"),
+                "comments": _l("Komentar"), "shares": _l("Dibagikan"), "saves": _l("Disimpan"),
+                "clicks": _l("Klik tautan"), "video_views": _l("Tayangan video")}
 
 # Header (normalised with text_key) -> field, for every platform, in English and Indonesian.
 HEADERS = {
@@ -289,7 +295,7 @@ def analyse(session, account, raw, month=None, override=None):
     if not fields & {"permalink", "published_at"}:
         raise DomainError(_("Kolom tautan (Permalink/Tautan permanen) atau waktu publikasi (Publish time/Waktu "
                             "publikasi) tidak ditemukan; tanpa itu baris tidak dapat dicocokkan dengan pos."))
-    preview.notes.append(_("Kolom dipakai: %(m)s.", m="; ".join(f"{c} → {FIELD_LABELS[f]}"
+    preview.notes.append(_("Kolom dipakai: %(m)s.", m="; ".join(f"{c} → {FIELD_TITLES[f]}"
                                                                  for c, f in mapping.items())))
     index = {f: header.index(c) for c, f in mapping.items()}
     metric_cells = [cells[index[f]] for _line, cells in rows for f in METRIC_FIELDS
@@ -313,7 +319,7 @@ def analyse(session, account, raw, month=None, override=None):
                 try:
                     values[name] = parse_number(cell(name), locale)
                 except DomainError as error:
-                    problems.append(f"{FIELD_LABELS[name]}: {error.message}")
+                    problems.append(f"{FIELD_TITLES[name]}: {error.message}")
         published = None
         if "published_at" in index and str(cell("published_at")).strip():
             try:
@@ -499,7 +505,7 @@ def save_metrics(session, actor, post, account_id, values):
         try:
             parsed[name] = parse_number(raw, "id")
         except DomainError as error:
-            raise DomainError(f"{FIELD_LABELS[name]}: {error.message}", field=name) from None
+            raise DomainError(f"{FIELD_TITLES[name]}: {error.message}", field=name) from None
     metric = session.exec(select(ContentMetric).where(ContentMetric.post_id == post.id,
                                                       ContentMetric.account_id == account_id)).first()
     before = {n: getattr(metric, n) for n in parsed} if metric else None

@@ -187,7 +187,7 @@ def _render_post(post, status=200, **forms):
     return render(
         "content/post.html", block=forms.get("block"), post=post, detail=detail, move_form=move_form,
         metric_rows=metrics.post_metrics(session, post) if post.status in ("terbit", "dievaluasi") else [],
-        metric_fields=metrics.FIELD_LABELS, metrics_error=forms.get("metrics_error"), saved=forms.get("saved"),
+        metric_fields=metrics.FIELD_TITLES, metrics_error=forms.get("metrics_error"), saved=forms.get("saved"),
         copy_form=copy_form, version_form=VersionForm(data={"version": post.version}),
         reject_form=forms.get("reject_form") or RejectForm(data={"version": post.version}),
         publish_form=forms.get("publish_form") or PublishForm(data={"version": post.version}),
@@ -476,6 +476,7 @@ def metrics_import(account_id):
     return render("content/import.html", account=account, form=form, preview=staged.preview,
                   error=error or staged.error, token=staged.token, confirm_form=confirm,
                   remembered=metrics.remembered_mapping(db.session(), account.id), fields=metrics.FIELD_LABELS,
+                  titles=metrics.FIELD_TITLES,
                   status=422 if rejected else form_status(form))
 
 
