@@ -388,3 +388,18 @@ def test_posting_hints_come_from_the_units_evaluated_posts(session, world):
     assert metrics.best_hours(session, world.unit.id)["Instagram"] == [8, 19]
     hint, learned = posting_hints(session, world.unit.id, {"Instagram"})["Instagram"]
     assert learned and "19.00" in hint
+
+
+def test_metric_names_are_translated_and_the_topic_is_marked_indonesian(client, session, login, world):
+    post = factories.make_content_post(session, world.manager, [world.ig], pillar=world.pillar, status="terbit",
+                                       topic="Kisah petugas loket")
+    login(world.manager)
+    english = client.get(f"/content/pos/{post.id}?lang=en").get_data(as_text=True)
+    assert ">Reach</label>" in english and ">Likes</label>" in english and ">Video views</label>" in english
+    assert "jangkauan</label>" not in english and "suka</label>" not in english
+    assert '<h1 lang="id">Kisah petugas loket</h1>' in english
+    indonesian = client.get(f"/content/pos/{post.id}?lang=id").get_data(as_text=True)
+    assert ">Jangkauan</label>" in indonesian and "<h1>Kisah petugas loket</h1>" in indonesian
+    bad = client.post(f"/content/pos/{post.id}/metrik", data={"version": post.version, "account_id": world.ig.id,
+                                                              "likes": "-3"}, follow_redirects=True)
+    assert "Suka:" in bad.get_data(as_text=True)  # the error names the field as the interface calls it

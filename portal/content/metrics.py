@@ -3,6 +3,7 @@ plan, the account page and the reports read from them. Imports of the platforms'
 metric_imports.py."""
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from portal import audit
@@ -13,8 +14,14 @@ from portal.models import ContentAccount, ContentMetric, ContentPost, ContentPos
 from portal.models.content import INTERACTION_FIELDS, METRIC_FIELDS
 from portal.timezone import to_wib
 
-__all__ = ["FIELD_LABELS", "METRIC_FIELDS", "account_totals", "best_hours", "interactions", "post_metrics",
-           "save_account_month", "save_metrics"]
+__all__ = ["FIELD_LABELS", "FIELD_TITLES", "METRIC_FIELDS", "account_totals", "best_hours", "interactions",
+           "post_metrics", "save_account_month", "save_metrics"]
+
+# What people read as column titles (FIELD_LABELS are the lower-case names a typed column mapping uses).
+FIELD_TITLES = {"permalink": _l("Tautan"), "published_at": _l("Waktu publikasi"), "title": _l("Judul/teks"),
+                "reach": _l("Jangkauan"), "impressions": _l("Tayangan"), "likes": _l("Suka"),
+                "comments": _l("Komentar"), "shares": _l("Dibagikan"), "saves": _l("Disimpan"),
+                "clicks": _l("Klik tautan"), "video_views": _l("Tayangan video")}
 
 
 # --- hand entry -----------------------------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ def _render_post(post, status=200, **forms):
     return render(
         "content/post.html", block=forms.get("block"), post=post, detail=detail, move_form=move_form,
         metric_rows=metrics.post_metrics(session, post) if post.status in ("terbit", "dievaluasi") else [],
-        metric_fields=metrics.FIELD_LABELS, metrics_error=forms.get("metrics_error"), saved=forms.get("saved"),
+        metric_fields=metrics.FIELD_TITLES, metrics_error=forms.get("metrics_error"), saved=forms.get("saved"),
         copy_form=copy_form, version_form=VersionForm(data={"version": post.version}),
         reject_form=forms.get("reject_form") or RejectForm(data={"version": post.version}),
         publish_form=forms.get("publish_form") or PublishForm(data={"version": post.version}),
@@ -463,7 +463,7 @@ def metrics_import(account_id):
     """Upload → preview: the platform's own export (posts, or the account's days or months), checked in full;
     nothing is written yet."""
     from portal import staging
-    from portal.content import import_accounts, import_posts, platform_exports
+    from portal.content import import_accounts, import_posts, metrics, platform_exports
 
     account = access.get_plannable_account_or_403(account_id)
     form = MetricsImportForm()
@@ -483,6 +483,7 @@ def metrics_import(account_id):
                   error=error or staged.error, token=staged.token, confirm_form=confirm,
                   remembered=platform_exports.remembered_mapping(db.session(), account.id),
                   fields={**import_posts.FIELD_LABELS, **import_accounts.FIELD_LABELS},
+                  titles=metrics.FIELD_TITLES,
                   status=422 if rejected else form_status(form))
 
 

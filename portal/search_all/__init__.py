@@ -34,6 +34,7 @@ class SearchResult:
     url: str
     snippet: object = ""
     meta: str = ""
+    meta_is_content: bool = False  # a handbook chapter title is Indonesian content; a toolkit kind is interface text
 
 
 @dataclass
@@ -71,7 +72,8 @@ def _handbook(session, user, q, limit):
         return None
     found, rows = publishing.header_matches(session, q, limit=limit)
     return SearchGroup("handbook", _l("Pedoman"), [
-        SearchResult(r["title_html"], url_for("handbook.section", slug=r["slug"]), r["snippet"], r["chapter"])
+        SearchResult(r["title_html"], url_for("handbook.section", slug=r["slug"]), r["snippet"], r["chapter"],
+                     meta_is_content=True)
         for r in rows], found.total, url_for("handbook.search", q=q), found.more)
 
 
