@@ -42,7 +42,7 @@ def save_metrics(session, actor, post, account_id, values):
         try:
             parsed[name] = parse_number(raw, "id")
         except DomainError as error:
-            raise DomainError(f"{FIELD_LABELS[name]}: {error.message}", field=name) from None
+            raise DomainError(f"{FIELD_TITLES[name]}: {error.message}", field=name) from None
     metric = session.exec(select(ContentMetric).where(ContentMetric.post_id == post.id,
                                                       ContentMetric.account_id == account_id)).first()
     before = {n: getattr(metric, n) for n in parsed} if metric else None
