@@ -9,7 +9,10 @@ bare app (bench/bare.py) and the job worker, and alternates portal and bare for 
 - throughput at 32 connections (64 for the quiz answers) on both, the ratio portal ÷ bare per round;
 - latency (p50/p95/p99) of the portal at 8 connections (64 for the quiz answers);
 - a 20,000-row user import through the admin pages and the job worker, with readers (wrk, 8 connections) and
-  logins beside it.
+  logins beside it (logins before the import are the baseline; answers "database is locked" are counted).
+
+`--import-only` runs just that scenario on 50,000 employees (results in bench/results/import.json);
+BENCH_PORTS=5101,5102 picks the servers' ports on a shared machine.
 
 wrk logs in with the User-Agent it then sends (sessions are bound to it). Results go to bench/results/latest.json
 and bench/results/latest.md; the temporary directory (database, instance folder, job queue, wrk scripts) and the

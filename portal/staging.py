@@ -7,6 +7,12 @@ platform metrics).
 3. `take(token, scope)` gives the staged bytes back to the person who staged them (None once expired); the view
    applies them (checking everything again: the data may have changed) and `discard`s the file.
 
+Large files leave the request at both steps (issues 10, 11, 15): `is_large(raw)` uploads are kept as they are and
+checked by a job (`queue_preview`, `preview_in_job`) whose page leads back to the preview (`preview_of_job`), and a
+large confirmed file is written by a job (`apply_in_job`): the whole file is checked first in a read, then its rows
+are written in batches, each committed with the job's progress and checkpoint. An importer describes its check and
+its batch write as a `Batched`; `apply_now` is the small, all-or-nothing path of the same importer.
+
 Staged files hold personal data (names, NIPs), so they live in the instance folder, never in `static/`, and are
 removed when confirmed or once older than IMPORT_PREVIEW_HOURS (default 24): `purge_expired` runs whenever a file
 is staged and from `flask --app portal fsck`.
