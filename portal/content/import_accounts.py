@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlmodel import select
 
 from portal import audit
@@ -26,6 +25,7 @@ from portal.content.platform_exports import (
     parse_day,
     parse_number,
     refuse_other_platform,
+    refuse_unless_ok,
     remember_mapping,
     remembered_mapping,
 )
@@ -211,10 +211,7 @@ def apply(session, actor, account, table, month=None, override=None, progress=No
     """Write the months `analyse` finds (a file holds a few months, so one batch); returns the preview."""
     analysis = analyse(session, account, table, month, override)
     result = analysis.preview
-    if not result.ok:
-        raise DomainError(ngettext("Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
-                                   "Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
-                                   len(result.errors)))
+    refuse_unless_ok(result)
     now = utcnow()
     for item in analysis.months:
         row = session.get(ContentAccountMonth, (account.id, item.first)) or ContentAccountMonth(

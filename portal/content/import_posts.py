@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import insert, update
 from sqlmodel import select
 
@@ -29,6 +28,7 @@ from portal.content.platform_exports import (
     parse_number,
     parse_when,
     refuse_other_platform,
+    refuse_unless_ok,
     remember_mapping,
     remembered_mapping,
 )
@@ -247,10 +247,7 @@ def apply(session, actor, account, table, month=None, override=None, progress=No
     told (a job commits there). Returns the preview (its rows say what happened)."""
     analysis = analyse(session, account, table, month, override)
     result = analysis.preview
-    if not result.ok:
-        raise DomainError(ngettext("Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
-                                   "Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
-                                   len(result.errors)))
+    refuse_unless_ok(result)
     actor_id = getattr(actor, "id", None)
     existing = {m.post_id: m for m in session.exec(select(ContentMetric).where(
         ContentMetric.account_id == account.id)).all()}

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal import tabular
 from portal.content.common import text_key
@@ -257,3 +258,11 @@ def normal_url(url):
     parts = urlsplit(url if "://" in url else f"https://{url}")
     host = parts.netloc.lower().removeprefix("www.").removeprefix("m.")
     return f"{host}{parts.path.rstrip('/')}".lower()[:500]
+
+
+def refuse_unless_ok(preview):
+    """An import writes nothing when any line is bad: a DomainError that says how many."""
+    if not preview.ok:
+        raise DomainError(ngettext("Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+                                   "Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+                                   len(preview.errors)))
