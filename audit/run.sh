@@ -4,14 +4,15 @@
 # audit/requirements.txt), so their dependencies stay out of the portal's. Raw reports go to audit/reports/ (not
 # committed); audit/summary.md (committed) holds the outcome of the last run. The run fails on any medium or high
 # bandit finding, any known vulnerability, and any wapiti finding or anomaly (an HTTP 500 is an anomaly), or when
-# the scan was not signed in. PORT (default 5099) is the demo server's port; AUDIT_SCAN_SECONDS caps the scan.
+# the scan was not signed in. PORT (default 5099) is the demo server's port; AUDIT_CRAWL_SECONDS caps the crawl
+# (each attack module then has 90 s at most).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 TOOLS=.venv-audit/bin
 OUT=audit/reports
 PORT=${PORT:-5099}
-SCAN_SECONDS=${AUDIT_SCAN_SECONDS:-720}
+CRAWL_SECONDS=${AUDIT_CRAWL_SECONDS:-300}
 STARTED=$(date +%s)
 mkdir -p "$OUT"
 status=0
@@ -58,7 +59,7 @@ PASSWORD="pemindai-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 $BIN/flask --app portal create-user pemindai --name "Pemindai Keamanan" --unit SETJEN --role admin \
   --password "$PASSWORD" > /dev/null
 rm -f "$OUT/server-errors.log" "$OUT/server-access.log"
-$BIN/gunicorn --bind "127.0.0.1:$PORT" --workers 1 --threads 4 --pid "$WORK/pid" --daemon \
+$BIN/gunicorn --bind "127.0.0.1:$PORT" --workers 1 --threads 4 --keep-alive 30 --pid "$WORK/pid" --daemon \
   --error-logfile "$OUT/server-errors.log" --access-logfile "$OUT/server-access.log" wsgi:app
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.2; done
 AGENT="portal-audit/1.0 (wapiti)"
@@ -78,9 +79,10 @@ set +e
   -x "http://127.0.0.1:$PORT/static/*" -x "http://127.0.0.1:$PORT/admin/users/*/reset-password" \
   -x "http://127.0.0.1:$PORT/admin/users/*/end-sessions" \
   -d 4 --max-links-per-page 40 --max-files-per-dir 30 --max-parameters 12 \
-  --max-scan-time "$SCAN_SECONDS" --max-attack-time 120 --tasks 8 \
-  -f json -o "$OUT/wapiti/report.json" > "$OUT/wapiti/log.txt" 2>&1
-wapiti_exit=$?
+  --max-scan-time "$CRAWL_SECONDS" --max-attack-time 90 --tasks 8 \
+  -f json -o "$OUT/wapiti/report.json" 2>&1 | while IFS= read -r line; do echo "$(date +%T) $line"; done \
+  > "$OUT/wapiti/log.txt"
+wapiti_exit=${PIPESTATUS[0]}
 set -e
 [ "$wapiti_exit" = 0 ] || { status=1; echo "wapiti exited with $wapiti_exit; see $OUT/wapiti/log.txt"; }
 if ! $BIN/python audit/check_wapiti.py "$OUT/wapiti/report.json" "$OUT/server-access.log" \
