@@ -95,7 +95,7 @@ ELAPSED=$(( $(date +%s) - STARTED ))
   echo "# Last \`make audit\` run"
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')" \
-    "$(git diff --quiet 2>/dev/null || echo '(with uncommitted changes)'), $((ELAPSED / 60)) min $((ELAPSED % 60)) s:" \
+    "$(git diff --quiet -- . ':!audit/summary.md' 2>/dev/null || echo '(with uncommitted changes)'), $((ELAPSED / 60)) min $((ELAPSED % 60)) s:" \
     "**$([ "$status" = 0 ] && echo passed || echo FAILED)**"
   echo
   echo "- bandit over portal/: $bandit_status (medium/high fail); $(sed 's/^bandit, all findings://' "$OUT/bandit-totals.txt")"
