@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PORT   ?= 5000
 AUDIT_PORT ?= 5099
+# pytest-xdist workers for `make test` (auto: one per core); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
@@ -32,7 +34,7 @@ else
 endif
 
 test: translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,7 +5,10 @@ SQLite by default (a new file per test, copied from a template made once per run
 
 `app`/`client`/`session` (CSRF off), `csrf_app`/`csrf_session` (CSRF on), `login(user)`, `login_as(role)`,
 `empty_database_url` (a database without tables, for migrations and seeding). Translations are compiled once per
-run into a temporary folder.
+run into a temporary folder. `make test` runs the suite on two pytest-xdist workers (`--dist loadgroup`): every
+test has its own SQLite file and instance folder, each worker its own PostgreSQL database (see
+`_per_worker_database_url`), and the tests that share an expensive module fixture (a live server, gunicorn) are one
+`xdist_group` each.
 """
 
 import atexit
@@ -27,7 +30,41 @@ from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 HX = {"HX-Request": "true"}
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _per_worker_database_url(url):
+    """Under pytest-xdist (`-n 2`), each worker on PostgreSQL gets a database of its own, `<name>_<worker>`, made
+    when missing (the conftest empties every table between tests, so two workers cannot share one)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith("postgresql"):
+        return url
+    import time
+
+    from sqlalchemy import create_engine, make_url
+
+    url = make_url(url)
+    name = f"{url.database}_{worker}"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        for attempt in range(10):
+            with server.connect() as conn:
+                if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                    break
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                    break
+                except Exception:  # another worker's CREATE DATABASE holds template1 for a moment
+                    if attempt == 9:
+                        raise
+                    time.sleep(0.5)
+    finally:
+        server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _per_worker_database_url(os.environ.get("TEST_DATABASE_URL"))
+if TEST_DATABASE_URL:
+    os.environ["TEST_DATABASE_URL"] = TEST_DATABASE_URL  # for the modules that read the environment themselves
 _pg_schema_ready = False
 
 

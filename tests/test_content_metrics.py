@@ -223,6 +223,17 @@ def test_web_upload_preview_confirm(client, session, login, world):
     bad = client.post(f"/content/akun/{world.ig.id}/impor", data={"file": (io.BytesIO(b""), "kosong.csv")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and "Berkas kosong" in bad.get_data(as_text=True)
+    # The optional month, when it is not a month, is a message with an example (it has no default month): was a 500.
+    fresh = client.post(f"/content/akun/{world.x.id}/impor", data={"file": (io.BytesIO(sample()), "ig.csv")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    token = fresh.split('name="token" type="hidden" value="')[1].split('"')[0]
+    for target in ("impor", "impor/konfirmasi"):
+        wrong = client.post(f"/content/akun/{world.x.id}/{target}", follow_redirects=True,
+                            data={"file": (io.BytesIO(sample()), "ig.csv"), "token": token, "month": "default"},
+                            content_type="multipart/form-data")
+        body = wrong.get_data(as_text=True)
+        assert wrong.status_code in (200, 422), target
+        assert "Bulan &#34;default&#34; tidak dikenal. Tulis bulan seperti 20" in body, target
 
 
 def test_import_of_an_account_one_does_not_manage_is_refused(client, session, login, world):

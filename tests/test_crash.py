@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 pytestmark = [
+    pytest.mark.xdist_group("crash"),  # one gunicorn for the module: its tests stay on one worker
     pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="runs in the SQLite pass of the suite"),
     pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed"),
 ]

@@ -23,6 +23,7 @@ ACCOUNTS = ["pegawai", "atasan", "humas", "pelatih", "admin"]
 MAX_PAGES = 60  # per account and language: enough to reach every pillar's list, detail and report pages
 SKIP = re.compile(r"/(logout|keluar|unduh|download|export|ekspor|cetak|berkas|file|qr|verify)|\.(csv|xlsx|pdf|gift)$")
 ID = re.compile(rb'\sid="([^"]+)"')
+pytestmark = pytest.mark.xdist_group("demo_pages")  # one seeded demo for the module: its tests stay on one worker
 
 
 @pytest.fixture(scope="module")

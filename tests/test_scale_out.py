@@ -41,6 +41,7 @@ def _answers(host, port):
 
 
 pytestmark = [
+    pytest.mark.xdist_group("scale_out"),  # one cluster for the module: its tests stay on one worker
     pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="runs in the SQLite pass of the suite"),
     pytest.mark.skipif(not _answers("127.0.0.1", 5432), reason="PostgreSQL is not reachable on 127.0.0.1:5432"),
     pytest.mark.skipif(not _answers("127.0.0.1", 6379), reason="Redis is not reachable on 127.0.0.1:6379"),

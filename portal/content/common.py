@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
+from portal.timezone import today_wib
 
 WEEK_RE = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -73,8 +74,9 @@ def parse_month(raw, default):
         year, month = int(match.group(1)), int(match.group(2))
         if MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12:
             return date(year, month, 1)
+    example = default or today_wib()  # the import form's optional month has no default: this month as the example
     raise DomainError(_("Bulan \"%(raw)s\" tidak dikenal. Tulis bulan seperti %(example)s.", raw=raw.strip()[:20],
-                        example=default.strftime("%Y-%m")))
+                        example=example.strftime("%Y-%m")))
 
 
 def month_end(first):

@@ -39,8 +39,11 @@ REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 FAILING_IMPACTS = {"serious", "critical"}
 ROOT = Path(__file__).resolve().parents[2]
 
+BROWSER_TIMEOUT_MS = 10_000
 try:
     from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
@@ -271,7 +274,9 @@ def new_page(browser, live_server, console_log):
         options.setdefault("locale", "id-ID")
         options.setdefault("timezone_id", "Asia/Jakarta")
         context = browser.new_context(**options)
-        context.set_default_timeout(5_000)
+        # 10 s, not Playwright's 30: a hung page fails soon; not 5: with two pytest-xdist workers and Chromium on
+        # two cores, a sign-in (scrypt) or a seeded page may take a few seconds when the machine is busy.
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         console_log.watch(page)
