@@ -72,6 +72,9 @@ def load_config(instance_path):
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "TOOLKIT_FACET_CACHE_SECONDS": int(os.environ.get("TOOLKIT_FACET_CACHE_SECONDS", "60")),
         "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "1000")),
+        # Dashboard counts that scan a whole unit tree (a supervisor's follow-up, a humas's toolkit warnings) are
+        # kept this long per process (portal/cache.py); 0 counts on every view.
+        "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60")),
         "PAGE_SIZE": 25,
         "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE"),
         "IMPORT_PREVIEW_HOURS": int(os.environ.get("IMPORT_PREVIEW_HOURS", "24")),
