@@ -1063,8 +1063,16 @@ def test_section_page_collapses_other_chapters_and_reuses_the_cached_toc(handboo
     assert "/handbook/bagian/foto-kegiatan" in toc  # same chapter: every section
     assert "/handbook/bagian/hoaks-dan-verifikasi" not in toc  # other chapter: one link to its start
     assert 'href="/handbook/bagian/netralitas-politik">2. Netralitas dan Informasi' in toc
+    assert toc.count('aria-current="page"') == 1
+    assert '<a href="/handbook/bagian/akun-pribadi" aria-current="page">' in toc
     edition = services.latest_edition(session)
     assert editions.edition_toc(session, edition) is editions.edition_toc(session, edition)  # built once
+    # the chapter's rendered list is kept per process and language; the open section's mark moves with the page
+    toc = text_of(client.get("/handbook/bagian/foto-kegiatan"))
+    assert '<a href="/handbook/bagian/foto-kegiatan" aria-current="page">' in toc
+    assert '<a href="/handbook/bagian/akun-pribadi">' in toc and toc.count('aria-current="page"') == 1
+    english = text_of(client.get("/handbook/bagian/foto-kegiatan?lang=en"))
+    assert 'aria-label="Handbook contents"' in english and "Daftar isi pedoman" not in english
 
 
 def _search_statements(app, session, query):
