@@ -57,6 +57,9 @@ def load_config(instance_path):
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "10")) * 3600,
+        # The cookie is set at login (and when its content changes), lasting as long as the session record can; the
+        # record decides idle and absolute ends, so re-signing and re-sending the cookie on every response buys nothing.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "10")),  # absolute end of a signed-in session
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),  # ends after this long unused
         "WTF_CSRF_TIME_LIMIT": None,
