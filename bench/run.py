@@ -614,8 +614,12 @@ def bench_database(kind, tmp, args, log):
         rng = random.Random(5)
         readers = [Client(portal).login(u) for u in ["pegawai", *facts["employees"][:15]]]
         scenarios = {}
+        warm_memory = None
         for name, (label, items, extra, c_ratio, c_latency) in build_scenarios(portal, facts, readers, rng).items():
             scenarios[name] = measure(name, label, items, extra, c_ratio, c_latency, portal, bare, work, args, log)
+            if warm_memory is None:  # after the sign-ins and the first scenario: the workers' settled size
+                warm_memory = servers[0].worker_memory_mb()
+                log("  workers after warm-up: " + _memory_text(warm_memory))
         items = quiz_items(portal, facts, facts["employees"][16:80])
         scenarios["quiz"] = measure("quiz", "quiz answer POST (64 users)", items, {"HX-Request": "true"}, 64, 64,
                                     portal, bare, work, args, log)
@@ -640,7 +644,8 @@ def bench_database(kind, tmp, args, log):
         for row in server_time.values():
             log(f"  {row['label']}: demo {row['demo_ms'] or 0:.1f} ms, large {row['large_ms'] or 0:.1f} ms")
         return {"database": kind, "generation_s": generation_s, "scenarios": scenarios, "import": imported,
-                "server_time": server_time, "worker_memory": memory, "server_tracebacks": tracebacks}
+                "server_time": server_time, "worker_memory": memory, "worker_memory_warm": warm_memory or [],
+                "server_tracebacks": tracebacks}
     finally:
         for server in reversed(servers):
             server.stop()
@@ -666,6 +671,11 @@ def verdict(name, row):
         checks.append(f"0 errors {'✓' if row['errors'] == 0 else '✗'}")
     checks.append(f"0 5xx {'✓' if row['s5xx'] == 0 else '✗'}")
     return ", ".join(checks)
+
+
+def _memory_text(workers):
+    """"112 MB (peak 140 MB), ..." for each gunicorn worker."""
+    return ", ".join(f"{m['rss_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB)" for m in workers) or "n/a"
 
 
 def fmt(ms):
@@ -701,9 +711,10 @@ def markdown(report):
                     f"{'—' if row['ratio'] is None else format(row['ratio'], '.2f')} | ≤ 1.5× "
                     f"{'✓' if row['ratio'] is not None and row['ratio'] <= 1.5 else '✗'} |"
                     for row in db.get("server_time", {}).values()),
-                  "", "Gunicorn workers' peak RSS: " + (", ".join(f"{m['peak_mb']:.0f} MB"
-                                                                  for m in db["worker_memory"]) or "n/a") +
-                  f"; tracebacks in the portal's log: {db['server_tracebacks']}.", ""]
+                  "", "Gunicorn workers' RSS after warm-up (sign-ins and the first scenario): "
+                  + _memory_text(db.get("worker_memory_warm", [])) + "; at the end (after the import): "
+                  + _memory_text(db["worker_memory"]) + f" (target < 150 MB each); tracebacks in the portal's log: "
+                  f"{db['server_tracebacks']}.", ""]
     if len(report["databases"]) == 2:
         sqlite, pg = report["databases"]
         lines += ["## PostgreSQL ÷ SQLite", "", "| scenario | req/s | p95 |", "|---|---|---|"]

@@ -253,8 +253,9 @@ def _register_jinja(app):
     app.jinja_env.filters.update(formatting.FILTERS)
 
     def nav_items():
+        user = current_user._get_current_object()
         return [pillar.nav for pillar in app.extensions["pillars"]
-                if pillar.nav is not None and can(current_user, pillar.nav[2])]
+                if pillar.nav is not None and can(user, pillar.nav[2])]
 
     app.jinja_env.globals.update(
         nav_items=nav_items,

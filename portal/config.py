@@ -57,6 +57,9 @@ def load_config(instance_path):
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "10")) * 3600,
+        # The cookie is set at login (and when its content changes), lasting as long as the session record can; the
+        # record decides idle and absolute ends, so re-signing and re-sending the cookie on every response buys nothing.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "10")),  # absolute end of a signed-in session
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),  # ends after this long unused
         "WTF_CSRF_TIME_LIMIT": None,
@@ -72,6 +75,9 @@ def load_config(instance_path):
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "TOOLKIT_FACET_CACHE_SECONDS": int(os.environ.get("TOOLKIT_FACET_CACHE_SECONDS", "60")),
         "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "1000")),
+        # Dashboard counts that scan a whole unit tree (a supervisor's follow-up, a humas's toolkit warnings) are
+        # kept this long per process (portal/cache.py); 0 counts on every view.
+        "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60")),
         "PAGE_SIZE": 25,
         "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE"),
         "IMPORT_PREVIEW_HOURS": int(os.environ.get("IMPORT_PREVIEW_HOURS", "24")),

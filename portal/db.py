@@ -81,11 +81,9 @@ def engine():
 
 
 def new_session(bind=None):
-    """A session that keeps loaded values after commit; it runs `after_commit` hooks on commit."""
-    db_session = Session(bind or engine(), expire_on_commit=False)
-    event.listen(db_session, "after_commit", _run_after_commit)
-    event.listen(db_session, "after_rollback", _drop_after_commit)
-    return db_session
+    """A session that keeps loaded values after commit; it runs `after_commit` hooks on commit (listeners on the
+    Session class, below: adding them to each new session cost more than a small page's query)."""
+    return Session(bind or engine(), expire_on_commit=False)
 
 
 def session() -> Session:
@@ -257,8 +255,8 @@ def rollback(db_session=None):
 def after_commit(db_session, fn, *args, **kwargs):
     """Run fn(*args, **kwargs) once the session's current transaction has committed; dropped on rollback.
     Works on any session, also one not made by `new_session` (tests, data generators)."""
-    if not event.contains(db_session, "after_commit", _run_after_commit):
-        event.listen(db_session, "after_commit", _run_after_commit)
+    if not isinstance(db_session, Session) and not event.contains(db_session, "after_commit", _run_after_commit):
+        event.listen(db_session, "after_commit", _run_after_commit)  # a plain SQLAlchemy session
         event.listen(db_session, "after_rollback", _drop_after_commit)
     db_session.info.setdefault("after_commit", []).append(functools.partial(fn, *args, **kwargs))
 
@@ -280,6 +278,10 @@ def _drop_after_commit(db_session):
         return  # a savepoint rolled back; the outer transaction (and its hooks) goes on
     db_session.info.pop("flushed", None)
     db_session.info.pop("after_commit", None)
+
+
+event.listen(Session, "after_commit", _run_after_commit)  # every SQLModel session, however it was made
+event.listen(Session, "after_rollback", _drop_after_commit)
 
 
 @event.listens_for(Session, "after_flush")

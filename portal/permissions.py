@@ -69,7 +69,15 @@ MATRIX = {
 BUILTIN_PUBLIC_ENDPOINTS = {"static"}
 
 
+def _resolved(user):
+    """The user behind the request's `current_user` proxy, looked up once: every attribute read through the proxy
+    looks the signed-in user up again (templates ask `can(...)` a dozen times per page)."""
+    get = getattr(user, "_get_current_object", None)
+    return get() if get is not None else user
+
+
 def permissions_of(user):
+    user = _resolved(user)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     roles = user.roles
@@ -79,6 +87,7 @@ def permissions_of(user):
 def can(user, permission):
     if permission == PUBLIC:
         return True
+    user = _resolved(user)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if permission == LOGIN:

@@ -20,7 +20,35 @@ NEW_PASSWORD = "frasa-sandi-baru-yang-panjang"
 @pytest.fixture(autouse=True)
 def cheap_dummy_hash(monkeypatch):
     """Unknown usernames are checked against a dummy hash (for equal timing); keep that cheap in tests."""
-    monkeypatch.setattr(services, "_DUMMY_HASH", factories._HASH)
+    monkeypatch.setattr(services, "_dummy_hash", lambda: factories._HASH)
+
+
+def test_password_hashes_are_computed_one_at_a_time_per_process(monkeypatch):
+    """scrypt takes ~32 MB per hash: simultaneous logins must queue, not multiply a worker's memory."""
+    import threading
+    import time
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow_check(password_hash, password):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return True
+
+    monkeypatch.setattr(services, "check_password_hash", slow_check)
+    user = User(username="x", full_name="X", password_hash="h", active=True)
+    threads = [threading.Thread(target=services.check_password, args=(user, "pw")) for _ in range(4)]
+    threads += [threading.Thread(target=services.check_password, args=(None, "pw")) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
 
 
 def post_login(client, username, password=factories.PASSWORD, query="", **kwargs):

@@ -11,6 +11,7 @@ from flask import url_for
 from sqlmodel import Session, func, select
 
 from portal import db
+from portal.handbook import editions as editions_module
 from portal.handbook import services
 from portal.models import (
     Acknowledgement,
@@ -331,6 +332,31 @@ def test_changes_between_editions_service(handbook, session):
     assert [(c.kind, c.slug) for c in changes] == [("changed", "hoaks-dan-verifikasi"), ("removed", "akun-pribadi")]
     assert changes[0].old_revision_id != changes[0].new_revision_id
     assert changes[1].new_revision_id is None
+    # editions never change: what changed between two is built once per process and shared
+    assert services.changes_between(session, handbook.edition, second) is changes
+    since = editions_module.changed_since(session, handbook.edition, second)
+    assert since == {sections["hoaks-dan-verifikasi"].id: second.published_at}
+    assert editions_module.changed_since(session, handbook.edition, second) is since
+
+
+def test_reader_of_an_older_edition_opens_only_what_changed_since(handbook, session, client, login):
+    """After a material edition the dashboard and the acknowledgement ask for the changed sections only, opened
+    after they changed (an opening before the change does not count), also when the comparison comes from the
+    per-process cache."""
+    humas, sections = handbook.humas, handbook.sections
+    reader = factories.make_user(session)
+    factories.read_everything(session, reader)
+    factories.acknowledge(session, reader, handbook.edition)
+    factories.edit_section(session, humas, sections["hoaks-dan-verifikasi"], body="Teks yang berubah.")
+    second = factories.publish_edition(session, humas, "2025.2", material=True)
+    for _view in range(2):  # the second time from the cache
+        unread = services.unread_for_acknowledgement(session, reader, second)
+        assert [s.slug for s in unread] == ["hoaks-dan-verifikasi"]
+    login(reader)
+    assert "Masih 1 bagian yang perlu Anda buka." in text_of(client.get("/"))
+    client.post("/handbook/bagian/hoaks-dan-verifikasi/dibaca")
+    assert services.unread_for_acknowledgement(session, reader, second) == []
+    assert "bagian yang perlu Anda buka" not in text_of(client.get("/"))
 
 
 def test_archived_section_can_come_back(handbook, session, sign_in):
@@ -1037,8 +1063,16 @@ def test_section_page_collapses_other_chapters_and_reuses_the_cached_toc(handboo
     assert "/handbook/bagian/foto-kegiatan" in toc  # same chapter: every section
     assert "/handbook/bagian/hoaks-dan-verifikasi" not in toc  # other chapter: one link to its start
     assert 'href="/handbook/bagian/netralitas-politik">2. Netralitas dan Informasi' in toc
+    assert toc.count('aria-current="page"') == 1
+    assert '<a href="/handbook/bagian/akun-pribadi" aria-current="page">' in toc
     edition = services.latest_edition(session)
     assert editions.edition_toc(session, edition) is editions.edition_toc(session, edition)  # built once
+    # the chapter's rendered list is kept per process and language; the open section's mark moves with the page
+    toc = text_of(client.get("/handbook/bagian/foto-kegiatan"))
+    assert '<a href="/handbook/bagian/foto-kegiatan" aria-current="page">' in toc
+    assert '<a href="/handbook/bagian/akun-pribadi">' in toc and toc.count('aria-current="page"') == 1
+    english = text_of(client.get("/handbook/bagian/foto-kegiatan?lang=en"))
+    assert 'aria-label="Handbook contents"' in english and "Daftar isi pedoman" not in english
 
 
 def _search_statements(app, session, query):
@@ -1227,6 +1261,25 @@ def test_supervisor_follow_up_and_reminders(org, session, client, login):
     finally:
         events.reminder_requested.disconnect(receiver)
     assert session.exec(select(AuditLog).where(AuditLog.action == "handbook.reminder")).one()
+
+
+def test_supervisor_card_counts_the_follow_up_lists_and_keeps_them_a_while(org, session, client, login, app):
+    from portal.handbook import reports
+
+    scope = org["biro"].path
+    team = reports.team_follow_up(session, scope)
+    counts = reports.team_counts(session, scope)
+    assert counts == {"handbook": len(team.not_acknowledged), "quiz": len(team.no_quiz_pass),
+                      "workshop": len(team.missed_workshop)}
+    assert counts["handbook"] == 1 and counts["quiz"] == 4  # the formula person; nobody holds a quiz pass
+    login(org["atasan"])
+    assert "1 orang belum menyetujui pedoman" in text_of(client.get("/"))
+    factories.acknowledge(session, org["formula"], services.latest_edition(session))
+    assert reports.team_counts(session, scope)["handbook"] == 0
+    # the card's counts scan the whole unit tree: kept DASHBOARD_CACHE_SECONDS per process, then counted afresh
+    assert "1 orang belum menyetujui pedoman" in text_of(client.get("/"))
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0
+    assert "0 orang belum menyetujui pedoman" in text_of(client.get("/"))
 
 
 def test_report_as_xlsx_in_the_interface_language(org, client, login):

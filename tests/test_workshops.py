@@ -502,6 +502,35 @@ def test_dashboard_cards_and_trainer_dashboard(client, session, login_as, login)
     assert "Sesi mendatang pelatihan yang Anda kelola" in page and "Pelatihan Mendatang" in page
 
 
+def test_dashboard_offers_the_first_open_workshops_in_the_persons_audience(session, app):
+    from portal.models import WorkshopAudienceUnit
+    from portal.workshops import pages
+
+    unit = factories.make_unit(session)
+    person = factories.make_user(session, unit=factories.make_unit(session, parent=unit))
+    now = utcnow()
+    offered = [factories.make_workshop(session, title="Terbuka 1"),
+               factories.make_workshop(session, title="Untuk unit induk")]
+    session.add(WorkshopAudienceUnit(workshop_id=offered[1].id, unit_id=unit.id))
+    hidden = [factories.make_workshop(session, registration_closes_at=now - timedelta(days=1)),
+              factories.make_workshop(session, registration_opens_at=now + timedelta(days=1)),
+              factories.make_workshop(session, status="draft"),
+              factories.make_workshop(session, title="Unit lain"),
+              factories.make_workshop(session, title="Sudah terdaftar")]
+    session.add(WorkshopAudienceUnit(workshop_id=hidden[3].id, unit_id=factories.make_unit(session).id))
+    session.commit()
+    offered.append(factories.make_workshop(session, title="Terbuka 3",
+                                           registration_closes_at=now + timedelta(days=2)))
+    factories.make_workshop(session, title="Terbuka 4")  # beyond the three shown
+    registered = {hidden[4].id}
+    with app.test_request_context():
+        for batch in (1, 2, 50):  # the window in the database, the audience a batch at a time
+            found = pages.open_for_registration(session, person, registered, limit=3, batch=batch)
+            assert [w.id for w in found] == [w.id for w in offered]
+        assert pages.open_for_registration(session, person, registered | {w.id for w in offered}, limit=3,
+                                           batch=2)[0].title == "Terbuka 4"
+
+
 def test_draft_workshops_are_hidden_from_employees(client, session, login_as):
     draft = factories.make_workshop(session, status="draft", title="Rahasia Draf")
     login_as("employee")

@@ -1,6 +1,8 @@
 """Accounts and units: authentication, user and unit management. Every admin write is audited."""
 
+import functools
 import secrets
+import threading
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,8 +19,24 @@ from portal.models import ROLES, Unit, User, UserRole, utcnow
 from portal.models.accounts import USER_SEARCH_TEXT_PG
 
 USER_AUDIT_FIELDS = ("username", "nip", "full_name", "email", "unit_id", "active", "roles")
-# Compared against when the username does not exist, so a wrong username costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+# scrypt takes about 32 MB for every hash being computed. A process computes one at a time: its other threads keep
+# serving pages meanwhile (hashlib releases the GIL), and a burst of logins queues here instead of raising a
+# worker's memory by 32 MB per simultaneous login.
+_HASHING = threading.BoundedSemaphore(1)
+
+
+def _check_hash(password_hash, password):
+    with _HASHING:
+        return check_password_hash(password_hash, password)
+
+
+@functools.cache
+def _dummy_hash():
+    """Compared against when the username does not exist, so a wrong username costs as much time as a wrong
+    password. Made on first use, not at import (every worker would pay a hash at start)."""
+    with _HASHING:
+        return generate_password_hash("not-a-real-password-0000")
 
 
 # --- sessions and authentication ---------------------------------------------------------------------------------
@@ -33,9 +51,9 @@ def check_password(user, password):
     """True when `user` is active and `password` is theirs. As slow for a missing user as for a wrong password, so
     timing does not tell which part was wrong. Runs outside any transaction (scrypt is slow on purpose)."""
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password or "")
+        _check_hash(_dummy_hash(), password or "")
         return False
-    return check_password_hash(user.password_hash, password or "") and user.active
+    return _check_hash(user.password_hash, password or "") and user.active
 
 
 def authenticate(session, username, password):
@@ -80,13 +98,14 @@ def end_all_sessions(session, actor, user):
 
 
 def hash_password(password):
-    return generate_password_hash(password, method="scrypt")
+    with _HASHING:
+        return generate_password_hash(password, method="scrypt")
 
 
 def change_password(session, user, current_password, new_password, keep_session_id=None):
     """Checks and hashes outside any transaction (both are slow on purpose), then takes the write lock. Every other
     session of the person ends; `keep_session_id` (the browser that changed it) stays signed in."""
-    if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
+    if not user.password_hash or not _check_hash(user.password_hash, current_password or ""):
         raise DomainError(_("Kata sandi saat ini salah."), field="current_password")
     problem = password_problem(new_password)
     if problem:

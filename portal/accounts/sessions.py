@@ -7,11 +7,12 @@ end (SESSION_HOURS, default 10), when the person ends it from their profile, whe
 sessions, and (all others) when the password changes, is reset or the account is deactivated.
 """
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
@@ -41,17 +42,23 @@ def start(session, user, user_agent, ip, hours, now=None):
     return token
 
 
+@functools.cache
+def _load_statement():
+    """The one statement of every signed-in request, built once per process (building it, options included, costs
+    more than running it)."""
+    return (select(UserSession, User, Unit).join(User, User.id == UserSession.user_id)
+            .join(Unit, Unit.id == User.unit_id)
+            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
+            .options(lazyload(User.role_links), lazyload(User.unit)))
+
+
 def load(session, token, user_agent, idle_minutes, now=None):
     """(user, record) for a live session token, else (None, None). A record past its idle or absolute end is ended.
     A different browser (User-Agent) presenting the cookie is not let in."""
     if not token or len(token) > 100:
         return None, None
     now = now or utcnow()
-    row = session.exec(
-        select(UserSession, User, Unit).join(User, User.id == UserSession.user_id).join(Unit, Unit.id == User.unit_id)
-        .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
-        .options(lazyload(User.role_links), lazyload(User.unit))
-    ).first()
+    row = session.exec(_load_statement(), params={"token_hash": _hash(token)}).first()
     if row is None:
         return None, None
     record, user, unit = row

@@ -123,7 +123,10 @@ def form_choices(session, user, around=None):
 def pending_for(session, user, limit=20):
     """Submitted posts the user may approve, oldest first (their dashboard card and the plan's worklist)."""
     from portal.content.access import approval_problem
+    from portal.permissions import can
 
+    if not can(user, "content.approve"):
+        return []  # approval_problem refuses every post to them: no need to load the posts
     user_scope = Scope(session, user)
     posts = session.exec(select(ContentPost).where(ContentPost.status == "diajukan")
                          .order_by(ContentPost.scheduled_at).limit(500)).all()

@@ -245,7 +245,9 @@ def _change(session, actor, report, to_status, note=""):
 
 
 def can_write(user_scope, unit):
-    return user_scope.manages_unit(unit.id) or bool(user_scope.managed_account_ids & set(
+    if user_scope.manages_unit(unit.id):
+        return True
+    return bool(user_scope.managed_account_ids) and bool(user_scope.managed_account_ids & set(
         a.id for a in user_scope._session.exec(select(ContentAccount).where(ContentAccount.unit_id == unit.id))))
 
 

@@ -1,19 +1,24 @@
 """Published editions: which edition is current or required, and an edition's table of contents.
 
 An edition never changes once published (its chapters and sections are snapshots of titles and revision ids), so
-its table of contents is built once and kept in memory per edition (`edition_toc`), in every process, without
-invalidation: a 2,000-section handbook costs one query per process and edition, not one per page.
+what is derived from editions alone is built once and kept in memory, in every process, without invalidation: an
+edition's table of contents (`edition_toc`: a 2,000-section handbook costs one query per process and edition, not
+one per page) and what changed between two editions (`changes_between`, `changed_since`: the dashboard of everyone
+who acknowledged an older edition would otherwise compare both editions' full texts on every view).
 """
 
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from portal.models import Edition, EditionChapter, EditionSection, Section, SectionRevision
 
 TOC_CACHE_SIZE = 8  # editions kept per process (the current one and a few that people compare against)
+CHANGES_CACHE_SIZE = 16  # pairs of editions kept per process
 
 
 def latest_edition(session):
@@ -81,8 +86,40 @@ class EditionToc:
 
 
 EMPTY_TOC = EditionToc(0)
-_toc_cache = OrderedDict()
-_toc_lock = threading.Lock()
+
+
+class _EditionCache:
+    """A small LRU of values derived from published editions only (never changed, so never invalidated). The
+    database URL and the editions' publication times are part of every key: tests (and tools) open several
+    databases in one process, where the same ids can name other editions."""
+
+    def __init__(self, size):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    @staticmethod
+    def key(session, *editions):
+        return (str(session.get_bind().url), *((e.id, e.published_at) for e in editions))
+
+    def get(self, key, build):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+                return value
+        value = build()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+
+
+_toc_cache = _EditionCache(TOC_CACHE_SIZE)
+_changes_cache = _EditionCache(CHANGES_CACHE_SIZE)
 
 
 def _build_toc(session, edition):
@@ -111,19 +148,7 @@ def edition_toc(session, edition):
     """The edition's table of contents (EditionToc), built once per process and edition."""
     if edition is None:
         return EMPTY_TOC
-    # The database URL is part of the key: tests (and tools) open several databases in one process.
-    key = (str(session.get_bind().url), edition.id, edition.published_at)
-    with _toc_lock:
-        toc = _toc_cache.get(key)
-        if toc is not None:
-            _toc_cache.move_to_end(key)
-            return toc
-    toc = _build_toc(session, edition)
-    with _toc_lock:
-        _toc_cache[key] = toc
-        while len(_toc_cache) > TOC_CACHE_SIZE:
-            _toc_cache.popitem(last=False)
-    return toc
+    return _toc_cache.get(_toc_cache.key(session, edition), lambda: _build_toc(session, edition))
 
 
 def flat_sections(toc):
@@ -153,7 +178,7 @@ def published_revisions(session, edition):
 
 # --- what changed between editions --------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Change:
     kind: str  # added, removed, changed
     slug: str
@@ -164,8 +189,37 @@ class Change:
 
 
 def changes_between(session, old, new):
-    """Sections that differ between two editions, in the new edition's order. A section whose revision changed
-    but whose title and text are the same again (an edit undone, a restore) is not a change."""
+    """Sections that differ between two editions, in the new edition's order (a tuple of Change, shared: built once
+    per process and pair of editions). A section whose revision changed but whose title and text are the same again
+    (an edit undone, a restore) is not a change."""
+    return _changes_cache.get(("changes", *_changes_cache.key(session, old, new)),
+                              lambda: tuple(_changes_between(session, old, new)))
+
+
+def changed_since(session, previous, edition):
+    """{section id: when its current text first appeared} for the sections of `edition` that were added or changed
+    since `previous` (an edition published before it): what someone who acknowledged `previous` must open again,
+    and the time after which that opening counts. Built once per process and pair of editions."""
+    def build():
+        changed = {c.section_id for c in changes_between(session, previous, edition) if c.kind != "removed"}
+        if not changed:
+            return {}
+        # Each changed section's current text first appeared in an edition after `previous`: the earliest edition
+        # after it that has the same revision as `edition`.
+        latest, es = aliased(EditionSection), aliased(EditionSection)
+        since = dict(session.exec(
+            select(es.section_id, func.min(Edition.published_at))
+            .join(Edition, Edition.id == es.edition_id)
+            .join(latest, and_(latest.section_id == es.section_id, latest.revision_id == es.revision_id,
+                               latest.edition_id == edition.id))
+            .where(es.section_id.in_(changed), Edition.published_at > previous.published_at)
+            .group_by(es.section_id)).all())
+        return {section_id: since.get(section_id, edition.published_at) for section_id in changed}
+
+    return _changes_cache.get(("since", *_changes_cache.key(session, previous, edition)), build)
+
+
+def _changes_between(session, old, new):
     def snapshot(edition):
         rows = session.exec(
             select(EditionSection.section_id, EditionSection.revision_id, EditionSection.position,

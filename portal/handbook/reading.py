@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import and_, func
-from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from portal import audit
 from portal.errors import DomainError
 from portal.handbook import diffs
 from portal.handbook.editions import (
+    changed_since,
     changes_between,
     edition_toc,
     editions,
@@ -148,15 +148,22 @@ def has_acknowledged(session, user):
     return required is None or _is_current(acknowledged_edition(session, user), required)
 
 
-def unread_for_acknowledgement(session, user, edition, previous=None):
+def _reads(session, user):
+    """{section id: when the user last opened it}."""
+    return dict(session.exec(select(SectionRead.section_id, SectionRead.read_at)
+                             .where(SectionRead.user_id == user.id)).all())
+
+
+def unread_for_acknowledgement(session, user, edition, previous=None, reads=None):
     """The sections (TocSection) the user must still open before acknowledging `edition`, in reading order.
-    `previous`: the edition they acknowledged last (looked up when not given)."""
+    `previous`: the edition they acknowledged last, `reads`: their `_reads` (each looked up when not given)."""
     if edition is None:
         return []
     toc = edition_toc(session, edition)
     previous = previous if previous is not None else acknowledged_edition(session, user)
-    reads = dict(session.exec(select(SectionRead.section_id, SectionRead.read_at)
-                              .where(SectionRead.user_id == user.id)).all())
+    if previous is not None and previous.id == edition.id:
+        return []
+    reads = reads if reads is not None else _reads(session, user)
     if previous is None:
         if ack_scope(session) == "core":
             core = set(session.exec(select(Section.id).where(Section.core)).all())
@@ -164,27 +171,13 @@ def unread_for_acknowledgement(session, user, edition, previous=None):
         else:
             wanted = list(toc.flat)
         return [s for s in wanted if s.section_id not in reads]
-    if previous.id == edition.id:
-        return []
-    changed = {c.section_id for c in changes_between(session, previous, edition) if c.kind != "removed"}
-    if not changed:
-        return []
-    # Each changed section must have been opened after its current text first appeared (in an edition after the
-    # one acknowledged).
-    latest, es = aliased(EditionSection), aliased(EditionSection)
-    since = dict(session.exec(
-        select(es.section_id, func.min(Edition.published_at))
-        .join(Edition, Edition.id == es.edition_id)
-        .join(latest, and_(latest.section_id == es.section_id, latest.revision_id == es.revision_id,
-                           latest.edition_id == edition.id))
-        .where(es.section_id.in_(changed), Edition.published_at > previous.published_at)
-        .group_by(es.section_id)).all())
+    changed_at = changed_since(session, previous, edition)
     unread = []
     for item in toc.flat:
-        if item.section_id not in changed:
+        if item.section_id not in changed_at:
             continue
-        read_at, changed_at = reads.get(item.section_id), since.get(item.section_id, edition.published_at)
-        if read_at is None or _aware(read_at) < _aware(changed_at):
+        read_at = reads.get(item.section_id)
+        if read_at is None or _aware(read_at) < _aware(changed_at[item.section_id]):
             unread.append(item)
     return unread
 
@@ -215,10 +208,11 @@ def index_page(session, user):
     acknowledged = acknowledged_edition(session, user)
     required = required_edition(session)
     current = required is None or _is_current(acknowledged, required)
-    read_ids = read_section_ids(session, user)
+    reads = _reads(session, user)
+    read_ids = set(reads)
     toc = edition_toc(session, edition)
     done = sum(1 for s in toc.flat if s.section_id in read_ids)
-    unread = [] if current else unread_for_acknowledgement(session, user, edition, acknowledged)
+    unread = [] if current else unread_for_acknowledgement(session, user, edition, acknowledged, reads)
     return {"edition": edition, "toc": toc, "read_ids": read_ids, "done": done, "total": len(toc.flat),
             "acknowledged": acknowledged, "has_acknowledged": current, "unread": unread}
 

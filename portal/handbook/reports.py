@@ -220,10 +220,10 @@ def _people_in_scope(scope_path):
             .order_by(Unit.path, User.full_name, User.id))
 
 
-def team_follow_up(session, scope_path, limit=PEOPLE_LIMIT, now=None):
-    """Who in scope has not acknowledged the handbook, holds no valid quiz pass, or missed a workshop session
-    (marked "tidak hadir" in the last MISSED_WORKSHOP_DAYS days)."""
-    now = now or utcnow()
+def _follow_up_clauses(session, now):
+    """{topic: the condition on User (joined with Unit) that puts an active person on that follow-up list; None
+    for the handbook while no edition is published}."""
+    required = required_edition(session)
     valid_pass = exists().where(Attempt.user_id == User.id, Attempt.passed == true(),
                                 Attempt.finished_at.is_not(None),
                                 or_(Attempt.valid_until.is_(None), Attempt.valid_until >= now))
@@ -231,27 +231,54 @@ def team_follow_up(session, scope_path, limit=PEOPLE_LIMIT, now=None):
         WorkshopParticipant.user_id == User.id, WorkshopAttendance.participant_id == WorkshopParticipant.id,
         WorkshopAttendance.status == "tidak_hadir", WorkshopSession.id == WorkshopAttendance.session_id,
         WorkshopSession.starts_at >= now - timedelta(days=MISSED_WORKSHOP_DAYS))
+    return {"handbook": ~_acknowledged_clause(required) if required is not None else None,
+            "quiz": ~valid_pass, "workshop": missed}
+
+
+def team_follow_up(session, scope_path, limit=PEOPLE_LIMIT, now=None):
+    """Who in scope has not acknowledged the handbook, holds no valid quiz pass, or missed a workshop session
+    (marked "tidak hadir" in the last MISSED_WORKSHOP_DAYS days)."""
+    clauses = _follow_up_clauses(session, now or utcnow())
     people = _people_in_scope(scope_path)
     return TeamFollowUp(
         not_acknowledged(session, scope_path, limit=limit),
-        session.exec(people.where(~valid_pass).limit(limit)).all(),
-        session.exec(people.where(missed).limit(limit)).all(),
+        session.exec(people.where(clauses["quiz"]).limit(limit)).all(),
+        session.exec(people.where(clauses["workshop"]).limit(limit)).all(),
     )
 
 
+def team_counts(session, scope_path, now=None):
+    """{topic: how many people in scope are on that follow-up list}: three counts, no rows (the dashboard card)."""
+    counts = {}
+    for topic, clause in _follow_up_clauses(session, now or utcnow()).items():
+        if clause is None:
+            counts[topic] = 0
+            continue
+        counts[topic] = session.exec(select(func.count()).select_from(User).join(Unit, Unit.id == User.unit_id)
+                                     .where(User.active, _unit_scope(scope_path), clause)).one()
+    return counts
+
+
 def team_card(session, user, scope_path):
-    """The supervisor's dashboard card for their unit."""
-    team = team_follow_up(session, scope_path, limit=PEOPLE_LIMIT)
-    if team.empty:
+    """The supervisor's dashboard card for their unit: how many people are on each follow-up list (three counts
+    over the whole unit tree, so kept DASHBOARD_CACHE_SECONDS per process and scope; the follow-up page itself
+    always counts afresh)."""
+    from flask import current_app
+
+    from portal import cache
+
+    counts = cache.remembered("handbook.team_counts", scope_path, current_app.config["DASHBOARD_CACHE_SECONDS"],
+                              lambda: team_counts(session, scope_path))
+    if not any(counts.values()):
         return {"title": _("Unit Anda"), "body": _("Semua pegawai di unit Anda sudah menyetujui pedoman, memegang "
                                                      "kelulusan kuis yang berlaku, dan hadir di pelatihan."),
                 "progress": None, "url": url_for("handbook.team"), "action": _("Buka tindak lanjut unit"),
                 "tone": "ok"}
     parts = [ngettext("%(num)d orang belum menyetujui pedoman", "%(num)d orang belum menyetujui pedoman",
-                      len(team.not_acknowledged)),
-             ngettext("%(num)d orang belum lulus kuis", "%(num)d orang belum lulus kuis", len(team.no_quiz_pass)),
+                      counts["handbook"]),
+             ngettext("%(num)d orang belum lulus kuis", "%(num)d orang belum lulus kuis", counts["quiz"]),
              ngettext("%(num)d orang tidak hadir di pelatihan", "%(num)d orang tidak hadir di pelatihan",
-                      len(team.missed_workshop))]
+                      counts["workshop"])]
     return {"title": _("Tindak lanjut unit Anda"), "body": "; ".join(parts) + ".", "progress": None,
             "url": url_for("handbook.team"), "action": _("Lihat dan kirim pengingat"), "tone": "warn"}
 

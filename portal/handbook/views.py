@@ -28,6 +28,25 @@ from portal.permissions import report_scope, requires
 
 bp = Blueprint("handbook", __name__)
 SEARCH_PAGE_SIZE = 20
+TOC_HTML_SECONDS = 600
+
+
+@bp.app_template_global()
+def section_toc(toc, open_chapter, current_slug):
+    """The section page's table of contents. It is the same for every reader of a chapter of an edition (editions
+    never change), so it is rendered once per process, chapter and language and kept a while; only the mark on the
+    open section differs, added to the kept HTML."""
+    from flask import render_template
+    from flask_babel import get_locale
+    from markupsafe import Markup, escape
+
+    from portal import cache
+
+    html = cache.remembered(
+        "handbook.section_toc", (toc.edition_id, len(toc.flat), open_chapter, str(get_locale())), TOC_HTML_SECONDS,
+        lambda: render_template("handbook/_toc.html", toc=toc, open_chapter=open_chapter, current_slug=None))
+    link = f'<a href="{escape(url_for("handbook.section", slug=current_slug))}">'
+    return Markup(html.replace(link, link[:-1] + ' aria-current="page">', 1))  # noqa: S704  # nosec B704  # rendered by Jinja
 
 
 # --- reading ------------------------------------------------------------------------------------------------------

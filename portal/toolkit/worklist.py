@@ -43,6 +43,13 @@ def worklist(session, user, limit=50):
                           .order_by(ToolkitItem.updated_at.desc()).limit(limit)).all()
     rejected = session.exec(select(ToolkitItem).where(ToolkitItem.status == "ditolak", *scope)
                             .order_by(ToolkitItem.decided_at.desc()).limit(limit)).all()
+    return Worklist(counts=counts, waiting=waiting, drafts=drafts, rejected=rejected,
+                    attention=_attention(session, scope, on, limit),
+                    revoked_templates=_revoked_templates(session, scope))
+
+
+def _attention(session, scope, on, limit):
+    """(item, [warnings]) of approved or submitted items whose validity or photo consent ends within WARN_DAYS."""
     soon = date.fromordinal(on.toordinal() + WARN_DAYS)
     attention = []
     rows = session.exec(select(ToolkitItem, ToolkitPhoto).join(ToolkitPhoto, ToolkitPhoto.item_id == ToolkitItem.id,
@@ -55,24 +62,42 @@ def worklist(session, user, limit=50):
         warnings = item_warnings(item, photo, on)
         if warnings:
             attention.append((item, warnings))
+    return attention
+
+
+def _revoked_templates(session, scope):
     revoked_ids = revoked_citing(session)
-    revoked_templates = session.exec(select(ToolkitItem).where(ToolkitItem.id.in_(revoked_ids), *scope,
-                                                               ToolkitItem.status != "diarsipkan")
-                                     .order_by(ToolkitItem.title)).all() if revoked_ids else []
-    return Worklist(counts=counts, waiting=waiting, drafts=drafts, rejected=rejected, attention=attention,
-                    revoked_templates=revoked_templates)
+    return session.exec(select(ToolkitItem).where(ToolkitItem.id.in_(revoked_ids), *scope,
+                                                  ToolkitItem.status != "diarsipkan")
+                        .order_by(ToolkitItem.title)).all() if revoked_ids else []
+
+
+def _warning_count(session, user, limit=50):
+    on = today()
+    seen = seen_clause(user, session, on)
+    scope = [seen] if seen is not None else []
+    return len(_attention(session, scope, on, limit)) + len(_revoked_templates(session, scope))
 
 
 def dashboard_cards(session, user):
     """For humas and admins: what waits for them in the toolkit (approvals, own rejected items, warnings)."""
     if not is_editor(user):
         return []
-    from flask import url_for
+    from flask import current_app, url_for
 
-    work = worklist(session, user)
-    to_approve = sum(1 for _item, may_approve, _submitter in work.waiting if may_approve)
-    rejected = sum(1 for item in work.rejected if item.created_by_id == user.id)
-    warnings = len(work.attention) + len(work.revoked_templates)
+    from portal import cache
+
+    on = today()
+    seen = seen_clause(user, session, on)
+    scope = [seen] if seen is not None else []
+    waiting = session.exec(select(ToolkitItem).where(ToolkitItem.status == "diajukan", *scope)
+                           .order_by(ToolkitItem.submitted_at, ToolkitItem.id).limit(50)).all()
+    to_approve = sum(1 for item in waiting if approval_problem(session, user, item) is None)
+    rejected = session.exec(select(func.count()).select_from(ToolkitItem).where(
+        ToolkitItem.status == "ditolak", ToolkitItem.created_by_id == user.id, *scope)).one()
+    # Expiring items and templates citing revoked regulations scan the whole collection: counted once a while.
+    warnings = cache.remembered("toolkit.dashboard_warnings", (user.id, on),
+                                current_app.config["DASHBOARD_CACHE_SECONDS"], lambda: _warning_count(session, user))
     if not (to_approve or rejected or warnings):
         return []
     parts = []

@@ -10,7 +10,7 @@ from sqlalchemy import exists, or_
 from sqlmodel import select
 
 from portal import search
-from portal.models import Certificate, Workshop, WorkshopAudienceUnit, WorkshopParticipant, WorkshopSession
+from portal.models import Certificate, Workshop, WorkshopAudienceUnit, WorkshopParticipant, WorkshopSession, utcnow
 from portal.permissions import can
 from portal.timezone import as_utc
 from portal.workshops.access import can_manage_workshop
@@ -156,6 +156,29 @@ def guest_certificate(session, participant):
     return session.get(Workshop, participant.workshop_id), certificate_of(session, participant)
 
 
+def open_for_registration(session, user, registered, limit, batch=50):
+    """Up to `limit` workshops, in id order, whose registration is open now, whose audience includes `user` and
+    that are not in `registered` (workshop ids). The window is checked by the database and the audience on a batch
+    at a time: the dashboard must not load every open workshop of the institution on every view."""
+    now = utcnow()
+    query = (select(Workshop).where(
+        Workshop.status == "open",
+        or_(Workshop.registration_opens_at.is_(None), Workshop.registration_opens_at <= now),
+        or_(Workshop.registration_closes_at.is_(None), Workshop.registration_closes_at >= now))
+        .order_by(Workshop.id))
+    if registered:
+        query = query.where(Workshop.id.not_in(registered))
+    found, offset = [], 0
+    while len(found) < limit:
+        rows = session.exec(query.offset(offset).limit(batch)).all()
+        audience = audience_filter(session, user, rows)
+        found += [w for w in rows if w.id in audience and registration_open(w, now)]
+        if len(rows) < batch:
+            break
+        offset += batch
+    return found[:limit]
+
+
 def dashboard_cards(session, user):
     cards = []
     mine = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.user_id == user.id,
@@ -168,11 +191,7 @@ def dashboard_cards(session, user):
                                 topic=f" — {workshop_session.topic}" if workshop_session.topic else ""),
                       "url": url_for("workshops.detail", workshop_id=workshop.id), "action": _("Lihat pelatihan"),
                       "progress": None, "tone": "info"})
-    registered = {p.workshop_id for p in mine}
-    candidates = [w for w in session.exec(select(Workshop).where(Workshop.status == "open")).all()
-                  if w.id not in registered and registration_open(w)]
-    audience = audience_filter(session, user, candidates)
-    open_ones = [w for w in candidates if w.id in audience]
+    open_ones = open_for_registration(session, user, {p.workshop_id for p in mine}, limit=3)
     if open_ones:
         cards.append({"title": _("Pelatihan terbuka untuk didaftari"),
                       "body": ", ".join(w.title for w in open_ones[:3]),

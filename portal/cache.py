@@ -1,0 +1,41 @@
+"""Brief caches: values that are costly to count and may be a little late (a dashboard card's counts, the search's
+vocabulary), kept for some seconds in the process that counted them.
+
+Each named cache lives on the app (`app.extensions`), so an app never sees another app's values (tests make one
+app each, often over the same database URL), holds at most MAX_ENTRIES keys (then starts afresh) and answers an
+entry only until its time is up. Nothing is invalidated: use it only where a value up to `seconds` old is acceptable
+and say so where the value is shown; a value that must be exact after a write does not belong here.
+"""
+
+import threading
+import time
+
+from flask import current_app
+
+MAX_ENTRIES = 2048
+_lock = threading.Lock()
+
+
+def remembered(name, key, seconds, build):
+    """`build()`, or the value it gave for (name, key) less than `seconds` ago in this process. seconds <= 0: always
+    built afresh."""
+    if seconds <= 0:
+        return build()
+    caches = current_app.extensions.setdefault("brief_caches", {})
+    cache = caches.setdefault(name, {})
+    entry = cache.get(key)
+    now = time.monotonic()
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    value = build()
+    with _lock:
+        if len(cache) >= MAX_ENTRIES:
+            cache.clear()
+        cache[key] = (now + seconds, value)
+    return value
+
+
+def forget(name):
+    """Drop every entry of a named cache (in this process)."""
+    with _lock:
+        current_app.extensions.get("brief_caches", {}).pop(name, None)
