@@ -233,13 +233,14 @@ def preview_of_job(row, scope):
 
 
 def describe_preview(result):
-    """What a finished preview job says on its page."""
+    """What a finished preview job says on its page, and in which tone (problems found: a warning)."""
     from flask_babel import ngettext
 
     summary = result["preview"]
     if summary["error_total"]:
-        return ngettext("%(num)d masalah ditemukan — tidak ada yang disimpan.",
-                        "%(num)d masalah ditemukan — tidak ada yang disimpan.", summary["error_total"])
+        return ngettext("%(num)d masalah ditemukan — tidak ada yang disimpan. Lanjutkan untuk melihat barisnya.",
+                        "%(num)d masalah ditemukan — tidak ada yang disimpan. Lanjutkan untuk melihat barisnya.",
+                        summary["error_total"]), "warning"
     return ngettext("Pemeriksaan selesai: %(num)d baris siap diimpor. Lanjutkan ke pratinjau untuk mengimpornya.",
                     "Pemeriksaan selesai: %(num)d baris siap diimpor. Lanjutkan ke pratinjau untuk mengimpornya.",
                     summary["row_total"])

@@ -345,7 +345,8 @@ def test_a_large_broken_file_lists_its_problems_after_the_job_and_keeps_nothing(
     raw = _users_csv("BIG", range(1, 8)) + b"12345,Budi,,BIG,\n" + _users_csv("NOPE", [9]).split(b"\n", 1)[1]
     response = _upload(client, "/admin/import/users", raw, "p.csv")
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    assert "2 masalah ditemukan" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "2 masalah ditemukan" in page and "flash-warning" in page and "flash-success" not in page
     text = client.get(f"/admin/import/users?job={job_id}").get_data(as_text=True)
     assert "NIP harus terdiri dari 18 angka." in text and "Unit NOPE tidak dikenal." in text
     assert _token_in_page(text) is None

@@ -17,8 +17,11 @@ def status(job_id):
     kind = jobs.KINDS.get(row.kind)
     result = jobs.result_of(row) if row.status == "done" else None  # while running: its checkpoint, not a result
     summary = kind.describe(result) if (kind and kind.describe and result is not None) else None
+    tone = "success"
+    if isinstance(summary, tuple):  # (text, tone): a finished job can still have found problems to show
+        summary, tone = summary
     next_url = kind.next_url(result, jobs.params_of(row)) if (kind and kind.next_url and row.status == "done") \
         else None
     return render("jobs/status.html", block="status", job=row, title=kind.title if kind else row.kind,
-                  summary=summary, next_url=next_url, poll_url=url_for("jobs.status", job_id=row.id),
+                  summary=summary, tone=tone, next_url=next_url, poll_url=url_for("jobs.status", job_id=row.id),
                   running=row.status in ("queued", "running"))
