@@ -316,6 +316,16 @@ def test_ui_broken_upload_shows_every_error_with_its_line(client, login_as, sess
     assert snapshot(session) == before
 
 
+def test_ui_a_file_with_hundreds_of_problems_lists_the_first_200(client, login_as, session, units):
+    login_as("admin")
+    raw = "nip,nama,email,unit_kode,peran\n" + "".join(f"{n},Pegawai {n},,NOPE,\n" for n in range(250))
+    response = upload(client, "users", raw.encode())
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "500 masalah ditemukan" in page and "Menampilkan 200 masalah pertama dari 500." in page  # 2 a row
+    assert page.count("<tr><td class=\"num\">") == 200
+
+
 def test_ui_unreadable_upload_is_a_clear_422(client, login_as, session, units):
     login_as("admin")
     for raw, message in ((b"\x89PNG\r\n\x1a\n\x00\x00", "bukan CSV teks"),
