@@ -132,16 +132,13 @@ def preview_in_job(ctx, token, check):
     """The body of a preview job: `check(session, actor, raw)` on the staged file in a read (no write lock). The
     file stays staged when it can be imported (the preview page carries its token) and is removed otherwise.
     Returns the JSON-able result the preview page shows (`preview_of_job`)."""
-    from flask_babel import force_locale
     from flask_babel import gettext as _
 
     from portal import db
 
-    raw = read_staged(token)
-    if raw is None:
-        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
+    raw = staged_for_job(token)
     actor = ctx.actor
-    with force_locale(getattr(actor, "preferred_language", None) or "id"):
+    with ctx.in_starters_language():
         ctx.step(1, 10, _("Membaca dan memeriksa berkas…"))
         with db.reading(ctx.session):
             try:
@@ -272,6 +269,16 @@ def read_staged(token):
         return None
 
 
+def staged_for_job(token):
+    """The staged file's bytes for an import job; DomainError (the job fails with this message) once it is gone."""
+    from flask_babel import gettext as _
+
+    raw = read_staged(token)
+    if raw is None:
+        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
+    return raw
+
+
 def discard(token):
     if token and re.fullmatch(r"[a-z0-9]{1,30}-\d+-[0-9a-f]{32}", token):
         (folder() / f"{token}{_SUFFIX}").unlink(missing_ok=True)
@@ -321,14 +328,12 @@ def apply_in_job(ctx, token, importer, batch_rows=None):
     from the checkpoint saved with each batch. Messages are in the language of the person who started the import.
     Returns the Preview (its rows: every importable row, also those saved by an earlier attempt) and the counts;
     raises DomainError (the job fails) when the file is gone or no longer fits."""
-    from flask_babel import force_locale, ngettext
     from flask_babel import gettext as _
+    from flask_babel import ngettext
 
     from portal import db
 
-    raw = read_staged(token)
-    if raw is None:
-        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
+    raw = staged_for_job(token)
     actor = ctx.actor
     size = batch_rows or current_app.config.get("IMPORT_BATCH_ROWS", 500)
     # SQLite's lock is not a queue: a writer waiting for it polls (every 100 ms once it has waited a while), so the
@@ -336,8 +341,7 @@ def apply_in_job(ctx, token, importer, batch_rows=None):
     pause = current_app.config.get("IMPORT_BATCH_PAUSE_MS", 100) / 1000 \
         if ctx.session.get_bind().dialect.name == "sqlite" else 0
     saved = ctx.checkpoint() or {"created": 0, "updated": 0, "line": 0}
-    # force_locale: never the request's locale lookup, which would touch the request's session (JOBS_IMMEDIATE)
-    with force_locale(getattr(actor, "preferred_language", None) or "id"):
+    with ctx.in_starters_language():
         ctx.step(0, 1, _("Memeriksa berkas…"))
         with db.reading(ctx.session):
             preview = importer.check(ctx.session, actor, raw)
@@ -383,15 +387,11 @@ def apply_self_batched_in_job(ctx, token, apply_fn):
     batch (a job step: it commits), so it must be idempotent (a re-run finds the written batches unchanged). Messages
     are in the language of the person who started the import. Returns the Preview; raises DomainError (the job
     fails) when the file is gone or no longer fits."""
-    from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    raw = read_staged(token)
-    if raw is None:
-        raise DomainError(_("Berkas impor sudah tidak ada (kedaluwarsa). Unggah berkasnya lagi."))
+    raw = staged_for_job(token)
     actor = ctx.actor
-    # force_locale: never the request's locale lookup, which would touch the request's session (JOBS_IMMEDIATE)
-    with force_locale(getattr(actor, "preferred_language", None) or "id"):
+    with ctx.in_starters_language():
         ctx.step(0, 3, _("Memeriksa berkas…"))
         preview = apply_fn(ctx.session, actor, raw,
                            lambda message, done=1, total=3: ctx.step(done, total, message))

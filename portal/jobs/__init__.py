@@ -107,6 +107,13 @@ class JobContext:
         self.job.result = json.dumps({"checkpoint": state}, sort_keys=True)
         return state
 
+    def in_starters_language(self):
+        """Messages in the language of whoever started the job. force_locale: never the request's locale lookup,
+        which would touch the request's database session (a job run immediately inside a request)."""
+        from flask_babel import force_locale
+
+        return force_locale(getattr(self.actor, "preferred_language", None) or "id")
+
     def step(self, done, total, message=""):
         """Progress so far; commits the work done up to here (the next batch takes the write lock again)."""
         self.job.progress = min(99, int(100 * done / total)) if total else 0
