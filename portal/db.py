@@ -21,7 +21,7 @@ import logging
 import random
 import time
 
-from flask import current_app, g, has_app_context, request
+from flask import abort, current_app, g, has_app_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -295,3 +295,11 @@ def _mark_statement_write(state):
     changes the database without a flush; the request must still commit it."""
     if state.is_update or state.is_delete or state.is_insert:
         state.session.info["flushed"] = True
+
+
+def get_or_404(model, row_id):
+    """The row of `model` with this primary key in the request's session, or a 404; an id outside the database's
+    integer range is a 404 too (never an overflow). Each pillar's `access.py` loaders start here."""
+    if row_id is None or not 0 < row_id <= MAX_INT:
+        abort(404)
+    return session().get(model, row_id) or abort(404)

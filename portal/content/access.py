@@ -136,18 +136,12 @@ def reviewer_ids(session, unit_id, supervisors=True):
     return sorted(ids)
 
 
-def _get(model, row_id):
-    if row_id is None or not 0 < row_id <= db.MAX_INT:
-        abort(404)
-    return db.session().get(model, row_id) or abort(404)
-
-
 def get_account_or_404(account_id):
-    return _get(ContentAccount, account_id)
+    return db.get_or_404(ContentAccount, account_id)
 
 
 def get_managed_account_or_403(account_id):
-    account = _get(ContentAccount, account_id)
+    account = db.get_or_404(ContentAccount, account_id)
     if not scope().manages_account(account):
         abort(403)
     return account
@@ -155,7 +149,7 @@ def get_managed_account_or_403(account_id):
 
 def get_post_or_404(post_id):
     """A post the user may see; a draft of a unit they have nothing to do with is a 404 (not revealed)."""
-    post = _get(ContentPost, post_id)
+    post = db.get_or_404(ContentPost, post_id)
     if not can_see_post(db.session(), scope(), post):
         abort(404)
     return post
@@ -169,11 +163,11 @@ def get_editable_post_or_403(post_id):
 
 
 def get_pillar_or_404(pillar_id):
-    return _get(ContentPillar, pillar_id)
+    return db.get_or_404(ContentPillar, pillar_id)
 
 
 def get_key_message_or_404(message_id):
-    return _get(KeyMessage, message_id)
+    return db.get_or_404(KeyMessage, message_id)
 
 
 def require_central_humas():
@@ -185,12 +179,12 @@ def require_central_humas():
 def get_unit_or_404(unit_id):
     if not unit_id:
         return None
-    return _get(Unit, unit_id)
+    return db.get_or_404(Unit, unit_id)
 
 
 def get_plannable_account_or_403(account_id):
     """An account the user plans for (imports its metrics, enters its monthly figures)."""
-    account = _get(ContentAccount, account_id)
+    account = db.get_or_404(ContentAccount, account_id)
     if not scope().plans_for(account):
         abort(403)
     return account

@@ -4,31 +4,24 @@ load rows themselves. Employees reach sections only by slug through the publishe
 never a draft by id."""
 
 from flask import abort
-from flask_login import current_user
 
 from portal import db
-from portal.models import Chapter, Section, SectionRevision, Unit
-from portal.permissions import unit_in_scope
-
-
-def _get(model, row_id):
-    if row_id is None or not 0 < row_id <= db.MAX_INT:
-        abort(404)
-    return db.session().get(model, row_id) or abort(404)
+from portal.accounts.access import get_report_unit_or_403  # noqa: F401  (shared by the reports)
+from portal.models import Chapter, Section, SectionRevision
 
 
 def get_chapter_or_404(chapter_id):
-    return _get(Chapter, chapter_id)
+    return db.get_or_404(Chapter, chapter_id)
 
 
 def get_section_or_404(section_id):
     """A section of the working draft (editors)."""
-    return _get(Section, section_id)
+    return db.get_or_404(Section, section_id)
 
 
 def get_revision_or_404(section, revision_id):
     """A revision of `section`; a revision of another section is a 404."""
-    revision = _get(SectionRevision, revision_id)
+    revision = db.get_or_404(SectionRevision, revision_id)
     if revision.section_id != section.id:
         abort(404)
     return revision
@@ -39,16 +32,6 @@ def get_compared_revisions_or_404(section, old_id, new_id):
     old = get_revision_or_404(section, old_id)
     new = get_revision_or_404(section, new_id or section.current_revision_id)
     return old, new
-
-
-def get_report_unit_or_403(unit_id):
-    """The unit a report is narrowed to (None: no unit asked for); 403 outside the user's report scope."""
-    if not unit_id:
-        return None
-    unit = _get(Unit, unit_id)
-    if not unit_in_scope(current_user, unit):
-        abort(403)
-    return unit
 
 
 def get_edition_version_or_none(version):

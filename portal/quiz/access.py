@@ -7,15 +7,10 @@ from flask_login import current_user
 from sqlmodel import select
 
 from portal import db
-from portal.models import Attempt, Question, Quiz, QuizTopic, Unit
-from portal.permissions import can, unit_in_scope
+from portal.accounts.access import get_report_unit_or_403  # noqa: F401  (shared by the reports)
+from portal.models import Attempt, Question, Quiz, QuizTopic
+from portal.permissions import can
 from portal.quiz import bank, images, quizzes
-
-
-def _get(model, row_id):
-    if row_id is None or not 0 < row_id <= db.MAX_INT:
-        abort(404)
-    return db.session().get(model, row_id) or abort(404)
 
 
 def get_own_attempt_or_404(attempt_id, for_update=False):
@@ -39,37 +34,27 @@ def can_edit_question(user, question):
 
 
 def get_question_or_404(question_id):
-    return _get(Question, question_id)
+    return db.get_or_404(Question, question_id)
 
 
 def get_editable_question_or_403(question_id):
     """A question the signed-in person may edit (see can_edit_question); 404 when missing, 403 otherwise."""
-    question = _get(Question, question_id)
+    question = db.get_or_404(Question, question_id)
     if not can_edit_question(current_user, question):
         abort(403)
     return question
 
 
 def get_topic_or_404(topic_id):
-    return _get(QuizTopic, topic_id)
+    return db.get_or_404(QuizTopic, topic_id)
 
 
 def get_quiz_or_404(quiz_id, open_only=False):
     """The quiz; with `open_only`, a quiz that is not open to employees is a 404 too."""
-    quiz = _get(Quiz, quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     if open_only and not quiz.active:
         abort(404)
     return quiz
-
-
-def get_report_unit_or_403(unit_id):
-    """The unit a report is narrowed to (None: no unit asked for); 403 outside the user's report scope."""
-    if not unit_id:
-        return None
-    unit = _get(Unit, unit_id)
-    if not unit_in_scope(current_user, unit):
-        abort(403)
-    return unit
 
 
 def get_report_quiz_or_404(quiz_id):

@@ -163,9 +163,7 @@ def delete_problem(session, user, item):
 # --- row loaders --------------------------------------------------------------------------------------------------
 
 def _get_item(item_id):
-    if item_id is None or not 0 < item_id <= db.MAX_INT:
-        abort(404)
-    return db.session().get(ToolkitItem, item_id) or abort(404)
+    return db.get_or_404(ToolkitItem, item_id)
 
 
 def get_item_or_404(item_id):

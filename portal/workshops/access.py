@@ -18,12 +18,6 @@ from portal.models import Workshop, WorkshopParticipant, WorkshopSession, Worksh
 from portal.permissions import ADMIN, SUPERVISOR, can
 
 
-def _get(model, row_id):
-    if row_id is None or not 0 < row_id <= db.MAX_INT:
-        abort(404)
-    return db.session().get(model, row_id) or abort(404)
-
-
 def can_manage_workshop(user, workshop, session=None):
     """Admins manage every workshop; a trainer only the workshops they are assigned to (asked once per request)."""
     if workshop is None or not can(user, "workshop.manage"):
@@ -53,7 +47,7 @@ def workshop_report_scope(user, workshop, session=None):
 def get_workshop_or_404(workshop_id):
     """A workshop the signed-in person may see: drafts only for those who manage them (404 for everyone else, so
     that a draft's existence is not revealed)."""
-    workshop = _get(Workshop, workshop_id)
+    workshop = db.get_or_404(Workshop, workshop_id)
     if workshop.status == "draft" and not can_manage_workshop(current_user, workshop):
         abort(404)
     return workshop
@@ -61,7 +55,7 @@ def get_workshop_or_404(workshop_id):
 
 def get_managed_workshop_or_403(workshop_id):
     """A workshop the signed-in person manages (its trainer, or an admin); 404 when missing, 403 otherwise."""
-    workshop = _get(Workshop, workshop_id)
+    workshop = db.get_or_404(Workshop, workshop_id)
     if not can_manage_workshop(current_user, workshop):
         abort(403)
     return workshop
@@ -79,7 +73,7 @@ def get_report_workshop_or_403(workshop_id):
 
 def get_workshop_session_or_404(workshop, session_id):
     """One meeting (a WorkshopSession row) of `workshop`; a meeting of another workshop is a 404."""
-    row = _get(WorkshopSession, session_id)
+    row = db.get_or_404(WorkshopSession, session_id)
     if row.workshop_id != workshop.id:
         abort(404)
     return row
@@ -87,7 +81,7 @@ def get_workshop_session_or_404(workshop, session_id):
 
 def get_participant_or_404(workshop, participant_id):
     """A participant of `workshop`; a participant of another workshop is a 404."""
-    row = _get(WorkshopParticipant, participant_id)
+    row = db.get_or_404(WorkshopParticipant, participant_id)
     if row.workshop_id != workshop.id:
         abort(404)
     return row
