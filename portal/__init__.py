@@ -252,13 +252,10 @@ def _register_errors(app):
 def _register_jinja(app):
     app.jinja_env.filters.update(formatting.FILTERS)
 
-    def nav_items():
-        user = current_user._get_current_object()
-        return [pillar.nav for pillar in app.extensions["pillars"]
-                if pillar.nav is not None and can(user, pillar.nav[2])]
+    from portal import chrome
 
     app.jinja_env.globals.update(
-        nav_items=nav_items,
+        site_header=lambda unread_count: chrome.site_header(current_user._get_current_object(), unread_count),
         can=lambda perm: can(current_user, perm),
         current_locale=lambda: str(get_locale() or "id"),
         lang_url=i18n.lang_url,

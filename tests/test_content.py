@@ -434,6 +434,35 @@ def test_dashboard_card_for_the_approver(client, session, login, world):
     assert "menunggu persetujuan Anda" in client.get("/").get_data(as_text=True)
 
 
+def test_approver_worklist_and_report_duties_follow_the_row_rules(session, world):
+    """The dashboard's two lists are single statements; they must agree with the per-row rules in access.py and
+    reports.can_write for every kind of person."""
+    from portal.content import reports
+    from portal.content.access import Scope, approval_problem
+    from portal.content.pages import pending_for
+
+    own = factories.make_content_post(session, world.supervisor_a, [world.ig_a], pillar=world.pillar,
+                                      status="diajukan")
+    in_a = factories.make_content_post(session, world.manager_a, [world.ig_a], pillar=world.pillar, status="diajukan")
+    in_b = factories.make_content_post(session, world.manager_b, [world.ig_b], pillar=world.pillar, status="diajukan")
+    factories.make_content_post(session, world.manager_a, [world.ig_a], pillar=world.pillar, status="draf")
+    session.commit()
+    everyone = [world.manager_a, world.manager_b, world.supervisor_a, world.humas_a, world.central_humas,
+                world.employee]
+    posts_now = session.exec(select(ContentPost)).all()
+    units = [world.root, world.central, world.unit_a, world.unit_b]
+    for person in everyone:
+        scope = Scope(session, person)
+        expected = {p.id for p in posts_now if approval_problem(scope, p) is None}
+        assert {p.id for p in pending_for(session, person, limit=100)} == expected, person.full_name
+        first = reports.last_full_month()
+        writes = {u.id for u in units if reports.can_write(scope, u) and u.id in {
+            a.unit_id for a in session.exec(select(ContentAccount)).all()}}
+        assert {u.id for u, _r in reports.report_duties(session, scope, first)} == writes, person.full_name
+    assert {p.id for p in pending_for(session, world.supervisor_a)} == {in_a.id}
+    assert {p.id for p in pending_for(session, world.central_humas)} == {own.id, in_a.id, in_b.id}
+
+
 def test_units_exist(session, world):
     assert session.exec(select(Unit).where(Unit.code == CENTRAL_HUMAS_UNIT)).one().id == world.central.id
 

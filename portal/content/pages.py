@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import or_
 from sqlmodel import select
 
 from portal.content import screening
@@ -20,7 +21,6 @@ from portal.content.week import (
     clash_warnings,
     key_messages_between,
     limit_warnings,
-    planning_units,
     revoked_warnings,
     visible_posts,
 )
@@ -121,17 +121,24 @@ def form_choices(session, user, around=None):
 
 
 def pending_for(session, user, limit=20):
-    """Submitted posts the user may approve, oldest first (their dashboard card and the plan's worklist)."""
-    from portal.content.access import approval_problem
+    """Submitted posts the user may approve, oldest first (their dashboard card and the plan's worklist): the rule
+    of `access.approval_problem` in one statement (central humas every unit, a supervisor their unit's subtree,
+    never a post they created or submitted)."""
     from portal.permissions import can
 
     if not can(user, "content.approve"):
-        return []  # approval_problem refuses every post to them: no need to load the posts
+        return []
     user_scope = Scope(session, user)
-    posts = session.exec(select(ContentPost).where(ContentPost.status == "diajukan")
-                         .order_by(ContentPost.scheduled_at).limit(500)).all()
-    return [p for p in posts if approval_problem(user_scope, p) is None][:limit]
-
+    conditions = [ContentPost.status == "diajukan",
+                  or_(ContentPost.created_by_id.is_(None), ContentPost.created_by_id != user.id),
+                  or_(ContentPost.submitted_by_id.is_(None), ContentPost.submitted_by_id != user.id)]
+    if not user_scope.central:
+        if not user_scope.supervisor_path:
+            return []
+        conditions.append(ContentPost.unit_id.in_(
+            select(Unit.id).where(Unit.path.startswith(user_scope.supervisor_path, autoescape=True))))
+    return list(session.exec(select(ContentPost).where(*conditions)
+                             .order_by(ContentPost.scheduled_at, ContentPost.id).limit(limit)).all())
 
 
 # --- one account's month --------------------------------------------------------------------------------------------
@@ -208,10 +215,8 @@ def _report_cards(session, user, user_scope):
 
     first = reports.last_full_month()
     cards = []
-    for unit in planning_units(session):
-        if not reports.can_write(user_scope, unit):
-            continue
-        state = reports.status_of(reports.get_report(session, unit.id, first), first)
+    for unit, report in reports.report_duties(session, user_scope, first):
+        state = reports.status_of(report, first)
         if state in ("belum", "terlambat", "dikembalikan"):
             text = {"belum": _("Laporan media sosial %(u)s bulan %(m)s belum diajukan (batas %(d)s)."),
                     "terlambat": _("Laporan media sosial %(u)s bulan %(m)s terlambat (batas %(d)s)."),
@@ -222,4 +227,6 @@ def _report_cards(session, user, user_scope):
                                                  "d": reports.deadline(first).strftime("%d-%m-%Y")},
                           "url": url_for("content.report", unit_id=unit.id, bulan=first.strftime("%Y-%m")),
                           "action": _("Buka laporan")})
-    return cards[:3]
+            if len(cards) == 3:
+                break
+    return cards

@@ -244,6 +244,28 @@ def _change(session, actor, report, to_status, note=""):
                  before={"status": before}, after={"status": to_status})
 
 
+def report_duties(session, user_scope, first):
+    """[(unit, its report for month `first` or None)] of the units with accounts whose report the user writes
+    (`can_write`), by unit name, in one statement: central humas every such unit, a humas their unit's subtree, a
+    pengelola the units of their accounts."""
+    from sqlalchemy import and_, or_
+
+    with_accounts = select(ContentAccount.unit_id)
+    query = (select(Unit, ContentReport)
+             .join(ContentReport, and_(ContentReport.unit_id == Unit.id, ContentReport.month == first), isouter=True)
+             .where(Unit.id.in_(with_accounts)).order_by(Unit.name, Unit.id))
+    if not user_scope.central:
+        writes = []
+        if user_scope.humas_path:
+            writes.append(Unit.path.startswith(user_scope.humas_path, autoescape=True))
+        if user_scope.managed_account_ids:
+            writes.append(Unit.id.in_(with_accounts.where(ContentAccount.id.in_(user_scope.managed_account_ids))))
+        if not writes:
+            return []
+        query = query.where(or_(*writes))
+    return list(session.exec(query).all())
+
+
 def can_write(user_scope, unit):
     if user_scope.manages_unit(unit.id):
         return True
