@@ -32,7 +32,9 @@ from portal.models.search import (  # noqa: F401
 )
 
 # Letters and digits (Latin, with accents); the multiplication and division signs inside that block are not letters.
-TOKEN_RE = re.compile(r"[0-9a-zA-Z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+")
+WORD_CHARACTER = r"[0-9a-zA-Z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]"
+TOKEN_RE = re.compile(WORD_CHARACTER + "+")
+TOKEN_START_RE = re.compile(r"(?:" + WORD_CHARACTER + r")*\Z")  # the part of a word that ends a text
 STEMMABLE_RE = re.compile(r"[a-z]+")
 MAX_QUERY_TERMS = 12
 TITLE_WEIGHT = 10  # a word in the title counts this many times a word in the body when ranking
@@ -429,7 +431,7 @@ def highlight(value, query, max_length=260):
     terms = highlight_terms(query)
     value, cut_before, cut_after = value or "", False, False
     if len(value) > 6 * max_length:  # a long text (a handbook section): clean only the part around the first match
-        raw_first = next((m for m in TOKEN_RE.finditer(value) if _matches(m.group(0), terms)), None)
+        raw_first = _first_match(value, terms)
         around = raw_first.start() if raw_first is not None else 0
         begin, finish = max(around - 2 * max_length, 0), around + 2 * max_length
         cut_before, cut_after = begin > 0, finish < len(value)
@@ -438,7 +440,7 @@ def highlight(value, query, max_length=260):
     plain = re.sub(r"[*_`]+", "", plain)
     plain = re.sub(r"(^|\s)[#>|-]+|\|", " ", plain)
     plain = re.sub(r"\s+", " ", plain).strip()
-    first = next((m for m in TOKEN_RE.finditer(plain) if _matches(m.group(0), terms)), None)  # stop at the first
+    first = _first_match(plain, terms)
     if first is not None:
         start = max(first.start() - max_length // 3, 0)
         if start:
@@ -461,8 +463,34 @@ def highlight(value, query, max_length=260):
     return Markup(prefix + "".join(out) + suffix)  # noqa: S704  # nosec B704  # every piece is escaped above
 
 
+def _first_match(text, terms):
+    """The first word of `text` that matches one of `terms` (a re.Match), or None. Only the places where a term
+    without its first letter occurs are looked at (see `_matches`): a long section is not split into words."""
+    parts = {t[1:] for t in terms}
+    if not terms or "" in parts:  # a one-letter term: every word is a candidate
+        return next((m for m in TOKEN_RE.finditer(text) if _matches(m.group(0), terms)), None)
+    needle = re.compile("|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True)), re.IGNORECASE)
+    position = 0
+    for hit in needle.finditer(text):
+        if hit.start() < position:
+            continue
+        start = hit.start() - len(TOKEN_START_RE.search(text, max(hit.start() - 100, 0), hit.start()).group(0))
+        word = TOKEN_RE.match(text, start)
+        if word is None:
+            continue
+        if _matches(word.group(0), terms):
+            return word
+        position = word.end()
+    return None
+
+
 def _matches(word, terms):
     word = word.lower()
+    # Stemming strips affixes and at most recodes the stem's first letter (menulis -> tulis, mengirim -> kirim), so
+    # a word can match a term only if it contains the term without its first letter: most words of a long text
+    # are ruled out here, without stemming them.
+    if not any(t[1:] in word for t in terms):
+        return False
     stemmed = stem(word)
     if stemmed in terms or word in terms:
         return True

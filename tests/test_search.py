@@ -99,6 +99,37 @@ def test_highlight_cuts_long_text_around_the_first_match():
     assert len(snippet) < 160
 
 
+def test_highlight_marks_affixed_words_whose_stem_changes_its_first_letter():
+    snippet = str(search.highlight("Pegawai menulis, mengirim dan menyapu; tulisan dikirim.", "tulis kirim sapu"))
+    assert snippet.count("<mark>") == 5
+
+
+def test_the_quick_word_check_never_drops_a_match():
+    """`_matches` rules words out by a substring test before stemming; it must answer as the full check does, for
+    every word of the demo handbook against terms of everyday queries."""
+    from pathlib import Path
+
+    import portal.demo
+    def full_check(word, terms):
+        word = word.lower()
+        stemmed = search.stem(word)
+        return stemmed in terms or word in terms or any(
+            len(t) >= 3 and (word.startswith(t) or stemmed.startswith(t)) for t in terms)
+
+    text = " ".join(p.read_text() for p in (Path(portal.demo.__file__).parent / "handbook").glob("*.md"))
+    words = set(search.TOKEN_RE.findall(text))
+    assert len(words) > 1000
+    for query in ("unggah", "tulis kirim sapu", "netralitas pemilu", "data pribadi anak", "medsos", "pukul",
+                  "ajar", "hoaks", "rahasia jabatan", "foto", "ASN", "kampanye", "pilih", "laku"):
+        terms = search.highlight_terms(query)
+        for word in words:
+            assert search._matches(word, terms) == full_check(word, terms), (query, word)
+        for chunk in (text[i:i + 3000] for i in range(0, len(text), 3000)):
+            naive = next((m.start() for m in search.TOKEN_RE.finditer(chunk) if full_check(m.group(0), terms)), None)
+            found = search._first_match(chunk, terms)
+            assert (found.start() if found else None) == naive, query
+
+
 def test_highlight_without_a_match_starts_at_the_beginning():
     assert str(search.highlight("Teks <pendek>", "zzz")) == "Teks &lt;pendek&gt;"
     assert str(search.highlight("", "apa saja")) == ""
