@@ -28,7 +28,7 @@ from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-REDIS_DB = 11
+REDIS_DBS = range(8, 16)  # a free one is claimed per run: two runs on one machine must not share a queue
 USER_AGENT = "scale-out-test/1.0"
 
 
@@ -117,12 +117,12 @@ def cluster(tmp_path_factory):
     with server.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
+    redis_db = _claim_redis_db(redis, name)
     workdir = tmp_path_factory.mktemp("scale-out")
     env = dict(os.environ, PORTAL_ENV="development", SECRET_KEY="scale-out-secret-" + "x" * 32,
                DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-               REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
-               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:6379/{REDIS_DB}", IMPORT_JOB_MIN_ROWS="50",
+               REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
+               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:6379/{redis_db}", IMPORT_JOB_MIN_ROWS="50",
                UPLOAD_DIR=str(workdir / "uploads"), WEB_CONCURRENCY="1", GUNICORN_THREADS="4")
     env.pop("TEST_DATABASE_URL", None)
     bin_dir = Path(sys.executable).parent
@@ -151,6 +151,19 @@ def cluster(tmp_path_factory):
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+        redis.Redis(host="127.0.0.1", port=6379, db=redis_db).flushdb()
+
+
+def _claim_redis_db(redis, owner):
+    """An empty Redis database of REDIS_DBS for this run (the claim key expires if the run dies)."""
+    for number in REDIS_DBS:
+        client = redis.Redis(host="127.0.0.1", port=6379, db=number)
+        if client.set("portal-scale-out-claim", owner, nx=True, ex=900):
+            for key in client.scan_iter():
+                if key != b"portal-scale-out-claim":
+                    client.delete(key)
+            return number
+    pytest.skip("no free Redis database for the scale-out test (another run holds them all)")
 
 
 def test_a_session_made_on_one_instance_works_on_the_other(cluster):
