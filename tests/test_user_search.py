@@ -67,3 +67,39 @@ def test_the_search_reads_an_index_not_the_table(session, people):
             plan = " | ".join(r[0] for r in session.execute(text(f"EXPLAIN {compiled}")).all())
             assert 'Seq Scan on "user"' not in plan and "Seq Scan on user" not in plan, plan
             session.rollback()
+
+
+def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session, monkeypatch):
+    """Beyond BROAD_MATCH matches (SQLite) the page is read in name order through the index instead of sorting
+    every match; the people, their order, the total and the pages must be the same either way, filters included."""
+    from sqlalchemy import event
+
+    unit, other = factories.make_unit(session), factories.make_unit(session)
+    names = ["Wati", "Agus", "Yusuf", "Bambang", "Citra", "Agus", "Dewi", "Eko", "Fajar", "Gita", "Hadi", "Indah"]
+    for n, name in enumerate(names):
+        factories.make_user(session, full_name=f"{name} Kementerian", username=f"orang{n}",
+                            unit=unit if n % 3 else other, roles=("supervisor",) if n % 4 == 0 else ())
+    session.commit()
+    searches = [dict(q="kementerian"), dict(q="kementerian", page=2, per_page=5), dict(q="ment", unit_id=other.id),
+                dict(q="kementerian", role="supervisor"), dict(q="kementerian", active=True), dict(q="agus")]
+    statements = []
+
+    def record(*args):
+        statements.append(args[2])
+
+    event.listen(session.get_bind(), "before_cursor_execute", record)
+    try:
+        monkeypatch.setattr(services, "BROAD_MATCH", 10**9)
+        narrow = [services.search_users(session, **s) for s in searches]
+        monkeypatch.setattr(services, "BROAD_MATCH", 1)
+        statements.clear()
+        broad = [services.search_users(session, **s) for s in searches]
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", record)
+    for search_, (n_users, n_total), (b_users, b_total) in zip(searches, narrow, broad, strict=True):
+        assert [u.id for u in b_users] == [u.id for u in n_users] and b_total == n_total, search_
+    assert [u.full_name for u in narrow[0][0]][:3] == ["Agus Kementerian", "Agus Kementerian", "Bambang Kementerian"]
+    assert narrow[0][1] == 12 and len(narrow[1][0]) == 5
+    if session.get_bind().dialect.name == "sqlite":
+        page_query = next(s for s in statements if "ORDER BY" in s and "LIMIT" in s)
+        assert "(+ user.id) IN" in page_query or '(+ "user".id) IN' in page_query, page_query
