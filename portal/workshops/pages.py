@@ -53,14 +53,19 @@ def header_matches(session, user, q, limit=5):
     checked per match through indexes inside the full-text statement."""
     from portal.workshops.catalog import SEARCH_KIND
 
+    return search.top(session, SEARCH_KIND, q, limit=limit, visible=lambda ref: [exists().where(
+        Workshop.id == ref, Workshop.status != "draft",
+        or_(audience_includes(user),
+            exists().where(WorkshopParticipant.workshop_id == Workshop.id, WorkshopParticipant.user_id == user.id)))])
+
+
+def audience_includes(user):
+    """SQL: the workshop's audience includes `user` (no audience units, or one of their unit's ancestors or their
+    unit itself), as `registration.audience_filter` decides in Python."""
     own_units = [int(part) for part in (user.unit.path if user.unit is not None else "").strip("/").split("/")
                  if part.isdigit()]
     audience = WorkshopAudienceUnit.workshop_id == Workshop.id
-    return search.top(session, SEARCH_KIND, q, limit=limit, visible=lambda ref: [exists().where(
-        Workshop.id == ref, Workshop.status != "draft",
-        or_(~exists().where(audience),
-            exists().where(audience, WorkshopAudienceUnit.unit_id.in_(own_units or [-1])),
-            exists().where(WorkshopParticipant.workshop_id == Workshop.id, WorkshopParticipant.user_id == user.id)))])
+    return or_(~exists().where(audience), exists().where(audience, WorkshopAudienceUnit.unit_id.in_(own_units or [-1])))
 
 
 INDEX_PAGE_SIZE = 20  # workshops per page in each list of /workshops/
@@ -156,27 +161,20 @@ def guest_certificate(session, participant):
     return session.get(Workshop, participant.workshop_id), certificate_of(session, participant)
 
 
-def open_for_registration(session, user, registered, limit, batch=50):
+def open_for_registration(session, user, registered, limit):
     """Up to `limit` workshops, in id order, whose registration is open now, whose audience includes `user` and
-    that are not in `registered` (workshop ids). The window is checked by the database and the audience on a batch
-    at a time: the dashboard must not load every open workshop of the institution on every view."""
+    that are not in `registered` (workshop ids): one statement, the window and the audience checked by the
+    database (the dashboard must not load the institution's open workshops on every view)."""
     now = utcnow()
     query = (select(Workshop).where(
         Workshop.status == "open",
         or_(Workshop.registration_opens_at.is_(None), Workshop.registration_opens_at <= now),
-        or_(Workshop.registration_closes_at.is_(None), Workshop.registration_closes_at >= now))
-        .order_by(Workshop.id))
+        or_(Workshop.registration_closes_at.is_(None), Workshop.registration_closes_at >= now),
+        audience_includes(user))
+        .order_by(Workshop.id).limit(limit))
     if registered:
         query = query.where(Workshop.id.not_in(registered))
-    found, offset = [], 0
-    while len(found) < limit:
-        rows = session.exec(query.offset(offset).limit(batch)).all()
-        audience = audience_filter(session, user, rows)
-        found += [w for w in rows if w.id in audience and registration_open(w, now)]
-        if len(rows) < batch:
-            break
-        offset += batch
-    return found[:limit]
+    return list(session.exec(query).all())
 
 
 def dashboard_cards(session, user):
