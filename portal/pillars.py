@@ -31,6 +31,7 @@ def pillars():
     from portal.check import views as check
     from portal.content import demo as content_demo
     from portal.content import pages as content_pages
+    from portal.content import post_search as content_search
     from portal.content import views as content
     from portal.handbook import demo as handbook_demo
     from portal.handbook import privacy as handbook_privacy
@@ -69,7 +70,8 @@ def pillars():
                workshop_demo.seed, personal_data=workshop_privacy.personal_data,
                anonymise=workshop_privacy.anonymise),
         Pillar("content", content.bp, "/content", ("content.index", _l("Konten"), "content.view"),
-               content_pages.dashboard_cards, content_demo.seed, personal_data=_content_personal_data()),
+               content_pages.dashboard_cards, content_demo.seed, personal_data=_content_personal_data(),
+               search=content_search.header_group),
         Pillar("check", check.bp, "/check", ("check.index", _l("Cek Unggahan"), "check.use"),
                check_services.dashboard_cards, personal_data=_check_personal_data()),
         Pillar("notifications", notifications.bp, "/notifications", seed_demo=notification_services.settle_demo,

@@ -400,3 +400,25 @@ def make_content_post(session, author, accounts, when=None, pillar=None, topic="
         session.add(ContentPostAccount(post_id=post.id, account_id=account.id))
     session.commit()
     return post
+
+
+def make_planned_post(app, session, planner, accounts, pillar=None, topic="Topik uji", caption="Keterangan uji.",
+                      tags="", audience="", status="draf", day=None):
+    """A planned post written through the plan's services (so it is in the full-text index, as in the portal):
+    created by `planner` (who must plan for `accounts`), then submitted by them when `status` is "diajukan".
+    `day` is a WIB date, default tomorrow (10.00 WIB)."""
+    from datetime import time, timedelta
+
+    from portal.content import approval, plan
+    from portal.timezone import today_wib
+
+    pillar = pillar or make_content_pillar(session)
+    data = plan.PostInput(account_ids=[a.id for a in accounts], day=day or today_wib() + timedelta(days=1),
+                          clock=time(10), pillar_id=pillar.id, topic=topic, audience=audience, caption=caption,
+                          tags=tags, status="ide" if status == "ide" else "draf")
+    with app.test_request_context():
+        post = plan.create_post(session, planner, data)
+        if status == "diajukan":
+            approval.submit(session, planner, post, post.version)
+        session.commit()
+    return post

@@ -113,3 +113,49 @@ def test_the_header_search_migration_indexes_existing_workshops_and_topics(engin
         terms = set(conn.execute(text("SELECT term FROM search_term")).scalars())
     assert kinds == {"workshop": "Pelatihan Netralitas Pegawai", "quiz_topic": "Hoaks"}
     assert {"latih", "netralitas", "hoaks", "bijak", "aula"} <= terms
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+def test_the_posts_migration_indexes_planned_posts_only_and_downgrades(engine):
+    """0016 puts the planned posts already there into an index of their own (the title's words into the vocabulary);
+    the unplanned posts of metrics imports stay out. Its downgrade takes them out again."""
+    from sqlalchemy import text
+
+    config = migrate.alembic_config(engine)
+    command.upgrade(config, "0015_search_all")
+    post = ("INSERT INTO content_post (unit_id, scheduled_at, topic, topic_key, audience, caption, tags, status, "
+            "published_url, rejection_reason, check_flags, planned, version, created_at, updated_at) VALUES (1, "
+            "CURRENT_TIMESTAMP, :topic, '', :audience, :caption, :tags, :status, '', '', '[]', :planned, 1, "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
+                          "VALUES (1, 'U1', 'Unit', '/1/', CURRENT_TIMESTAMP)"))
+        conn.execute(text(post), {"topic": "Kampanye literasi digital", "audience": "pelajar", "caption":
+                                  "Ajak warga memeriksa sumber berita.", "tags": "hoaks,cekfakta", "status": "draf",
+                                  "planned": True})
+        conn.execute(text(post), {"topic": "Pos impor platform", "audience": "", "caption": "", "tags": "",
+                                  "status": "terbit", "planned": False})
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT ref_id, title, body, body_terms FROM search_document "
+                                 "WHERE kind = 'content_post'")).all()
+        terms = set(conn.execute(text("SELECT term FROM search_term")).scalars())
+        if engine.dialect.name == "sqlite":
+            found = conn.execute(text("SELECT d.ref_id FROM search_fts_content_post f JOIN search_document d "
+                                      "ON d.id = f.rowid WHERE search_fts_content_post MATCH 'cekfakta'")).all()
+        else:
+            found = conn.execute(text("SELECT ref_id FROM search_document WHERE kind = 'content_post' "
+                                      "AND fts_vector @@ to_tsquery('simple', 'cekfakta')")).all()
+    assert [(r.ref_id, r.title, r.body) for r in rows] == [(1, "Kampanye literasi digital",
+                                                           "Ajak warga memeriksa sumber berita.")]
+    assert {"hoaks", "cekfakta", "ajar", "periksa"} <= set(rows[0].body_terms.split())
+    assert [r.ref_id for r in found] == [1]
+    assert {"kampanye", "literasi", "digital"} <= terms and "platform" not in terms
+    command.downgrade(config, "0015_search_all")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM search_document WHERE kind = 'content_post'")).scalar_one() == 0
+        if engine.dialect.name == "sqlite":
+            assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'search_fts_content_post'"))\
+                .scalar_one() == 0
+        else:
+            assert conn.execute(text("SELECT to_regclass('fts_search_fts_content_post')")).scalar_one() is None

@@ -1,5 +1,6 @@
 """The weekly content plan: planned posts (create, edit, move, copy). The week as the plan shows it is in
-portal/content/week.py; what the post and account pages read in portal/content/pages.py."""
+portal/content/week.py; what the post and account pages read in portal/content/pages.py. Creating or changing a post
+(a copy is created) also writes its full-text document (portal/content/post_search.py)."""
 
 import json
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from portal.content import screening
 from portal.content.access import Scope, can_edit_post, post_account_ids
 from portal.content.common import MAX_CAPTION, clean_line, clean_text, parse_tags, text_key
 from portal.content.pillars import list_pillars
+from portal.content.post_search import index_post
 from portal.errors import DomainError
 from portal.models import (
     ContentAccount,
@@ -164,6 +166,7 @@ def create_post(session, actor, data, today=None):
     session.flush()
     _set_accounts(session, post, accounts)
     _set_links(session, post, data)
+    index_post(session, post)
     record_change(session, post, actor, None, status)
     audit.record(session, actor, "content.post.create", "content_post", post.id, post.topic,
                  after=audit.snapshot(post, AUDIT_FIELDS))
@@ -219,6 +222,7 @@ def update_post(session, actor, post, data, version, reason="", today=None):
     session.add(post)
     _set_accounts(session, post, accounts)
     _set_links(session, post, data)
+    index_post(session, post)
     audit.record(session, actor, "content.post.update", "content_post", post.id, post.topic, before=before,
                  after=audit.snapshot(post, AUDIT_FIELDS))
     return post

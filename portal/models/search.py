@@ -40,10 +40,10 @@ class SearchTerm(SQLModel, table=True):
 
 
 # Kinds with a full-text index of their own: a search among them never reads the postings of other kinds' documents
-# (the handbook's 2,000 sections beside 100,000 toolkit items; the header search's workshops and quiz topics). Other
-# kinds share `search_fts` / the shared index.
+# (the handbook's 2,000 sections beside 100,000 toolkit items; the header search's workshops, quiz topics and the
+# content plan's posts). Other kinds share `search_fts` / the shared index.
 KIND_TABLES = {"handbook": "search_fts_handbook", "workshop": "search_fts_workshop",
-               "quiz_topic": "search_fts_quiz_topic"}
+               "quiz_topic": "search_fts_quiz_topic", "content_post": "search_fts_content_post"}
 
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title_terms, body_terms, tokenize='unicode61')",

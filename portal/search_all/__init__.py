@@ -1,12 +1,13 @@
 """One search in the header: every pillar's results grouped, with typo tolerance from the index's vocabulary.
 
 Each group is one full-text statement of the pillar's (`header_matches`: handbook sections of the published edition,
-toolkit items the user may see, workshops the user may see, quiz topics by name and description), built on
+toolkit items the user may see, workshops the user may see, quiz topics by name and description; the content plan's
+posts the user may see, from the content pillar's own `search`, portal/content/post_search.py), built on
 `portal.search.top`: the engine walks its matches in index order, checks each against the pillar's visibility
 through indexes, stops after a window of visible matches, ranks only those and cuts them to the group's size; the
 count stops at COUNT_CAP ("lebih dari 50"). Nothing is loaded into Python to be filtered, so a search costs the same
 at 100 and at 100,000 toolkit items. A pillar added later contributes a group by giving its Pillar a `search`
-function (`fn(session, user, q, limit) -> SearchGroup | None`, see portal/pillars.py), e.g. the content plan's posts.
+function (`fn(session, user, q, limit) -> SearchGroup | None`, see portal/pillars.py), as the content pillar does.
 
 Typo tolerance: a word the vocabulary (portal.search's SearchTerm: the stemmed words of the index) does not know is
 corrected to a known word one edit away: a letter too many ("netralitass", "hoakss", "unggahh"), two letters swapped
