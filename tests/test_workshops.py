@@ -799,3 +799,33 @@ def test_workshop_lists_are_paged(client, session, login_as):
     assert second.count("Pelatihan Banyak") == 3
     for value in ("0", "-5", str(2**70), "x"):
         assert client.get(f"/workshops/?kelola={value}&seite={value}").status_code == 200
+
+
+def test_a_page_of_participants_loads_only_its_rows_and_matches_the_whole_list(session):
+    """participant_page orders, filters and pages plain values, then loads the shown page: it must show what
+    paging the fully loaded list showed (registered by name, then the waiting list in its order with positions)."""
+    from portal.workshops.registration import page_of, participant_page, participant_rows, row_text
+
+    workshop = factories.make_workshop(session)
+    unit = factories.make_unit(session, name="Balai Ébony")
+    names = ["Zaenal", "ádi", "Budi", "citra", "Ádi", "Dewi", "Eko", "Farah", "Gilang", "Hana", "Ika", "Joko"]
+    for n, name in enumerate(names):
+        status = "waitlisted" if n % 4 == 3 else "registered"
+        if n % 3:
+            factories.make_participant(session, workshop, factories.make_user(session, full_name=name, unit=unit),
+                                       status=status)
+        else:
+            factories.make_participant(session, workshop, name=f"Tamu {name}", institution="Dinas Kominfo",
+                                       status=status)
+    session.commit()
+    whole = participant_rows(session, workshop.id)
+    for page, query, per_page in [(1, "", 5), (2, "", 5), (3, "", 5), (1, "ébony", 3), (2, "TAMU", 2), (1, "zz", 5),
+                                  (9, "", 5)]:
+        expected = page_of(whole, page, query, row_text, per_page)
+        shown = participant_page(session, workshop.id, page, query, per_page=per_page)
+        assert [(r.participant.id, r.position) for r in shown["rows"]] == \
+            [(r.participant.id, r.position) for r in expected["rows"]], (page, query)
+        assert {k: shown[k] for k in ("page", "pages", "matches", "query")} == \
+            {k: expected[k] for k in ("page", "pages", "matches", "query")}
+        assert shown["total"] == len(whole)
+    assert [r.position for r in participant_page(session, workshop.id, 1, "", per_page=50)["rows"]][-3:] == [1, 2, 3]

@@ -25,10 +25,10 @@ from portal.workshops.registration import (
     PAGE_SIZE,
     display_name,
     lock_participant,
-    page_of,
+    participant_keys,
     participant_of,
+    participant_page,
     participant_rows,
-    row_text,
 )
 
 CHECKIN_BEFORE = timedelta(minutes=30)  # self check-in opens this long before a session starts
@@ -48,10 +48,12 @@ def attendance_of(session, workshop_session_id):
         WorkshopAttendance.session_id == workshop_session_id)).all()}
 
 
-def roster(session, workshop, workshop_session, participant_id=None):
-    """[(ParticipantRow, WorkshopAttendance | None, marker name)] of registered participants (or of one)."""
-    rows = [r for r in participant_rows(session, workshop.id, ("registered",))
-            if participant_id is None or r.participant.id == participant_id]
+def roster(session, workshop, workshop_session, participant_id=None, rows=None):
+    """[(ParticipantRow, WorkshopAttendance | None, marker name)] of registered participants (or of one, or of
+    the given ParticipantRows)."""
+    if rows is None:
+        rows = participant_rows(session, workshop.id, ("registered",),
+                                ids=None if participant_id is None else [participant_id])
     marks = attendance_of(session, workshop_session.id)
     marker_ids = {a.marked_by_id for a in marks.values() if a.marked_by_id}
     markers = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(marker_ids))).all()) \
@@ -66,10 +68,13 @@ def roster(session, workshop, workshop_session, participant_id=None):
 def roster_page(session, workshop, workshop_session, page=1, query="", per_page=ROSTER_PAGE_SIZE):
     """The roster page: one page of the roster (filtered by a name, NIP or affiliation fragment), its counts and
     the workshop's sessions (to switch between them)."""
-    rows = roster(session, workshop, workshop_session)
-    counts = {"total": len(rows), "marked": sum(1 for _r, a, _m in rows if a is not None),
-              "present": sum(1 for _r, a, _m in rows if a is not None and a.status in PRESENT_STATUSES)}
-    return {**page_of(rows, page, query, lambda item: row_text(item[0]), per_page), "counts": counts,
+    keys = participant_keys(session, workshop.id, ("registered",))
+    shown = participant_page(session, workshop.id, page, query, ("registered",), per_page, keys)
+    registered = {key.id for key in keys}
+    marks = [a for a in attendance_of(session, workshop_session.id).values() if a.participant_id in registered]
+    counts = {"total": shown["total"], "marked": len(marks),
+              "present": sum(1 for a in marks if a.status in PRESENT_STATUSES)}
+    return {**shown, "rows": roster(session, workshop, workshop_session, rows=shown["rows"]), "counts": counts,
             "sessions": workshop_sessions(session, workshop.id)}
 
 

@@ -29,10 +29,10 @@ from portal.workshops.registration import (
     display_name,
     page_of,
     participant_of,
+    participant_page,
     participant_rows,
     registered_count,
     registration_open,
-    row_text,
     waiting_position,
 )
 
@@ -124,9 +124,8 @@ def workshop_page(session, user, workshop):
 
 def manage_page(session, workshop, page=1, query=""):
     """The trainer's page of a workshop: its sessions, seats, and one page of its participants."""
-    rows = participant_rows(session, workshop.id)
     return {"sessions": workshop_sessions(session, workshop.id), "seats": registered_count(session, workshop.id),
-            "total": len(rows), **page_of(rows, page, query, row_text)}
+            **participant_page(session, workshop.id, page, query)}
 
 
 def sign_sheet(session, workshop):

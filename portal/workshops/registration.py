@@ -261,26 +261,87 @@ class ParticipantRow:
     unit: Unit | None
     position: int | None = None  # waiting list
 
+    @property
+    def status(self):
+        return self.participant.status
 
-def participant_rows(session, workshop_id, statuses=("registered", "waitlisted")):
-    """Registered participants by name, then the waiting list in its order."""
-    rows = session.exec(select(WorkshopParticipant, User, Unit)
-                        .join(User, User.id == WorkshopParticipant.user_id, isouter=True)
-                        .join(Unit, Unit.id == User.unit_id, isouter=True)
-                        .where(WorkshopParticipant.workshop_id == workshop_id,
-                               WorkshopParticipant.status.in_(statuses))
-                        .order_by(WorkshopParticipant.status, WorkshopParticipant.registered_at,
-                                  WorkshopParticipant.id)).all()
+
+def participant_rows(session, workshop_id, statuses=("registered", "waitlisted"), ids=None):
+    """Registered participants by name, then the waiting list in its order (only the participants `ids`, when
+    given: their waiting-list positions are then those of `participant_keys`)."""
+    query = (select(WorkshopParticipant, User, Unit)
+             .join(User, User.id == WorkshopParticipant.user_id, isouter=True)
+             .join(Unit, Unit.id == User.unit_id, isouter=True)
+             .where(WorkshopParticipant.workshop_id == workshop_id, WorkshopParticipant.status.in_(statuses))
+             .order_by(WorkshopParticipant.status, WorkshopParticipant.registered_at, WorkshopParticipant.id))
+    if ids is not None:
+        query = query.where(WorkshopParticipant.id.in_(ids))
     out, waiting = [], 0
-    for p, user, unit in rows:
+    for p, user, unit in session.exec(query).all():
         row = ParticipantRow(p, user.full_name if user else p.name, (user.nip or "") if user else "",
                              unit.name if unit else p.institution, unit)
         if p.status == "waitlisted":
             waiting += 1
             row.position = waiting
         out.append(row)
-    out.sort(key=lambda r: (r.participant.status != "registered", r.position or 0, r.name.lower()))
+    out.sort(key=_row_order)
     return out
+
+
+def _row_order(row):
+    return row.status != "registered", row.position or 0, row.name.lower()
+
+
+@dataclass
+class ParticipantKey:
+    """What a long participant list is ordered, filtered and paged by, without loading the participants."""
+
+    id: int
+    status: str
+    name: str
+    nip: str
+    affiliation: str
+    position: int | None = None
+
+
+def participant_keys(session, workshop_id, statuses=("registered", "waitlisted")):
+    """Every participant of the lists as plain values, in `participant_rows`' order: a page of hundreds loads
+    only its own rows (`participant_page`)."""
+    rows = session.execute(
+        select(WorkshopParticipant.id, WorkshopParticipant.status, WorkshopParticipant.name,
+               WorkshopParticipant.institution, User.id.label("user_id"), User.full_name, User.nip,
+               Unit.id.label("unit_id"), Unit.name.label("unit_name"))
+        .join(User, User.id == WorkshopParticipant.user_id, isouter=True)
+        .join(Unit, Unit.id == User.unit_id, isouter=True)
+        .where(WorkshopParticipant.workshop_id == workshop_id, WorkshopParticipant.status.in_(statuses))
+        .order_by(WorkshopParticipant.status, WorkshopParticipant.registered_at, WorkshopParticipant.id)).all()
+    out, waiting = [], 0
+    for r in rows:
+        has_user = r.user_id is not None
+        key = ParticipantKey(r.id, r.status, r.full_name if has_user else r.name, (r.nip or "") if has_user else "",
+                             r.unit_name if r.unit_id is not None else r.institution)
+        if r.status == "waitlisted":
+            waiting += 1
+            key.position = waiting
+        out.append(key)
+    out.sort(key=_row_order)
+    return out
+
+
+def participant_page(session, workshop_id, page=1, query="", statuses=("registered", "waitlisted"),
+                     per_page=None, keys=None):
+    """`page_of` the participant lists, loading only the shown page's participants; "total" counts all. `keys`:
+    the lists' `participant_keys` when the caller has them already."""
+    keys = participant_keys(session, workshop_id, statuses) if keys is None else keys
+    shown = page_of(keys, page, query, row_text, per_page or PAGE_SIZE)
+    loaded = {r.participant.id: r for r in participant_rows(session, workshop_id, statuses,
+                                                            ids=[k.id for k in shown["rows"]])}
+    rows = []
+    for key in shown["rows"]:
+        if key.id in loaded:
+            loaded[key.id].position = key.position
+            rows.append(loaded[key.id])
+    return {**shown, "rows": rows, "total": len(keys)}
 
 
 def in_scope(row, scope_path):
