@@ -645,7 +645,7 @@ def test_other_workshop_forms_never_500(client, session, login_as):
     mark_url = f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{participant.id}"
     assert client.post(mark_url, data={"status": "bogus"}).status_code == 400
     for value in (str(2**70), "9" * 400, "-1", "abc"):
-        assert client.get(f"/workshops/{workshop.id}/sesi/{first.id}/presensi?seite={value}").status_code == 200
+        assert client.get(f"/workshops/{workshop.id}/sesi/{first.id}/presensi?page={value}").status_code == 200
     for url in (f"/workshops/{2**70}", f"/workshops/{workshop.id}/sesi/{2**40}/presensi",
                 f"/workshops/{workshop.id}/sesi/{first.id}/presensi/{2**40}", f"/workshops/{workshop.id}/ekspor/x.csv",
                 f"/workshops/{workshop.id}/ekspor/rekap.pdf", "/workshops/hadir/" + "A" * 400):
@@ -725,14 +725,14 @@ def test_large_roster_is_paginated_and_searchable(client, session, login_as):
     page = client.get(url).get_data(as_text=True)
     assert page.count('class="roster-row"') == attendance.ROSTER_PAGE_SIZE
     assert "Halaman 1 dari 3" in page and "Tamu Massal 000" in page and "Tamu Massal 050" not in page
-    last = client.get(url + "?seite=3", headers=HX).get_data(as_text=True)
+    last = client.get(url + "?page=3", headers=HX).get_data(as_text=True)
     assert "<html" not in last and last.count('class="roster-row"') == 7
     found = client.get(url + "?q=massal+106").get_data(as_text=True)
     assert found.count('class="roster-row"') == 1 and "Tamu Massal 106" in found
     # marking without JavaScript comes back to the same page of the roster
     target = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.name == "Tamu Massal 106")).one()
-    response = client.post(f"{url}/{target.id}?seite=3", data={"status": "izin"})
-    assert response.status_code == 303 and "seite=3" in response.headers["Location"]
+    response = client.post(f"{url}/{target.id}?page=3", data={"status": "izin"})
+    assert response.status_code == 303 and "page=3" in response.headers["Location"]
     # the trainer's participant list is paged the same way
     manage = client.get(f"/workshops/{workshop.id}/kelola").get_data(as_text=True)
     assert manage.count("Tamu Massal") == attendance.ROSTER_PAGE_SIZE and "Halaman 1 dari 3" in manage
@@ -798,7 +798,7 @@ def test_workshop_lists_are_paged(client, session, login_as):
     second = client.get("/workshops/?kelola=2").get_data(as_text=True)
     assert second.count("Pelatihan Banyak") == 3
     for value in ("0", "-5", str(2**70), "x"):
-        assert client.get(f"/workshops/?kelola={value}&seite={value}").status_code == 200
+        assert client.get(f"/workshops/?kelola={value}&page={value}").status_code == 200
 
 
 def test_a_page_of_participants_loads_only_its_rows_and_matches_the_whole_list(session):

@@ -51,7 +51,7 @@ def _certificate_page(template, certificate, **context):
 @bp.get("/")
 @requires("workshop.view")
 def index():
-    return render("workshops/index.html", page=pages.index_page(db.session(), current_user, int_arg("seite", 1),
+    return render("workshops/index.html", page=pages.index_page(db.session(), current_user, int_arg("page", 1),
                                                                  int_arg("kelola", 1)), form=EmptyForm())
 
 
@@ -154,7 +154,7 @@ def edit(workshop_id):
 
 def _manage_page(workshop, session_form=None, participant_form=None, status=200):
     return render("workshops/manage.html", workshop=workshop,
-                  **pages.manage_page(db.session(), workshop, int_arg("seite", 1), request.args.get("q", "")),
+                  **pages.manage_page(db.session(), workshop, int_arg("page", 1), request.args.get("q", "")),
                   session_form=session_form or WorkshopSessionForm(),
                   participant_form=participant_form or ParticipantForm(), form=EmptyForm(), status=status)
 
@@ -282,7 +282,7 @@ def import_template(workshop_id, fmt):
 
 def _roster_context(workshop, workshop_session):
     return {"workshop": workshop, "workshop_session": workshop_session, "form": EmptyForm(),
-            **attendance.roster_page(db.session(), workshop, workshop_session, page=int_arg("seite", 1),
+            **attendance.roster_page(db.session(), workshop, workshop_session, page=int_arg("page", 1),
                                      query=request.args.get("q", ""))}
 
 
@@ -313,7 +313,7 @@ def mark(workshop_id, session_id, participant_id):
         return render("workshops/roster.html", block="roster_row", item=item, workshop=workshop,
                       workshop_session=workshop_session, form=EmptyForm(), error=None if done else done.error.message)
     return redirect(url_for("workshops.roster", workshop_id=workshop.id, session_id=workshop_session.id,
-                            seite=request.args.get("seite", type=int), q=request.args.get("q") or None)
+                            page=request.args.get("page", type=int), q=request.args.get("q") or None)
                     + f"#p{participant.id}", code=303)
 
 
