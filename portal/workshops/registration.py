@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import exists, func, or_
 from sqlmodel import select
 
 from portal import audit, certificates, events
@@ -40,18 +40,22 @@ def in_audience(session, user, workshop):
     return workshop.id in audience_filter(session, user, [workshop])
 
 
+def audience_includes(user):
+    """SQL: the workshop's audience includes `user`: it names no audience units, or one of them is the person's unit
+    or an ancestor of it (an id on the unit's path). The one audience rule: lists, the header search and the
+    dashboard use it inside their statements."""
+    own_units = [int(part) for part in (user.unit.path if user.unit is not None else "").strip("/").split("/")
+                 if part.isdigit()]
+    audience = WorkshopAudienceUnit.workshop_id == Workshop.id
+    return or_(~exists().where(audience), exists().where(audience, WorkshopAudienceUnit.unit_id.in_(own_units or [-1])))
+
+
 def audience_filter(session, user, workshops):
-    """Ids of `workshops` whose audience includes `user` (no audience units = everyone), in one query."""
+    """Ids of `workshops` whose audience includes `user`, in one query."""
     ids = [w.id for w in workshops]
     if not ids:
         return set()
-    paths = {}
-    for workshop_id, path in session.exec(
-            select(WorkshopAudienceUnit.workshop_id, Unit.path).join(Unit, Unit.id == WorkshopAudienceUnit.unit_id)
-            .where(WorkshopAudienceUnit.workshop_id.in_(ids))).all():
-        paths.setdefault(workshop_id, []).append(path)
-    own = user.unit.path if user.unit is not None else None
-    return {i for i in ids if i not in paths or (own is not None and any(own.startswith(p) for p in paths[i]))}
+    return set(session.exec(select(Workshop.id).where(Workshop.id.in_(ids), audience_includes(user))).all())
 
 
 def registration_open(workshop, now=None):
@@ -261,52 +265,22 @@ class ParticipantRow:
     unit: Unit | None
     position: int | None = None  # waiting list
 
-    @property
-    def status(self):
-        return self.participant.status
-
-
-def participant_rows(session, workshop_id, statuses=("registered", "waitlisted"), ids=None):
-    """Registered participants by name, then the waiting list in its order (only the participants `ids`, when
-    given: their waiting-list positions are then those of `participant_keys`)."""
-    query = (select(WorkshopParticipant, User, Unit)
-             .join(User, User.id == WorkshopParticipant.user_id, isouter=True)
-             .join(Unit, Unit.id == User.unit_id, isouter=True)
-             .where(WorkshopParticipant.workshop_id == workshop_id, WorkshopParticipant.status.in_(statuses))
-             .order_by(WorkshopParticipant.status, WorkshopParticipant.registered_at, WorkshopParticipant.id))
-    if ids is not None:
-        query = query.where(WorkshopParticipant.id.in_(ids))
-    out, waiting = [], 0
-    for p, user, unit in session.exec(query).all():
-        row = ParticipantRow(p, user.full_name if user else p.name, (user.nip or "") if user else "",
-                             unit.name if unit else p.institution, unit)
-        if p.status == "waitlisted":
-            waiting += 1
-            row.position = waiting
-        out.append(row)
-    out.sort(key=_row_order)
-    return out
-
-
-def _row_order(row):
-    return row.status != "registered", row.position or 0, row.name.lower()
-
 
 @dataclass
 class ParticipantKey:
-    """What a long participant list is ordered, filtered and paged by, without loading the participants."""
+    """What a participant list is ordered, filtered and paged by, without loading the participants."""
 
     id: int
     status: str
     name: str
     nip: str
     affiliation: str
-    position: int | None = None
+    position: int | None = None  # waiting list
 
 
 def participant_keys(session, workshop_id, statuses=("registered", "waitlisted")):
-    """Every participant of the lists as plain values, in `participant_rows`' order: a page of hundreds loads
-    only its own rows (`participant_page`)."""
+    """Every participant of the lists as plain values: registered by name, then the waiting list in its order (with
+    positions). The one place that orders participants; `participant_rows` and `participant_page` load the rows."""
     rows = session.execute(
         select(WorkshopParticipant.id, WorkshopParticipant.status, WorkshopParticipant.name,
                WorkshopParticipant.institution, User.id.label("user_id"), User.full_name, User.nip,
@@ -324,8 +298,26 @@ def participant_keys(session, workshop_id, statuses=("registered", "waitlisted")
             waiting += 1
             key.position = waiting
         out.append(key)
-    out.sort(key=_row_order)
+    out.sort(key=lambda k: (k.status != "registered", k.position or 0, k.name.lower()))
     return out
+
+
+def participant_rows(session, workshop_id, statuses=("registered", "waitlisted"), ids=None, keys=None):
+    """ParticipantRows in `participant_keys`' order (only the participants `ids`, when given; `keys`: the lists'
+    keys when the caller has them already)."""
+    keys = participant_keys(session, workshop_id, statuses) if keys is None else keys
+    if ids is not None:
+        wanted = set(ids)
+        keys = [k for k in keys if k.id in wanted]
+    if not keys:
+        return []
+    loaded = {p.id: (p, unit) for p, unit in session.exec(
+        select(WorkshopParticipant, Unit)
+        .join(User, User.id == WorkshopParticipant.user_id, isouter=True)
+        .join(Unit, Unit.id == User.unit_id, isouter=True)
+        .where(WorkshopParticipant.id.in_([k.id for k in keys]))).all()}
+    return [ParticipantRow(loaded[k.id][0], k.name, k.nip, k.affiliation, loaded[k.id][1], k.position)
+            for k in keys if k.id in loaded]
 
 
 def participant_page(session, workshop_id, page=1, query="", statuses=("registered", "waitlisted"),
@@ -334,14 +326,8 @@ def participant_page(session, workshop_id, page=1, query="", statuses=("register
     the lists' `participant_keys` when the caller has them already."""
     keys = participant_keys(session, workshop_id, statuses) if keys is None else keys
     shown = page_of(keys, page, query, row_text, per_page or PAGE_SIZE)
-    loaded = {r.participant.id: r for r in participant_rows(session, workshop_id, statuses,
-                                                            ids=[k.id for k in shown["rows"]])}
-    rows = []
-    for key in shown["rows"]:
-        if key.id in loaded:
-            loaded[key.id].position = key.position
-            rows.append(loaded[key.id])
-    return {**shown, "rows": rows, "total": len(keys)}
+    return {**shown, "rows": participant_rows(session, workshop_id, statuses, keys=shown["rows"]),
+            "total": len(keys)}
 
 
 def in_scope(row, scope_path):
