@@ -10,7 +10,7 @@ from sqlalchemy import exists, or_
 from sqlmodel import select
 
 from portal import search
-from portal.models import Certificate, Workshop, WorkshopAudienceUnit, WorkshopParticipant, WorkshopSession, utcnow
+from portal.models import Certificate, Workshop, WorkshopParticipant, WorkshopSession, utcnow
 from portal.permissions import can
 from portal.timezone import as_utc
 from portal.workshops.access import can_manage_workshop
@@ -26,6 +26,7 @@ from portal.workshops.catalog import (
 from portal.workshops.completion import certificate_of, my_certificates
 from portal.workshops.registration import (
     audience_filter,
+    audience_includes,
     display_name,
     page_of,
     participant_of,
@@ -59,13 +60,6 @@ def header_matches(session, user, q, limit=5):
             exists().where(WorkshopParticipant.workshop_id == Workshop.id, WorkshopParticipant.user_id == user.id)))])
 
 
-def audience_includes(user):
-    """SQL: the workshop's audience includes `user` (no audience units, or one of their unit's ancestors or their
-    unit itself), as `registration.audience_filter` decides in Python."""
-    own_units = [int(part) for part in (user.unit.path if user.unit is not None else "").strip("/").split("/")
-                 if part.isdigit()]
-    audience = WorkshopAudienceUnit.workshop_id == Workshop.id
-    return or_(~exists().where(audience), exists().where(audience, WorkshopAudienceUnit.unit_id.in_(own_units or [-1])))
 
 
 INDEX_PAGE_SIZE = 20  # workshops per page in each list of /workshops/
