@@ -8,9 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, and_, func, or_, text
 from sqlalchemy import column as sql_column
-from sqlalchemy.sql.elements import TextClause, UnaryExpression
+from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
-from sqlalchemy.sql.selectable import TextualSelect
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -262,30 +261,24 @@ def _matching_user_ids(session, q):
 BROAD_MATCH = 1000  # a text search matching more people than this walks the name index (see search_users)
 
 
-def _fts_match_count(session, q):
-    """How many people the SQLite trigram index matches for `q` (None: not a trigram search on SQLite)."""
-    matching = _matching_user_ids(session, q)
-    if session.get_bind().dialect.name != "sqlite" or not isinstance(matching, TextClause | TextualSelect):
-        return None
-    return session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-
-
 def search_users(session, q="", unit_id=None, role=None, active=None, page=1, per_page=25):
     """Filtered, paginated users sorted by name; returns (users, total).
 
-    On SQLite a text search counts its matches in the trigram index first. A broad one (a NIP prefix like "196",
+    On SQLite a text search counts its matches through its index first. A broad one (a NIP prefix like "196",
     thousands of people) then walks the (full_name, id) index and stops at the page, instead of sorting every match
     by name; a narrow one sorts its few matches. Without other filters the count is the index's own."""
     query = select(User)
     matches = None
     if q.strip():
-        matches = _fts_match_count(session, q)
+        matching = _matching_user_ids(session, q)
         user_id = User.id
-        if matches is not None and matches > BROAD_MATCH:
-            # "+id IN (...)": the match may not drive the query through the primary key, so SQLite walks the name
-            # index in order, checks each person against the match and stops at the page.
-            user_id = UnaryExpression(User.id, operator=custom_op("+"), type_=Integer)
-        query = query.where(user_id.in_(_matching_user_ids(session, q)))
+        if session.get_bind().dialect.name == "sqlite":
+            matches = session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+            if matches > BROAD_MATCH:
+                # "+id IN (...)": the match may not drive the query through the primary key, so SQLite walks the
+                # name index in order, checks each person against the match and stops at the page.
+                user_id = UnaryExpression(User.id, operator=custom_op("+"), type_=Integer)
+        query = query.where(user_id.in_(matching))
     if unit_id:
         unit = session.get(Unit, unit_id)
         if unit is not None:
