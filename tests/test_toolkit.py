@@ -1289,3 +1289,46 @@ def test_new_filters_are_part_of_the_facet_cache_key(app, session, login_as, leg
         revoked = finder.search_items(db.session(), employee, finder.SearchRequest(legal_status="dicabut"))
     assert (uu.total, pp.total, ig.total, revoked.total) == (2, 2, 2, 1)
     assert _counts(uu, "legal_status") != _counts(pp, "legal_status")
+
+
+def test_relevance_pages_read_from_the_best_matches_equal_the_pages_over_every_match(app, session, central,
+                                                                                       monkeypatch):
+    """The first relevance pages of a query whose counts are cached are read from the engine's best matches alone
+    (finder._best_page_ids); they must be the pages the full match gives, ties and filters included, and the full
+    match must take over whenever the best matches cannot fill a page."""
+    monkeypatch.setattr(finder, "PAGE_SIZE", 3)
+    monkeypatch.setattr(finder, "BEST_CANDIDATES", 8)
+    app.config["TOOLKIT_FACET_CACHE_MIN"] = 1  # every count is cached, so every first page may take the short way
+    author = factories.make_user(session, roles=("humas",))
+    for i in range(22):
+        kind = ("template", "regulation")[i % 2]
+        words = " ".join(["netralitas"] * (1 + i % 4))  # four scores, many ties between them
+        extra = {"number": str(100 + i)} if kind == "regulation" else {}
+        factories.make_toolkit_item(session, kind, author=author, status="draf" if i % 5 == 0 else "disetujui",
+                                    title=f"Pedoman {i}", description=f"{words} pegawai kantor {i % 3}", **extra)
+    employee = factories.make_user(session)
+    took, declined = [], []
+    short_way = finder._best_page_ids
+
+    def spy(*args):
+        ids = short_way(*args)
+        (took if ids is not None else declined).append(ids)
+        return ids
+
+    monkeypatch.setattr(finder, "_best_page_ids", spy)
+    with app.test_request_context():
+        for user in (employee, central):
+            for asked in ({"q": "netralitas"}, {"q": "netralitas", "kind": "regulation"}, {"q": "netral kantor"},
+                          {"q": "netralitas", "year": 2021}, {"q": "pegawai netralitas", "sort": "relevance"}):
+                for page in (1, 2, 3, 4, 5, 9):
+                    request = finder.SearchRequest(page=page, **asked)
+                    monkeypatch.setattr(finder, "BEST_PAGES", 0)
+                    facets.forget()
+                    everything = finder.search_items(session, user, request)
+                    monkeypatch.setattr(finder, "BEST_PAGES", 4)
+                    best = finder.search_items(session, user, request)  # the counts are cached now
+                    assert [r.item.id for r in best.results] == [r.item.id for r in everything.results], \
+                        (user.full_name, asked, page)
+                    assert (best.total, best.page, best.pages) == (everything.total, everything.page,
+                                                                    everything.pages)
+    assert took and declined  # both ways were exercised

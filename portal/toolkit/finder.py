@@ -149,7 +149,9 @@ def search_items(session, user, request):
     counted = facets.cached(key) if request.facets else None
     page = max(request.page, 1)
     ids = None
-    if match is not None:
+    if match is not None and counted is not None and sort == "relevance" and page <= BEST_PAGES:
+        ids = _best_page_ids(session, request, base_conditions, chosen, page, counted[1])
+    if match is not None and ids is None:
         counted, ids = _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted)
     elif counted is None:
         counted = _count(session, editor, request, base_conditions, chosen)
@@ -221,6 +223,25 @@ def _match_once(session, editor, request, match, base_conditions, chosen, sort, 
     elif counted is None:
         counted = ({}, sum(n for _value, n in grouped.get("total", [])))
     return counted, ids
+
+
+BEST_PAGES = 4  # relevance pages read from the best matches alone (when the counts are known)
+BEST_CANDIDATES = 500  # how many best matches the engine ranks and hands over for those pages
+
+
+def _best_page_ids(session, request, base_conditions, chosen, page, total):
+    """The ids of a relevance page read from the engine's best matches only (search.best_matching), or None when
+    they do not fill it (too few pass the filters): the caller then reads the page over every match. `total`, the
+    filtered total, is known from the cached counts."""
+    best = search.best_matching(session, SEARCH_KIND, request.q, BEST_CANDIDATES)
+    offset = (page - 1) * PAGE_SIZE
+    rows = session.execute(
+        select(ToolkitItem.id, best.c.candidates).join(best, best.c.ref_id == ToolkitItem.id)
+        .where(*base_conditions, *_chosen_on(None, chosen).values())
+        .order_by(best.c.score.desc(), ToolkitItem.id.desc()).limit(PAGE_SIZE).offset(offset)).all()
+    if rows and (len(rows) == PAGE_SIZE or offset + len(rows) >= total or rows[0].candidates < BEST_CANDIDATES):
+        return [row.id for row in rows]
+    return None
 
 
 def _count(session, editor, request, base_conditions, chosen):
