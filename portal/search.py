@@ -412,18 +412,15 @@ def matching(session, kind, query, prefix_last=True, scored=True):
     return statement.columns(ref_id=Integer, score=Float).cte("search_match").prefix_with("MATERIALIZED")
 
 
-def best_matching(session, kind, query, best, prefix_last=True):
-    """Like `matching`, but only the `best` documents first in relevance order (score, then ref id, both
-    descending), ranked and cut inside the engine, with a column `candidates`: how many there are. A page that
-    these fill (or that ends the results, or when `candidates` is below `best`) is the page every match would give
-    in that order, since every document left out comes after all of them. Joining the few instead of every match
-    makes the first pages of a broad query cheap."""
-    from sqlalchemy import Float, Integer
-
+def best_matches(session, kind, query, best, prefix_last=True):
+    """[(ref_id, score)] of the `best` documents of `kind` first in relevance order (score, then ref id, both
+    descending), ranked and cut inside the engine. A page of results that these fill, in that order and after the
+    pillar's filters, is the page every match would give (every document left out comes after all of them); so are
+    pages that end the results, and any page when fewer than `best` came back."""
     terms = query_terms(query)
     if not terms:
-        return None
-    params = {} if kind in KIND_TABLES else {"kind": kind}
+        return []
+    params = {"best": best} if kind in KIND_TABLES else {"best": best, "kind": kind}
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
         ranked = (f"SELECT d.ref_id AS ref_id, -bm25({table}, 4.0, 1.0) AS score "  # noqa: S608  # nosec B608
@@ -434,12 +431,8 @@ def best_matching(session, kind, query, best, prefix_last=True):
         ranked = (f"SELECT d.ref_id AS ref_id, ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq)) AS score "  # noqa: S608  # nosec B608
                   f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND {_kind_sql(kind)}")
         params["tsq"] = _pg_tsquery(terms, prefix_last)
-    statement = text(
-        "SELECT ref_id, score, count(*) OVER () AS candidates "  # noqa: S608  # nosec B608  # constants only; user text bound
-        f"FROM ({ranked} ORDER BY score DESC, ref_id DESC LIMIT :best) AS ranked"
-    ).bindparams(best=best, **params)
-    columns = statement.columns(ref_id=Integer, score=Float, candidates=Integer)
-    return columns.cte("search_best").prefix_with("MATERIALIZED")
+    rows = session.execute(text(f"{ranked} ORDER BY score DESC, ref_id DESC LIMIT :best"), params).all()
+    return [(row.ref_id, float(row.score)) for row in rows]
 
 
 # --- snippets -----------------------------------------------------------------------------------------------------

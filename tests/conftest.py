@@ -262,3 +262,34 @@ def empty_database_url(request, tmp_path):
         with server.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         server.dispose()
+
+
+REDIS_DBS = range(8, 16)  # tests that need Redis claim a free one: two runs on one machine must not share one
+
+
+def claim_redis_db(owner):
+    """The number of an empty Redis database on 127.0.0.1:6379 claimed for `owner` (the claim expires if the run
+    dies); skips the test without Redis or when other runs hold them all. The caller empties it when done."""
+    redis = pytest.importorskip("redis")
+    for number in REDIS_DBS:
+        client = redis.Redis(host="127.0.0.1", port=6379, db=number, socket_connect_timeout=0.5)
+        try:
+            claimed = client.set("portal-test-claim", owner, nx=True, ex=900)
+        except redis.exceptions.ConnectionError:
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        if claimed:
+            for key in client.scan_iter():
+                if key != b"portal-test-claim":
+                    client.delete(key)
+            return number
+    pytest.skip("no free Redis database (other runs hold them all)")
+
+
+@pytest.fixture
+def redis_db():
+    """A claimed, empty Redis database for this test (see claim_redis_db), emptied again at the end."""
+    import redis
+
+    number = claim_redis_db(f"test-{os.getpid()}")
+    yield number
+    redis.Redis(host="127.0.0.1", port=6379, db=number).flushdb()

@@ -25,10 +25,10 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 from tests import factories
+from tests.conftest import claim_redis_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-REDIS_DBS = range(8, 16)  # a free one is claimed per run: two runs on one machine must not share a queue
 USER_AGENT = "scale-out-test/1.0"
 
 
@@ -117,7 +117,7 @@ def cluster(tmp_path_factory):
     with server.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    redis_db = _claim_redis_db(redis, name)
+    redis_db = claim_redis_db(name)
     workdir = tmp_path_factory.mktemp("scale-out")
     env = dict(os.environ, PORTAL_ENV="development", SECRET_KEY="scale-out-secret-" + "x" * 32,
                DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
@@ -152,18 +152,6 @@ def cluster(tmp_path_factory):
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
         redis.Redis(host="127.0.0.1", port=6379, db=redis_db).flushdb()
-
-
-def _claim_redis_db(redis, owner):
-    """An empty Redis database of REDIS_DBS for this run (the claim key expires if the run dies)."""
-    for number in REDIS_DBS:
-        client = redis.Redis(host="127.0.0.1", port=6379, db=number)
-        if client.set("portal-scale-out-claim", owner, nx=True, ex=900):
-            for key in client.scan_iter():
-                if key != b"portal-scale-out-claim":
-                    client.delete(key)
-            return number
-    pytest.skip("no free Redis database for the scale-out test (another run holds them all)")
 
 
 def test_a_session_made_on_one_instance_works_on_the_other(cluster):

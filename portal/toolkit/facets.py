@@ -1,4 +1,4 @@
-"""Facet counts of toolkit searches: counted in SQL, kept for a short while.
+"""Facet counts and best matches of toolkit searches: counted and ranked in SQL, kept for a short while.
 
 Counting kinds, tags, units and years over a large matched set is the costliest part of a search, and the same
 counts serve every page, sort and refinement of one query. They are kept for TOOLKIT_FACET_CACHE_SECONDS (default
@@ -8,6 +8,10 @@ forgets them once it has committed (`forget_after_commit`): in Redis by moving a
 every key, so all processes count afresh at once; without Redis another process's writes show within the cache
 time. Small sets (below TOOLKIT_FACET_CACHE_MIN) are always counted afresh: they are cheap and the freshest counts
 matter most while humas work on a few items.
+
+The best matches of a query's words (`cached_ranking`, finder.BEST_CANDIDATES of them, in relevance order) are
+kept the same way and forgotten by the same writes: ranking a broad query (bm25 / ts_rank_cd over every match) is
+the other costly part, and the first pages of every refinement of that query are cut from the same ranking.
 """
 
 import hashlib
@@ -66,8 +70,8 @@ def _redis_name(client, key):
     return f"portal:toolkit:facets:{generation}:{digest}"
 
 
-def cached(key):
-    """(facets, total) counted for `key` within the cache time, else None."""
+def _get(key):
+    """The value kept under `key` within the cache time, else None (JSON-decoded when it comes from Redis)."""
     if not _seconds():
         return None
     client = _redis()
@@ -77,19 +81,14 @@ def cached(key):
         except Exception as error:  # noqa: BLE001 - the cache is an optimisation: without it, count afresh
             log.warning("facet cache unavailable: %s", error)
             return None
-        if not raw:
-            return None
-        counts, total = json.loads(raw)
-        return {name: [tuple(row) for row in rows] for name, rows in counts.items()}, total
+        return json.loads(raw) if raw else None
     entry = _cache().get(key)
     if entry is None or entry[0] < time.monotonic():
         return None
     return entry[1]
 
 
-def remember(key, value):
-    if not _seconds() or value[1] < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 1000):
-        return
+def _put(key, value):
     client = _redis()
     if client is not None:
         try:
@@ -102,6 +101,33 @@ def remember(key, value):
         if len(cache) >= MAX_ENTRIES:
             cache.clear()
         cache[key] = (time.monotonic() + _seconds(), value)
+
+
+def cached(key):
+    """(facets, total) counted for `key` within the cache time, else None."""
+    value = _get(key)
+    if value is None:
+        return None
+    counts, total = value
+    return {name: [tuple(row) for row in rows] for name, rows in counts.items()}, total
+
+
+def remember(key, value):
+    if not _seconds() or value[1] < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 1000):
+        return
+    _put(key, value)
+
+
+def cached_ranking(terms):
+    """The best matches [(item id, score)] of the query `terms` (a tuple), kept within the cache time, else None.
+    They do not depend on who asks: each page filters them by what the person may see and chose, in SQL."""
+    value = _get(("ranking", *terms))
+    return None if value is None else [tuple(row) for row in value]
+
+
+def remember_ranking(terms, ranking):
+    if _seconds():
+        _put(("ranking", *terms), ranking)
 
 
 def forget():

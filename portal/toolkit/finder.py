@@ -230,17 +230,21 @@ BEST_CANDIDATES = 500  # how many best matches the engine ranks and hands over f
 
 
 def _best_page_ids(session, request, base_conditions, chosen, page, total):
-    """The ids of a relevance page read from the engine's best matches only (search.best_matching), or None when
-    they do not fill it (too few pass the filters): the caller then reads the page over every match. `total`, the
-    filtered total, is known from the cached counts."""
-    best = search.best_matching(session, SEARCH_KIND, request.q, BEST_CANDIDATES)
+    """The ids of a relevance page cut from the query's best matches (search.best_matches, kept beside the counts),
+    or None when they do not fill it (too few pass the filters): the caller then reads the page over every match.
+    `total`, the filtered total, is known from the cached counts."""
+    terms = tuple(search.query_terms(request.q))
+    ranking = facets.cached_ranking(terms)
+    if ranking is None:
+        ranking = search.best_matches(session, SEARCH_KIND, request.q, BEST_CANDIDATES)
+        facets.remember_ranking(terms, ranking)
+    passing = set(session.exec(select(ToolkitItem.id).where(
+        ToolkitItem.id.in_([item_id for item_id, _score in ranking]), *base_conditions,
+        *_chosen_on(None, chosen).values())).all()) if ranking else set()
     offset = (page - 1) * PAGE_SIZE
-    rows = session.execute(
-        select(ToolkitItem.id, best.c.candidates).join(best, best.c.ref_id == ToolkitItem.id)
-        .where(*base_conditions, *_chosen_on(None, chosen).values())
-        .order_by(best.c.score.desc(), ToolkitItem.id.desc()).limit(PAGE_SIZE).offset(offset)).all()
-    if rows and (len(rows) == PAGE_SIZE or offset + len(rows) >= total or rows[0].candidates < BEST_CANDIDATES):
-        return [row.id for row in rows]
+    ids = [item_id for item_id, _score in ranking if item_id in passing][offset:offset + PAGE_SIZE]
+    if ids and (len(ids) == PAGE_SIZE or offset + len(ids) >= total or len(ranking) < BEST_CANDIDATES):
+        return ids
     return None
 
 
