@@ -74,7 +74,7 @@ def load_config(instance_path):
         # the audit log see the client's address, not the proxy's; 0 ignores those headers (they can be forged).
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "TOOLKIT_FACET_CACHE_SECONDS": int(os.environ.get("TOOLKIT_FACET_CACHE_SECONDS", "60")),
-        "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "1000")),
+        "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "0")),
         # Dashboard counts that scan a whole unit tree (a supervisor's follow-up, a humas's toolkit warnings) are
         # kept this long per process (portal/cache.py); 0 counts on every view.
         "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60")),

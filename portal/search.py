@@ -412,26 +412,33 @@ def matching(session, kind, query, prefix_last=True, scored=True):
     return statement.columns(ref_id=Integer, score=Float).cte("search_match").prefix_with("MATERIALIZED")
 
 
-def best_matches(session, kind, query, best, prefix_last=True):
+def best_matches(session, kind, query, best, within=None, prefix_last=True):
     """[(ref_id, score)] of the `best` documents of `kind` first in relevance order (score, then ref id, both
     descending), ranked and cut inside the engine. A page of results that these fill, in that order and after the
     pillar's filters, is the page every match would give (every document left out comes after all of them); so are
-    pages that end the results, and any page when fewer than `best` came back."""
+    pages that end the results, and any page when fewer than `best` came back. `within(ref)` adds SQL conditions on
+    the ref id column (as `top`'s `visible`), e.g. a correlated EXISTS for a filter the ranking should honour."""
+    from sqlalchemy import Float, Integer, bindparam, func, literal_column
+
     terms = query_terms(query)
     if not terms:
         return []
-    params = {"best": best} if kind in KIND_TABLES else {"best": best, "kind": kind}
+    ref = literal_column("d.ref_id", Integer)
+    kind_condition = text(_kind_sql(kind)) if kind in KIND_TABLES else text(_kind_sql(kind)).bindparams(kind=kind)
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
-        ranked = (f"SELECT d.ref_id AS ref_id, -bm25({table}, 4.0, 1.0) AS score "  # noqa: S608  # nosec B608
-                  f"FROM {table} CROSS JOIN search_document d ON d.id = {table}.rowid "
-                  f"WHERE {table} MATCH :match AND {_kind_sql(kind)}")
-        params["match"] = _fts5_match(terms, prefix_last)
+        source = text(f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid")
+        match = text(f"{table} MATCH :match").bindparams(match=_fts5_match(terms, prefix_last))
+        score = -func.bm25(literal_column(table), 4.0, 1.0)
     else:
-        ranked = (f"SELECT d.ref_id AS ref_id, ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq)) AS score "  # noqa: S608  # nosec B608
-                  f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND {_kind_sql(kind)}")
-        params["tsq"] = _pg_tsquery(terms, prefix_last)
-    rows = session.execute(text(f"{ranked} ORDER BY score DESC, ref_id DESC LIMIT :best"), params).all()
+        source = text("search_document d")
+        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(terms, prefix_last)))
+        match = literal_column(PG_VECTOR).op("@@")(tsquery)
+        score = func.ts_rank_cd(literal_column(PG_VECTOR), tsquery)
+    score = score.cast(Float).label("score")
+    rows = session.execute(select(ref.label("ref_id"), score).select_from(source)
+                           .where(match, kind_condition, *(within(ref) if within is not None else []))
+                           .order_by(score.desc(), ref.desc()).limit(best)).all()
     return [(row.ref_id, float(row.score)) for row in rows]
 
 

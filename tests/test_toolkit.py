@@ -446,6 +446,9 @@ def test_empty_result_suggests_what_to_try(session, client, login_as):
     assert "Hapus semua saringan" in page
     assert ">hoaks</a> (1)" in page
     assert "#hoaks" in page
+    factories.make_toolkit_item(session, "template", title="Hoaks lagi", body="Hoaks {nama}", tags="hoaks")
+    page = client.get("/toolkit/?q=hoaks+zzzyyy&kind=photo").get_data(as_text=True)
+    assert ">hoaks</a> (2)" in page  # the suggestions are kept, but not past a write
 
 
 # --- workflow ---------------------------------------------------------------------------------------------------------
@@ -800,10 +803,12 @@ def test_facet_counts_of_large_sets_are_cached_until_the_next_write(app, session
         found = finder.search_items(session, employee, finder.SearchRequest())
         assert found.total == 2 and found.facets["kind"] == [("template", "Templat jawaban", 2)]
         assert {r.item.title for r in found.results} == {"Templat 1", "Templat 3"}
-        facets.remember_ranking(("templat",), [(7, 1.5), (3, 1.5)])  # best matches are kept the same way
-        assert facets.cached_ranking(("templat",)) == [(7, 1.5), (3, 1.5)]
+        key = (facets.generation(session), "relevance", "", "templat")
+        facets.keep("ranking", key, [7, 3])  # first matches are kept the same way
+        assert facets.kept("ranking", key) == [7, 3]
         factories.make_toolkit_item(session, "template", author=author, title="Templat 4", status="draf")
-        assert facets.cached_ranking(("templat",)) is None  # and forgotten by the same writes
+        assert facets.generation(session) == key[0] + 1  # every write moves the generation that keys hold
+        assert facets.kept("ranking", (facets.generation(session), *key[1:])) is None
         app.config["TOOLKIT_FACET_CACHE_MIN"] = 1000  # small sets are always counted afresh
         facets.forget()
         assert finder.search_items(session, employee, finder.SearchRequest()).total == 2
@@ -1303,8 +1308,12 @@ def test_relevance_pages_read_from_the_best_matches_equal_the_pages_over_every_m
         kind = ("template", "regulation")[i % 2]
         words = " ".join(["netralitas"] * (1 + i % 4))  # four scores, many ties between them
         extra = {"number": str(100 + i)} if kind == "regulation" else {}
-        factories.make_toolkit_item(session, kind, author=author, status="draf" if i % 5 == 0 else "disetujui",
-                                    title=f"Pedoman {i}", description=f"{words} pegawai kantor {i % 3}", **extra)
+        item = factories.make_toolkit_item(session, kind, author=author, title=f"Pedoman {i % 7}",
+                                           status="draf" if i % 5 == 0 else "disetujui",
+                                           description=f"{words} pegawai kantor {i % 3}", **extra)
+        item.usage_count = i % 3  # ties in every order
+        session.add(item)
+    session.commit()
     employee = factories.make_user(session)
     took, declined = [], []
     short_way = finder._best_page_ids
@@ -1317,7 +1326,9 @@ def test_relevance_pages_read_from_the_best_matches_equal_the_pages_over_every_m
     monkeypatch.setattr(finder, "_best_page_ids", spy)
     with app.test_request_context():
         for asked in ({"q": "netralitas"}, {"q": "netralitas", "kind": "regulation"}, {"q": "netral kantor"},
-                      {"q": "netralitas", "year": 2021}, {"q": "pegawai netralitas", "sort": "relevance"}):
+                      {"q": "netralitas", "year": 2021}, {"q": "pegawai netralitas", "sort": "relevance"},
+                      {"q": "netralitas", "sort": "used"}, {"q": "netralitas", "kind": "template", "sort": "newest"},
+                      {"q": "pegawai", "sort": "title"}):
             for page in (1, 2, 3, 4, 5, 9):
                 request = finder.SearchRequest(page=page, **asked)
                 monkeypatch.setattr(finder, "BEST_PAGES", 0)

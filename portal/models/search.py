@@ -98,3 +98,14 @@ def _before_drop(_table, connection, **_kw):
     uninstall(connection)
 
 
+
+
+class CacheGeneration(SQLModel, table=True):
+    """A counter per cached subject (e.g. "toolkit"), moved in the same transaction as every write to that subject.
+    Cached results carry the counter in their key, so every process and instance stops using them as soon as the
+    write is committed, with or without a shared cache."""
+
+    __tablename__ = "cache_generation"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = Field(default=0)

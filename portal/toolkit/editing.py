@@ -95,7 +95,7 @@ def save_item(session, actor, kind, values, files=None, item=None):
     audit.record(session, actor, "toolkit.create" if is_new else "toolkit.update", "toolkit_item", item.id,
                  f"{kind}: {item.title}", before=before, after=audit.snapshot(item, AUDITED))
     item_files.remove_after_commit(session, replaced)
-    facets.forget_after_commit(session)
+    facets.changed(session)
     return item
 
 

@@ -1,17 +1,17 @@
-"""Facet counts and best matches of toolkit searches: counted and ranked in SQL, kept for a short while.
+"""Facet counts and first matches of toolkit searches: counted and ranked in SQL, kept for a short while.
 
-Counting kinds, tags, units and years over a large matched set is the costliest part of a search, and the same
-counts serve every page, sort and refinement of one query. They are kept for TOOLKIT_FACET_CACHE_SECONDS (default
-60) under a key of everything that changes them (the viewer's scope, the query's terms, the filters, the day):
-in Redis when REDIS_URL is set, shared by every process and instance, else in this process. Every toolkit write
-forgets them once it has committed (`forget_after_commit`): in Redis by moving a generation counter that is part of
-every key, so all processes count afresh at once; without Redis another process's writes show within the cache
-time. Small sets (below TOOLKIT_FACET_CACHE_MIN) are always counted afresh: they are cheap and the freshest counts
-matter most while humas work on a few items.
+Counting kinds, tags, units and years over a matched set, and ranking it (bm25 / ts_rank_cd over every match), are
+the costly parts of a search; the same counts serve every page, order and refinement of one query, and the first
+pages of each order are cut from the same first matches (`kept("ranking", ...)`: finder.BEST_CANDIDATES of them per
+order and kind). Both are kept for TOOLKIT_FACET_CACHE_SECONDS (default 60): in Redis when REDIS_URL is set,
+shared by every process and instance, else in this process.
 
-The best matches of a query's words (`cached_ranking`, finder.BEST_CANDIDATES of them, in relevance order) are
-kept the same way and forgotten by the same writes: ranking a broad query (bm25 / ts_rank_cd over every match) is
-the other costly part, and the first pages of every refinement of that query are cut from the same ranking.
+Every key holds the toolkit's cache generation (`generation`), a counter that every toolkit write moves in its own
+transaction (`changed`). A search reads it in the same snapshot as the items, so once a write has committed no
+process, with or without Redis, answers from counts or rankings made before it. Facet counts also depend on the
+viewer's scope, the filters and the day (validity dates), and are keyed by them; a ranking holds matches only, and
+each page keeps those the person may see, checked in SQL. Sets smaller than TOOLKIT_FACET_CACHE_MIN (default 0:
+none) are counted afresh.
 """
 
 import hashlib
@@ -22,7 +22,7 @@ import threading
 import time
 
 from flask import current_app, has_app_context
-from sqlalchemy import String, cast, func, literal, select, union_all
+from sqlalchemy import String, cast, func, literal, select, text, union_all
 
 from portal.models import ToolkitRegulation, ToolkitTag, ToolkitTemplate, Unit
 from portal.models.toolkit import CHANNELS, KINDS, LEGAL_STATUSES, REGULATION_TYPES, STATUSES
@@ -31,9 +31,12 @@ from portal.toolkit.labels import KIND_LABELS, LEGAL_STATUS_LABELS, REGULATION_T
 log = logging.getLogger(__name__)
 CACHE_KEY = "toolkit_facet_cache"
 REDIS_KEY = "toolkit_facet_redis"
-GENERATION = "portal:toolkit:facets:generation"
+SUBJECT = "toolkit"  # the cache_generation row
 MAX_ENTRIES = 500
 _lock = threading.Lock()
+_READ_GENERATION = text("SELECT value FROM cache_generation WHERE name = :name").bindparams(name=SUBJECT)
+_MOVE_GENERATION = text("INSERT INTO cache_generation (name, value) VALUES (:name, 1) ON CONFLICT (name) "
+                        "DO UPDATE SET value = cache_generation.value + 1").bindparams(name=SUBJECT)
 
 
 def _seconds():
@@ -64,10 +67,23 @@ def _redis():
     return client[1]
 
 
-def _redis_name(client, key):
-    generation = int(client.get(GENERATION) or 0)
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-    return f"portal:toolkit:facets:{generation}:{digest}"
+def _redis_name(key):
+    return f"portal:toolkit:search:{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"
+
+
+def generation(session):
+    """The toolkit's cache generation as this transaction sees it: part of every key (0 before the first write)."""
+    return session.execute(_READ_GENERATION).scalar() or 0
+
+
+def changed(session):
+    """Called by every toolkit write, inside its transaction: moves the cache generation (committed with the write,
+    so all processes stop using what was counted before it) and, once committed, empties this process's cache."""
+    session.execute(_MOVE_GENERATION)
+    if forget not in [getattr(hook, "func", None) for hook in session.info.get("after_commit", [])]:
+        from portal import db
+
+        db.after_commit(session, forget)
 
 
 def _get(key):
@@ -77,9 +93,9 @@ def _get(key):
     client = _redis()
     if client is not None:
         try:
-            raw = client.get(_redis_name(client, key))
+            raw = client.get(_redis_name(key))
         except Exception as error:  # noqa: BLE001 - the cache is an optimisation: without it, count afresh
-            log.warning("facet cache unavailable: %s", error)
+            log.warning("toolkit search cache unavailable: %s", error)
             return None
         return json.loads(raw) if raw else None
     entry = _cache().get(key)
@@ -89,12 +105,14 @@ def _get(key):
 
 
 def _put(key, value):
+    if not _seconds():
+        return
     client = _redis()
     if client is not None:
         try:
-            client.setex(_redis_name(client, key), _seconds(), json.dumps(value))
+            client.setex(_redis_name(key), _seconds(), json.dumps(value))
         except Exception as error:  # noqa: BLE001 - the cache is an optimisation
-            log.warning("facet cache unavailable: %s", error)
+            log.warning("toolkit search cache unavailable: %s", error)
         return
     cache = _cache()
     with _lock:
@@ -104,54 +122,38 @@ def _put(key, value):
 
 
 def cached(key):
-    """(facets, total) counted for `key` within the cache time, else None."""
-    value = _get(key)
+    """(facets, total) counted for `key` (the generation first) within the cache time, else None."""
+    value = _get(("facets", *key))
     if value is None:
         return None
     counts, total = value
+    if total < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 0):
+        return None
     return {name: [tuple(row) for row in rows] for name, rows in counts.items()}, total
 
 
 def remember(key, value):
-    if not _seconds() or value[1] < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 1000):
-        return
-    _put(key, value)
+    if _seconds() and value[1] >= current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 0):
+        _put(("facets", *key), value)
 
 
-def cached_ranking(terms):
-    """The best matches [(item id, score)] of the query `terms` (a tuple), kept within the cache time, else None.
-    They do not depend on who asks: each page filters them by what the person may see and chose, in SQL."""
-    value = _get(("ranking", *terms))
-    return None if value is None else [tuple(row) for row in value]
+def kept(name, key):
+    """Another value of a search kept under (`name`, `key`) within the cache time, else None: "ranking", the
+    first matching item ids of a query in one order (key: the generation, the order, the kind, the query's terms;
+    they do not depend on who asks), or "suggestions" for an empty result (key: as the counts')."""
+    return _get((name, *key))
 
 
-def remember_ranking(terms, ranking):
-    if _seconds():
-        _put(("ranking", *terms), ranking)
+def keep(name, key, value):
+    _put((name, *key), value)
 
 
 def forget():
-    """Facet counts are counted afresh on the next search (in every process, when they live in Redis)."""
-    if not _seconds():
-        return
-    client = _redis()
-    if client is not None:
-        try:
-            client.incr(GENERATION)
-        except Exception as error:  # noqa: BLE001 - entries then expire on their own
-            log.warning("facet cache unavailable: %s", error)
-    cache = _cache()
+    """Empty this process's cache (entries of an older generation are never used again; this frees them)."""
+    cache = current_app.extensions.get(CACHE_KEY) if has_app_context() else None
     if cache:
         with _lock:
             cache.clear()
-
-
-def forget_after_commit(session):
-    """Called by every toolkit write: forget the counts once the write has committed."""
-    from portal import db
-
-    if forget not in [getattr(hook, "func", None) for hook in session.info.get("after_commit", [])]:
-        db.after_commit(session, forget)
 
 
 # --- counting -----------------------------------------------------------------------------------------------------

@@ -143,14 +143,17 @@ def search_items(session, user, request):
                              .where(facets.has_channel(ToolkitTemplate.channels, request.channel)))
     match = search.matching(session, SEARCH_KIND, request.q) if request.q else None
     sort = request.sort if request.sort in SORTS else ("relevance" if match is not None else "newest")
-    key = (editor, editor_unit_path(user, session), tuple(search.query_terms(request.q)), request.kind,
+    generation = facets.generation(session)
+    key = (generation, editor, editor_unit_path(user, session), tuple(search.query_terms(request.q)), request.kind,
            request.tags, request.unit_id, request.year, request.status, request.reg_type, request.legal_status,
            request.channel, on.isoformat(), str(get_locale()))
     counted = facets.cached(key) if request.facets else None
     page = max(request.page, 1)
     ids = None
-    if match is not None and counted is not None and sort == "relevance" and page <= BEST_PAGES:
-        ids = _best_page_ids(session, request, base_conditions, chosen, page, counted[1])
+    if match is not None and counted is not None and not counted[1]:
+        ids = []  # known to find nothing
+    elif match is not None and counted is not None and page <= BEST_PAGES:
+        ids = _best_page_ids(session, request, base_conditions, chosen, sort, page, counted[1], generation)
     if match is not None and ids is None:
         counted, ids = _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted)
     elif counted is None:
@@ -161,8 +164,11 @@ def search_items(session, user, request):
                        searched=match is not None)
     found.facets = counted[0] if request.facets else {}
     found.page = min(page, found.pages)
-    if not found.total:
-        found.suggestions = suggestions(session, user, request, on)
+    if not found.total:  # common while typing, and each word is counted: kept like the counts
+        found.suggestions = facets.kept("suggestions", key)
+        if found.suggestions is None:
+            found.suggestions = suggestions(session, user, request, on)
+            facets.keep("suggestions", key, found.suggestions)
         return found
     if ids is None or found.page != page:
         ids = _page_ids(session, request, match, base_conditions, chosen, sort, found.page)
@@ -225,27 +231,46 @@ def _match_once(session, editor, request, match, base_conditions, chosen, sort, 
     return counted, ids
 
 
-BEST_PAGES = 4  # relevance pages read from the best matches alone (when the counts are known)
-BEST_CANDIDATES = 500  # how many best matches the engine ranks and hands over for those pages
+BEST_PAGES = 4  # pages cut from the kept best matches (when the counts are known)
+BEST_CANDIDATES = 500  # how many best matches, in the page's order, are ranked, kept and filtered for those pages
 
 
-def _best_page_ids(session, request, base_conditions, chosen, page, total):
-    """The ids of a relevance page cut from the query's best matches (search.best_matches, kept beside the counts),
-    or None when they do not fill it (too few pass the filters): the caller then reads the page over every match.
-    `total`, the filtered total, is known from the cached counts."""
-    terms = tuple(search.query_terms(request.q))
-    ranking = facets.cached_ranking(terms)
-    if ranking is None:
-        ranking = search.best_matches(session, SEARCH_KIND, request.q, BEST_CANDIDATES)
-        facets.remember_ranking(terms, ranking)
+def _best_page_ids(session, request, base_conditions, chosen, sort, page, total, generation):
+    """The ids of a page cut from the query's first matches in the page's order, of the chosen kind (kept beside
+    the counts, see facets.kept), after the viewer's visibility and the other filters are checked in SQL;
+    None when they do not fill it (too few pass): the caller then reads the page over every match. `total`, the
+    filtered total, is known from the cached counts."""
+    ranking = _ranking(session, request, sort, generation)
     passing = set(session.exec(select(ToolkitItem.id).where(
-        ToolkitItem.id.in_([item_id for item_id, _score in ranking]), *base_conditions,
-        *_chosen_on(None, chosen).values())).all()) if ranking else set()
+        ToolkitItem.id.in_(ranking), *base_conditions, *_chosen_on(None, chosen).values())).all()) \
+        if ranking else set()
     offset = (page - 1) * PAGE_SIZE
-    ids = [item_id for item_id, _score in ranking if item_id in passing][offset:offset + PAGE_SIZE]
+    ids = [item_id for item_id in ranking if item_id in passing][offset:offset + PAGE_SIZE]
     if ids and (len(ids) == PAGE_SIZE or offset + len(ids) >= total or len(ranking) < BEST_CANDIDATES):
         return ids
     return None
+
+
+def _ranking(session, request, sort, generation):
+    """The first BEST_CANDIDATES item ids matching the query, of the chosen kind (kinds differ in wording: the best
+    of one may hide another's), in the order of `sort`; every matching item left out comes after all of them."""
+    key = (generation, sort, request.kind or "", *search.query_terms(request.q))
+    ranking = facets.kept("ranking", key)
+    if ranking is not None:
+        return ranking
+    if sort == "relevance":  # ranked and cut inside the engine
+        within = (lambda ref: [exists().where(ToolkitItem.id == ref, ToolkitItem.kind == request.kind)]) \
+            if request.kind else None
+        ranking = [ref for ref, _score in search.best_matches(session, SEARCH_KIND, request.q, BEST_CANDIDATES,
+                                                               within=within)]
+    else:
+        match = search.matching(session, SEARCH_KIND, request.q, scored=False)
+        of_kind = [ToolkitItem.kind == request.kind] if request.kind else []
+        ranking = list(session.exec(select(ToolkitItem.id).join(match, match.c.ref_id == ToolkitItem.id)
+                                    .where(*of_kind).order_by(*_order(ToolkitItem, sort, scored=False))
+                                    .limit(BEST_CANDIDATES)).all())
+    facets.keep("ranking", key, ranking)
+    return ranking
 
 
 def _count(session, editor, request, base_conditions, chosen):

@@ -31,7 +31,7 @@ from portal.toolkit.validation import check_reason
 def _audit_move(session, actor, action, item, before_status, note=""):
     audit.record(session, actor, action, "toolkit_item", item.id, f"{item.kind}: {item.title}"[:300] +
                  (f" — {note}" if note else ""), before={"status": before_status}, after={"status": item.status})
-    facets.forget_after_commit(session)
+    facets.changed(session)
 
 
 def ready_for_review(session, item):
@@ -144,7 +144,7 @@ def delete_draft(session, actor, item):
         session.execute(statement)
     session.delete(item)
     audit.record(session, actor, "toolkit.delete", "toolkit_item", item_id, summary)
-    facets.forget_after_commit(session)
+    facets.changed(session)
     files.remove_after_commit(session, paths)
 
 
