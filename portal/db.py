@@ -8,8 +8,10 @@ A request with an unsafe method (POST, ...) is a write use case automatically, o
 loaded (`start_request_writes`, a before_request hook); a POST view that must do slow work before it writes
 (checking a password hash) is declared `@deferred_write` and calls `begin_write()` itself when it is ready.
 
-Services flush and never commit. A request commits once, at its end, when its response is a success (status
-below 400) and rolls back otherwise (`finish_request`); CLI commands and job tasks use `unit_of_work()`.
+Services flush and never commit. A request commits once, when its response is decided: before a page is rendered
+(`settle`, called by portal.htmx.render: the lock is not held while a template renders) or at its end
+(`finish_request`), when the response is a success (status below 400), and rolls back otherwise; CLI commands and
+job tasks use `unit_of_work()`.
 Work that must only happen after a successful commit (cache invalidation, notifications, e-mail, jobs) is
 registered with `after_commit(session, fn)`.
 """
@@ -175,6 +177,22 @@ def finish_request(response):
                       request.method, request.path)
         db_session.rollback()
     return response
+
+
+def settle(status):
+    """The view has decided its response: end a write request's transaction now, as `finish_request` would at the
+    end (commit when `status` is a success, else roll back), so the write lock (SQLite) and row locks (PostgreSQL)
+    are not held while the page renders. Reads after this (lazy loads while rendering) are plain reads."""
+    if not has_app_context() or request.method in SAFE_METHODS:
+        return
+    db_session = g.get("db_session")
+    if db_session is None or not db_session.in_transaction():
+        return
+    if _has_changes(db_session) and status < 400:
+        db_session.commit()
+    else:
+        db_session.rollback()
+    _write_intent.set(False)  # the request's token still restores the value from before it at teardown
 
 
 @contextlib.contextmanager

@@ -6,6 +6,8 @@ from flask import Response, current_app, redirect, render_template, request
 from jinja2 import nodes
 from jinja2_fragments.flask import render_block
 
+from portal import db
+
 
 def is_htmx():
     """An htmx request that wants a fragment. Boosted links and history restores (Back after hx-push-url, which
@@ -44,7 +46,9 @@ def _imported_names(template_name):
 
 def render(template, block=None, status=200, **context):
     """The whole page, or for an htmx request only `block` of the same template (with the template's top-level
-    imports, which a block rendered alone would not see)."""
+    imports, which a block rendered alone would not see). A write request's transaction ends first (db.settle):
+    rendering never holds the write lock."""
+    db.settle(status)
     if block and is_htmx():
         body = render_block(template, block, **{**_imported_names(template), **context})
     else:

@@ -8,7 +8,7 @@ import re
 import pytest
 from markupsafe import Markup
 
-from portal import search
+from portal import search, snippets
 from portal.handbook import services
 from tests import factories
 from tests.conftest import HX
@@ -74,33 +74,33 @@ def test_terms_for_index_does_not_expand_parts_of_a_phrase():
 
 
 def test_highlight_marks_matches_and_escapes():
-    snippet = search.highlight("Foto <b>kegiatan</b> boleh diunggah & dibagikan.", "unggah foto")
+    snippet = snippets.highlight("Foto <b>kegiatan</b> boleh diunggah & dibagikan.", "unggah foto")
     assert isinstance(snippet, Markup)
     assert str(snippet) == ("<mark>Foto</mark> &lt;b&gt;kegiatan&lt;/b&gt; boleh <mark>diunggah</mark> "
                             "&amp; dibagikan.")
 
 
 def test_highlight_strips_markdown_syntax():
-    snippet = str(search.highlight("### Contoh\n\n**Jangan** unggah [tautan ini](https://x.example/a_b).", "unggah"))
+    snippet = str(snippets.highlight("### Contoh\n\n**Jangan** unggah [tautan ini](https://x.example/a_b).", "unggah"))
     assert snippet == "Contoh Jangan <mark>unggah</mark> tautan ini."
 
 
 def test_highlight_marks_the_other_form_of_an_abbreviation():
-    assert "<mark>media</mark> <mark>sosial</mark>" in str(search.highlight("Akun media sosial pribadi", "medsos"))
-    assert "<mark>medsos</mark>" in str(search.highlight("Aktif di medsos", "media sosial"))
-    assert "<mark>ASN</mark>" in str(search.highlight("Setiap ASN wajib", "aparatur sipil negara"))
+    assert "<mark>media</mark> <mark>sosial</mark>" in str(snippets.highlight("Akun media sosial pribadi", "medsos"))
+    assert "<mark>medsos</mark>" in str(snippets.highlight("Aktif di medsos", "media sosial"))
+    assert "<mark>ASN</mark>" in str(snippets.highlight("Setiap ASN wajib", "aparatur sipil negara"))
 
 
 def test_highlight_cuts_long_text_around_the_first_match():
     text = "awal " + "isi " * 200 + "hoaks di tengah " + "isi " * 200
-    snippet = str(search.highlight(text, "hoaks", max_length=120))
+    snippet = str(snippets.highlight(text, "hoaks", max_length=120))
     assert snippet.startswith("… ") and snippet.endswith(" …")
     assert "<mark>hoaks</mark>" in snippet
     assert len(snippet) < 160
 
 
 def test_highlight_marks_affixed_words_whose_stem_changes_its_first_letter():
-    snippet = str(search.highlight("Pegawai menulis, mengirim dan menyapu; tulisan dikirim.", "tulis kirim sapu"))
+    snippet = str(snippets.highlight("Pegawai menulis, mengirim dan menyapu; tulisan dikirim.", "tulis kirim sapu"))
     assert snippet.count("<mark>") == 5
 
 
@@ -121,19 +121,19 @@ def test_the_quick_word_check_never_drops_a_match():
     assert len(words) > 1000
     for query in ("unggah", "tulis kirim sapu", "netralitas pemilu", "data pribadi anak", "medsos", "pukul",
                   "ajar", "hoaks", "rahasia jabatan", "foto", "ASN", "kampanye", "pilih", "laku"):
-        terms = search.highlight_terms(query)
+        terms = snippets.highlight_terms(query)
         for word in words:
-            assert search._matches(word, terms) == full_check(word, terms), (query, word)
+            assert snippets._matches(word, terms) == full_check(word, terms), (query, word)
         for chunk in (text[i:i + 3000] for i in range(0, len(text), 3000)):
             naive = next((m.start() for m in search.TOKEN_RE.finditer(chunk) if full_check(m.group(0), terms)), None)
-            found = search._first_match(chunk, terms)
+            found = snippets._first_match(chunk, terms)
             assert (found.start() if found else None) == naive, query
 
 
 def test_highlight_without_a_match_starts_at_the_beginning():
-    assert str(search.highlight("Teks <pendek>", "zzz")) == "Teks &lt;pendek&gt;"
-    assert str(search.highlight("", "apa saja")) == ""
-    assert str(search.highlight(None, '"NEAR(*')) == ""
+    assert str(snippets.highlight("Teks <pendek>", "zzz")) == "Teks &lt;pendek&gt;"
+    assert str(snippets.highlight("", "apa saja")) == ""
+    assert str(snippets.highlight(None, '"NEAR(*')) == ""
 
 
 def test_search_function_never_raises(session):

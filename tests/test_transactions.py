@@ -1,14 +1,16 @@
 """The one transaction path (portal/db.py): reads never lock, a request commits once on success and rolls back
 otherwise, after-commit work runs only after a commit, and a write use case takes the lock at its start."""
 
+import sqlite3
 import threading
 
 import pytest
 from flask import Blueprint
+from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import text
 from sqlmodel import select
 
-from portal import db
+from portal import db, htmx
 from portal.errors import DomainError
 from portal.forms import perform
 from portal.models import Unit
@@ -73,6 +75,29 @@ def probe_app(tmp_path):
             db.session().add(Unit(code=code + "-sp", name=code, path="/"))
         return "ok"
 
+    @bp.post("/render/<code>/<int:status>")
+    @public
+    def render_page(code, status):
+        """A write, then a page: the transaction ends before the template renders (htmx.render -> db.settle)."""
+        add_unit(code)
+        return htmx.render("probe.html", status=status)
+
+    def lock_is_free():
+        """While the page renders: may another connection take SQLite's write lock at once?"""
+        other = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            return "free"
+        except sqlite3.OperationalError:
+            return "held"
+        finally:
+            other.close()
+
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"probe.html": "{{ lock_is_free() }} {{ codes() }}"}),
+                                         app.jinja_env.loader])
+    app.jinja_env.globals.update(lock_is_free=lock_is_free,
+                                 codes=lambda: ",".join(sorted(db.session().exec(select(Unit.code)).all())))
     app.register_blueprint(bp, url_prefix="/probe")
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.probe_ran = ran
@@ -97,6 +122,21 @@ def test_a_released_savepoint_is_not_the_commit(probe_app):
     assert client.post("/probe/savepoint/S1").status_code == 200
     assert {"S1", "S1-sp"} <= _codes(probe_app)
     assert probe_app.probe_ran == ["S1"]
+
+
+def test_a_write_request_commits_before_its_page_renders(probe_app):
+    """Rendering never holds the write lock: the use case is committed (or rolled back) once the view has decided
+    its response, and the template's own reads see the committed data."""
+    if not probe_app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's")
+    client = probe_app.test_client()
+    page = client.post("/probe/render/R1/200")
+    assert page.status_code == 200 and page.get_data(as_text=True).startswith("free") and "R1" in page.get_data(
+        as_text=True)
+    assert "R1" in _codes(probe_app) and probe_app.probe_ran == ["R1"]
+    rejected = client.post("/probe/render/R2/422")
+    assert rejected.status_code == 422 and rejected.get_data(as_text=True).startswith("free")
+    assert "R2" not in _codes(probe_app) and probe_app.probe_ran == ["R1"]
 
 
 @pytest.mark.parametrize("path", ["/probe/fail/B1", "/probe/crash/B1", "/probe/get/B1", "/probe/domain/B1"])

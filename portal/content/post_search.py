@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_
 from sqlmodel import select
 
-from portal import search
+from portal import search, snippets
 from portal.content.access import Scope
 from portal.formatting import fmt_date
 from portal.models import ContentPost, ContentPostAccount, Unit
@@ -78,6 +78,6 @@ def header_group(session, user, q, limit):
             continue
         status, scheduled_at = facts[hit.ref_id]
         meta = f"{POST_STATUS_LABELS.get(status, status)} · {fmt_date(to_wib(scheduled_at).date(), 'weekday')}"
-        results.append(SearchResult(search.highlight(hit.title, q, 200), url_for("content.post", post_id=hit.ref_id),
-                                    search.highlight(hit.body, q), meta))
+        results.append(SearchResult(snippets.highlight(hit.title, q, 200), url_for("content.post", post_id=hit.ref_id),
+                                    snippets.highlight(hit.body, q), meta))
     return SearchGroup("content", _l("Rencana konten"), results, found.total, url_for("content.month"), found.more)

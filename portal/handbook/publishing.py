@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from sqlalchemy import and_, exists
 from sqlmodel import select
 
-from portal import audit, events, jobs, search
+from portal import audit, events, jobs, search, snippets
 from portal.errors import DomainError
 from portal.handbook.drafts import draft_toc
 from portal.handbook.editions import edition_toc, latest_edition
@@ -170,8 +170,8 @@ def search_published(session, query, limit=20, offset=0):
     for hit in hits:
         row = where[hit.ref_id]
         results.append({"slug": row.slug, "title": hit.title, "chapter": row.chapter,
-                        "snippet": search.highlight(hit.body, query),
-                        "title_html": search.highlight(hit.title, query, max_length=200)})
+                        "snippet": snippets.highlight(hit.body, query),
+                        "title_html": snippets.highlight(hit.title, query, max_length=200)})
     return results, total
 
 
@@ -195,5 +195,5 @@ def header_matches(session, query, limit=5):
                                    EditionChapter.chapter_id == EditionSection.chapter_id))
         .where(EditionSection.edition_id == edition.id, EditionSection.section_id.in_(ids))).all()} if ids else {}
     return found, [{"slug": where[hit.ref_id].slug, "chapter": where[hit.ref_id].chapter,
-                    "title_html": search.highlight(hit.title, query, max_length=200),
-                    "snippet": search.highlight(hit.body, query)} for hit in found.hits if hit.ref_id in where]
+                    "title_html": snippets.highlight(hit.title, query, max_length=200),
+                    "snippet": snippets.highlight(hit.body, query)} for hit in found.hits if hit.ref_id in where]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal import search
+from portal import search, snippets
 from portal.permissions import can
 
 GROUP_LIMIT = 5
@@ -98,7 +98,7 @@ def _quiz_topics(session, user, q, limit):
         return None
     found = topics.header_matches(session, q, limit=limit)
     return SearchGroup("quiz", _l("Topik kuis"), [
-        SearchResult(search.highlight(hit.title, q, 200), url_for("quiz.index"), search.highlight(hit.body, q))
+        SearchResult(snippets.highlight(hit.title, q, 200), url_for("quiz.index"), snippets.highlight(hit.body, q))
         for hit in found.hits], found.total, url_for("quiz.index"), found.more)
 
 
@@ -109,8 +109,8 @@ def _workshops(session, user, q, limit):
         return None
     found = workshops.header_matches(session, user, q, limit=limit)
     return SearchGroup("workshops", _l("Pelatihan"), [
-        SearchResult(search.highlight(hit.title, q, 200), url_for("workshops.detail", workshop_id=hit.ref_id),
-                     search.highlight(hit.body, q))
+        SearchResult(snippets.highlight(hit.title, q, 200), url_for("workshops.detail", workshop_id=hit.ref_id),
+                     snippets.highlight(hit.body, q))
         for hit in found.hits], found.total, url_for("workshops.index"), found.more)
 
 

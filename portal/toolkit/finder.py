@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, cast, exists, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from portal import search
+from portal import search, snippets
 from portal.models import (
     ToolkitCitation,
     ToolkitItem,
@@ -324,8 +324,8 @@ def _hits(session, items, q, on):
         title = f"{regulation_short(regulation, item.year)} — {item.title}" if regulation else item.title
         text = item.description or (template.body if template else "")
         if q:
-            title_html = search.highlight(title, q, max_length=300)
-            snippet = search.highlight(f"{text} {template.body}" if template and item.description else text, q,
+            title_html = snippets.highlight(title, q, max_length=300)
+            snippet = snippets.highlight(f"{text} {template.body}" if template and item.description else text, q,
                                        max_length=220)
         else:
             title_html = escape(title)
@@ -397,5 +397,5 @@ def header_matches(session, user, q, limit=5):
     ids = [hit.ref_id for hit in found.hits]
     kinds = dict(session.exec(select(ToolkitItem.id, ToolkitItem.kind).where(ToolkitItem.id.in_(ids))).all()) \
         if ids else {}
-    return found, [(hit.ref_id, kinds[hit.ref_id], search.highlight(hit.title, q, max_length=300),
-                    search.highlight(hit.body, q, max_length=220)) for hit in found.hits if hit.ref_id in kinds]
+    return found, [(hit.ref_id, kinds[hit.ref_id], snippets.highlight(hit.title, q, max_length=300),
+                    snippets.highlight(hit.body, q, max_length=220)) for hit in found.hits if hit.ref_id in kinds]
