@@ -112,7 +112,7 @@ def _init_jobs(app):
     from portal import jobs
 
     # Tests (and JOBS_IMMEDIATE=1) run jobs in-process right after the commit that queued them.
-    jobs.huey.immediate = bool(app.config.get("TESTING") or app.config.get("JOBS_IMMEDIATE"))
+    jobs.set_immediate(bool(app.config.get("TESTING") or app.config.get("JOBS_IMMEDIATE")))
 
 
 def _init_static(app):

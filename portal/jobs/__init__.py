@@ -2,6 +2,8 @@
 
 A use case calls `enqueue(session, kind, actor, **params)`: a `Job` row is added to its transaction and, once that
 commits, a Huey task is queued (SQLite storage in the instance folder by default, Redis when REDIS_URL is set).
+The queue is built on first use (`queue()`): a web process that never queues a job does not load Huey and the
+storage libraries it imports (about 17 MB per process).
 The worker (`flask --app portal worker`, started by `make run` beside the web server) runs the job's function,
 registered with `@job("kind", title=...)`, as `fn(ctx, **params) -> dict`:
 
@@ -16,6 +18,7 @@ worker died (no heartbeat for STALE_AFTER) is queued again when a worker starts 
 The page `/jobs/<id>` shows progress (htmx polling, a plain refresh without JavaScript) and the outcome.
 """
 
+import functools
 import json
 import logging
 import os
@@ -25,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
-from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -38,16 +40,69 @@ STALE_AFTER = timedelta(minutes=2)
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def _make_huey():
+_immediate = False  # tests and JOBS_IMMEDIATE=1: jobs run in-process right after the commit that queued them
+
+
+@functools.cache
+def queue():
+    """The Huey queue, with every task declared through `task` / `every_minute` registered on it."""
+    from huey import RedisHuey, SqliteHuey
+
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return RedisHuey("portal-jobs", url=redis_url)
-    path = os.environ.get("JOBS_DATABASE") or str(ROOT / "instance" / "jobs.db")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("portal-jobs", filename=path)
+        huey = RedisHuey("portal-jobs", url=redis_url)
+    else:
+        path = os.environ.get("JOBS_DATABASE") or str(ROOT / "instance" / "jobs.db")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        huey = SqliteHuey("portal-jobs", filename=path)
+    huey.immediate = _immediate
+    for fn, periodic in _declared:
+        _register(huey, fn, periodic)
+    return huey
 
 
-huey = _make_huey()
+_declared = []  # (function, runs every minute)
+_tasks = {}  # function -> its Huey task wrapper
+
+
+def _register(huey, fn, periodic):
+    # Registered under the function's module and name ("portal.jobs.run_job"): a task queued by one process
+    # runs in another.
+    if periodic:
+        from huey import crontab
+
+        huey.periodic_task(crontab(minute="*"))(fn)
+    else:
+        _tasks[fn] = huey.task()(fn)
+
+
+def task(fn):
+    """Declare `fn` a Huey task (queued with `send(fn, ...)`)."""
+    _declared.append((fn, False))
+    if queue.cache_info().currsize:
+        _register(queue(), fn, False)
+    return fn
+
+
+def every_minute(fn):
+    """Declare `fn` a task the worker runs every minute."""
+    _declared.append((fn, True))
+    if queue.cache_info().currsize:
+        _register(queue(), fn, True)
+    return fn
+
+
+def send(fn, *args):
+    """Queue the task `fn` (in immediate mode: run it now)."""
+    queue()
+    return _tasks[fn](*args)
+
+
+def set_immediate(immediate):
+    global _immediate
+    _immediate = immediate
+    if queue.cache_info().currsize:
+        queue().immediate = immediate
 
 
 @dataclass(frozen=True)
@@ -135,7 +190,7 @@ def enqueue(session, kind, actor=None, **params):
 
 
 def _queue(job_id):
-    run_job(job_id)  # a Huey task call queues it (or, in immediate mode, runs it now)
+    send(run_job, job_id)
 
 
 def params_of(row):
@@ -220,14 +275,14 @@ def _generic_failure(job_id):
         return _("Terjadi kesalahan saat memproses. Kejadian ini sudah dicatat; coba lagi nanti.")
 
 
-@huey.task()
+@task
 def run_job(job_id):
     execute(job_id)
 
 
-@huey.periodic_task(crontab(minute="*"))
+@every_minute
 def requeue_stale():
-    """Jobs whose worker died mid-way (no heartbeat for STALE_AFTER) are queued again."""
+    """Every minute in the worker: jobs whose worker died mid-way (no heartbeat for STALE_AFTER) are queued again."""
     with _app().app_context():
         recover()
 
@@ -240,7 +295,7 @@ def recover(now=None):
         for job_id in stale:
             session.execute(update(Job).where(Job.id == job_id).values(status="queued"))
     for job_id in stale:
-        run_job(job_id)
+        _queue(job_id)
     return len(stale)
 
 
@@ -249,4 +304,4 @@ def run_worker(workers=2):
     from huey.consumer import Consumer
 
     recover()
-    Consumer(huey, workers=workers, worker_type="thread").run()
+    Consumer(queue(), workers=workers, worker_type="thread").run()

@@ -162,6 +162,7 @@ def wake_worker():
     """After a commit that queued e-mail: with MAIL_VIA_WORKER, the job worker sends it now."""
     cfg = settings()
     if cfg.server and cfg.via_worker:
+        from portal import jobs
         from portal.notifications import tasks
 
-        tasks.send_outbox()
+        jobs.send(tasks.send_outbox)

@@ -1,11 +1,10 @@
 """Huey tasks of the notifications: the outbox is drained by the job worker when MAIL_VIA_WORKER is set."""
 
-from huey import crontab
+from portal import jobs
+from portal.jobs import _app
 
-from portal.jobs import _app, huey
 
-
-@huey.task()
+@jobs.task
 def send_outbox():
     from portal.notifications import mail
 
@@ -13,7 +12,7 @@ def send_outbox():
         mail.send_pending()
 
 
-@huey.periodic_task(crontab(minute="*"))
+@jobs.every_minute
 def send_outbox_every_minute():
     from portal.notifications import mail
 
