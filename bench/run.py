@@ -584,7 +584,7 @@ def server_times(portal, facts, work, args, tag):
     times = {}
     for name, (_label, items, extra, _c, _l) in build_scenarios(portal, facts, readers, random.Random(5)).items():
         script = write_script(work / f"{tag}-{name}-1.lua", items, extra)
-        wrk(portal + "/", script, 1, 2)  # warm-up
+        wrk(portal + "/", script, 8, 4)  # warm-up: every URL asked on both workers (what is kept stays kept)
         run = wrk(portal + "/", script, 1, max(args.seconds // 2, 2))
         times[name] = run["p50_us"] / 1000 if run["requests"] else None
     return times
