@@ -120,15 +120,15 @@ def form_choices(session, user, around=None):
         sections=[(section_id, title) for section_id, title in sections])
 
 
-def pending_for(session, user, limit=20):
+def pending_for(session, user, limit=20, user_scope=None):
     """Submitted posts the user may approve, oldest first (their dashboard card and the plan's worklist): the rule
     of `access.approval_problem` in one statement (central humas every unit, a supervisor their unit's subtree,
-    never a post they created or submitted)."""
+    never a post they created or submitted). `user_scope`: the user's Scope when the caller has it already."""
     from portal.permissions import can
 
     if not can(user, "content.approve"):
         return []
-    user_scope = Scope(session, user)
+    user_scope = user_scope or Scope(session, user)
     conditions = [ContentPost.status == "diajukan",
                   or_(ContentPost.created_by_id.is_(None), ContentPost.created_by_id != user.id),
                   or_(ContentPost.submitted_by_id.is_(None), ContentPost.submitted_by_id != user.id)]
@@ -188,7 +188,7 @@ def dashboard_cards(session, user):
 
     user_scope = Scope(session, user)
     cards = []
-    waiting = pending_for(session, user, limit=100)
+    waiting = pending_for(session, user, limit=100, user_scope=user_scope)
     if waiting:
         cards.append({"title": _("Rencana konten"), "progress": None, "tone": "warn",
                       "body": ngettext("%(num)d rencana pos menunggu persetujuan Anda.",

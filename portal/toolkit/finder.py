@@ -1,10 +1,11 @@
 """Faceted, Indonesian-aware search over the toolkit.
 
-One full-text match per request: the words are matched once (portal.search's `matching`, a materialised CTE) and,
-in the same statement, the facet counts (each facet ignoring its own filter) and the requested page (ranked and cut
-with LIMIT inside the database) are read from the matched set. When the counts are still cached
-(portal/toolkit/facets.py) only the page is read, again with the one match. Browsing without words reads the page
-through the item indexes. Employees only ever see visible items; a regional humas also sees every item of their
+A new query's words are matched once (portal.search's `matching`, a materialised CTE) and, in the same statement,
+the facet counts (each facet ignoring its own filter) and the requested page (ranked and cut with LIMIT inside the
+database) are read from the matched set. The counts are then kept (portal/toolkit/facets.py), and so are the query's
+first matches in each order and kind (`_ranking`): the first pages of its orders and filters are cut from those,
+and only a page they cannot fill reads the whole match again. Browsing without words reads the page through the
+item indexes. Employees only ever see visible items; a regional humas also sees every item of their
 own subtree; central humas see everything (archived items when asked for).
 """
 
@@ -147,7 +148,7 @@ def search_items(session, user, request):
     key = (generation, editor, editor_unit_path(user, session), tuple(search.query_terms(request.q)), request.kind,
            request.tags, request.unit_id, request.year, request.status, request.reg_type, request.legal_status,
            request.channel, on.isoformat(), str(get_locale()))
-    counted = facets.cached(key) if request.facets else None
+    counted = kept_counts = facets.cached(key) if request.facets else None
     page = max(request.page, 1)
     ids = None
     if match is not None and counted is not None and not counted[1]:
@@ -158,7 +159,7 @@ def search_items(session, user, request):
         counted, ids = _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted)
     elif counted is None:
         counted = _count(session, editor, request, base_conditions, chosen)
-    if request.facets:
+    if request.facets and counted is not kept_counts:
         facets.remember(key, counted)
     found = SearchPage(results=[], total=counted[1], pages=max((counted[1] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
                        searched=match is not None)
