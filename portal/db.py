@@ -165,34 +165,33 @@ def start_request_writes():
 def finish_request(response):
     """after_request: commit once when the response to a POST (...) is a success, else roll back. A GET never
     writes: its changes, if any, are dropped (and logged, as the bug they are)."""
-    db_session = g.get("db_session")
-    if db_session is None or not db_session.in_transaction():
-        return response
-    changed = _has_changes(db_session)
-    if changed and response.status_code < 400 and request.method not in SAFE_METHODS:
-        db_session.commit()
-    else:
-        if changed and request.method in SAFE_METHODS:
-            log.error("%s %s changed the database; a GET never writes, the change was dropped",
-                      request.method, request.path)
-        db_session.rollback()
+    _end_request_transaction(response.status_code)
     return response
 
 
 def settle(status):
     """The view has decided its response: end a write request's transaction now, as `finish_request` would at the
-    end (commit when `status` is a success, else roll back), so the write lock (SQLite) and row locks (PostgreSQL)
-    are not held while the page renders. Reads after this (lazy loads while rendering) are plain reads."""
-    if not has_app_context() or request.method in SAFE_METHODS:
-        return
+    end, so the write lock (SQLite) and row locks (PostgreSQL) are not held while the page renders. Reads after
+    this (lazy loads while rendering) are plain reads."""
+    if has_app_context() and request.method not in SAFE_METHODS and _end_request_transaction(status):
+        _write_intent.set(False)  # the request's token still restores the value from before it at teardown
+
+
+def _end_request_transaction(status):
+    """Commit the request's transaction when it is a write with changes and `status` a success, else roll it back.
+    False when there was no transaction to end."""
     db_session = g.get("db_session")
     if db_session is None or not db_session.in_transaction():
-        return
-    if _has_changes(db_session) and status < 400:
+        return False
+    changed = _has_changes(db_session)
+    if changed and status < 400 and request.method not in SAFE_METHODS:
         db_session.commit()
-    else:
-        db_session.rollback()
-    _write_intent.set(False)  # the request's token still restores the value from before it at teardown
+        return True
+    if changed and request.method in SAFE_METHODS:
+        log.error("%s %s changed the database; a GET never writes, the change was dropped",
+                  request.method, request.path)
+    db_session.rollback()
+    return True
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ TOKEN_START_RE = re.compile(r"(?:" + WORD_CHARACTER + r")*\Z")  # the part of a 
 STEMMABLE_RE = re.compile(r"[a-z]+")
 MAX_QUERY_TERMS = 12
 TITLE_WEIGHT = 10  # a word in the title counts this many times a word in the body when ranking
+PAGE_TITLE_WEIGHT = 4.0  # the same for a pillar's own result pages on SQLite (`matching`, `best_matches`)
 
 # abbreviation -> the words it stands for. Indexing adds the other form, so either finds both.
 ABBREVIATIONS = {
@@ -338,6 +339,27 @@ class Top:
     more: bool = False
 
 
+def _engine(session, kind, terms, prefix_last, preview):
+    """(FROM clause with the document alias `d`, match condition, kind condition, score) of the full-text engine for
+    `terms`. `preview`: the header search's ranking (titles weigh TITLE_WEIGHT); else the pillars' own pages'
+    (PAGE_TITLE_WEIGHT, the score `matching` gives, so that `best_matches` and `matching` order alike)."""
+    from sqlalchemy import bindparam, func, literal_column
+
+    kind_condition = text(_kind_sql(kind)) if kind in KIND_TABLES else text(_kind_sql(kind)).bindparams(kind=kind)
+    if session.get_bind().dialect.name == "sqlite":
+        table = fts_table(kind)
+        # CROSS JOIN keeps the full-text match as the outer loop; the auxiliary function needs the table's name.
+        source = text(f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid")
+        match = text(f"{table} MATCH :match").bindparams(match=_fts5_match(terms, prefix_last))
+        score = -func.bm25(literal_column(table), TITLE_WEIGHT * 1.0 if preview else PAGE_TITLE_WEIGHT, 1.0)
+        return source, match, kind_condition, score
+    tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(terms, prefix_last)))
+    match = literal_column(PG_VECTOR).op("@@")(tsquery)
+    weights = [literal_column(f"'{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}'::float4[]")] if preview else []
+    return text("search_document d"), match, kind_condition, func.ts_rank_cd(*weights, literal_column(PG_VECTOR),
+                                                                              tsquery)
+
+
 def top(session, kind, query, visible=None, limit=5, cap=COUNT_CAP, window=RANK_WINDOW, prefix_last=True):
     """The best `limit` documents of `kind` for `query` that pass `visible`, in one statement that never reads all
     the matches: the engine walks its matches in its own order (index order) and stops after `window` that pass
@@ -347,26 +369,14 @@ def top(session, kind, query, visible=None, limit=5, cap=COUNT_CAP, window=RANK_
 
     `visible(ref)` returns SQL conditions on the document's ref id column (`ref`), e.g. a correlated EXISTS on the
     pillar's table, so each match costs an index lookup and nothing is scanned."""
-    from sqlalchemy import Float, Integer, bindparam, func, literal_column
+    from sqlalchemy import Float, Integer, func, literal_column
 
     terms = query_terms(query)
     if not terms:
         return Top([], 0)
     ref = literal_column("d.ref_id", Integer)
     conditions = list(visible(ref)) if visible is not None else []
-    kind_condition = text(_kind_sql(kind)) if kind in KIND_TABLES else text(_kind_sql(kind)).bindparams(kind=kind)
-    if session.get_bind().dialect.name == "sqlite":
-        table = fts_table(kind)
-        # CROSS JOIN keeps the full-text match as the outer loop; the auxiliary function needs the table's name.
-        source = text(f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid")
-        match = text(f"{table} MATCH :match").bindparams(match=_fts5_match(terms, prefix_last))
-        score = -func.bm25(literal_column(table), TITLE_WEIGHT * 1.0, 1.0)
-    else:
-        source = text("search_document d")
-        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(terms, prefix_last)))
-        match = literal_column(PG_VECTOR).op("@@")(tsquery)
-        score = func.ts_rank_cd(literal_column(f"'{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}'::float4[]"),
-                                literal_column(PG_VECTOR), tsquery)
+    source, match, kind_condition, score = _engine(session, kind, terms, prefix_last, preview=True)
     found = (select(literal_column("d.id", Integer).label("doc_id"), ref.label("ref_id"),
                     score.cast(Float).label("score"))
              .select_from(source).where(match, kind_condition, *conditions).limit(window).subquery("found"))
@@ -393,7 +403,7 @@ def matching(session, kind, query, prefix_last=True, scored=True):
     kind_params = {} if kind in KIND_TABLES else {"kind": kind}
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
-        score = f"-bm25({table}, 4.0, 1.0)" if scored else "0.0"
+        score = f"-bm25({table}, {PAGE_TITLE_WEIGHT}, 1.0)" if scored else "0.0"
         statement = text(
             f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
             f"FROM {table} CROSS JOIN search_document d ON d.id = {table}.rowid "
@@ -416,23 +426,13 @@ def best_matches(session, kind, query, best, within=None, prefix_last=True):
     pillar's filters, is the page every match would give (every document left out comes after all of them); so are
     pages that end the results, and any page when fewer than `best` came back. `within(ref)` adds SQL conditions on
     the ref id column (as `top`'s `visible`), e.g. a correlated EXISTS for a filter the ranking should honour."""
-    from sqlalchemy import Float, Integer, bindparam, func, literal_column
+    from sqlalchemy import Float, Integer, literal_column
 
     terms = query_terms(query)
     if not terms:
         return []
     ref = literal_column("d.ref_id", Integer)
-    kind_condition = text(_kind_sql(kind)) if kind in KIND_TABLES else text(_kind_sql(kind)).bindparams(kind=kind)
-    if session.get_bind().dialect.name == "sqlite":
-        table = fts_table(kind)
-        source = text(f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid")
-        match = text(f"{table} MATCH :match").bindparams(match=_fts5_match(terms, prefix_last))
-        score = -func.bm25(literal_column(table), 4.0, 1.0)
-    else:
-        source = text("search_document d")
-        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(terms, prefix_last)))
-        match = literal_column(PG_VECTOR).op("@@")(tsquery)
-        score = func.ts_rank_cd(literal_column(PG_VECTOR), tsquery)
+    source, match, kind_condition, score = _engine(session, kind, terms, prefix_last, preview=False)
     score = score.cast(Float).label("score")
     rows = session.execute(select(ref.label("ref_id"), score).select_from(source)
                            .where(match, kind_condition, *(within(ref) if within is not None else []))

@@ -78,17 +78,18 @@ def _register(huey, fn, periodic):
 
 def task(fn):
     """Declare `fn` a Huey task (queued with `send(fn, ...)`)."""
-    _declared.append((fn, False))
-    if queue.cache_info().currsize:
-        _register(queue(), fn, False)
-    return fn
+    return _declare(fn, periodic=False)
 
 
 def every_minute(fn):
     """Declare `fn` a task the worker runs every minute."""
-    _declared.append((fn, True))
-    if queue.cache_info().currsize:
-        _register(queue(), fn, True)
+    return _declare(fn, periodic=True)
+
+
+def _declare(fn, periodic):
+    _declared.append((fn, periodic))
+    if queue.cache_info().currsize:  # the queue is built already: register on it too
+        _register(queue(), fn, periodic)
     return fn
 
 
