@@ -60,8 +60,6 @@ def header_matches(session, user, q, limit=5):
             exists().where(WorkshopParticipant.workshop_id == Workshop.id, WorkshopParticipant.user_id == user.id)))])
 
 
-
-
 INDEX_PAGE_SIZE = 20  # workshops per page in each list of /workshops/
 
 
