@@ -103,3 +103,37 @@ def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session
     if session.get_bind().dialect.name == "sqlite":
         page_query = next(s for s in statements if "ORDER BY" in s and "LIMIT" in s)
         assert "(+ user.id) IN" in page_query or '(+ "user".id) IN' in page_query, page_query
+
+
+def test_a_broad_text_search_counts_up_to_the_cap_and_says_more_than(session, client, login_as, people, monkeypatch):
+    """Counting every match of a query that fits every e-mail address costs more than the page: at most
+    COUNT_CAP + 1 are counted, and the page says "more than" and asks for a narrower search."""
+    monkeypatch.setattr(services, "COUNT_CAP", 2)
+    users, total = services.search_users(session, "kementerian")
+    assert total == 2 and len(users) == 2  # two e-mail addresses: exactly the cap, still exact
+    factories.make_user(session, full_name="Kartika", username="kartika", email="kartika@kementerian.go.id")
+    users, total = services.search_users(session, "kementerian", per_page=1)
+    assert total == 3 and len(users) == 1  # capped: COUNT_CAP + 1
+    assert services.search_users(session, "kementerian", unit_id=people["budi"].unit_id)[1] == 2
+    assert services.search_users(session)[1] == len(session.exec(select(User)).all())  # no text: exact
+    login_as("admin")
+    html = client.get("/admin/users?q=kementerian").get_data(as_text=True)
+    assert "Lebih dari 2 pengguna ditemukan" in html and "Persempit pencarian" in html
+    html = client.get("/admin/users?q=ratna").get_data(as_text=True)
+    assert "1 pengguna ditemukan" in html and "Lebih dari" not in html
+
+
+def test_the_unit_filter_follows_every_unit_change_at_once(session, client, login_as, people):
+    """The unit choices are kept per process until a unit write moves the units' generation; a unit added behind
+    the services' back (the count and highest id are in the key) shows too."""
+    from portal.accounts.services import update_unit
+
+    admin = login_as("admin")
+    unit = people["budi"].unit
+    assert f'<option value="{unit.id}">{unit.name} ({unit.code})</option>' in client.get("/admin/users").text
+    update_unit(session, admin, unit, unit.code, "Biro <Baru> & Lama")
+    session.commit()
+    html = client.get(f"/admin/users?unit={unit.id}").text
+    assert f'<option value="{unit.id}" selected>Biro &lt;Baru&gt; &amp; Lama ({unit.code})</option>' in html
+    added = factories.make_unit(session, name="Unit Tambahan")
+    assert f'<option value="{added.id}">Unit Tambahan' in client.get("/admin/users").text

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import select
 
 from portal import audit, db, jobs, staging, tabular
+from portal.accounts.services import units_changed
 from portal.accounts.sessions import role_text
 from portal.accounts.validation import email_problem, read_nip
 from portal.models import ROLES, AuditLog, Unit, User, UserRole, UserSession, utcnow
@@ -312,6 +313,7 @@ def _write_units(session, actor, rows):
     codes = {r["code"] for r in rows} | {r["parent_code"] for r in rows if r["parent_code"]}
     before = {code: (uid, name, parent_id) for uid, code, name, parent_id in session.exec(
         select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(Unit.code.in_(codes)))}
+    units_changed(session)
     db.insert_new(session, units, [{"code": r["code"], "name": r["name"], "parent_id": None, "path": "/",
                                     "created_at": now} for r in rows if r["code"] not in before], keys=("code",))
     current = {code: (uid, path) for uid, code, path in session.exec(

@@ -13,7 +13,7 @@ from sqlalchemy.sql.operators import custom_op
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import audit, db
+from portal import audit, cache, db, generations
 from portal.accounts import sessions
 from portal.accounts.validation import USERNAME_RE, email_problem, nip_problem, password_problem
 from portal.errors import DomainError
@@ -153,9 +153,25 @@ def unit_children(session):
     return children
 
 
+UNITS_GENERATION = "units"  # moved by every unit write (generations.move): names and places in the tree
+_UNITS_STATE = text("SELECT (SELECT value FROM cache_generation WHERE name = :name), "
+                    "(SELECT count(*) FROM unit), (SELECT max(id) FROM unit)").bindparams(name=UNITS_GENERATION)
+
+
+def units_changed(session):
+    generations.move(session, UNITS_GENERATION)
+
+
 def unit_choices(session):
-    """(id, label indented by depth) in tree order, for select fields. Plain rows, not Unit objects: with a few
-    hundred units, loading them into the ORM was a fifth of the admin user search (make bench)."""
+    """(id, label indented by depth) in tree order, for select fields. Kept in this process until a unit write
+    moves the units' generation (`units_changed`; a unit added or removed behind the services' back changes the
+    count or the highest id, also in the key): building them reads every unit, and with a few hundred that was a
+    third of the admin user search (make bench)."""
+    return cache.remembered("unit_choices", tuple(session.execute(_UNITS_STATE).one()), 3600,
+                            lambda: _build_unit_choices(session))
+
+
+def _build_unit_choices(session):
     rows = session.exec(select(Unit.id, Unit.parent_id, Unit.code, Unit.name, Unit.path)).all()
     children = {}
     for row in rows:
@@ -169,7 +185,7 @@ def unit_choices(session):
         row = stack[-1].pop()
         choices.append((row.id, ("— " * row.path.strip("/").count("/")) + f"{row.name} ({row.code})"))
         stack.append(sorted(children.get(row.id, []), key=lambda r: r.code, reverse=True))
-    return choices
+    return tuple(choices)
 
 
 def subtree_ids(session, unit):
@@ -198,6 +214,7 @@ def create_unit(session, actor, code, name, parent_id=None):
     session.add(unit)
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    units_changed(session)
     audit.record(session, actor, "unit.create", "unit", unit.id, f"{code} {name}",
                  after={"code": code, "name": name, "parent_id": unit.parent_id})
     return unit
@@ -212,6 +229,7 @@ def update_unit(session, actor, unit, code, name, parent_id=None):
     session.add(unit)
     after = audit.snapshot(unit, ("code", "name", "parent_id"))
     if after != before:
+        units_changed(session)
         audit.record(session, actor, "unit.update", "unit", unit.id, f"{code} {name}", before=before, after=after)
     return unit
 
@@ -259,10 +277,13 @@ def _matching_user_ids(session, q):
 
 
 BROAD_MATCH = 1000  # a text search matching more people than this walks the name index (see search_users)
+COUNT_CAP = 1000  # a text search counts this many matches, then says "more than" (total COUNT_CAP + 1)
 
 
 def search_users(session, q="", unit_id=None, role=None, active=None, page=1, per_page=25):
-    """Filtered, paginated users sorted by name; returns (users, total).
+    """Filtered, paginated users sorted by name; returns (users, total). A text search counts at most COUNT_CAP + 1
+    people: beyond COUNT_CAP the page says "more than" and asks for a narrower search (counting every one of 50,000
+    e-mail addresses that contain "kementerian" took longer than the rest of the page).
 
     On SQLite a text search counts its matches through its index first. A broad one (a NIP prefix like "196",
     thousands of people) then walks the (full_name, id) index and stops at the page, instead of sorting every match
@@ -273,7 +294,8 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
         matching = _matching_user_ids(session, q)
         user_id = User.id
         if session.get_bind().dialect.name == "sqlite":
-            matches = session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+            matches = session.execute(select(func.count()).select_from(
+                select(matching.subquery()).limit(max(COUNT_CAP, BROAD_MATCH) + 1).subquery())).scalar_one()
             if matches > BROAD_MATCH:
                 # "+id IN (...)": the match may not drive the query through the primary key, so SQLite walks the
                 # name index in order, checks each person against the match and stops at the page.
@@ -290,9 +312,12 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
     if active is not None:
         query = query.where(User.active == active)
     if matches is not None and not unit_id and not role and active is None:
-        total = matches
+        total = min(matches, COUNT_CAP + 1)
     else:
-        total = session.exec(select(func.count()).select_from(query.with_only_columns(User.id).subquery())).one()
+        counted = query.with_only_columns(User.id)
+        if q.strip():
+            counted = counted.limit(COUNT_CAP + 1)
+        total = session.exec(select(func.count()).select_from(counted.subquery())).one()
     users = session.exec(query.order_by(User.full_name, User.id).offset((page - 1) * per_page).limit(per_page)).all()
     return users, total
 

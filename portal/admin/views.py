@@ -54,7 +54,8 @@ def users():
     found, total = services.search_users(session, q, unit_id, role, active, page, per_page)
     return render(
         "admin/users.html", block="results",
-        users=found, total=total, page=page, pages=max(math.ceil(total / per_page), 1),
+        users=found, total=total, more=total > services.COUNT_CAP, page=page,
+        pages=max(math.ceil(total / per_page), 1),
         filters={"q": q, "unit": unit_id, "role": role, "active": request.args.get("active", "")},
         unit_choices=services.unit_choices(session), role_labels=ROLE_LABELS,
     )

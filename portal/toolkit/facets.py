@@ -22,8 +22,9 @@ import threading
 import time
 
 from flask import current_app, has_app_context
-from sqlalchemy import String, cast, func, literal, select, text, union_all
+from sqlalchemy import String, cast, func, literal, select, union_all
 
+from portal import generations
 from portal.models import ToolkitRegulation, ToolkitTag, ToolkitTemplate, Unit
 from portal.models.toolkit import CHANNELS, KINDS, LEGAL_STATUSES, REGULATION_TYPES, STATUSES
 from portal.toolkit.labels import KIND_LABELS, LEGAL_STATUS_LABELS, REGULATION_TYPE_LABELS, STATUS_LABELS
@@ -34,9 +35,6 @@ REDIS_KEY = "toolkit_facet_redis"
 SUBJECT = "toolkit"  # the cache_generation row
 MAX_ENTRIES = 500
 _lock = threading.Lock()
-_READ_GENERATION = text("SELECT value FROM cache_generation WHERE name = :name").bindparams(name=SUBJECT)
-_MOVE_GENERATION = text("INSERT INTO cache_generation (name, value) VALUES (:name, 1) ON CONFLICT (name) "
-                        "DO UPDATE SET value = cache_generation.value + 1").bindparams(name=SUBJECT)
 
 
 def _seconds():
@@ -73,13 +71,13 @@ def _redis_name(key):
 
 def generation(session):
     """The toolkit's cache generation as this transaction sees it: part of every key (0 before the first write)."""
-    return session.execute(_READ_GENERATION).scalar() or 0
+    return generations.read(session, SUBJECT)
 
 
 def changed(session):
     """Called by every toolkit write, inside its transaction: moves the cache generation (committed with the write,
     so all processes stop using what was counted before it) and, once committed, empties this process's cache."""
-    session.execute(_MOVE_GENERATION)
+    generations.move(session, SUBJECT)
     if forget not in [getattr(hook, "func", None) for hook in session.info.get("after_commit", [])]:
         from portal import db
 
