@@ -54,6 +54,7 @@ def create_app(overrides=None):
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Jakarta")
+    i18n.install_template_gettext(app)
     _init_login(app)
 
     app.before_request(i18n.remember_language)

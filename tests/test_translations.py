@@ -174,3 +174,28 @@ def test_english_plural_forms_are_used(app):
         assert render_template_string(source, n=3) == "3 items match “foto”"
     with app.test_request_context("/"), force_locale("id"):
         assert render_template_string(source, n=1) == "1 item cocok dengan “foto”"
+
+
+def test_templates_look_up_the_catalog_once_per_request_and_follow_a_language_switch(client, login_as, monkeypatch):
+    """The templates' gettext keeps this request's translations beside Flask-Babel's locale (a list page called
+    Flask-Babel's lookup 180 times); switching the language, or forcing another one, still translates anew."""
+    from flask_babel import force_locale
+
+    from portal import i18n
+
+    calls = []
+    original = i18n.get_translations
+    monkeypatch.setattr(i18n, "get_translations", lambda: calls.append(1) or original())
+    login_as("admin")
+    client.get("/admin/users")
+    calls.clear()
+    html = client.get("/admin/users").text
+    assert len(calls) == 1 and "Pengguna" in html
+    html = client.get("/admin/users?lang=en").text
+    assert "Users" in html and "Pengguna" not in html
+    with client.application.test_request_context("/?lang=id"):
+        template = client.application.jinja_env.from_string('{{ _("Pengguna") }}')
+        assert template.render() == "Pengguna"
+        with force_locale("en"):
+            assert template.render() == "Users"
+        assert template.render() == "Pengguna"

@@ -57,7 +57,8 @@ def users():
         users=found, total=total, more=total > services.COUNT_CAP, page=page,
         pages=max(math.ceil(total / per_page), 1),
         filters={"q": q, "unit": unit_id, "role": role, "active": request.args.get("active", "")},
-        unit_choices=services.unit_choices(session), role_labels=ROLE_LABELS,
+        unit_choices=services.unit_choices(session),
+        role_labels={role: str(label) for role, label in ROLE_LABELS.items()},  # translated once, not per row
     )
 
 
