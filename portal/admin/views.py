@@ -54,8 +54,8 @@ def users():
     found, total = services.search_users(session, q, unit_id, role, active, page, per_page)
     return render(
         "admin/users.html", block="results",
-        users=found, total=total, more=total > services.COUNT_CAP, page=page,
-        pages=max(math.ceil(total / per_page), 1),
+        users=found, total=total, more_than=services.COUNT_CAP if total > services.COUNT_CAP else None,
+        page=page, pages=max(math.ceil(total / per_page), 1),
         filters={"q": q, "unit": unit_id, "role": role, "active": request.args.get("active", "")},
         unit_choices=services.unit_choices(session),
         role_labels={role: str(label) for role, label in ROLE_LABELS.items()},  # translated once, not per row

@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 _immediate = False  # tests and JOBS_IMMEDIATE=1: jobs run in-process right after the commit that queued them
+_declared = []  # (function, runs every minute)
+_tasks = {}  # function -> its Huey task wrapper
 
 
 @functools.cache
@@ -59,10 +61,6 @@ def queue():
     for fn, periodic in _declared:
         _register(huey, fn, periodic)
     return huey
-
-
-_declared = []  # (function, runs every minute)
-_tasks = {}  # function -> its Huey task wrapper
 
 
 def _register(huey, fn, periodic):

@@ -98,8 +98,6 @@ def _before_drop(_table, connection, **_kw):
     uninstall(connection)
 
 
-
-
 class CacheGeneration(SQLModel, table=True):
     """A counter per cached subject (e.g. "toolkit"), moved in the same transaction as every write to that subject.
     Cached results carry the counter in their key, so every process and instance stops using them as soon as the
