@@ -16,9 +16,9 @@ MAX_ENTRIES = 2048
 _lock = threading.Lock()
 
 
-def remembered(name, key, seconds, build):
+def remembered(name, key, seconds, build, max_entries=MAX_ENTRIES):
     """`build()`, or the value it gave for (name, key) less than `seconds` ago in this process. seconds <= 0: always
-    built afresh."""
+    built afresh. `max_entries`: fewer for large values (rendered HTML)."""
     if seconds <= 0:
         return build()
     caches = current_app.extensions.setdefault("brief_caches", {})
@@ -29,7 +29,7 @@ def remembered(name, key, seconds, build):
         return entry[1]
     value = build()
     with _lock:
-        if len(cache) >= MAX_ENTRIES:
+        if len(cache) >= max_entries:
             cache.clear()
         cache[key] = (now + seconds, value)
     return value

@@ -132,3 +132,42 @@ def test_workshops_for_an_audience_are_found_only_by_it_and_their_participants(c
     login(user)
     html = client.get("/cari/?q=kurasi").get_data(as_text=True)
     assert (f'href="/workshops/{workshop.id}"' in html) is sees
+
+
+def test_kept_groups_follow_every_write_and_never_cross_scopes(client, login, session, content):
+    """The handbook, toolkit and quiz groups are kept per process (search_all `_kept`) under what decides them: a
+    toolkit write, a topic write or a new edition shows at once; an editor's group never reaches an employee; a
+    write behind the services' back is not seen while the group is kept (what shows that it is kept at all)."""
+    from portal.models import ToolkitItem
+    from portal.toolkit import workflow
+
+    handbook, regulation, draft, *_rest = content
+    employee, admin = factories.make_user(session), factories.make_user(session, roles=("admin",))
+
+    def found(user, q="netralitas"):
+        client.post("/logout")
+        login(user)
+        return client.get("/cari/", query_string={"q": q}).get_data(as_text=True)
+
+    assert f"/toolkit/item/{draft.id}" not in found(employee)
+    assert f"/toolkit/item/{draft.id}" in found(admin)
+    assert f"/toolkit/item/{draft.id}" not in found(employee)
+
+    regulation.status = "draf"  # behind the services' back
+    session.add(regulation)
+    session.commit()
+    assert f"/toolkit/item/{regulation.id}" in found(employee)
+    workflow.submit(session, admin, session.get(ToolkitItem, draft.id))
+    workflow.approve(session, factories.make_user(session, roles=("admin",)), session.get(ToolkitItem, draft.id))
+    session.commit()
+    after = found(employee)
+    assert f"/toolkit/item/{draft.id}" in after and f"/toolkit/item/{regulation.id}" not in after
+
+    factories.make_topic(session, name="Netralitas di grup percakapan")
+    assert "grup percakapan" in found(employee)
+
+    section = next(iter(handbook.sections.values()))
+    factories.edit_section(session, handbook.humas, section, title="Netralitas bagian yang baru")
+    assert "bagian yang baru" not in found(employee)  # a draft is not the published edition
+    factories.publish_edition(session, handbook.humas, "2025.2")
+    assert "bagian yang baru" in found(employee)

@@ -1350,3 +1350,37 @@ def test_relevance_pages_read_from_the_best_matches_equal_the_pages_over_every_m
         assert hidden.id not in [r.item.id for r in finder.search_items(session, employee, request).results]
         assert took  # cut from the kept ranking
     assert took and declined  # both ways were exercised
+
+
+def test_result_blocks_are_kept_per_viewer_until_a_toolkit_write(client, session, login):
+    """/toolkit/ keeps its rendered result block (toolkit/views.py `_results`): a write through the services shows
+    at once, a viewer never gets the block of another scope, the query is shown as typed, and a write behind the
+    services' back is not seen while the block is kept (what shows the block is kept at all)."""
+    author = factories.make_user(session, roles=("humas",))
+    approver = factories.make_user(session, roles=("admin",))
+    alfa = factories.make_toolkit_item(session, "template", author=author, title="Templat netralitas Alfa")
+    bravo = factories.make_toolkit_item(session, "template", author=author, title="Templat netralitas Bravo",
+                                        status="diajukan")
+    employee = factories.make_user(session)
+
+    def page(user, url="/toolkit/?q=netralitas", headers=None):
+        client.post("/logout")
+        login(user)
+        return client.get(url, headers=headers or {}).get_data(as_text=True)
+
+    first = page(employee)
+    assert "Alfa" in first and "Bravo" not in first
+    assert "Bravo" in page(author)  # the author's own submitted item, in their scope
+    assert "Bravo" not in page(employee)  # not the author's block
+    assert "NETRALITAS" in page(employee, "/toolkit/?q=NETRALITAS")  # as typed, not the cached lower case
+    fragment = page(employee, headers=HX)
+    assert "Alfa" in fragment and 'data-hx-swap-oob="true"' in fragment and "<header" not in fragment
+
+    alfa.title = "Templat netralitas Charlie"  # behind the services' back: the generation does not move
+    session.add(alfa)
+    session.commit()
+    assert "Charlie" not in page(employee)
+    workflow.approve(session, approver, session.get(ToolkitItem, bravo.id))  # a toolkit write
+    session.commit()
+    after = page(employee)
+    assert "Bravo" in after and "Charlie" in after

@@ -178,10 +178,11 @@ def search_published(session, query, limit=20, offset=0):
 HEADER_WINDOW = 1000
 
 
-def header_matches(session, query, limit=5):
-    """The header search's handbook group: a search.Top of sections of the published edition (the best `limit`
-    among the first matches, the count capped), with each hit's slug, chapter and highlighted title and snippet."""
-    edition = latest_edition(session)
+def header_matches(session, query, limit=5, edition=None):
+    """The header search's handbook group: a search.Top of sections of the published edition (`edition` when the
+    caller has read it; the best `limit` among the first matches, the count capped), with each hit's slug, chapter
+    and highlighted title and snippet."""
+    edition = edition or latest_edition(session)
     if edition is None:
         return search.Top([], 0), []
     # The handbook has an index of its own and a few hundred sections: a wider window ranks all of a real one.

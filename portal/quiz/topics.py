@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import select
 
-from portal import audit, search
+from portal import audit, generations, search
 from portal.errors import DomainError
 from portal.models import (
     Chapter,
@@ -253,8 +253,16 @@ def _set_topic_sections(session, topic_id, section_ids):
 SEARCH_KIND = "quiz_topic"  # topics' names and descriptions in the full-text index (never questions or answers)
 
 
+GENERATION = "quiz_topics"  # moved by every topic write (index_topic): keys the header search's kept quiz group
+
+
 def index_topic(session, topic):
     search.index_document(session, SEARCH_KIND, topic.id, topic.name, topic.description or "")
+    generations.move(session, GENERATION)
+
+
+def generation(session):
+    return generations.read(session, GENERATION)
 
 
 def header_matches(session, q, limit=5):

@@ -20,9 +20,10 @@ import string
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from portal import search, snippets
+from portal import cache, search, snippets
 from portal.permissions import can
 
 GROUP_LIMIT = 5
@@ -66,16 +67,31 @@ class Outcome:
 
 # --- providers (one statement each, in the pillar's own service) ----------------------------------------------------
 
+def _kept(name, scope, q, limit, build):
+    """A group that is the same for everyone who shares `scope` (what decides what they may see, read in this
+    request's transaction: a cache generation or the published edition, so a committed write is never answered from
+    before it), kept per process for HEADER_SEARCH_CACHE_SECONDS under (name, scope, the query as typed, the
+    locale)."""
+    return cache.remembered("header_search", (name, scope, q, limit, str(get_locale())),
+                            current_app.config["HEADER_SEARCH_CACHE_SECONDS"], build, max_entries=1024)
+
+
 def _handbook(session, user, q, limit):
     from portal.handbook import publishing
+    from portal.handbook.editions import latest_edition
 
     if not can(user, "handbook.read"):
         return None
-    found, rows = publishing.header_matches(session, q, limit=limit)
-    return SearchGroup("handbook", _l("Pedoman"), [
-        SearchResult(r["title_html"], url_for("handbook.section", slug=r["slug"]), r["snippet"], r["chapter"],
-                     meta_is_content=True)
-        for r in rows], found.total, url_for("handbook.search", q=q), found.more)
+    edition = latest_edition(session)  # published sections only, the same for every reader
+
+    def build():
+        found, rows = publishing.header_matches(session, q, limit=limit, edition=edition)
+        return SearchGroup("handbook", _l("Pedoman"), [
+            SearchResult(r["title_html"], url_for("handbook.section", slug=r["slug"]), r["snippet"], r["chapter"],
+                         meta_is_content=True)
+            for r in rows], found.total, url_for("handbook.search", q=q), found.more)
+
+    return _kept("handbook", edition.id if edition else None, q, limit, build)
 
 
 def _toolkit(session, user, q, limit):
@@ -84,10 +100,14 @@ def _toolkit(session, user, q, limit):
 
     if not can(user, "toolkit.view"):
         return None
-    found, rows = finder.header_matches(session, user, q, limit=limit)
-    return SearchGroup("toolkit", _l("Perangkat Humas"), [
-        SearchResult(title, url_for("toolkit.item", item_id=item_id), snippet, str(KIND_LABELS.get(kind, kind)))
-        for item_id, kind, title, snippet in rows], found.total, url_for("toolkit.index", q=q), found.more)
+
+    def build():
+        found, rows = finder.header_matches(session, user, q, limit=limit)
+        return SearchGroup("toolkit", _l("Perangkat Humas"), [
+            SearchResult(title, url_for("toolkit.item", item_id=item_id), snippet, str(KIND_LABELS.get(kind, kind)))
+            for item_id, kind, title, snippet in rows], found.total, url_for("toolkit.index", q=q), found.more)
+
+    return _kept("toolkit", finder.header_scope(session, user), q, limit, build)
 
 
 def _quiz_topics(session, user, q, limit):
@@ -96,10 +116,15 @@ def _quiz_topics(session, user, q, limit):
 
     if not can(user, "quiz.take"):
         return None
-    found = topics.header_matches(session, q, limit=limit)
-    return SearchGroup("quiz", _l("Topik kuis"), [
-        SearchResult(snippets.highlight(hit.title, q, 200), url_for("quiz.index"), snippets.highlight(hit.body, q))
-        for hit in found.hits], found.total, url_for("quiz.index"), found.more)
+
+    def build():
+        found = topics.header_matches(session, q, limit=limit)
+        return SearchGroup("quiz", _l("Topik kuis"), [
+            SearchResult(snippets.highlight(hit.title, q, 200), url_for("quiz.index"),
+                         snippets.highlight(hit.body, q))
+            for hit in found.hits], found.total, url_for("quiz.index"), found.more)
+
+    return _kept("quiz", topics.generation(session), q, limit, build)
 
 
 def _workshops(session, user, q, limit):

@@ -113,8 +113,19 @@ def _order(columns, sort, scored):
     return (columns.created_at.desc(), columns.id.desc())
 
 
-def search_items(session, user, request):
-    """The SearchPage for `request` as `user` sees it."""
+def cache_key(session, user, request, on=None):
+    """What the values kept for a search are keyed by: the toolkit's cache generation as this transaction sees it
+    (so nothing counted before a committed write is used), the viewer's scope, the query's terms and filters, the
+    day (validity dates) and the locale (labels)."""
+    on = on or today()
+    return (facets.generation(session), is_editor(user), editor_unit_path(user, session),
+            tuple(search.query_terms(request.q)), request.kind, request.tags, request.unit_id, request.year,
+            request.status, request.reg_type, request.legal_status, request.channel, on.isoformat(),
+            str(get_locale()))
+
+
+def search_items(session, user, request, key=None):
+    """The SearchPage for `request` as `user` sees it (`key`: its cache_key when the caller has read it)."""
     editor = is_editor(user)
     on = today()
     seen = seen_clause(user, session, on)
@@ -144,10 +155,8 @@ def search_items(session, user, request):
                              .where(facets.has_channel(ToolkitTemplate.channels, request.channel)))
     match = search.matching(session, SEARCH_KIND, request.q) if request.q else None
     sort = request.sort if request.sort in SORTS else ("relevance" if match is not None else "newest")
-    generation = facets.generation(session)
-    key = (generation, editor, editor_unit_path(user, session), tuple(search.query_terms(request.q)), request.kind,
-           request.tags, request.unit_id, request.year, request.status, request.reg_type, request.legal_status,
-           request.channel, on.isoformat(), str(get_locale()))
+    key = key or cache_key(session, user, request, on)
+    generation = key[0]
     counted = kept_counts = facets.cached(key) if request.facets else None
     page = max(request.page, 1)
     ids = None
@@ -383,6 +392,12 @@ def suggestions(session, user, request, on):
                             .group_by(ToolkitTag.tag).order_by(func.count().desc(), ToolkitTag.tag).limit(8)).all()
         tags += [t for t, _n in rows if t not in tags and t not in request.tags]
     return {"words": words, "tags": tags[:8]}
+
+
+def header_scope(session, user):
+    """What decides the header search's toolkit group besides the query: the toolkit's cache generation as this
+    transaction sees it, the viewer's scope and the day (validity dates)."""
+    return facets.generation(session), is_editor(user), editor_unit_path(user, session), today().isoformat()
 
 
 def header_matches(session, user, q, limit=5):

@@ -3,11 +3,12 @@ create, edit and submit them; admins and humas of the Biro Hubungan Masyarakat a
 
 Views parse the request, load the item through portal/toolkit/access.py, make one service call and render."""
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
-from portal import db, uploads
+from portal import cache, db, uploads
 from portal.errors import DomainError
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
@@ -55,13 +56,34 @@ def _search_request():
 
 # --- employees: search, read, download, use -----------------------------------------------------------------------
 
+RESULTS_KEPT = 128  # rendered result blocks kept per process (about 50 KB each)
+
+
 @bp.get("/")
 @requires("toolkit.view")
 def index():
     query = _search_request()
-    found = finder.search_items(db.session(), current_user, query)
-    return render("toolkit/index.html", block="results", query=query, found=found,
-                  editor=access.is_editor(current_user), kind_titles=KIND_LABELS, hx=is_htmx())
+    editor, hx = access.is_editor(current_user), is_htmx()
+    return render("toolkit/index.html", block="results", query=query, results=_results(query, editor, hx),
+                  editor=editor, hx=hx)
+
+
+def _results(query, editor, hx):
+    """The rendered result block, kept per process for the facet cache's time under the search's cache_key (the
+    toolkit's generation read in this request's transaction: no committed write is answered from before it; the
+    viewer's scope; the day) and the query as typed, order, page and fragment. Download and use counts shown may be
+    up to that time behind: they do not move the generation."""
+    session = db.session()
+    key = finder.cache_key(session, current_user, query)
+
+    def build():
+        found = finder.search_items(session, current_user, query, key=key)
+        html = render_template("toolkit/_results.html", query=query, found=found, editor=editor,
+                               kind_titles=KIND_LABELS, hx=hx)
+        return Markup(html)  # noqa: S704  # nosec B704  # an autoescaped template's output
+
+    return cache.remembered("toolkit_results", (key, query.q, query.sort, query.page, query.facets, hx),
+                            current_app.config["TOOLKIT_FACET_CACHE_SECONDS"], build, max_entries=RESULTS_KEPT)
 
 
 @bp.get("/item/<int:item_id>")
