@@ -16,9 +16,9 @@ MAX_ENTRIES = 2048
 _lock = threading.Lock()
 
 
-def remembered(name, key, seconds, build, max_entries=MAX_ENTRIES):
+def remembered(name, key, seconds, build, max_entries=None):
     """`build()`, or the value it gave for (name, key) less than `seconds` ago in this process. seconds <= 0: always
-    built afresh. `max_entries`: fewer for large values (rendered HTML)."""
+    built afresh. `max_entries`: fewer than MAX_ENTRIES for large values (rendered HTML)."""
     if seconds <= 0:
         return build()
     caches = current_app.extensions.setdefault("brief_caches", {})
@@ -29,7 +29,7 @@ def remembered(name, key, seconds, build, max_entries=MAX_ENTRIES):
         return entry[1]
     value = build()
     with _lock:
-        if len(cache) >= max_entries:
+        if len(cache) >= (max_entries or MAX_ENTRIES):
             cache.clear()
         cache[key] = (now + seconds, value)
     return value

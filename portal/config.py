@@ -75,9 +75,10 @@ def load_config(instance_path):
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "TOOLKIT_FACET_CACHE_SECONDS": int(os.environ.get("TOOLKIT_FACET_CACHE_SECONDS", "60")),
         "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "0")),
-        # The header search's groups that are the same for everyone of a scope (handbook, toolkit, quiz topics) are
-        # kept this long per process, keyed by what a write moves (portal/search_all); 0 searches on every view.
-        "HEADER_SEARCH_CACHE_SECONDS": int(os.environ.get("HEADER_SEARCH_CACHE_SECONDS", "60")),
+        # Rendered toolkit result blocks and the header search's groups that are the same for everyone of a scope
+        # (handbook, toolkit, quiz topics) are kept this long per process, keyed by what a write moves (so only the
+        # toolkit list's download and use counts can be this late); 0 searches and renders on every view.
+        "SEARCH_RESULTS_CACHE_SECONDS": int(os.environ.get("SEARCH_RESULTS_CACHE_SECONDS", "300")),
         # Dashboard counts that scan a whole unit tree (a supervisor's follow-up, a humas's toolkit warnings) are
         # kept this long per process (portal/cache.py); 0 counts on every view.
         "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60")),

@@ -70,10 +70,10 @@ class Outcome:
 def _kept(name, scope, q, limit, build):
     """A group that is the same for everyone who shares `scope` (what decides what they may see, read in this
     request's transaction: a cache generation or the published edition, so a committed write is never answered from
-    before it), kept per process for HEADER_SEARCH_CACHE_SECONDS under (name, scope, the query as typed, the
+    before it), kept per process for SEARCH_RESULTS_CACHE_SECONDS under (name, scope, the query as typed, the
     locale)."""
     return cache.remembered("header_search", (name, scope, q, limit, str(get_locale())),
-                            current_app.config["HEADER_SEARCH_CACHE_SECONDS"], build, max_entries=1024)
+                            current_app.config["SEARCH_RESULTS_CACHE_SECONDS"], build, max_entries=1024)
 
 
 def _handbook(session, user, q, limit):

@@ -69,7 +69,7 @@ def index():
 
 
 def _results(query, editor, hx):
-    """The rendered result block, kept per process for the facet cache's time under the search's cache_key (the
+    """The rendered result block, kept per process for SEARCH_RESULTS_CACHE_SECONDS under the search's cache_key (the
     toolkit's generation read in this request's transaction: no committed write is answered from before it; the
     viewer's scope; the day) and the query as typed, order, page and fragment. Download and use counts shown may be
     up to that time behind: they do not move the generation."""
@@ -83,7 +83,7 @@ def _results(query, editor, hx):
         return Markup(html)  # noqa: S704  # nosec B704  # an autoescaped template's output
 
     return cache.remembered("toolkit_results", (key, query.q, query.sort, query.page, query.facets, hx),
-                            current_app.config["TOOLKIT_FACET_CACHE_SECONDS"], build, max_entries=RESULTS_KEPT)
+                            current_app.config["SEARCH_RESULTS_CACHE_SECONDS"], build, max_entries=RESULTS_KEPT)
 
 
 @bp.get("/item/<int:item_id>")
