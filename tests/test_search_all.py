@@ -171,3 +171,47 @@ def test_kept_groups_follow_every_write_and_never_cross_scopes(client, login, se
     assert "bagian yang baru" not in found(employee)  # a draft is not the published edition
     factories.publish_edition(session, handbook.humas, "2025.2")
     assert "bagian yang baru" in found(employee)
+
+
+def test_kept_workshop_and_content_groups_follow_writes_and_never_cross_scopes(app, client, login, session):
+    """The workshops' group is kept per unit path and participations outside the audience, the content plan's per
+    planning scope (search_all `kept_group`): a registration, a post's submission and a workshop's return to draft
+    show at once, and nobody gets the group of someone who may see more."""
+    from portal.content import approval
+    from portal.models import ContentPost, WorkshopAudienceUnit
+    from portal.workshops import catalog
+
+    biro, elsewhere = factories.make_unit(session), factories.make_unit(session)
+    trainer = factories.make_user(session, roles=("trainer",))
+    workshop = factories.make_workshop(session, trainer=trainer, title="Pelatihan Kurasi Kanal Biro")
+    session.add(WorkshopAudienceUnit(workshop_id=workshop.id, unit_id=biro.id))
+    session.commit()
+    inside = factories.make_user(session, unit=biro)
+    outside, registered = factories.make_user(session, unit=elsewhere), factories.make_user(session, unit=elsewhere)
+    pengelola = factories.make_user(session, unit=elsewhere)
+    account = factories.make_content_account(session, elsewhere, managers=[pengelola])
+    post = factories.make_planned_post(app, session, pengelola, [account], topic="Kurasi kanal draf")
+
+    def found(user):
+        client.post("/logout")
+        login(user)
+        html = client.get("/cari/?q=kurasi").get_data(as_text=True)
+        return f'href="/workshops/{workshop.id}"' in html, f'href="/content/pos/{post.id}"' in html
+
+    assert found(inside) == (True, False)
+    assert found(outside) == (False, False)
+    assert found(pengelola) == (False, True)  # the draft of an account they manage
+    assert found(outside) == (False, False)  # not the pengelola's group
+    factories.make_participant(session, workshop, user=registered)
+    assert found(registered)[0] is True  # outside the audience, but theirs
+    assert found(outside)[0] is False  # same unit, not registered: not the registered person's group
+    with app.test_request_context():
+        approval.submit(session, pengelola, session.get(ContentPost, post.id), post.version)
+        session.commit()
+    assert found(outside) == (False, True)  # submitted: every employee sees it
+    values = {name: getattr(workshop, name) for name in catalog.WORKSHOP_FIELDS} | {"status": "draft"}
+    with app.test_request_context():
+        catalog.save_workshop(session, trainer, session.get(type(workshop), workshop.id), values, [trainer.id],
+                              [biro.id], "")
+        session.commit()
+    assert found(inside)[0] is False and found(registered)[0] is False

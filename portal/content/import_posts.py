@@ -18,6 +18,7 @@ from sqlalchemy import insert, update
 from sqlmodel import select
 
 from portal import audit
+from portal.content import post_search
 from portal.content.common import text_key
 from portal.content.platform_exports import (
     cells_of,
@@ -297,6 +298,7 @@ def _write(session, actor_id, account, lines, existing):
                 post.status = "terbit"
                 post.version += 1
                 session.add(post)
+                post_search.changed(session)
             if post is not None and item.permalink and not post.published_url:
                 post.published_url = item.permalink
                 session.add(post)

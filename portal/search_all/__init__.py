@@ -9,6 +9,13 @@ count stops at COUNT_CAP ("lebih dari 50"). Nothing is loaded into Python to be 
 at 100 and at 100,000 toolkit items. A pillar added later contributes a group by giving its Pillar a `search`
 function (`fn(session, user, q, limit) -> SearchGroup | None`, see portal/pillars.py), as the content pillar does.
 
+Kept groups (`kept_group`): a group is the same for everyone who shares what decides it, so each provider reads that
+scope in the request's transaction and keeps the group per process under it with the query as typed: the published
+edition (handbook); the toolkit's generation, the viewer's editing scope and the day; the quiz topics' generation;
+the workshops' generation, the person's unit path and their participations outside the audience; the content
+posts' generation and the person's planning scope. Every write that changes a group moves its generation in the
+write's own transaction, so no process answers from before a committed write.
+
 Typo tolerance: a word the vocabulary (portal.search's SearchTerm: the stemmed words of the index) does not know is
 corrected to a known word one edit away: a letter too many ("netralitass", "hoakss", "unggahh"), two letters swapped
 ("netralitsa"), one wrong or one missing. The candidates are looked up by primary key, a few hundred at most. When
@@ -67,7 +74,7 @@ class Outcome:
 
 # --- providers (one statement each, in the pillar's own service) ----------------------------------------------------
 
-def _kept(name, scope, q, limit, build):
+def kept_group(name, scope, q, limit, build):
     """A group that is the same for everyone who shares `scope` (what decides what they may see, read in this
     request's transaction: a cache generation or the published edition, so a committed write is never answered from
     before it), kept per process for SEARCH_RESULTS_CACHE_SECONDS under (name, scope, the query as typed, the
@@ -91,7 +98,7 @@ def _handbook(session, user, q, limit):
                          meta_is_content=True)
             for r in rows], found.total, url_for("handbook.search", q=q), found.more)
 
-    return _kept("handbook", edition.id if edition else None, q, limit, build)
+    return kept_group("handbook", edition.id if edition else None, q, limit, build)
 
 
 def _toolkit(session, user, q, limit):
@@ -107,7 +114,7 @@ def _toolkit(session, user, q, limit):
             SearchResult(title, url_for("toolkit.item", item_id=item_id), snippet, str(KIND_LABELS.get(kind, kind)))
             for item_id, kind, title, snippet in rows], found.total, url_for("toolkit.index", q=q), found.more)
 
-    return _kept("toolkit", finder.header_scope(session, user), q, limit, build)
+    return kept_group("toolkit", finder.header_scope(session, user), q, limit, build)
 
 
 def _quiz_topics(session, user, q, limit):
@@ -124,7 +131,7 @@ def _quiz_topics(session, user, q, limit):
                          snippets.highlight(hit.body, q))
             for hit in found.hits], found.total, url_for("quiz.index"), found.more)
 
-    return _kept("quiz", topics.generation(session), q, limit, build)
+    return kept_group("quiz", topics.generation(session), q, limit, build)
 
 
 def _workshops(session, user, q, limit):
@@ -132,11 +139,15 @@ def _workshops(session, user, q, limit):
 
     if not can(user, "workshop.view"):
         return None
-    found = workshops.header_matches(session, user, q, limit=limit)
-    return SearchGroup("workshops", _l("Pelatihan"), [
-        SearchResult(snippets.highlight(hit.title, q, 200), url_for("workshops.detail", workshop_id=hit.ref_id),
-                     snippets.highlight(hit.body, q))
-        for hit in found.hits], found.total, url_for("workshops.index"), found.more)
+
+    def build():
+        found = workshops.header_matches(session, user, q, limit=limit)
+        return SearchGroup("workshops", _l("Pelatihan"), [
+            SearchResult(snippets.highlight(hit.title, q, 200), url_for("workshops.detail", workshop_id=hit.ref_id),
+                         snippets.highlight(hit.body, q))
+            for hit in found.hits], found.total, url_for("workshops.index"), found.more)
+
+    return kept_group("workshops", workshops.header_scope(session, user), q, limit, build)
 
 
 PROVIDERS = {"handbook": _handbook, "toolkit": _toolkit, "quiz": _quiz_topics, "workshops": _workshops}
@@ -215,7 +226,9 @@ def search_everything(session, user, q, limit=GROUP_LIMIT):
     if not search.query_terms(q):
         return outcome
     outcome.groups = _run(session, user, q, limit)
-    suggestion = suggest(session, q)
+    # The vocabulary only grows: a kept correction is at most the cache's time behind the words indexed since.
+    suggestion = cache.remembered("search_suggestions", q, current_app.config["SEARCH_RESULTS_CACHE_SECONDS"],
+                                  lambda: suggest(session, q), max_entries=1024)
     if suggestion and suggestion.lower() != q.lower():
         if outcome.total:
             outcome.suggestion = suggestion

@@ -13,7 +13,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from portal import audit, events, search
+from portal import audit, events, generations, search
 from portal.errors import DomainError
 from portal.models import (
     Quiz,
@@ -232,10 +232,16 @@ def save_workshop(session, actor, workshop, values, trainer_user_ids, audience_i
 SEARCH_KIND = "workshop"  # the workshops' documents in the full-text index (the header search)
 
 
+GENERATION = "workshops"  # the header search keeps its workshop group under it (pages.header_scope)
+
+
 def index_workshop(session, workshop):
-    """Put the workshop's title, description and place in the full-text index (in the caller's transaction)."""
+    """Put the workshop's title, description and place in the full-text index (in the caller's transaction). Every
+    workshop write ends here (save_workshop, the demo), so it also moves the generation: a status or an audience
+    decides who finds the workshop in the header search."""
     search.index_document(session, SEARCH_KIND, workshop.id, workshop.title, workshop.description or "",
                           extra=workshop.place or "")
+    generations.move(session, GENERATION)
 
 
 def workshops_managed_by(session, user):

@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, or_
 from sqlmodel import select
 
-from portal import search
+from portal import generations, search
 from portal.models import Certificate, Workshop, WorkshopParticipant, WorkshopSession, utcnow
 from portal.permissions import can
 from portal.timezone import as_utc
 from portal.workshops.access import can_manage_workshop
 from portal.workshops.attendance import current_workshop_session
 from portal.workshops.catalog import (
+    GENERATION,
     materials,
     safe_link,
     trainers,
@@ -46,6 +47,17 @@ def visible_workshops(session, user):
         WorkshopParticipant.user_id == user.id)).all()}
     audience = audience_filter(session, user, rows)
     return [(w, mine.get(w.id)) for w in rows if mine.get(w.id) or w.id in audience]
+
+
+def header_scope(session, user):
+    """What decides which workshops `user` finds in the header search (header_matches): the workshops' generation
+    (moved by every workshop write: status, audience, text), the person's unit path (the audience rule) and the
+    workshops they take part in outside their audience (usually none), which they see as well."""
+    outside = session.exec(select(WorkshopParticipant.workshop_id).join(
+        Workshop, Workshop.id == WorkshopParticipant.workshop_id).where(
+        WorkshopParticipant.user_id == user.id, Workshop.status != "draft", ~audience_includes(user))).all()
+    return (generations.read(session, GENERATION), user.unit.path if user.unit is not None else "",
+            tuple(sorted(set(outside))))
 
 
 def header_matches(session, user, q, limit=5):
