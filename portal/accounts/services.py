@@ -253,11 +253,33 @@ def unit_member_counts(session):
 
 # --- users -------------------------------------------------------------------------------------------------------
 
+def _search_text(q):
+    """The text a user search looks for: lower case, single spaces, no NUL (FTS5 ends the string at one,
+    PostgreSQL refuses it)."""
+    return " ".join(q.replace("\x00", "").strip().lower().split())
+
+
+def _contains_on_row(q):
+    """For an ASCII text of 3+ characters, the condition on the user's row that finds what the trigram index finds:
+    name, username, NIP or e-mail contains it (SQLite's LIKE folds ASCII case, as the index does). None otherwise
+    (the index also folds the case of other letters; LIKE does not)."""
+    q = _search_text(q)
+    if len(q) < 3 or not q.isascii():
+        return None
+    like = _contains_pattern(q)
+    return or_(*(column.like(like, escape="\\") for column in (User.full_name, User.username, User.nip, User.email)))
+
+
+def _contains_pattern(q):
+    """A LIKE pattern (escape character a backslash) for text containing `q`."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _matching_user_ids(session, q):
     """A subquery of the ids of users whose name, username, NIP or e-mail contains `q` (3+ characters) through a
     trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL); one or two characters match the start of the name or the
     username through their indexes. Never a table scan."""
-    q = " ".join(q.replace("\x00", "").strip().lower().split())  # a NUL: FTS5 ends the string, PostgreSQL refuses it
+    q = _search_text(q)
     if not q:
         return select(User.id)
     if len(q) < 3:
@@ -268,7 +290,7 @@ def _matching_user_ids(session, q):
         phrase = '"' + q.replace('"', '""') + '"'  # one quoted string: no FTS syntax from the user
         return text("SELECT rowid AS id FROM fts_user WHERE fts_user MATCH :phrase").bindparams(
             phrase=phrase).columns(sql_column("id", Integer))
-    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    like = _contains_pattern(q)
     # The expression is our constant (it must match the index's); the user's text is a bound parameter.
     return text(f'SELECT id FROM "user" WHERE {USER_SEARCH_TEXT_PG} LIKE :like ESCAPE \'\\\'').bindparams(  # noqa: S608  # nosec B608  # constant expression, bound text
         like=like).columns(sql_column("id", Integer))
@@ -284,8 +306,9 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
     e-mail addresses that contain "kementerian" took longer than the rest of the page).
 
     On SQLite a text search counts its matches through its index first. A broad one (a NIP prefix like "196",
-    thousands of people) then walks the (full_name, id) index and stops at the page, instead of sorting every match
-    by name; a narrow one sorts its few matches. Without other filters the count is the index's own."""
+    thousands of people) then walks the (full_name, id) index and stops at the page, checking each person on the row
+    (`_contains_on_row`), instead of sorting every match by name; a narrow one sorts its few matches. Without other
+    filters the count is the index's own."""
     query = select(User)
     matches = None
     if q.strip():
@@ -295,10 +318,17 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
             matches = session.execute(select(func.count()).select_from(
                 select(matching.subquery()).limit(max(COUNT_CAP, BROAD_MATCH) + 1).subquery())).scalar_one()
             if matches > BROAD_MATCH:
-                # "+id IN (...)": the match may not drive the query through the primary key, so SQLite walks the
-                # name index in order, checks each person against the match and stops at the page.
-                user_id = UnaryExpression(User.id, operator=custom_op("+"), type_=Integer)
-        query = query.where(user_id.in_(matching))
+                # SQLite walks the name index in order, checks each person and stops at the page: on the row itself
+                # when it can (materialising tens of thousands of matching ids cost more than the rest of the page),
+                # else against the match ("+id IN (...)": the match may not drive the query by primary key).
+                on_row = _contains_on_row(q)
+                if on_row is not None:
+                    query = query.where(on_row)
+                    matching = None
+                else:
+                    user_id = UnaryExpression(User.id, operator=custom_op("+"), type_=Integer)
+        if matching is not None:
+            query = query.where(user_id.in_(matching))
     if unit_id:
         unit = session.get(Unit, unit_id)
         if unit is not None:
