@@ -316,7 +316,7 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
     matches = None
     if q.strip():
         matching = _matching_user_ids(session, q)
-        user_id = User.id
+        condition = User.id.in_(matching)
         if session.get_bind().dialect.name == "sqlite":
             matches = session.execute(select(func.count()).select_from(
                 select(matching.subquery()).limit(max(COUNT_CAP, BROAD_MATCH) + 1).subquery())).scalar_one()
@@ -324,14 +324,10 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
                 # SQLite walks the name index in order, checks each person and stops at the page: on the row itself
                 # when it can (materialising tens of thousands of matching ids cost more than the rest of the page),
                 # else against the match ("+id IN (...)": the match may not drive the query by primary key).
-                on_row = _contains_on_row(q)
-                if on_row is not None:
-                    query = query.where(on_row)
-                    matching = None
-                else:
-                    user_id = UnaryExpression(User.id, operator=custom_op("+"), type_=Integer)
-        if matching is not None:
-            query = query.where(user_id.in_(matching))
+                condition = _contains_on_row(q)
+                if condition is None:
+                    condition = UnaryExpression(User.id, operator=custom_op("+"), type_=Integer).in_(matching)
+        query = query.where(condition)
     if unit_id:
         unit = session.get(Unit, unit_id)
         if unit is not None:

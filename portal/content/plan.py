@@ -147,7 +147,6 @@ def _set_accounts(session, post, accounts):
 
 
 def record_change(session, post, actor, from_status, to_status, note=""):
-    changed(session)  # a status decides who sees the post in the header search
     session.add(ContentPostChange(post_id=post.id, from_status=from_status, to_status=to_status,
                                   actor_id=getattr(actor, "id", None), note=note[:1000]))
 
@@ -178,7 +177,7 @@ def _bump(session, post, version):
     """Compare-and-set on the post's version: the later of two concurrent changes is refused, not merged."""
     result = session.exec(update(ContentPost).where(ContentPost.id == post.id, ContentPost.version == version)
                           .values(version=version + 1, updated_at=utcnow()))
-    changed(session)  # every change of a post bumps its version (a move changes the day the header search shows)
+    changed(session)  # every change of a post (edit, move, status) bumps its version here; a new one is indexed
     if result.rowcount != 1:
         raise DomainError(_("Pos ini baru saja diubah orang lain. Muat ulang halaman untuk melihat perubahannya, "
                             "lalu ulangi bila masih perlu."), field="version")

@@ -29,8 +29,10 @@ GENERATION = "content_posts"  # the header search keeps its content group under 
 
 
 def changed(session):
-    """Called by every write that changes what the header search shows of a planned post or who may see it (its
-    text, status, day or accounts): moves the generation the kept groups are keyed by, in the write's transaction."""
+    """Moves the generation the header search's kept content groups are keyed by, in the write's transaction. Every
+    write that changes what the group shows of a post or who may see it (text, status, day, accounts) passes here:
+    a new post through `index_post`, every change through `plan._bump` (each bumps the post's version), the metrics
+    import's status change (it bumps the version itself)."""
     generations.move(session, GENERATION)
 
 

@@ -113,14 +113,19 @@ def _order(columns, sort, scored):
     return (columns.created_at.desc(), columns.id.desc())
 
 
-def cache_key(session, user, request, on=None):
-    """What the values kept for a search are keyed by: the toolkit's cache generation as this transaction sees it
-    (so nothing counted before a committed write is used), the viewer's scope, the query's terms and filters, the
-    day (validity dates) and the locale (labels)."""
+def header_scope(session, user, on=None):
+    """What decides which items `user` finds, besides the query: the toolkit's cache generation as this transaction
+    sees it (so nothing kept before a committed write is used), the viewer's scope (employee, a regional humas's
+    subtree, central) and the day (validity dates). Keys the header search's toolkit group; starts `cache_key`."""
     on = on or today()
-    return (facets.generation(session), is_editor(user), editor_unit_path(user, session),
-            tuple(search.query_terms(request.q)), request.kind, request.tags, request.unit_id, request.year,
-            request.status, request.reg_type, request.legal_status, request.channel, on.isoformat(),
+    return facets.generation(session), is_editor(user), editor_unit_path(user, session), on.isoformat()
+
+
+def cache_key(session, user, request, on=None):
+    """What the values kept for a search are keyed by: `header_scope` (the generation first), the query's terms
+    and filters, and the locale (labels)."""
+    return (*header_scope(session, user, on), tuple(search.query_terms(request.q)), request.kind, request.tags,
+            request.unit_id, request.year, request.status, request.reg_type, request.legal_status, request.channel,
             str(get_locale()))
 
 
@@ -392,12 +397,6 @@ def suggestions(session, user, request, on):
                             .group_by(ToolkitTag.tag).order_by(func.count().desc(), ToolkitTag.tag).limit(8)).all()
         tags += [t for t, _n in rows if t not in tags and t not in request.tags]
     return {"words": words, "tags": tags[:8]}
-
-
-def header_scope(session, user):
-    """What decides the header search's toolkit group besides the query: the toolkit's cache generation as this
-    transaction sees it, the viewer's scope and the day (validity dates)."""
-    return facets.generation(session), is_editor(user), editor_unit_path(user, session), today().isoformat()
 
 
 def header_matches(session, user, q, limit=5):
