@@ -46,7 +46,7 @@ def main(folder, username, path, rows="40"):
     for _ in range(10):
         client.get(path, headers=headers)
     profile.disable()
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(int(rows))
+    pstats.Stats(profile).sort_stats(os.environ.get("PSORT", "cumulative")).print_stats(int(rows))
 
 
 if __name__ == "__main__":

@@ -10,15 +10,20 @@ and say so where the value is shown; a value that must be exact after a write do
 import threading
 import time
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 MAX_ENTRIES = 2048
 _lock = threading.Lock()
 
 
 def remembered(name, key, seconds, build, max_entries=None):
-    """`build()`, or the value it gave for (name, key) less than `seconds` ago in this process. seconds <= 0: always
-    built afresh. `max_entries`: fewer than MAX_ENTRIES for large values (rendered HTML)."""
+    """`build()`, or the value it gave for (name, key) less than `seconds` ago in this process. `seconds`: a number
+    or the name of the app setting that holds it; <= 0, or no app (a service called from a script): always built
+    afresh. `max_entries`: fewer than MAX_ENTRIES for large values (rendered HTML)."""
+    if not has_app_context():
+        return build()
+    if isinstance(seconds, str):
+        seconds = current_app.config[seconds]
     if seconds <= 0:
         return build()
     caches = current_app.extensions.setdefault("brief_caches", {})

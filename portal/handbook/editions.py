@@ -36,6 +36,14 @@ def required_edition(session):
     return material or session.exec(select(Edition).order_by(Edition.published_at, Edition.id)).first()
 
 
+def latest_and_required(session):
+    """(latest_edition, required_edition) from one statement (editions are a handful of rows)."""
+    every = editions(session)
+    if not every:
+        return None, None
+    return every[0], next((e for e in every if e.material), every[-1])
+
+
 @dataclass(frozen=True)
 class TocSection:
     section_id: int

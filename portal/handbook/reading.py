@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, func
 from sqlmodel import select
 
-from portal import audit
+from portal import audit, cache, generations
 from portal.errors import DomainError
 from portal.handbook import diffs
 from portal.handbook.editions import (
@@ -22,6 +22,7 @@ from portal.handbook.editions import (
     changes_between,
     edition_toc,
     editions,
+    latest_and_required,
     latest_edition,
     published_revisions,
     published_section,
@@ -42,10 +43,27 @@ from portal.models.handbook import ACK_SCOPES
 # --- the rule -----------------------------------------------------------------------------------------------------
 
 
+# The acknowledgement rule's cache generation: moved by every flush that writes the rule or a section (its core flag).
+RULE_GENERATION = "handbook_rule"
+generations.follow(RULE_GENERATION, AcknowledgementRule, Section)
+
+
 def ack_scope(session):
     """"all" (every section must have been opened before a first acknowledgement) or "core"."""
     rule = session.exec(select(AcknowledgementRule).order_by(AcknowledgementRule.id)).first()
     return rule.scope if rule is not None and rule.scope in ACK_SCOPES else "all"
+
+
+def first_acknowledgement_needs(session):
+    """None (every section must have been opened before a first acknowledgement) or the frozenset of core section
+    ids; what every unacknowledged reader's dashboard asks, so kept per process under the rule's generation."""
+    def build():
+        if ack_scope(session) != "core":
+            return None
+        return frozenset(session.exec(select(Section.id).where(Section.core)).all())
+
+    return cache.remembered("handbook.ack_rule", generations.read(session, RULE_GENERATION),
+                            "DASHBOARD_CACHE_SECONDS", build)
 
 
 def rule_page(session):
@@ -154,22 +172,23 @@ def _reads(session, user):
                              .where(SectionRead.user_id == user.id)).all())
 
 
-def unread_for_acknowledgement(session, user, edition, previous=None, reads=None):
+_ASK = object()  # "not given: look it up" (None is a real value: nothing acknowledged yet)
+
+
+def unread_for_acknowledgement(session, user, edition, previous=_ASK, reads=None):
     """The sections (TocSection) the user must still open before acknowledging `edition`, in reading order.
-    `previous`: the edition they acknowledged last, `reads`: their `_reads` (each looked up when not given)."""
+    `previous`: the edition they acknowledged last (None: none), `reads`: their `_reads` (each looked up when not
+    given)."""
     if edition is None:
         return []
     toc = edition_toc(session, edition)
-    previous = previous if previous is not None else acknowledged_edition(session, user)
+    previous = acknowledged_edition(session, user) if previous is _ASK else previous
     if previous is not None and previous.id == edition.id:
         return []
     reads = reads if reads is not None else _reads(session, user)
     if previous is None:
-        if ack_scope(session) == "core":
-            core = set(session.exec(select(Section.id).where(Section.core)).all())
-            wanted = [s for s in toc.flat if s.section_id in core]
-        else:
-            wanted = list(toc.flat)
+        core = first_acknowledgement_needs(session)
+        wanted = list(toc.flat) if core is None else [s for s in toc.flat if s.section_id in core]
         return [s for s in wanted if s.section_id not in reads]
     changed_at = changed_since(session, previous, edition)
     unread = []
@@ -204,9 +223,8 @@ def acknowledge_latest(session, user):
 
 def index_page(session, user):
     """Everything the handbook's first page shows, for `user`."""
-    edition = latest_edition(session)
+    edition, required = latest_and_required(session)
     acknowledged = acknowledged_edition(session, user)
-    required = required_edition(session)
     current = required is None or _is_current(acknowledged, required)
     reads = _reads(session, user)
     read_ids = set(reads)

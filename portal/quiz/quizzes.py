@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import func
 from sqlmodel import select
 
-from portal import audit
+from portal import audit, cache, generations
 from portal.errors import DomainError
 from portal.formatting import fmt_date, fmt_datetime, fmt_number
 from portal.models import Attempt, AttemptQuestion, Question, Quiz, QuizTopicRule, utcnow
@@ -22,6 +22,10 @@ MAX_PER_TOPIC = 50
 EXPIRY_WARNING_DAYS = 30
 QUIZ_FIELDS = ("title", "description", "pass_mark", "max_attempts", "cooldown_hours", "feedback_mode",
                "shuffle_questions", "shuffle_options", "certificate", "validity_months", "active")
+# The quiz bank's cache generation: moved by every flush that writes a quiz, its draw rules or a question, whichever
+# service wrote it (the editor, the import, the demo).
+BANK = "quiz_bank"
+generations.follow(BANK, Quiz, QuizTopicRule, Question)
 
 
 def add_months(moment, months):
@@ -42,6 +46,19 @@ def quizzes(session, active_only=False):
     if active_only:
         stmt = stmt.where(Quiz.active)
     return session.exec(stmt).all()
+
+
+def active_quizzes(session):
+    """((quiz, questions an attempt gets now), ...) of the active quizzes in order: what every person's quiz page and
+    dashboard start from, kept per process under the quiz bank's generation (three statements on every view
+    before). The quizzes are detached copies: read them, never add them to a session."""
+    def build():
+        available = active_question_counts(session)
+        return tuple((Quiz(**quiz.model_dump()), quiz_size(session, quiz.id, available))
+                     for quiz in quizzes(session, active_only=True))
+
+    return cache.remembered("quiz.active", generations.read(session, BANK),
+                            "DASHBOARD_CACHE_SECONDS", build)
 
 
 def quiz_rules(session, quiz_id):
@@ -175,11 +192,12 @@ class QuizStatus:
         return None if self.quiz.max_attempts is None else max(self.quiz.max_attempts - self.attempts, 0)
 
 
-def quiz_status(session, user, quiz, now=None):
+def quiz_status(session, user, quiz, now=None, size=None):
+    """What `user` may do with `quiz` now; `size`: the questions an attempt gets, when the caller knows it."""
     now = now or utcnow()
     mine = session.exec(select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
                         .order_by(Attempt.started_at.desc(), Attempt.id.desc())).all()
-    status = QuizStatus(quiz=quiz, size=quiz_size(session, quiz.id), attempts=len(mine))
+    status = QuizStatus(quiz=quiz, size=quiz_size(session, quiz.id) if size is None else size, attempts=len(mine))
     status.open_attempt = next((a for a in mine if a.finished_at is None), None)
     finished = sorted((a for a in mine if a.finished_at is not None), key=lambda a: a.finished_at, reverse=True)
     status.last_finished = finished[0] if finished else None
@@ -208,7 +226,7 @@ def quiz_status(session, user, quiz, now=None):
 
 
 def overview(session, user):
-    return [quiz_status(session, user, quiz) for quiz in quizzes(session, active_only=True)]
+    return [quiz_status(session, user, quiz, size=size) for quiz, size in active_quizzes(session)]
 
 
 # --- the personal dashboard -------------------------------------------------------------------------------------------
@@ -223,10 +241,10 @@ def dashboard_cards(session, user):
     """One card per active quiz that issues certificates: what to do next and until when a pass is valid."""
     cards = []
     now = utcnow()
-    for quiz in quizzes(session, active_only=True):
+    for quiz, size in active_quizzes(session):
         if not quiz.certificate:
             continue
-        status = quiz_status(session, user, quiz, now)
+        status = quiz_status(session, user, quiz, now, size)
         url = url_for("quiz.index")
         if status.open_attempt is not None:
             done, total = _progress(session, status.open_attempt)

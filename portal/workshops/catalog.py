@@ -232,7 +232,11 @@ def save_workshop(session, actor, workshop, values, trainer_user_ids, audience_i
 SEARCH_KIND = "workshop"  # the workshops' documents in the full-text index (the header search)
 
 
-GENERATION = "workshops"  # the header search keeps its workshop group under it (pages.header_scope)
+# The workshops' cache generation: the header search keeps its workshop group under it (pages.header_scope), the
+# dashboard the open workshops of an audience. Moved by every flush that writes a workshop or its audience, whichever
+# service (or test factory) wrote it, and by index_workshop.
+GENERATION = "workshops"
+generations.follow(GENERATION, Workshop, WorkshopAudienceUnit)
 
 
 def index_workshop(session, workshop):

@@ -2,6 +2,7 @@
 dashboard cards."""
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import url_for
 from flask_babel import format_datetime, ngettext
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, or_
 from sqlmodel import select
 
-from portal import generations, search
+from portal import cache, generations, search
 from portal.models import Certificate, Workshop, WorkshopParticipant, WorkshopSession, utcnow
 from portal.permissions import can
 from portal.timezone import as_utc
@@ -164,10 +165,35 @@ def guest_certificate(session, participant):
     return session.get(Workshop, participant.workshop_id), certificate_of(session, participant)
 
 
+OPEN_KEPT = 12  # open workshops kept per audience for the dashboard (it shows 3 the person has not joined)
+
+
+class OpenWorkshop(NamedTuple):
+    id: int
+    title: str
+
+
 def open_for_registration(session, user, registered, limit):
-    """Up to `limit` workshops, in id order, whose registration is open now, whose audience includes `user` and
-    that are not in `registered` (workshop ids): one statement, the window and the audience checked by the
-    database (the dashboard must not load the institution's open workshops on every view)."""
+    """Up to `limit` workshops (OpenWorkshop), in id order, whose registration is open now, whose audience includes
+    `user` and that are not in `registered` (workshop ids). The first OPEN_KEPT of an audience (a unit path) are
+    kept per process under the workshops' generation for DASHBOARD_CACHE_SECONDS, so a registration window that
+    opened or closed within that time may show late on the dashboard (registering checks it exactly); when the
+    person joined most of them, the database is asked."""
+    def build():
+        return tuple(OpenWorkshop(w.id, w.title) for w in _open_for_registration(session, user, (), OPEN_KEPT))
+
+    kept = cache.remembered("workshops.open", (generations.read(session, GENERATION),
+                                               user.unit.path if user.unit is not None else ""),
+                            "DASHBOARD_CACHE_SECONDS", build)
+    shown = [w for w in kept if w.id not in registered][:limit]
+    if len(shown) < limit and len(kept) == OPEN_KEPT:
+        shown = [OpenWorkshop(w.id, w.title) for w in _open_for_registration(session, user, registered, limit)]
+    return shown
+
+
+def _open_for_registration(session, user, registered, limit):
+    """One statement: the window and the audience checked by the database (the dashboard must not load the
+    institution's open workshops)."""
     now = utcnow()
     query = (select(Workshop).where(
         Workshop.status == "open",
