@@ -101,7 +101,12 @@ def test_user_list_pagination(client, admin, session, tree):
     second = client.get("/admin/users?q=pegawai&page=2")
     assert len(names_in(second)) == 5
     assert names_in(first) | names_in(second) == {f"Pegawai {n:02d}" for n in range(30)}
-    assert names_in(client.get("/admin/users?q=pegawai&page=3")) == set()
+    past_end = client.get("/admin/users?q=pegawai&page=7")  # an old link, a typed number: a way back
+    assert names_in(past_end) == set()
+    html = past_end.get_data(as_text=True)
+    assert "Halaman 7 tidak ada: hasil ini hanya 2 halaman." in html and "Tidak ada pengguna yang cocok" not in html
+    assert re.search(r'href="/admin/users\?[^"]*page=2"[^>]*>‹ Sebelumnya', html)
+    assert re.search(r'href="/admin/users\?[^"]*page=1"', html) and "page=6" not in html
     assert client.get("/admin/users?q=pegawai&page=99999999999999999999").status_code == 200
 
 
