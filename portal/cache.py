@@ -40,6 +40,36 @@ def remembered(name, key, seconds, build, max_entries=None):
     return value
 
 
+def remembered_many(name, keys, seconds, build_many, max_entries=None):
+    """{key: value} for `keys`: those kept less than `seconds` ago in this process, the others from one
+    `build_many(missing keys) -> {key: value}` (a key it leaves out is not kept). Same rules as `remembered`."""
+    keys = list(dict.fromkeys(keys))
+    if not has_app_context():
+        return build_many(keys)
+    if isinstance(seconds, str):
+        seconds = current_app.config[seconds]
+    if seconds <= 0:
+        return build_many(keys)
+    cache = current_app.extensions.setdefault("brief_caches", {}).setdefault(name, {})
+    now = time.monotonic()
+    found, missing = {}, []
+    for key in keys:
+        entry = cache.get(key)
+        if entry is not None and entry[0] > now:
+            found[key] = entry[1]
+        else:
+            missing.append(key)
+    if missing:
+        built = build_many(missing)
+        with _lock:
+            if len(cache) + len(built) > (max_entries or MAX_ENTRIES):
+                cache.clear()
+            for key, value in built.items():
+                cache[key] = (now + seconds, value)
+        found.update(built)
+    return found
+
+
 def forget(name):
     """Drop every entry of a named cache (in this process)."""
     with _lock:

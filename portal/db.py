@@ -2,8 +2,8 @@
 
 Reads never lock. On SQLite (WAL) a transaction starts deferred (`BEGIN`): readers see a snapshot and never wait
 for a writer. A use case that writes says so first (`begin_write()`), and its transaction then starts with `BEGIN
-IMMEDIATE`: the write lock is taken up front, so concurrent writers queue (busy timeout, then retries with
-backoff) instead of failing half-way with "database is locked" when a read transaction tries to upgrade.
+IMMEDIATE`: the write lock is taken up front, so concurrent writers queue (tried again every 0.5-4 ms for up to
+BUSY_TIMEOUT_MS, `_take_write_lock`) instead of failing half-way with "database is locked" when a read transaction tries to upgrade.
 A request with an unsafe method (POST, ...) is a write use case automatically, once the signed-in user has been
 loaded (`start_request_writes`, a before_request hook); a POST view that must do slow work before it writes
 (checking a password hash) is declared `@deferred_write` and calls `begin_write()` itself when it is ready.
@@ -21,6 +21,7 @@ import contextvars
 import functools
 import logging
 import random
+import sqlite3
 import time
 
 from flask import abort, current_app, g, has_app_context, request
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 MAX_INT = 2**31 - 1
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 20_000  # SQLite waits this long for the write lock before it answers "busy"
-BEGIN_RETRIES = 4  # then BEGIN IMMEDIATE is retried this often, with growing pauses
+WRITE_LOCK_PAUSES = (0.0005, 0.004)  # the first and the longest pause between tries for the write lock, in seconds
 
 _write_intent = contextvars.ContextVar("portal_write_intent", default=False)
 
@@ -58,19 +59,37 @@ def make_engine(url):
             if not _write_intent.get():
                 conn.exec_driver_sql("BEGIN")
                 return
-            for attempt in range(BEGIN_RETRIES + 1):
-                try:
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                    return
-                except OperationalError as error:
-                    if attempt == BEGIN_RETRIES or "locked" not in str(error).lower():
-                        raise
-                    pause = (0.05 * 2**attempt) * (1 + random.random())  # noqa: S311 - jitter, not crypto
-                    log.warning("write lock busy; retrying in %.2f s", pause)
-                    time.sleep(pause)
+            if not _take_write_lock(conn.connection.driver_connection):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # past the wait: "database is locked" (answered 503)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _take_write_lock(dbapi_connection):
+    """BEGIN IMMEDIATE, trying again for up to BUSY_TIMEOUT_MS while another connection writes; False when the lock
+    stayed taken (or the error was another one), for the caller to try once more through SQLAlchemy, which raises.
+
+    SQLite's own busy handler sleeps longer and longer between tries (1, 2, 5 ... 50, 100 ms): with many writers
+    the lock was often free while all of them slept, and a quiz answer waited hundreds of milliseconds for a lock
+    held 2-3 ms at a time. Here a writer tries again after 0.5 ms, doubling up to 4 ms (with jitter)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = WRITE_LOCK_PAUSES[0]
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return True
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error).lower() and "busy" not in str(error).lower():
+                    return False
+            if time.monotonic() + pause > deadline:
+                return False
+            time.sleep(pause * (0.5 + random.random()))  # noqa: S311 - jitter, not crypto
+            pause = min(pause * 2, WRITE_LOCK_PAUSES[1])
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def init_app(app):

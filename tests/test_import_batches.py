@@ -243,7 +243,6 @@ def test_an_e_mail_taken_in_other_capitals_is_caught_by_the_preview(app, session
 
 def test_a_request_that_cannot_get_the_write_lock_answers_503_try_again(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)
-    monkeypatch.setattr(db, "BEGIN_RETRIES", 1)
     app = make_app(tmp_path, PROPAGATE_EXCEPTIONS=False)
     path = _sqlite_path(app)
     if path is None:

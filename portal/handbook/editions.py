@@ -15,7 +15,12 @@ from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
+from portal import generations
 from portal.models import Edition, EditionChapter, EditionSection, Section, SectionRevision
+
+# Moved by every new (or changed) edition: what is kept about "the latest edition" elsewhere keys by it.
+EDITIONS_GENERATION = "handbook_editions"
+generations.follow(EDITIONS_GENERATION, Edition)
 
 TOC_CACHE_SIZE = 8  # editions kept per process (the current one and a few that people compare against)
 CHANGES_CACHE_SIZE = 16  # pairs of editions kept per process

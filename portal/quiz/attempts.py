@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
-from portal import certificates, events
+from portal import cache, certificates, events, generations
 from portal.errors import DomainError
 from portal.models import (
     Attempt,
@@ -223,31 +223,65 @@ class ShownQuestion:
 
 
 def shown_questions(session, items, total=None, links=True):
-    """ShownQuestion for each AttemptQuestion, in three queries (two without the handbook links). `total`: how many
-    questions the attempt has (default: these items)."""
+    """ShownQuestion for each AttemptQuestion. `total`: how many questions the attempt has (default: these
+    items). What a question looks like (its version, options, topic and handbook links) is the same for everyone
+    who drew it: kept per process (`question_parts`), so answering reads no question tables."""
     if not items:
         return []
     total = len(items) if total is None else total
-    rows = session.exec(
-        select(AttemptQuestion.id, QuestionVersion, Question, QuizTopic)
-        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
-        .join(Question, Question.id == QuestionVersion.question_id)
-        .join(QuizTopic, QuizTopic.id == AttemptQuestion.topic_id, isouter=True)
-        .where(AttemptQuestion.id.in_([item.id for item in items]))
-    ).all()
-    found = {item_id: (version, question, topic) for item_id, version, question, topic in rows}
-    options = {o.id: o for o in session.exec(select(QuestionOption).where(
-        QuestionOption.version_id.in_({version.id for version, _q, _t in found.values()}))).all()}
-    question_links = topics.question_links(session, {q.id for _v, q, _t in found.values()}) if links else {}
+    parts = question_parts(session, {(item.version_id, item.topic_id) for item in items})
     out = []
     for item in items:
-        version, question, topic = found[item.id]
+        version, question, topic, options, question_links = parts[(item.version_id, item.topic_id)]
         out.append(ShownQuestion(item=item, version=version,
                                  options=[options[i] for i in kinds.ids(item.option_order) if i in options],
-                                 topic=topic, question=question, links=question_links.get(question.id, []),
+                                 topic=topic, question=question, links=question_links if links else [],
                                  total=total,
                                  partners=[options[i] for i in kinds.ids(item.match_order) if i in options]))
     return out
+
+
+def question_parts(session, keys):
+    """{(version id, topic id): (version, question, topic, {option id: option}, handbook links)}, kept per process
+    for DASHBOARD_CACHE_SECONDS under the quiz bank's generation (every question, option, link and topic write
+    moves it), the editions' (a new edition renames or removes linked sections) and the sections' (a slug). The rows
+    are detached copies: read them, never add them to a session."""
+    from portal.handbook.editions import EDITIONS_GENERATION
+    from portal.handbook.reading import RULE_GENERATION
+
+    stamp = (generations.read(session, quizzes.BANK), generations.read(session, EDITIONS_GENERATION),
+             generations.read(session, RULE_GENERATION))
+
+    def build(missing):
+        wanted = [key for key, _stamp in missing]
+        rows = session.exec(
+            select(QuestionVersion, Question)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.id.in_({version_id for version_id, _topic in wanted}))
+        ).all()
+        found = {version.id: (_copy(version), _copy(question)) for version, question in rows}
+        topic_ids = {topic_id for _version, topic_id in wanted if topic_id is not None}
+        found_topics = {t.id: _copy(t) for t in session.exec(select(QuizTopic).where(QuizTopic.id.in_(topic_ids)))}
+        options = {}
+        for option in session.exec(select(QuestionOption).where(QuestionOption.version_id.in_(set(found)))).all():
+            options.setdefault(option.version_id, {})[option.id] = _copy(option)
+        question_links = topics.question_links(session, {q.id for _v, q in found.values()})
+        built = {}
+        for (version_id, topic_id), key_stamp in missing:
+            if version_id in found:
+                version, question = found[version_id]
+                built[((version_id, topic_id), key_stamp)] = (
+                    version, question, found_topics.get(topic_id), options.get(version_id, {}),
+                    question_links.get(question.id, []))
+        return built
+
+    kept = cache.remembered_many("quiz.question_parts", [(key, stamp) for key in keys], "DASHBOARD_CACHE_SECONDS",
+                                 build)
+    return {key: value for (key, _stamp), value in kept.items()}
+
+
+def _copy(row):
+    return type(row)(**row.model_dump())
 
 
 @dataclass

@@ -14,7 +14,18 @@ from sqlmodel import select
 from portal import audit, cache, generations
 from portal.errors import DomainError
 from portal.formatting import fmt_date, fmt_datetime, fmt_number
-from portal.models import Attempt, AttemptQuestion, Question, Quiz, QuizTopicRule, utcnow
+from portal.models import (
+    Attempt,
+    AttemptQuestion,
+    Question,
+    QuestionOption,
+    QuestionSection,
+    QuestionVersion,
+    Quiz,
+    QuizTopic,
+    QuizTopicRule,
+    utcnow,
+)
 from portal.models.quiz import FEEDBACK_MODES, UNDRAWN_KINDS
 from portal.quiz import topics
 
@@ -22,10 +33,10 @@ MAX_PER_TOPIC = 50
 EXPIRY_WARNING_DAYS = 30
 QUIZ_FIELDS = ("title", "description", "pass_mark", "max_attempts", "cooldown_hours", "feedback_mode",
                "shuffle_questions", "shuffle_options", "certificate", "validity_months", "active")
-# The quiz bank's cache generation: moved by every flush that writes a quiz, its draw rules or a question, whichever
-# service wrote it (the editor, the import, the demo).
+# The quiz bank's cache generation: moved by every flush that writes a quiz, its draw rules, a question (its versions,
+# options and handbook links) or a topic, whichever service wrote it (the editor, the import, the demo).
 BANK = "quiz_bank"
-generations.follow(BANK, Quiz, QuizTopicRule, Question)
+generations.follow(BANK, Quiz, QuizTopicRule, Question, QuestionVersion, QuestionOption, QuestionSection, QuizTopic)
 
 
 def add_months(moment, months):
