@@ -3,7 +3,8 @@
 Reads never lock. On SQLite (WAL) a transaction starts deferred (`BEGIN`): readers see a snapshot and never wait
 for a writer. A use case that writes says so first (`begin_write()`), and its transaction then starts with `BEGIN
 IMMEDIATE`: the write lock is taken up front, so concurrent writers queue (tried again every 0.5-4 ms for up to
-BUSY_TIMEOUT_MS, `_take_write_lock`) instead of failing half-way with "database is locked" when a read transaction tries to upgrade.
+BUSY_TIMEOUT_MS, `_take_write_lock`) instead of failing half-way with "database is locked" when a read
+transaction tries to upgrade.
 A request with an unsafe method (POST, ...) is a write use case automatically, once the signed-in user has been
 loaded (`start_request_writes`, a before_request hook); a POST view that must do slow work before it writes
 (checking a password hash) is declared `@deferred_write` and calls `begin_write()` itself when it is ready.

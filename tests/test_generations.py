@@ -4,7 +4,7 @@ and the dashboard's kept parts (quiz bank, open workshops, the acknowledgement r
 import re
 from datetime import timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlmodel import Session
 
 from portal import generations
@@ -142,3 +142,35 @@ def test_the_dashboards_unread_count_follows_the_acknowledgement_rule(client, lo
     reading.set_ack_rule(session, admin, "core", [handbook.sections["akun-pribadi"].id])
     session.commit()
     assert "Masih 1 bagian" in client.get("/").get_data(as_text=True)
+
+
+def test_two_writers_marking_subjects_in_opposite_orders_both_commit(app):
+    """Moves take the counters' row locks only at commit and in name order: two writers that touch the same two
+    subjects in opposite orders cannot deadlock (PostgreSQL answered one of them "deadlock detected" when each move
+    locked its row at once)."""
+    import threading
+
+    engine = app.extensions["db_engine"]
+    errors = []
+    with Session(engine) as one, Session(engine) as two:
+        for session, names in ((one, ("pair-a", "pair-b")), (two, ("pair-b", "pair-a"))):
+            session.execute(text("SELECT 1"))  # both transactions are open before either commits
+            for name in names:
+                generations.move(session, name)
+        barrier = threading.Barrier(2)
+
+        def commit(session):
+            barrier.wait()
+            try:
+                session.commit()
+            except Exception as error:  # noqa: BLE001 - the test reports whatever went wrong
+                errors.append(error)
+
+        threads = [threading.Thread(target=commit, args=(s,)) for s in (one, two)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert errors == []
+    with Session(engine) as reader:
+        assert (generations.read(reader, "pair-a"), generations.read(reader, "pair-b")) == (2, 2)
