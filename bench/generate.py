@@ -9,6 +9,7 @@ so the load tool can sign in as any of them. Progress goes to stdout.
 """
 
 import argparse
+import json
 import random
 import sys
 import tempfile
@@ -354,13 +355,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory (removed after)")
     parser.add_argument("--small", action="store_true", help="a few hundred rows of each kind")
-    parser.add_argument("--keep", metavar="DIR", help="write the SQLite database to DIR/bench.db and keep it")
+    parser.add_argument("--keep", metavar="DIR", help="write the SQLite database to DIR/bench.db and keep it, with "
+                                                      "DIR/facts.json for `bench/run.py --data DIR`")
     args = parser.parse_args(argv)
     size = SMALL if args.small else FULL
     if args.keep:
         Path(args.keep).mkdir(parents=True, exist_ok=True)
         url = args.database_url or f"sqlite:///{Path(args.keep).resolve() / 'bench.db'}"
-        print(generate(url, size, Path(args.keep) / "instance"))
+        facts = generate(url, size, Path(args.keep) / "instance")
+        (Path(args.keep) / "facts.json").write_text(json.dumps(facts) + "\n")
+        print(facts)
         return
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"

@@ -11,6 +11,9 @@ bare app (bench/bare.py) and the job worker, and alternates portal and bare for 
 - a 20,000-row user import through the admin pages and the job worker, with readers (wrk, 8 connections) and
   logins beside it (logins before the import are the baseline; answers "database is locked" are counted).
 
+`--only quiz,dashboard` runs just those scenarios (results in bench/results/only.md and .json, so the full run's
+table stays), and `--data DIR` uses the SQLite database `bench/generate.py --keep DIR` wrote instead of generating
+one: together, a quick comparison of two commits (check out one, run, check out the other, run again).
 `--import-only` runs just that scenario on 50,000 employees (results in bench/results/import.json);
 BENCH_PORTS=5101,5102 picks the servers' ports on a shared machine.
 
@@ -65,6 +68,8 @@ HEADER_QUERIES = ["netralitas", "hoaks", "foto kegiatan", "PP 94 2021", "pelatih
                   "ujaran kebencian", "infografis", "hoakss", "jadwal layanan", "tanggapan keluhan", "netralitsa"]
 TOOLKIT_FILTERS = ["", "", "", "&kind=photo", "&kind=regulation", "&kind=template", "&sort=used"]
 
+SCENARIOS = {"dashboard", "section", "handbook_search", "toolkit", "toolkit_new", "header_search", "users", "roster",
+             "quiz", "import"}
 # What issue 10 asks of each scenario: (ratio at least, p95 below in ms); None where it sets no figure.
 TARGETS = {"dashboard": (0.2, None), "section": (0.25, None), "toolkit": (0.1, 50), "toolkit_new": (0.1, 50),
            "header_search": (None, 50),
@@ -627,31 +632,45 @@ def bench_database(kind, tmp, args, log):
     progress = Progress(lambda message, flush: log("  " + message))
     servers, databases = [], []
     try:
-        database_url, pg_name = new_database(kind, work, "large")
-        databases.append(pg_name)
-        log(f"{kind}: generating ({'small' if args.small else 'full'} size)")
-        started = time.perf_counter()
-        facts = generate(database_url, size, work / "large-instance", progress=progress)
-        generation_s = time.perf_counter() - started
+        if args.data:  # a database written by `bench/generate.py --keep DIR`, used as it is (the run adds to it)
+            database_url = f"sqlite:///{Path(args.data).resolve() / 'bench.db'}"
+            facts = json.loads((Path(args.data) / "facts.json").read_text())
+            generation_s = None
+            log(f"{kind}: the database in {args.data}")
+        else:
+            database_url, pg_name = new_database(kind, work, "large")
+            databases.append(pg_name)
+            log(f"{kind}: generating ({'small' if args.small else 'full'} size)")
+            started = time.perf_counter()
+            facts = generate(database_url, size, work / "large-instance", progress=progress)
+            generation_s = time.perf_counter() - started
         servers, portal, bare = start_servers(database_url, work, "large", with_bare=True)
         rng = random.Random(5)
         readers = [Client(portal).login(u) for u in ["pegawai", *facts["employees"][:15]]]
         scenarios = {}
         warm_memory = None
         for name, (label, items, extra, c_ratio, c_latency) in build_scenarios(portal, facts, readers, rng).items():
+            if not wanted(args, name):
+                continue
             scenarios[name] = measure(name, label, items, extra, c_ratio, c_latency, portal, bare, work, args, log)
             if warm_memory is None:  # after the sign-ins and the first scenario: the workers' settled size
                 warm_memory = servers[0].worker_memory_mb()
                 log("  workers after warm-up: " + _memory_text(warm_memory))
-        items = quiz_items(portal, facts, facts["employees"][16:80])
-        scenarios["quiz"] = measure("quiz", "quiz answer POST (64 users)", items, {"HX-Request": "true"}, 64, 64,
-                                    portal, bare, work, args, log)
-        large_times = server_times(portal, facts, work, args, "large")
-        imported = run_import(portal, facts, readers, work, args, size, database_url, log)
+        if wanted(args, "quiz"):
+            items = quiz_items(portal, facts, facts["employees"][16:80])
+            scenarios["quiz"] = measure("quiz", "quiz answer POST (64 users)", items, {"HX-Request": "true"}, 64, 64,
+                                        portal, bare, work, args, log)
+        large_times = server_times(portal, facts, work, args, "large") if not args.only else None
+        imported = (run_import(portal, facts, readers, work, args, size, database_url, log)
+                    if wanted(args, "import") else None)
         memory = servers[0].worker_memory_mb()
         for server in reversed(servers):
             server.stop()
         tracebacks = (work / "large-portal.log").read_bytes().count(b"Traceback")
+        if args.only:  # a chosen few, to compare two commits: no demo-content server times
+            return {"database": kind, "generation_s": generation_s, "scenarios": scenarios, "import": imported,
+                    "worker_memory": memory, "worker_memory_warm": warm_memory or [],
+                    "server_tracebacks": tracebacks}
 
         log(f"{kind}: the demo content alone, for the server time per page")
         demo_url, demo_pg = new_database(kind, work, "demo")
@@ -682,6 +701,11 @@ def bench_database(kind, tmp, args, log):
 
 # --- report -------------------------------------------------------------------------------------------------------
 
+def wanted(args, name):
+    """Whether `--only` (scenario names, comma-separated) asks for this scenario; everything without it."""
+    return not args.only or name in args.only
+
+
 def verdict(name, row):
     ratio_target, p95_target = TARGETS.get(name, (None, None))
     checks = []
@@ -701,6 +725,29 @@ def _memory_text(workers):
     return ", ".join(f"{m['rss_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB)" for m in workers) or "n/a"
 
 
+def _server_time_lines(server_time):
+    if not server_time:
+        return []
+    return ["", "Server time per request (p50 at 1 connection), demo content → generated data:", "",
+            "| scenario | demo ms | large ms | × | target |", "|---|---|---|---|---|",
+            *(f"| {row['label']} | {fmt(row['demo_ms'])} | {fmt(row['large_ms'])} | "
+              f"{'—' if row['ratio'] is None else format(row['ratio'], '.2f')} | ≤ 1.5× "
+              f"{'✓' if row['ratio'] is not None and row['ratio'] <= 1.5 else '✗'} |"
+              for row in server_time.values())]
+
+
+def _import_text(imp):
+    if not imp:
+        return "No import in this run."
+    readers, logins = imp["readers"], imp["logins"]
+    return (f"Import of {imp['rows']:,} users: upload and preview {imp['preview_s']:.1f} s, applied by the "
+            f"job worker ({imp['job_status']}) {imp['total_s']:.1f} s after the upload started. Beside it: "
+            f"readers (8 connections) {readers['rps']:.0f} req/s, p50 {readers['p50_ms']:.0f} ms, "
+            f"p95 {readers['p95_ms']:.0f} ms, p99 {readers['p99_ms']:.0f} ms, {readers['errors']} errors, "
+            f"{readers['s5xx']} 5xx; {logins['count']} logins, p95 "
+            f"{logins['p95_ms'] or 0:.0f} ms, {logins['failed']} failed, {logins['s5xx']} 5xx.")
+
+
 def fmt(ms):
     return "—" if ms is None else f"{ms:.1f}"
 
@@ -713,29 +760,20 @@ def markdown(report):
              "Ratio: portal ÷ bare Flask requests/s at 32 connections (quiz: 64), median of the rounds (range). "
              "Latencies: portal at 8 connections (quiz: 64), median of the rounds.", ""]
     for db in report["databases"]:
-        lines += [f"## {db['database']} (data generated in {db['generation_s']:.0f} s)", "",
+        made = (f"data generated in {db['generation_s']:.0f} s" if db.get("generation_s") is not None else
+                "data from an earlier `bench/generate.py --keep`")
+        lines += [f"## {db['database']} ({made})", "",
                   "| scenario | portal ÷ bare | portal req/s | p50 ms | p95 ms | p99 ms | errors | 5xx | target |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for name, row in db["scenarios"].items():
             lines.append(f"| {row['label']} | {row['ratio']:.3f} ({row['ratio_min']:.3f}–{row['ratio_max']:.3f}) | "
                          f"{row['portal_rps']:.0f} | {fmt(row['p50_ms'])} | {fmt(row['p95_ms'])} | "
                          f"{fmt(row['p99_ms'])} | {row['errors']} | {row['s5xx']} | {verdict(name, row)} |")
-        imp = db["import"]
-        readers, logins = imp["readers"], imp["logins"]
-        lines += ["", f"Import of {imp['rows']:,} users: upload and preview {imp['preview_s']:.1f} s, applied by the "
-                      f"job worker ({imp['job_status']}) {imp['total_s']:.1f} s after the upload started. Beside it: "
-                      f"readers (8 connections) {readers['rps']:.0f} req/s, p50 {readers['p50_ms']:.0f} ms, "
-                      f"p95 {readers['p95_ms']:.0f} ms, p99 {readers['p99_ms']:.0f} ms, {readers['errors']} errors, "
-                      f"{readers['s5xx']} 5xx; {logins['count']} logins, p95 "
-                      f"{logins['p95_ms'] or 0:.0f} ms, {logins['failed']} failed, {logins['s5xx']} 5xx.",
-                  "", "Server time per request (p50 at 1 connection), demo content → generated data:", "",
-                  "| scenario | demo ms | large ms | × | target |", "|---|---|---|---|---|",
-                  *(f"| {row['label']} | {fmt(row['demo_ms'])} | {fmt(row['large_ms'])} | "
-                    f"{'—' if row['ratio'] is None else format(row['ratio'], '.2f')} | ≤ 1.5× "
-                    f"{'✓' if row['ratio'] is not None and row['ratio'] <= 1.5 else '✗'} |"
-                    for row in db.get("server_time", {}).values()),
+        lines += ["", _import_text(db["import"]),
+                  *_server_time_lines(db.get("server_time")),
                   "", "Gunicorn workers' RSS after warm-up (sign-ins and the first scenario): "
-                  + _memory_text(db.get("worker_memory_warm", [])) + "; at the end (after the import): "
+                  + _memory_text(db.get("worker_memory_warm", []))
+                  + ("; at the end (after the import): " if db["import"] else "; at the end: ")
                   + _memory_text(db["worker_memory"]) + f" (target < 150 MB each); tracebacks in the portal's log: "
                   f"{db['server_tracebacks']}.", ""]
     if len(report["databases"]) == 2:
@@ -759,10 +797,24 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per scenario (at least 3)")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--keep-logs", action="store_true", help="copy the servers' logs to bench/results/")
+    parser.add_argument("--only", type=lambda text: {name.strip() for name in text.split(",") if name.strip()},
+                        default=None, help="only these scenarios (comma-separated: dashboard, section, "
+                        "handbook_search, toolkit, toolkit_new, header_search, users, roster, quiz, import); "
+                        "no demo-content server times; results in bench/results/only.md and .json")
+    parser.add_argument("--data", metavar="DIR", help="SQLite only: the database `bench/generate.py --keep DIR` "
+                        "wrote, instead of generating one (the run adds quiz answers and imported users to it)")
     parser.add_argument("--import-only", action="store_true",
                         help="only the import beside readers and logins (results in bench/results/import.json)")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (3 if args.small else 10)
+    unknown = (args.only or set()) - SCENARIOS
+    if unknown:
+        raise SystemExit(f"unknown scenario(s) for --only: {', '.join(sorted(unknown))}; known: "
+                         f"{', '.join(sorted(SCENARIOS))}")
+    if args.data:
+        args.databases = "sqlite"
+        if not (Path(args.data) / "facts.json").is_file():
+            raise SystemExit(f"{args.data}/facts.json is missing: make it with bench/generate.py --keep {args.data}")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     RESULTS.mkdir(exist_ok=True)
@@ -806,7 +858,7 @@ def write_report(args, databases):
         "databases": databases,
     }
     report["size"] = ", ".join(f"{k} {v:,}" for k, v in report["size"].items())
-    name = "small" if args.small else "latest"
+    name = "only" if args.only or args.data else "small" if args.small else "latest"
     (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     text = markdown(report)
     (RESULTS / f"{name}.md").write_text(text)
