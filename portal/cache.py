@@ -13,7 +13,9 @@ import time
 from flask import current_app, has_app_context
 
 MAX_ENTRIES = 2048
+BUILD_WAIT_SECONDS = 5  # how long a thread waits for another one building the same entry, then builds it itself
 _lock = threading.Lock()
+_building = {}  # (cache name, app id, key) -> Event set when the thread building that entry is done
 
 
 def remembered(name, key, seconds, build, max_entries=None):
@@ -32,12 +34,33 @@ def remembered(name, key, seconds, build, max_entries=None):
     now = time.monotonic()
     if entry is not None and entry[0] > now:
         return entry[1]
-    value = build()
+    # One thread builds a missing entry; the others asking for it meanwhile wait for that value instead of building
+    # it too (when a popular search's entry expires under load, eight threads would otherwise count it at once).
+    flight = (name, id(current_app._get_current_object()), key)
     with _lock:
-        if len(cache) >= (max_entries or MAX_ENTRIES):
-            cache.clear()
-        cache[key] = (now + seconds, value)
-    return value
+        done = _building.get(flight)
+        if done is None:
+            done = _building[flight] = threading.Event()
+            builder = True
+        else:
+            builder = False
+    if not builder:
+        done.wait(BUILD_WAIT_SECONDS)
+        entry = cache.get(key)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return build()  # the builder failed or is slow: build it here, without keeping it
+    try:
+        value = build()
+        with _lock:
+            if len(cache) >= (max_entries or MAX_ENTRIES):
+                cache.clear()
+            cache[key] = (now + seconds, value)
+        return value
+    finally:
+        with _lock:
+            _building.pop(flight, None)
+        done.set()
 
 
 def remembered_many(name, keys, seconds, build_many, max_entries=None):
