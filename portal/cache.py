@@ -18,18 +18,25 @@ _lock = threading.Lock()
 _building = {}  # (cache name, app id, key) -> Event set when the thread building that entry is done
 
 
+def _cache_and_seconds(name, seconds):
+    """(the app's named cache, seconds as a number), or (None, 0) when nothing is to be kept: no app, or seconds
+    (a number or the name of the app setting holding it) <= 0."""
+    if not has_app_context():
+        return None, 0
+    if isinstance(seconds, str):
+        seconds = current_app.config[seconds]
+    if seconds <= 0:
+        return None, 0
+    return current_app.extensions.setdefault("brief_caches", {}).setdefault(name, {}), seconds
+
+
 def remembered(name, key, seconds, build, max_entries=None):
     """`build()`, or the value it gave for (name, key) less than `seconds` ago in this process. `seconds`: a number
     or the name of the app setting that holds it; <= 0, or no app (a service called from a script): always built
     afresh. `max_entries`: fewer than MAX_ENTRIES for large values (rendered HTML)."""
-    if not has_app_context():
+    cache, seconds = _cache_and_seconds(name, seconds)
+    if cache is None:
         return build()
-    if isinstance(seconds, str):
-        seconds = current_app.config[seconds]
-    if seconds <= 0:
-        return build()
-    caches = current_app.extensions.setdefault("brief_caches", {})
-    cache = caches.setdefault(name, {})
     entry = cache.get(key)
     now = time.monotonic()
     if entry is not None and entry[0] > now:
@@ -67,13 +74,9 @@ def remembered_many(name, keys, seconds, build_many, max_entries=None):
     """{key: value} for `keys`: those kept less than `seconds` ago in this process, the others from one
     `build_many(missing keys) -> {key: value}` (a key it leaves out is not kept). Same rules as `remembered`."""
     keys = list(dict.fromkeys(keys))
-    if not has_app_context():
+    cache, seconds = _cache_and_seconds(name, seconds)
+    if cache is None:
         return build_many(keys)
-    if isinstance(seconds, str):
-        seconds = current_app.config[seconds]
-    if seconds <= 0:
-        return build_many(keys)
-    cache = current_app.extensions.setdefault("brief_caches", {}).setdefault(name, {})
     now = time.monotonic()
     found, missing = {}, []
     for key in keys:

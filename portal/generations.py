@@ -55,17 +55,21 @@ def move(session, name):
     session.info.setdefault(_MARKED, set()).add(name)
 
 
+_followed = []  # (subject, tuple of models), registered by `follow`
+
+
 def follow(name, *models):
     """Move `name` with every transaction that adds, changes or deletes a row of `models` (ORM writes, whichever
     service or script made them; a bulk UPDATE or INSERT statement must call `move` itself)."""
-    models = tuple(models)
+    _followed.append((name, tuple(models)))
 
-    @event.listens_for(Session, "after_flush")
-    def _written(session, _context):
-        if any(isinstance(row, models) for rows in (session.new, session.dirty, session.deleted) for row in rows):
+
+@event.listens_for(Session, "after_flush")
+def _mark_followed(session, _context):
+    written = {type(row) for rows in (session.new, session.dirty, session.deleted) for row in rows}
+    for name, models in _followed:
+        if any(issubclass(kind, models) for kind in written):
             move(session, name)
-
-    return _written
 
 
 @event.listens_for(Session, "before_commit")
