@@ -19,3 +19,26 @@ max_requests = 50_000
 max_requests_jitter = 5_000
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# A worker whose resident memory passed WORKER_MAX_RSS_MB (its caches filled, a large upload parsed, the allocator
+# kept freed arenas) finishes the requests it holds and is replaced, as after max_requests. 0: never.
+MAX_RSS_MB = int(os.environ.get("WORKER_MAX_RSS_MB", "150"))
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_mb():
+    """This process's resident memory in MB (Linux; None elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * _PAGE_BYTES / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def post_request(worker, req, environ, resp):
+    if not MAX_RSS_MB or not worker.alive:
+        return
+    rss = resident_mb()
+    if rss is not None and rss > MAX_RSS_MB:
+        worker.log.warning("Worker %s uses %.0f MB (WORKER_MAX_RSS_MB=%d): replacing it", worker.pid, rss, MAX_RSS_MB)
+        worker.alive = False

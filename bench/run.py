@@ -666,11 +666,13 @@ def bench_database(kind, tmp, args, log):
         memory = servers[0].worker_memory_mb()
         for server in reversed(servers):
             server.stop()
-        tracebacks = (work / "large-portal.log").read_bytes().count(b"Traceback")
+        portal_log = (work / "large-portal.log").read_bytes()
+        tracebacks = portal_log.count(b"Traceback")
+        memory_restarts = portal_log.count(b"WORKER_MAX_RSS_MB=")  # workers replaced by gunicorn.conf.py's guard
         if args.only:  # a chosen few, to compare two commits: no demo-content server times
             return {"database": kind, "generation_s": generation_s, "scenarios": scenarios, "import": imported,
                     "worker_memory": memory, "worker_memory_warm": warm_memory or [],
-                    "server_tracebacks": tracebacks}
+                    "memory_restarts": memory_restarts, "server_tracebacks": tracebacks}
 
         log(f"{kind}: the demo content alone, for the server time per page")
         demo_url, demo_pg = new_database(kind, work, "demo")
@@ -687,7 +689,7 @@ def bench_database(kind, tmp, args, log):
             log(f"  {row['label']}: demo {row['demo_ms'] or 0:.1f} ms, large {row['large_ms'] or 0:.1f} ms")
         return {"database": kind, "generation_s": generation_s, "scenarios": scenarios, "import": imported,
                 "server_time": server_time, "worker_memory": memory, "worker_memory_warm": warm_memory or [],
-                "server_tracebacks": tracebacks}
+                "memory_restarts": memory_restarts, "server_tracebacks": tracebacks}
     finally:
         for server in reversed(servers):
             server.stop()
@@ -774,7 +776,8 @@ def markdown(report):
                   "", "Gunicorn workers' RSS after warm-up (sign-ins and the first scenario): "
                   + _memory_text(db.get("worker_memory_warm", []))
                   + ("; at the end (after the import): " if db["import"] else "; at the end: ")
-                  + _memory_text(db["worker_memory"]) + f" (target < 150 MB each); tracebacks in the portal's log: "
+                  + _memory_text(db["worker_memory"]) + " (target < 150 MB each); workers replaced for passing "
+                  f"WORKER_MAX_RSS_MB: {db.get('memory_restarts', 0)}; tracebacks in the portal's log: "
                   f"{db['server_tracebacks']}.", ""]
     if len(report["databases"]) == 2:
         sqlite, pg = report["databases"]

@@ -87,6 +87,9 @@ def seed(session, bank_path=BANK_FILE):
             description="Soal isian singkat, angka, menjodohkan, dan esai, dengan umpan balik langsung. Tidak "
                         "menerbitkan sertifikat.")
     _seed_proposal(session)
+    # The bank is written: commit it, so that the attempts below (a hundred, through the real answer service) share
+    # the drawn questions' kept parts instead of a transaction that changed the bank reading them afresh each time.
+    session.commit()
     attempts = _seed_attempts(session, main, pre_post)
     return (f"quiz: {len(preview.rows)} questions in {len(topic_ids)} topics, 3 quizzes, "
             f"{attempts} demo attempts")
