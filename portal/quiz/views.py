@@ -89,10 +89,11 @@ def _attempt_url(attempt, position=None):
     return url_for("quiz.attempt", attempt_id=attempt.id, no=position)
 
 
-def _attempt_page(page, notice=None, error=None, status=200):
-    """The attempt page (or its `question` fragment for htmx, which also moves the address bar along)."""
+def _attempt_page(page, notice=None, error=None, status=200, form=None):
+    """The attempt page (or its `question` fragment for htmx, which also moves the address bar along). `form`: the
+    answer form just checked, whose CSRF field serves the page too (building another form costs more than a query)."""
     response = render("quiz/attempt.html", block="question", **vars(page), notice=notice, error=error,
-                      form=EmptyForm(), status=status)
+                      form=form or EmptyForm(), status=status)
     if is_htmx():
         response.headers["HX-Push-Url"] = _attempt_url(page.attempt, page.position)
     return response
@@ -125,10 +126,10 @@ def answer(attempt_id, position):
                    field="option")
     if not done:
         page = attempts.question_page(db.session(), attempt, position)
-        return _attempt_page(page, error=done.error.message, status=form_status(form, done.error))
+        return _attempt_page(page, error=done.error.message, status=form_status(form, done.error), form=form)
     answered = done.value
     if is_htmx():
-        return _attempt_page(answered.page, notice=answered.notice)
+        return _attempt_page(answered.page, notice=answered.notice, form=form)
     if answered.notice:
         flash(answered.notice, "info")
     return redirect(_attempt_url(attempt, answered.position), code=303)
