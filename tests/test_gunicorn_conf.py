@@ -1,4 +1,5 @@
-"""gunicorn.conf.py: the memory guard (WORKER_MAX_RSS_MB) that replaces a worker grown past its limit."""
+"""gunicorn.conf.py: the memory guard (WORKER_MAX_RSS_MB) that replaces a worker grown past its limit, and the heap
+freezes that keep the garbage collector's full passes short."""
 
 import logging
 import runpy
@@ -27,7 +28,8 @@ def test_gunicorn_takes_the_hook_from_the_file(monkeypatch):
     app.usage, app.prog, app.callable = None, None, None
     app.load_default_config()
     app.load_config_from_file(str(CONF))
-    assert app.cfg.post_request.__code__.co_filename == str(CONF)  # not gunicorn's default, which does nothing
+    for hook in (app.cfg.post_request, app.cfg.post_worker_init):
+        assert hook.__code__.co_filename == str(CONF)  # not gunicorn's defaults, which do nothing
     assert app.cfg.worker_class_str == "gthread"
 
 
@@ -61,3 +63,27 @@ def test_a_worker_under_the_limit_or_with_the_guard_off_stays(monkeypatch):
             conf["post_request"](worker, None, {}, None)
         assert worker.alive is True
     assert 5 < conf["resident_mb"]() < 100_000
+
+
+def test_the_worker_freezes_its_heap_after_start_and_once_its_caches_filled(monkeypatch):
+    import gc
+
+    monkeypatch.setenv("GC_FREEZE_AFTER", "3")
+    conf = _conf(monkeypatch, 0)
+    worker = _worker()
+    try:
+        gc.unfreeze()
+        conf["post_worker_init"](worker)
+        after_start = gc.get_freeze_count()
+        assert after_start > 0
+        conf["post_request"](worker, None, {}, None)
+        conf["post_request"](worker, None, {}, None)
+        kept = [[] for _ in range(5000)]  # what the first requests filled the caches with (tracked objects)
+        assert gc.get_freeze_count() == after_start
+        conf["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() >= after_start + len(kept)
+        frozen = gc.get_freeze_count()
+        conf["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() == frozen  # once only
+    finally:
+        gc.unfreeze()
