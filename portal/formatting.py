@@ -5,6 +5,8 @@ Indonesian writes times with a dot and decimals with a comma ("15.18 WIB", "46,7
 the same functions, so no page formats a date or number its own way.
 """
 
+import functools
+
 from babel.dates import format_time
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
@@ -71,10 +73,16 @@ def fmt_percent(value, digits=0):
 
 def options(choices, selected=None):
     """<option> elements for [(value, label)], the one equal to `selected` marked: joined in Python, because a Jinja
-    loop over a few hundred units cost more than the rest of the admin user search's page."""
-    return Markup("".join(  # noqa: S704  # nosec B704  # every value and label escaped here
-        f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
-        for value, label in choices))
+    loop over a few hundred units cost more than the rest of the admin user search's page; the escaped pieces are
+    kept per list of choices (escaping 300 units' values and labels was 1 ms a page)."""
+    pieces = _escaped_options(tuple(choices))
+    return Markup("".join(  # noqa: S704  # nosec B704  # every value and label escaped in _escaped_options
+        f'{head}{" selected" if value == selected else ""}{tail}' for value, head, tail in pieces))
+
+
+@functools.lru_cache(maxsize=32)
+def _escaped_options(choices):
+    return tuple((value, f'<option value="{escape(value)}"', f">{escape(label)}</option>") for value, label in choices)
 
 
 FILTERS = {
