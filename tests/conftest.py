@@ -62,6 +62,31 @@ def _per_worker_database_url(url):
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def _share_url_builders_between_apps():
+    """Every test makes an app, and nine tenths of making one was werkzeug compiling a URL builder function for each
+    of the ~170 rules (an AST built and `compile`d per rule, ~120 ms an app on a slow machine). The builder depends on
+    the rule's text, its parts and its defaults only (the rule itself is passed in when it runs), and every app of a
+    test run registers the same rules: compile each once per process. Test harness only; production makes one app
+    per process."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:  # a werkzeug without it: nothing to share
+        return
+    builders = {}
+
+    def shared(self, append_unknown=True):
+        key = (self.rule, append_unknown, repr(self._trace), repr(sorted((self.defaults or {}).items())),
+               repr(sorted((name, type(c).__name__) for name, c in self._converters.items())))
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared
+
+
+_share_url_builders_between_apps()
 TEST_DATABASE_URL = _per_worker_database_url(os.environ.get("TEST_DATABASE_URL"))
 if TEST_DATABASE_URL:
     os.environ["TEST_DATABASE_URL"] = TEST_DATABASE_URL  # for the modules that read the environment themselves
