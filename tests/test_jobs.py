@@ -1,6 +1,7 @@
 """The job queue: large imports leave the request, progress and outcome are shown, failures are clear, jobs are
 idempotent and a job whose worker died is taken over."""
 
+import os
 import re
 from datetime import timedelta
 
@@ -111,3 +112,24 @@ def test_a_crashing_job_run_inside_a_request_fails_in_its_starters_language(app,
     with app.app_context(), db.unit_of_work(write=False) as s:
         row = s.get(Job, crashing.id)
         assert row.status == "failed" and "logged" in row.message and "boom" not in row.message
+
+
+def test_the_queue_leaves_unused_client_libraries_unloaded(tmp_path):
+    """Huey's storage module would import the Redis and PostgreSQL clients (14 MB a process) though the SQLite
+    storage uses neither; the portal keeps them out unless REDIS_URL asks for Redis."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from portal import jobs\n"
+        "queue = jobs.queue()\n"
+        "print(type(queue).__name__, 'redis' in sys.modules, 'psycopg' in sys.modules)\n"
+        "import redis, psycopg\n"  # the portal's own imports still work afterwards
+        "print('imports ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env["JOBS_DATABASE"] = str(tmp_path / "jobs.db")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["SqliteHuey False False", "imports ok"]

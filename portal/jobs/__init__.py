@@ -45,10 +45,32 @@ _declared = []  # (function, runs every minute)
 _tasks = {}  # function -> its Huey task wrapper
 
 
+def _import_huey():
+    """`huey`, imported without the Redis and PostgreSQL clients when this process has not loaded them and no
+    REDIS_URL asks for Redis: huey's storage module imports both whenever they are installed, whichever storage is
+    used (14 MB in every web worker that queues a job). Huey then knows them as missing; the portal's own imports
+    of them (the database driver, the toolkit's facet cache) are not affected."""
+    import sys
+
+    kept_out = [name for name in ("redis", "psycopg") if name not in sys.modules]
+    if os.environ.get("REDIS_URL") and "redis" in kept_out:
+        kept_out.remove("redis")
+    for name in kept_out:
+        sys.modules[name] = None  # "import name" raises ImportError meanwhile
+    try:
+        import huey
+    finally:
+        for name in kept_out:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+    return huey
+
+
 @functools.cache
 def queue():
     """The Huey queue, with every task declared through `task` / `every_minute` registered on it."""
-    from huey import RedisHuey, SqliteHuey
+    huey_module = _import_huey()
+    RedisHuey, SqliteHuey = huey_module.RedisHuey, huey_module.SqliteHuey  # noqa: N806  # the library's class names
 
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
