@@ -47,7 +47,7 @@ def resident_mb():
 # dashboard 1.2 ms a page in-process (8% of its CPU; nearly all of it one full pass every ~150 pages). Objects freed
 # by reference counting (an evicted cache entry) are still freed. GC_FREEZE_AFTER=0: no second freeze.
 GC_FREEZE_AFTER = int(os.environ.get("GC_FREEZE_AFTER", "2000"))
-_served = [0, False]  # requests served by this worker, whether the second freeze happened
+_freezes = {"requests": 0, "after_requests_done": False}  # this worker's count, and whether the second freeze ran
 
 
 def _freeze_heap():
@@ -60,9 +60,9 @@ def post_worker_init(worker):
 
 
 def post_request(worker, req, environ, resp):
-    _served[0] += 1
-    if GC_FREEZE_AFTER and not _served[1] and _served[0] >= GC_FREEZE_AFTER:
-        _served[1] = True
+    _freezes["requests"] += 1
+    if GC_FREEZE_AFTER and not _freezes["after_requests_done"] and _freezes["requests"] >= GC_FREEZE_AFTER:
+        _freezes["after_requests_done"] = True
         _freeze_heap()
     _replace_if_too_large(worker)
 
