@@ -75,6 +75,7 @@ def load_config(instance_path):
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "TOOLKIT_FACET_CACHE_SECONDS": int(os.environ.get("TOOLKIT_FACET_CACHE_SECONDS", "60")),
         "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "0")),
+        "TOOLKIT_FACET_EXACT_MAX": int(os.environ.get("TOOLKIT_FACET_EXACT_MAX", "2000")),  # finder.FACET_EXACT_MAX
         # Rendered toolkit result blocks and the header search's groups that are the same for everyone of a scope
         # (handbook, toolkit, quiz topics) are kept this long per process, keyed by what a write moves (so only the
         # toolkit list's download and use counts can be this late); 0 searches and renders on every view.

@@ -1081,7 +1081,34 @@ def test_a_search_matches_the_words_once_per_request(app, client, session, login
                 "/toolkit/?q=disiplin&reg_type=PP&legal_status=berlaku"):
         response, sql = statements_during(app, lambda url=url: client.get(url))
         assert response.status_code == 200 and "result-title" in response.get_data(as_text=True), url
-        assert len(full_text_matches(sql)) == 1, (url, full_text_matches(sql))
+        matches = full_text_matches(sql)
+        # A new query's result is first counted by kind and status without ranking (to tell a large result, whose
+        # facets are counted over its best matches); the words are then matched once more, ranked at most once.
+        ranked = [s for s in matches if "bm25(" in s or "ts_rank_cd(" in s]
+        assert len(ranked) <= 1 and len(matches) <= 2, (url, matches)
+
+
+def test_a_large_result_counts_kinds_exactly_and_other_facets_over_its_best_matches(
+        app, client, session, login_as, many_regulations, monkeypatch):
+    from portal.toolkit import finder
+
+    monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 10)
+    monkeypatch.setattr(finder, "BEST_CANDIDATES", 12)
+    employee = login_as("employee")
+    with app.test_request_context():
+        found = finder.search_items(session, employee, finder.SearchRequest(q="disiplin"))
+        exact = finder.search_items(session, employee, finder.SearchRequest(q="disiplin", kind="regulation"))
+    assert found.total == 30 and found.facet_sample == 12
+    assert found.facets["kind"] == [("regulation", "Peraturan", 30)]
+    assert sum(n for _tag, _label, n in found.facets["tag"] if _tag == "disiplin") == 12  # the 12 best only
+    assert len(found.results) == finder.PAGE_SIZE
+    assert exact.total == 30  # the kind filter: still exact
+    page = client.get("/toolkit/?q=disiplin").get_data(as_text=True)
+    assert "dihitung dari 12 hasil paling relevan" in page
+    second = client.get("/toolkit/?q=disiplin&page=2").get_data(as_text=True)  # past the 12 best: read afresh
+    assert second.count('class="result-title"') == 30 - finder.PAGE_SIZE
+    small = client.get("/toolkit/?q=disiplin&tag=bagian+1").get_data(as_text=True)  # 7 or 8: exact again
+    assert "hasil paling relevan" not in small
 
 
 def _plans(app, sql_with_params):

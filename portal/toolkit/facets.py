@@ -120,14 +120,14 @@ def _put(key, value):
 
 
 def cached(key):
-    """(facets, total) counted for `key` (the generation first) within the cache time, else None."""
+    """(facets, total, sample) counted for `key` (the generation first) within the cache time, else None."""
     value = _get(("facets", *key))
     if value is None:
         return None
-    counts, total = value
+    counts, total, sample = value
     if total < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 0):
         return None
-    return {name: [tuple(row) for row in rows] for name, rows in counts.items()}, total
+    return {name: [tuple(row) for row in rows] for name, rows in counts.items()}, total, sample
 
 
 def remember(key, value):
@@ -165,7 +165,12 @@ def has_channel(channels, channel):
 def branches(filtered, own_filters, editor):
     """SELECTs (facet, value, n) over the materialised filtered set `filtered` (columns id, kind, unit, year,
     status): one per facet, each ignoring its own filter (`own_filters`: facet name -> condition on `filtered`) so
-    another kind, unit, year, status, regulation type, legal status or channel can be picked."""
+    another kind, unit, year, status, regulation type, legal status or channel can be picked.
+
+    The tag and regulation joins compare with `filtered.c.id + 0`: that keeps the filtered set the outer loop,
+    probing the tag and regulation primary keys. Without it SQLite, which knows nothing of the materialised set's
+    size, walks the whole tag index (374,000 rows at 100,000 items, for its GROUP BY order) and looks each row up
+    in the set: 25 ms instead of 5 ms for a set of 500 items, 45 instead of 20 ms for 2,000."""
 
     def branch(name, column, limit=None, by_value=False):
         inner = (select(literal(name).label("facet"), cast(column, String).label("value"),
@@ -177,7 +182,7 @@ def branches(filtered, own_filters, editor):
         return select(inner.subquery().c)
 
     tags = (select(literal("tag").label("facet"), ToolkitTag.tag.label("value"), func.count().label("n"))
-            .select_from(filtered).join(ToolkitTag, ToolkitTag.item_id == filtered.c.id)
+            .select_from(filtered).join(ToolkitTag, ToolkitTag.item_id == filtered.c.id + 0)
             .where(*own_filters.values())
             .group_by(ToolkitTag.tag).order_by(func.count().desc(), ToolkitTag.tag).limit(15))
     found = [branch("kind", filtered.c.kind), select(tags.subquery().c), branch("unit", filtered.c.unit, limit=15),
@@ -186,7 +191,7 @@ def branches(filtered, own_filters, editor):
     # index-only browse behind it) stays the same for searches that do not ask for them.
     for name, column in (("reg_type", ToolkitRegulation.reg_type), ("legal_status", ToolkitRegulation.legal_status)):
         found.append(select(literal(name).label("facet"), column.label("value"), func.count().label("n"))
-                     .select_from(filtered).join(ToolkitRegulation, ToolkitRegulation.item_id == filtered.c.id)
+                     .select_from(filtered).join(ToolkitRegulation, ToolkitRegulation.item_id == filtered.c.id + 0)
                      .where(*[c for key, c in own_filters.items() if key != name]).group_by(column))
     names = union_all(*[select(literal(c).label("name")) for c in CHANNELS]).subquery("channel_names")
     found.append(select(literal("channel").label("facet"), names.c.name.label("value"), func.count().label("n"))
@@ -198,8 +203,10 @@ def branches(filtered, own_filters, editor):
     return found
 
 
-def labelled(session, grouped, editor, kind):
-    """({facet: [(value, label, count)]}, total) from the counted rows {facet: [(value, n)]}."""
+def labelled(session, grouped, editor, kind, sample=0):
+    """({facet: [(value, label, count)]}, total, sample) from the counted rows {facet: [(value, n)]}. `sample`: 0
+    when every facet was counted over the whole result, else how many of its best matches the facets other than
+    kind and status were counted over (see finder.LARGE_RESULT)."""
     kinds = dict(grouped.get("kind", []))
     total = kinds.get(kind, 0) if kind else sum(kinds.values())
     facets = {"kind": [(k, str(KIND_LABELS[k]), kinds[k]) for k in KINDS if k in kinds],
@@ -219,7 +226,7 @@ def labelled(session, grouped, editor, kind):
     if editor:
         counts = dict(grouped.get("status", []))
         facets["status"] = [(s, str(STATUS_LABELS[s]), counts[s]) for s in STATUSES if s in counts]
-    return facets, total
+    return facets, total, sample
 
 
 def union(parts):

@@ -11,6 +11,7 @@ own subtree; central humas see everything (archived items when asked for).
 
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 from sqlalchemy import String, and_, cast, exists, func, literal
@@ -32,6 +33,7 @@ from portal.toolkit.access import editor_unit_path, is_editor, is_visible, seen_
 from portal.toolkit.labels import SEARCH_KIND, regulation_short, today
 
 PAGE_SIZE = 24
+FACET_EXACT_MAX = 2000  # TOOLKIT_FACET_EXACT_MAX's default, for a search outside a request
 SORTS = ("relevance", "newest", "used", "title")
 
 
@@ -101,6 +103,7 @@ class SearchPage:
     facets: dict = field(default_factory=dict)  # name -> [(value, label, count)]
     suggestions: dict = field(default_factory=dict)  # "words" -> [(word, count)], "tags" -> [tag]
     searched: bool = False  # the query had searchable words
+    facet_sample: int = 0  # facets other than kind and status were counted over this many best matches (0: all)
 
 
 def _order(columns, sort, scored):
@@ -169,6 +172,10 @@ def search_items(session, user, request, key=None):
         ids = []  # known to find nothing
     elif match is not None and counted is not None and page <= BEST_PAGES:
         ids = _best_page_ids(session, request, base_conditions, chosen, sort, page, counted[1], generation)
+    if match is not None and counted is None and request.facets:
+        counted = _count_large(session, editor, request, match, base_conditions, chosen, generation)
+        if counted is not None and page <= BEST_PAGES:
+            ids = _best_page_ids(session, request, base_conditions, chosen, sort, page, counted[1], generation)
     if match is not None and ids is None:
         counted, ids = _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted)
     elif counted is None:
@@ -178,6 +185,7 @@ def search_items(session, user, request, key=None):
     found = SearchPage(results=[], total=counted[1], pages=max((counted[1] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
                        searched=match is not None)
     found.facets = counted[0] if request.facets else {}
+    found.facet_sample = counted[2] if request.facets else 0
     found.page = min(page, found.pages)
     if not found.total:  # common while typing, and each word is counted: kept like the counts
         found.suggestions = facets.kept("suggestions", key)
@@ -242,8 +250,56 @@ def _match_once(session, editor, request, match, base_conditions, chosen, sort, 
     if counted is None and request.facets:
         counted = facets.labelled(session, grouped, editor, request.kind)
     elif counted is None:
-        counted = ({}, sum(n for _value, n in grouped.get("total", [])))
+        counted = ({}, sum(n for _value, n in grouped.get("total", [])), 0)
     return counted, ids
+
+
+def _count_large(session, editor, request, match, base_conditions, chosen, generation):
+    """(facets, total, sample) of a query whose filtered result is larger than TOOLKIT_FACET_EXACT_MAX, else None
+    (the caller counts everything exactly, `_match_once`).
+
+    Counting tags, units, years, regulation types and channels over tens of thousands of matches costs hundreds of
+    milliseconds on SQLite (a common word matches a third of 100,000 items), and ranking them all as much again. So
+    one statement counts the result by kind and status, exactly and without ranking (the total, the kind tabs and
+    the editors' status facet stay exact); when that total is over the limit, the other facets are counted over the
+    query's BEST_CANDIDATES best matches (the ranking the first pages are cut from anyway) that pass the same
+    filters, and the page says so. A refinement picked from them is then counted exactly again if it is small."""
+    limit = current_app.config["TOOLKIT_FACET_EXACT_MAX"] if has_app_context() else FACET_EXACT_MAX
+    if limit <= 0:
+        return None
+    unscored = search.matching(session, SEARCH_KIND, request.q, scored=False)
+    others = [c for name, c in _chosen_on(None, chosen).items() if name not in ("kind", "status")]
+    rows = session.exec(select(ToolkitItem.kind, ToolkitItem.status, func.count())
+                        .join(unscored, unscored.c.ref_id == ToolkitItem.id)
+                        .where(*base_conditions, *others).group_by(ToolkitItem.kind, ToolkitItem.status)).all()
+    kind_ok = _chosen_test(chosen.get("kind"))
+    status_ok = _chosen_test(chosen.get("status"))
+    if sum(n for kind, status, n in rows if kind_ok(kind) and status_ok(status)) <= limit:
+        return None
+    ranking = _ranking(session, request, "relevance", generation)
+    sampled = (select(*FILTERED_COLUMNS).where(ToolkitItem.id.in_(ranking), *base_conditions)
+               .cte("toolkit_filtered").prefix_with("MATERIALIZED"))
+    grouped = {}
+    if ranking:
+        for facet, value, n in session.execute(facets.union(facets.branches(sampled, _chosen_on(sampled.c, chosen),
+                                                                            editor))).all():
+            if value is not None and facet not in ("kind", "status"):
+                grouped.setdefault(facet, []).append((value, n))
+    for facet, wanted, ok in (("kind", 0, status_ok), ("status", 1, kind_ok)):
+        counts = {}
+        for row in rows:
+            if ok(row[1 - wanted]):
+                counts[row[wanted]] = counts.get(row[wanted], 0) + row[2]
+        grouped[facet] = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    return facets.labelled(session, grouped, editor, request.kind, sample=len(ranking))
+
+
+def _chosen_test(choice):
+    """A chosen item-column filter (kind or status) as a test in Python."""
+    if choice is None:
+        return lambda _value: True
+    how, wanted = choice
+    return (lambda value: value != "diarsipkan") if how == "not_archived" else (lambda value: value == wanted)
 
 
 BEST_PAGES = 4  # pages cut from the kept best matches (when the counts are known)
@@ -295,7 +351,7 @@ def _count(session, editor, request, base_conditions, chosen):
     on_filtered = _chosen_on(base.c, chosen)
     if not request.facets:
         total = session.exec(select(func.count()).select_from(base).where(*on_filtered.values())).one()
-        return {}, total
+        return {}, total, 0
     grouped = {}
     for facet, value, n in session.execute(facets.union(facets.branches(base, on_filtered, editor))).all():
         if value is not None:
