@@ -1098,7 +1098,7 @@ def test_a_large_result_counts_kinds_exactly_and_other_facets_over_its_best_matc
     with app.test_request_context():
         found = finder.search_items(session, employee, finder.SearchRequest(q="disiplin"))
         exact = finder.search_items(session, employee, finder.SearchRequest(q="disiplin", kind="regulation"))
-    assert found.total == 30 and found.facet_sample == 12
+    assert found.total == 30 and found.facet_sample == 12  # all 12 best are visible to employees
     assert found.facets["kind"] == [("regulation", "Peraturan", 30)]
     assert sum(n for _tag, _label, n in found.facets["tag"] if _tag == "disiplin") == 12  # the 12 best only
     assert len(found.results) == finder.PAGE_SIZE

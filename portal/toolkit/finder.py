@@ -279,11 +279,13 @@ def _count_large(session, editor, request, match, base_conditions, chosen, gener
     ranking = _ranking(session, request, "relevance", generation)
     sampled = (select(*FILTERED_COLUMNS).where(ToolkitItem.id.in_(ranking), *base_conditions)
                .cte("toolkit_filtered").prefix_with("MATERIALIZED"))
-    grouped = {}
+    grouped, sample = {}, 0
     if ranking:
         for facet, value, n in session.execute(facets.union(facets.branches(sampled, _chosen_on(sampled.c, chosen),
                                                                             editor))).all():
-            if value is not None and facet not in ("kind", "status"):
+            if facet == "kind":  # the ranking is of the chosen kind: these are the sampled items in the result
+                sample += n
+            elif value is not None and facet != "status":
                 grouped.setdefault(facet, []).append((value, n))
     for facet, wanted, ok in (("kind", 0, status_ok), ("status", 1, kind_ok)):
         counts = {}
@@ -291,7 +293,7 @@ def _count_large(session, editor, request, match, base_conditions, chosen, gener
             if ok(row[1 - wanted]):
                 counts[row[wanted]] = counts.get(row[wanted], 0) + row[2]
         grouped[facet] = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-    return facets.labelled(session, grouped, editor, request.kind, sample=len(ranking))
+    return facets.labelled(session, grouped, editor, request.kind, sample=sample)
 
 
 def _chosen_test(choice):
