@@ -446,6 +446,24 @@ def test_required_edition_is_the_newest_material_one(handbook, session):
     assert [e.version for e in services.editions(session)] == ["2026.2", "2026.1", "2025.2", "2025.1"]
 
 
+def test_the_current_editions_are_kept_per_process_and_follow_every_publication(app, handbook, session):
+    """The section page and every dashboard read (latest, required) from a value kept per process under the
+    editions' cache generation: kept between requests, never answered after a new edition has committed."""
+    from portal.handbook import editions
+
+    with app.app_context():
+        kept = editions.current_editions(session)
+        assert (kept[0].version, kept[1].version) == ("2025.1", "2025.1")
+        session.commit()
+        assert editions.current_editions(session) is kept  # a later transaction: the kept value
+        session.commit()
+        factories.publish_edition(session, handbook.humas, "2025.2", material=False)
+        latest, required = editions.current_editions(session)
+        assert (latest.version, required.version) == ("2025.2", "2025.1")
+        factories.publish_edition(session, handbook.humas, "2026.1", material=True)
+        assert [e.version for e in editions.current_editions(session)] == ["2026.1", "2026.1"]
+
+
 def test_first_edition_needs_acknowledgement_even_when_not_material(session):
     handbook = factories.make_handbook(session, material=False)
     user = factories.make_user(session)

@@ -10,12 +10,13 @@ who acknowledged an older edition would otherwise compare both editions' full te
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from portal import generations
+from portal import cache, generations
 from portal.models import Edition, EditionChapter, EditionSection, Section, SectionRevision
 
 # Moved by every new (or changed) edition: what is kept about "the latest edition" elsewhere keys by it.
@@ -47,6 +48,32 @@ def latest_and_required(session):
     if not every:
         return None, None
     return every[0], next((e for e in every if e.material), every[-1])
+
+
+@dataclass(frozen=True)
+class PublishedEdition:
+    """What pages show and compare of an edition, as a value a process can keep (an ORM row cannot outlive its
+    session)."""
+
+    id: int
+    version: str
+    notes: str
+    material: bool
+    published_at: datetime
+    published_by_id: int | None
+
+
+def current_editions(session):
+    """(latest, required) as `latest_and_required`, as PublishedEdition values kept per process under the editions'
+    cache generation (moved by every edition written, committed with it): the section page and every dashboard ask,
+    and the generation is one small statement that the page's other kept values share."""
+    def build():
+        return tuple(None if e is None else PublishedEdition(e.id, e.version, e.notes, e.material, e.published_at,
+                                                             e.published_by_id)
+                     for e in latest_and_required(session))
+
+    return cache.remembered("handbook.current_editions", generations.read(session, EDITIONS_GENERATION),
+                            "DASHBOARD_CACHE_SECONDS", build)
 
 
 @dataclass(frozen=True)

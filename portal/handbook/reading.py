@@ -20,9 +20,9 @@ from portal.handbook import diffs
 from portal.handbook.editions import (
     changed_since,
     changes_between,
+    current_editions,
     edition_toc,
     editions,
-    latest_and_required,
     latest_edition,
     published_revisions,
     published_section,
@@ -223,7 +223,7 @@ def acknowledge_latest(session, user):
 
 def index_page(session, user):
     """Everything the handbook's first page shows, for `user`."""
-    edition, required = latest_and_required(session)
+    edition, required = current_editions(session)
     acknowledged = acknowledged_edition(session, user)
     current = required is None or _is_current(acknowledged, required)
     reads = _reads(session, user)
@@ -237,7 +237,7 @@ def index_page(session, user):
 
 def section_page(session, user, slug):
     """What the section page shows, or None when the slug is not in the current edition."""
-    edition = latest_edition(session)
+    edition = current_editions(session)[0]
     found = published_section(session, edition, slug)
     if found is None:
         return None
