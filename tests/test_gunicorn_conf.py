@@ -78,12 +78,15 @@ def test_the_worker_freezes_its_heap_after_start_and_once_its_caches_filled(monk
         assert after_start > 0
         conf["post_request"](worker, None, {}, None)
         conf["post_request"](worker, None, {}, None)
+        # Frozen objects may still be freed (the count then drops), and other threads allocate meanwhile: the
+        # checks allow 1,000 either way around the 5,000 objects that tell a freeze.
         kept = [[] for _ in range(5000)]  # what the first requests filled the caches with (tracked objects)
-        assert gc.get_freeze_count() == after_start
+        assert gc.get_freeze_count() < after_start + 1000  # not frozen yet
         conf["post_request"](worker, None, {}, None)
-        assert gc.get_freeze_count() >= after_start + len(kept)
+        assert gc.get_freeze_count() >= after_start + len(kept) - 1000
         frozen = gc.get_freeze_count()
+        more = [[] for _ in range(5000)]
         conf["post_request"](worker, None, {}, None)
-        assert gc.get_freeze_count() == frozen  # once only
+        assert gc.get_freeze_count() < frozen + 1000, len(more)  # once only
     finally:
         gc.unfreeze()
