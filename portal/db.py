@@ -205,6 +205,7 @@ def _end_request_transaction(status):
         return False
     changed = _has_changes(db_session)
     if changed and status < 400 and request.method not in SAFE_METHODS:
+        _move_signed_in_person(db_session)
         db_session.commit()
         return True
     if changed and request.method in SAFE_METHODS:
@@ -212,6 +213,16 @@ def _end_request_transaction(status):
                   request.method, request.path)
     db_session.rollback()
     return True
+
+
+def _move_signed_in_person(db_session):
+    """What a signed-in person writes shows on their own pages at once: their person counter moves with the commit
+    (what is kept per person, the dashboard's cards, is keyed by it; see portal/generations.py)."""
+    from portal import generations
+
+    user = g.get("_login_user")  # loaded by Flask-Login for this request; never loaded here
+    if user is not None and getattr(user, "is_authenticated", False):
+        generations.move_person(db_session, user.id)
 
 
 @contextlib.contextmanager

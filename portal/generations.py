@@ -11,6 +11,10 @@ order. The counters' rows are thus locked for a moment at the end of a transacti
 two writers can never deadlock on them (PostgreSQL). A transaction that has marked a subject reads a key of its own
 for it (a negative number no other transaction reads): what it builds from its uncommitted writes is never shared,
 and is never kept under a counter value another transaction will see.
+
+Person counters (table `person_generation`, one row per person, read one at a time with `read_person`) do the same
+for what is kept per person: `move_person` marks them like subjects, and they move at the commit after the subjects,
+in id order.
 """
 
 import itertools
@@ -20,10 +24,14 @@ from sqlalchemy.orm import Session
 
 _MEMO = "cache_generations"  # key in Session.info: {subject: counter} as this transaction read them
 _MARKED = "cache_generations_marked"  # key in Session.info: subjects this transaction wrote, moved at its commit
+_PEOPLE = "person_generations_marked"  # key in Session.info: ids of people whose counters move at the commit
 _VALUE = "(SELECT value FROM cache_generation WHERE name = :name)"
 _ALL = text("SELECT name, value FROM cache_generation")
 _MOVE = text("INSERT INTO cache_generation (name, value) VALUES (:name, 1) ON CONFLICT (name) "
              "DO UPDATE SET value = cache_generation.value + 1")
+_ONE_PERSON = text("SELECT value FROM person_generation WHERE user_id = :user_id")
+_MOVE_PERSON = text("INSERT INTO person_generation (user_id, value) VALUES (:user_id, 1) ON CONFLICT (user_id) "
+                    "DO UPDATE SET value = person_generation.value + 1")
 _private = itertools.count(1)
 
 
@@ -55,6 +63,36 @@ def move(session, name):
     session.info.setdefault(_MARKED, set()).add(name)
 
 
+def read_person(session, user_id):
+    """The person's counter as this transaction sees it (0 before the first write); private when this transaction
+    moves it."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    if user_id in session.info.get(_PEOPLE, ()):
+        return -next(_private)
+    return session.execute(_ONE_PERSON, {"user_id": user_id}).scalar() or 0
+
+
+def move_person(session, user_id):
+    """Called inside a write that changes what the person's own pages show: the counter moves at the commit. The
+    request path moves the signed-in person's counter with every write they commit (portal/db.py); `follow_people`
+    moves the counters of the people whose rows another person or a job writes."""
+    session.info.setdefault(_PEOPLE, set()).add(user_id)
+
+
+def read_every(session):
+    """Every subject's counter as this transaction sees it, as one hashable value (a key for what depends on many
+    subjects); private when this transaction has marked any."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    if session.info.get(_MARKED):
+        return (-next(_private),)
+    known = session.info.get(_MEMO)
+    if known is None:
+        known = session.info[_MEMO] = dict(session.execute(_ALL).all())
+    return tuple(sorted(known.items()))
+
+
 _followed = []  # (subject, tuple of models), registered by `follow`
 
 
@@ -64,12 +102,27 @@ def follow(name, *models):
     _followed.append((name, tuple(models)))
 
 
+_people_models = []  # models whose rows hold a person's `user_id`, registered by `follow_people`
+
+
+def follow_people(*models):
+    """Move the person counter of `user_id` with every transaction that adds, changes or deletes a row of `models`
+    (ORM writes), whoever makes it: a trainer marking a participant, a job issuing a certificate."""
+    _people_models.extend(models)
+
+
 @event.listens_for(Session, "after_flush")
 def _mark_followed(session, _context):
-    written = {type(row) for rows in (session.new, session.dirty, session.deleted) for row in rows}
+    written = [row for rows in (session.new, session.dirty, session.deleted) for row in rows]
+    kinds = {type(row) for row in written}
     for name, models in _followed:
-        if any(issubclass(kind, models) for kind in written):
+        if any(issubclass(kind, models) for kind in kinds):
             move(session, name)
+    if _people_models:
+        people = tuple(_people_models)
+        for row in written:
+            if isinstance(row, people) and isinstance(row.user_id, int):
+                move_person(session, row.user_id)
 
 
 @event.listens_for(Session, "before_commit")
@@ -77,10 +130,13 @@ def _move_marked(session):
     if session.new or session.dirty or session.deleted:
         session.flush()  # the commit's own flush comes after this hook; its writes must mark their subjects first
     marked = session.info.pop(_MARKED, None)
-    if marked:
+    people = session.info.pop(_PEOPLE, None)
+    if marked or people:
         connection = session.connection()
-        for name in sorted(marked):
+        for name in sorted(marked or ()):
             connection.execute(_MOVE, {"name": name})
+        for user_id in sorted(people or ()):
+            connection.execute(_MOVE_PERSON, {"user_id": user_id})
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -88,3 +144,4 @@ def _forget(session, transaction):
     session.info.pop(_MEMO, None)
     if transaction.parent is None:  # the whole transaction ended (a savepoint's end keeps the marks)
         session.info.pop(_MARKED, None)
+        session.info.pop(_PEOPLE, None)

@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from sqlalchemy import or_
 from sqlmodel import select
 
+from portal import generations
 from portal.content import screening
 from portal.content.access import Scope, post_account_ids
 from portal.content.common import month_end
@@ -26,10 +27,12 @@ from portal.content.week import (
 )
 from portal.models import (
     ContentAccount,
+    ContentAccountManager,
     ContentPost,
     ContentPostAccount,
     ContentPostChange,
     ContentPostLink,
+    ContentReport,
     KeyMessage,
     Section,
     SectionRevision,
@@ -39,6 +42,10 @@ from portal.models import (
 )
 from portal.models.content import SHARED_STATUSES
 from portal.timezone import to_wib, today_wib
+
+# The dashboard's content cards (kept per person, portal/dashboard.py): posts to approve or mend, reports due.
+generations.follow_people(ContentAccountManager)
+generations.follow("content_dashboard", ContentPost, ContentReport, ContentAccount)
 
 # --- reading: one post ----------------------------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from portal.models.handbook import ACK_SCOPES
 # The acknowledgement rule's cache generation: moved by every flush that writes the rule or a section (its core flag).
 RULE_GENERATION = "handbook_rule"
 generations.follow(RULE_GENERATION, AcknowledgementRule, Section)
+generations.follow_people(SectionRead, Acknowledgement)  # the reader's dashboard card
 
 
 def ack_scope(session):

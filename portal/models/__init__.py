@@ -41,7 +41,7 @@ from portal.models.quiz import (
     QuizTopicRule,
     QuizTopicSection,
 )
-from portal.models.search import CacheGeneration, SearchDocument, SearchTerm
+from portal.models.search import CacheGeneration, PersonGeneration, SearchDocument, SearchTerm
 from portal.models.toolkit import (
     ToolkitCitation,
     ToolkitItem,
@@ -64,7 +64,7 @@ from portal.models.workshops import (
 
 __all__ = [
     "ROLES", "Acknowledgement", "AcknowledgementRule", "AuditLog", "Chapter", "Edition", "EditionChapter",
-    "EditionSection", "SearchDocument", "SearchTerm", "CacheGeneration",
+    "EditionSection", "SearchDocument", "SearchTerm", "CacheGeneration", "PersonGeneration",
     "Job", "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "UserSession", "utcnow",
     # quiz and certificates
     "Attempt", "AttemptQuestion", "Certificate", "Question", "QuestionOption", "QuestionSection", "QuestionVersion",

@@ -107,3 +107,14 @@ class CacheGeneration(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: int = Field(default=0)
+
+
+class PersonGeneration(SQLModel, table=True):
+    """A counter per person, moved in the same transaction as every write that changes what that person's own pages
+    show of them (portal/generations.py `move_person`): what is kept per person (the dashboard's cards) carries it
+    in its key."""
+
+    __tablename__ = "person_generation"
+
+    user_id: int = Field(primary_key=True)
+    value: int = Field(default=0)

@@ -37,6 +37,7 @@ QUIZ_FIELDS = ("title", "description", "pass_mark", "max_attempts", "cooldown_ho
 # options and handbook links) or a topic, whichever service wrote it (the editor, the import, the demo).
 BANK = "quiz_bank"
 generations.follow(BANK, Quiz, QuizTopicRule, Question, QuestionVersion, QuestionOption, QuestionSection, QuizTopic)
+generations.follow_people(Attempt)  # the person's quiz card
 
 
 def add_months(moment, months):

@@ -39,6 +39,11 @@ from portal.workshops.registration import (
     waiting_position,
 )
 
+# The dashboard's workshop cards (kept per person, portal/dashboard.py): a participant's row or certificate written by
+# a trainer moves the person's counter; a session's time moves every dashboard.
+generations.follow_people(WorkshopParticipant, Certificate)
+generations.follow("workshop_sessions", WorkshopSession)
+
 
 def visible_workshops(session, user):
     """Workshops an employee may see (not drafts; in their audience or already theirs), with their participation."""
