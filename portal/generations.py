@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 _MEMO = "cache_generations"  # key in Session.info: {subject: counter} as this transaction read them
 _MARKED = "cache_generations_marked"  # key in Session.info: subjects this transaction wrote, moved at its commit
 _PEOPLE = "person_generations_marked"  # key in Session.info: ids of people whose counters move at the commit
+_PERSON_MEMO = "person_generations"  # key in Session.info: {user id: counter} as this transaction read them
 _VALUE = "(SELECT value FROM cache_generation WHERE name = :name)"
 _ALL = text("SELECT name, value FROM cache_generation")
 _MOVE = text("INSERT INTO cache_generation (name, value) VALUES (:name, 1) ON CONFLICT (name) "
@@ -65,12 +66,20 @@ def move(session, name):
 
 def read_person(session, user_id):
     """The person's counter as this transaction sees it (0 before the first write); private when this transaction
-    moves it."""
+    moves it. The signed-in person's was read with their session record (`remember_person`)."""
     if session.new or session.dirty or session.deleted:
         session.flush()
     if user_id in session.info.get(_PEOPLE, ()):
         return -next(_private)
-    return session.execute(_ONE_PERSON, {"user_id": user_id}).scalar() or 0
+    known = session.info.setdefault(_PERSON_MEMO, {})
+    if user_id not in known:
+        known[user_id] = session.execute(_ONE_PERSON, {"user_id": user_id}).scalar() or 0
+    return known[user_id]
+
+
+def remember_person(session, user_id, value):
+    """The person's counter as read by another statement of this transaction (None: no row yet, 0)."""
+    session.info.setdefault(_PERSON_MEMO, {})[user_id] = value or 0
 
 
 def move_person(session, user_id):
@@ -142,6 +151,7 @@ def _move_marked(session):
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session, transaction):
     session.info.pop(_MEMO, None)
+    session.info.pop(_PERSON_MEMO, None)
     if transaction.parent is None:  # the whole transaction ended (a savepoint's end keeps the marks)
         session.info.pop(_MARKED, None)
         session.info.pop(_PEOPLE, None)

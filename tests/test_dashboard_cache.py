@@ -76,3 +76,17 @@ def test_any_write_the_signed_in_person_commits_moves_their_counter(client, sess
     session.commit()
     client.post("/account/bahasa", data={"lang": "en"})
     assert generations.read_person(session, user.id) == before + 1
+
+
+def test_the_bell_count_is_kept_per_person_and_follows_every_notice_and_reading(app, client, session, login_as):
+    from portal.notifications import services as notifications
+
+    user = login_as("employee")
+    client.get("/")
+    _, sql = statements_during(app, lambda: client.get("/"))
+    assert not any("FROM notification" in s for s in sql), sql  # kept: the counter came with the session record
+    notifications.deliver(session, [user.id], "edition", {"version": "2026.9"})  # a job's or another person's write
+    session.commit()
+    assert '<span class="bell-count">1</span>' in client.get("/").get_data(as_text=True)
+    assert client.post("/notifications/baca-semua").status_code in (302, 303)
+    assert 'class="bell-count"' not in client.get("/").get_data(as_text=True)

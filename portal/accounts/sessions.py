@@ -1,6 +1,7 @@
 """Server-side session records: the browser's cookie holds a random token, the `user_session` row says whether it
-still counts. One indexed query per request loads the record, the person and their unit (roles ride on the
-record); `last_seen_at` is written at most once a minute, after the response, and never waits for the write lock.
+still counts. One indexed query per request loads the record, the person, their unit and their person counter
+(portal/generations.py; roles ride on the record); `last_seen_at` is written at most once a minute, after the
+response, and never waits for the write lock.
 
 A session ends at logout, after IDLE minutes without a request (SESSION_IDLE_MINUTES, default 60), at its absolute
 end (SESSION_HOURS, default 10), when the person ends it from their profile, when an admin ends all of a person's
@@ -17,8 +18,8 @@ from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
-from portal import db
-from portal.models import Unit, User, UserSession, utcnow
+from portal import db, generations
+from portal.models import PersonGeneration, Unit, User, UserSession, utcnow
 from portal.timezone import as_utc
 
 TOUCH_EVERY = timedelta(seconds=60)
@@ -46,8 +47,9 @@ def start(session, user, user_agent, ip, hours, now=None):
 def _load_statement():
     """The one statement of every signed-in request, built once per process (building it, options included, costs
     more than running it)."""
-    return (select(UserSession, User, Unit).join(User, User.id == UserSession.user_id)
+    return (select(UserSession, User, Unit, PersonGeneration.value).join(User, User.id == UserSession.user_id)
             .join(Unit, Unit.id == User.unit_id)
+            .join(PersonGeneration, PersonGeneration.user_id == User.id, isouter=True)
             .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
             .options(lazyload(User.role_links), lazyload(User.unit)))
 
@@ -61,7 +63,7 @@ def load(session, token, user_agent, idle_minutes, now=None):
     row = session.exec(_load_statement(), params={"token_hash": _hash(token)}).first()
     if row is None:
         return None, None
-    record, user, unit = row
+    record, user, unit, person_generation = row
     if not user.active:
         return None, None
     reason = None
@@ -76,6 +78,7 @@ def load(session, token, user_agent, idle_minutes, now=None):
         return None, None
     user.__dict__["_session_roles"] = frozenset(record.roles.split(",")) | {"employee"}
     set_committed_value(user, "unit", unit)  # already loaded by the join: no second query
+    generations.remember_person(session, user.id, person_generation)  # read with the rest: no statement of its own
     return user, record
 
 

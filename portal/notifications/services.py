@@ -15,9 +15,11 @@ from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import select
 
-from portal import db
+from portal import cache, db, generations
 from portal.models import EmailOutbox, Notification, NotificationSetting, User, utcnow
 from portal.notifications.kinds import KINDS, body_of, title_of
+
+generations.follow_people(Notification)  # the bell's count is kept per person (`unread_count`)
 
 PAGE_SIZE = 25
 INLINE_LIMIT = 200  # more recipients than this are notified by a job (see receivers.fan_out)
@@ -132,7 +134,11 @@ def _unread_statement():
 
 
 def unread_count(session, user):
-    return session.connection().execute(_unread_statement(), {"user_id": user.id}).scalar_one()
+    """The bell's number, kept per process and person under the person's counter (read with their session record:
+    no statement when kept), which every notice delivered to them and every one they read moves."""
+    return cache.remembered(
+        "notifications.unread", (user.id, generations.read_person(session, user.id)), "DASHBOARD_CACHE_SECONDS",
+        lambda: session.connection().execute(_unread_statement(), {"user_id": user.id}).scalar_one())
 
 
 def page_of(session, user, page=1, unread_only=False):
