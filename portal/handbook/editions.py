@@ -3,8 +3,9 @@
 An edition never changes once published (its chapters and sections are snapshots of titles and revision ids), so
 what is derived from editions alone is built once and kept in memory, in every process, without invalidation: an
 edition's table of contents (`edition_toc`: a 2,000-section handbook costs one query per process and edition, not
-one per page) and what changed between two editions (`changes_between`, `changed_since`: the dashboard of everyone
-who acknowledged an older edition would otherwise compare both editions' full texts on every view).
+one per page), the title and HTML of the revisions a section page shows (`published_section`), and what changed
+between two editions (`changes_between`, `changed_since`: the dashboard of everyone who acknowledged an older
+edition would otherwise compare both editions' full texts on every view).
 """
 
 import threading
@@ -25,6 +26,7 @@ generations.follow(EDITIONS_GENERATION, Edition)
 
 TOC_CACHE_SIZE = 8  # editions kept per process (the current one and a few that people compare against)
 CHANGES_CACHE_SIZE = 16  # pairs of editions kept per process
+TEXT_CACHE_SIZE = 256  # revisions' titles and HTML kept per process for the section page (a few KB each)
 
 
 def latest_edition(session):
@@ -159,6 +161,7 @@ class _EditionCache:
 
 
 _toc_cache = _EditionCache(TOC_CACHE_SIZE)
+_text_cache = _EditionCache(TEXT_CACHE_SIZE)
 _changes_cache = _EditionCache(CHANGES_CACHE_SIZE)
 
 
@@ -195,14 +198,29 @@ def flat_sections(toc):
     return list(toc.flat)
 
 
+@dataclass(frozen=True)
+class RevisionText:
+    """What the section page shows of a revision: revisions never change once saved, so kept per process."""
+
+    id: int
+    title: str
+    html: str
+
+
 def published_section(session, edition, slug):
-    """(toc, chapter, section, revision, previous, next) of a section in the edition, or None."""
+    """(toc, chapter, section, revision (RevisionText), previous, next) of a section in the edition, or None."""
     toc = edition_toc(session, edition)
     found = toc.find(slug)
     if found is None:
         return None
     chapter, item, previous, following = found
-    revision = session.get(SectionRevision, item.revision_id)
+
+    def build():
+        row = session.exec(select(SectionRevision.title, SectionRevision.html)
+                           .where(SectionRevision.id == item.revision_id)).one()
+        return RevisionText(item.revision_id, row.title, row.html)
+
+    revision = _text_cache.get((*_text_cache.key(session, edition), item.revision_id), build)
     return toc, chapter, item, revision, previous, following
 
 

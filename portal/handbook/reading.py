@@ -243,7 +243,8 @@ def section_page(session, user, slug):
     if found is None:
         return None
     toc, chapter, item, revision, previous, following = found
-    already_read = session.get(SectionRead, (user.id, item.section_id)) is not None
+    already_read = session.execute(select(SectionRead.section_id).where(
+        SectionRead.user_id == user.id, SectionRead.section_id == item.section_id)).first() is not None
     return {"edition": edition, "toc": toc, "chapter": chapter, "item": item, "revision": revision,
             "previous": previous, "following": following, "already_read": already_read}
 
