@@ -30,6 +30,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
+from portal import generations
+
 log = logging.getLogger(__name__)
 
 # Ids and numbers from a URL must fit an INTEGER column (PostgreSQL's is 32-bit); larger ones would crash the query.
@@ -218,8 +220,6 @@ def _end_request_transaction(status):
 def _move_signed_in_person(db_session):
     """What a signed-in person writes shows on their own pages at once: their person counter moves with the commit
     (what is kept per person, the dashboard's cards, is keyed by it; see portal/generations.py)."""
-    from portal import generations
-
     user = g.get("_login_user")  # loaded by Flask-Login for this request; never loaded here
     if user is not None and getattr(user, "is_authenticated", False):
         generations.move_person(db_session, user.id)

@@ -36,16 +36,25 @@ _MOVE_PERSON = text("INSERT INTO person_generation (user_id, value) VALUES (:use
 _private = itertools.count(1)
 
 
-def read(session, name):
-    """The subject's counter as this transaction sees it (0 before its first write)."""
+def _flush_pending(session):
     if session.new or session.dirty or session.deleted:
         session.flush()  # as a query would (autoflush): a write to a followed table marks its subject first
-    if name in session.info.get(_MARKED, ()):
-        return -next(_private)
+
+
+def _every_subject(session):
+    """{subject: counter} as this transaction read them: one statement, at its first read."""
     known = session.info.get(_MEMO)
     if known is None:
         known = session.info[_MEMO] = dict(session.execute(_ALL).all())
-    return known.get(name) or 0
+    return known
+
+
+def read(session, name):
+    """The subject's counter as this transaction sees it (0 before its first write)."""
+    _flush_pending(session)
+    if name in session.info.get(_MARKED, ()):
+        return -next(_private)
+    return _every_subject(session).get(name) or 0
 
 
 def read_with(session, name, *scalars):
@@ -67,8 +76,7 @@ def move(session, name):
 def read_person(session, user_id):
     """The person's counter as this transaction sees it (0 before the first write); private when this transaction
     moves it. The signed-in person's was read with their session record (`remember_person`)."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    _flush_pending(session)
     if user_id in session.info.get(_PEOPLE, ()):
         return -next(_private)
     known = session.info.setdefault(_PERSON_MEMO, {})
@@ -92,14 +100,10 @@ def move_person(session, user_id):
 def read_every(session):
     """Every subject's counter as this transaction sees it, as one hashable value (a key for what depends on many
     subjects); private when this transaction has marked any."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    _flush_pending(session)
     if session.info.get(_MARKED):
         return (-next(_private),)
-    known = session.info.get(_MEMO)
-    if known is None:
-        known = session.info[_MEMO] = dict(session.execute(_ALL).all())
-    return tuple(sorted(known.items()))
+    return tuple(sorted(_every_subject(session).items()))
 
 
 _followed = []  # (subject, tuple of models), registered by `follow`

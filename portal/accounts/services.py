@@ -290,19 +290,12 @@ def _matching_user_ids(session, q):
         phrase = '"' + q.replace('"', '""') + '"'  # one quoted string: no FTS syntax from the user
         return text("SELECT rowid AS id FROM fts_user WHERE fts_user MATCH :phrase").bindparams(
             phrase=phrase).columns(sql_column("id", Integer))
-    like = _contains_pattern(q)
-    # The expression is our constant (it must match the index's); the user's text is a bound parameter.
-    return text(f'SELECT id FROM "user" WHERE {USER_SEARCH_TEXT_PG} LIKE :like ESCAPE \'\\\'').bindparams(  # noqa: S608  # nosec B608  # constant expression, bound text
-        like=like).columns(sql_column("id", Integer))
+    return select(User.id).where(_trigram_condition(q))
 
 
-def _matching_condition(session, q):
-    """On PostgreSQL, `_matching_user_ids`'s trigram condition for 3+ characters as a condition on the user row
-    itself (as `id IN (...)` the planner joined the table to itself: a scan of 50,000 rows for 1,500 matches);
-    else None."""
-    q = _search_text(q)
-    if session.get_bind().dialect.name == "sqlite" or len(q) < 3:
-        return None
+def _trigram_condition(q):
+    """PostgreSQL: the condition on the user's row that the pg_trgm index answers for a normalised text of 3+
+    characters (name, username, NIP or e-mail contains it)."""
     # The expression is our constant (it must match the index's); the user's text is a bound parameter.
     return text(f"{USER_SEARCH_TEXT_PG} LIKE :like ESCAPE '\\'").bindparams(like=_contains_pattern(q))
 
@@ -330,26 +323,25 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
     order = (User.full_name, User.id)
     if q.strip():
         matching = _matching_user_ids(session, q)
-        condition = _matching_condition(session, q)
-        if condition is None:
-            condition = User.id.in_(matching)
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        text_q = _search_text(q)
+        # PostgreSQL: the match on the row itself (as `id IN (...)` the planner joined the table to itself and read
+        # all 50,000 rows for 1,500 matches).
+        condition = User.id.in_(matching) if sqlite or len(text_q) < 3 else _trigram_condition(text_q)
         matches = session.execute(select(func.count()).select_from(
             select(matching.subquery()).limit(max(COUNT_CAP, BROAD_MATCH) + 1).subquery())).scalar_one()
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        if not sqlite and matches <= BROAD_MATCH:
-            # Sorted by an expression no index serves: the planner then sorts the matches instead of walking the
-            # name index (same order: `full_name || ''` is full_name).
-            query = query.where(condition)
-            order = (User.full_name.concat(""), User.id)
-        elif sqlite and matches > BROAD_MATCH:
+        if sqlite and matches > BROAD_MATCH:
             # SQLite walks the name index in order, checks each person and stops at the page: on the row itself
             # when it can (materialising tens of thousands of matching ids cost more than the rest of the page),
             # else against the match ("+id IN (...)": the match may not drive the query by primary key).
             on_row = _contains_on_row(q)
-            query = query.where(on_row if on_row is not None else
-                                UnaryExpression(User.id, operator=custom_op("+"), type_=Integer).in_(matching))
-        else:
-            query = query.where(condition)
+            condition = on_row if on_row is not None else \
+                UnaryExpression(User.id, operator=custom_op("+"), type_=Integer).in_(matching)
+        elif not sqlite and matches <= BROAD_MATCH:
+            # Sorted by an expression no index serves: the planner then sorts the matches instead of walking the
+            # name index (same order: `full_name || ''` is full_name).
+            order = (User.full_name.concat(""), User.id)
+        query = query.where(condition)
     if unit_id:
         unit = session.get(Unit, unit_id)
         if unit is not None:

@@ -202,7 +202,6 @@ def flat_sections(toc):
 class RevisionText:
     """What the section page shows of a revision: revisions never change once saved, so kept per process."""
 
-    id: int
     title: str
     html: str
 
@@ -218,7 +217,7 @@ def published_section(session, edition, slug):
     def build():
         row = session.exec(select(SectionRevision.title, SectionRevision.html)
                            .where(SectionRevision.id == item.revision_id)).one()
-        return RevisionText(item.revision_id, row.title, row.html)
+        return RevisionText(row.title, row.html)
 
     revision = _text_cache.get((*_text_cache.key(session, edition), item.revision_id), build)
     return toc, chapter, item, revision, previous, following

@@ -206,7 +206,7 @@ def branches(filtered, own_filters, editor):
 def labelled(session, grouped, editor, kind, sample=0):
     """({facet: [(value, label, count)]}, total, sample) from the counted rows {facet: [(value, n)]}. `sample`: 0
     when every facet was counted over the whole result, else how many of its best matches the facets other than
-    kind and status were counted over (see finder.LARGE_RESULT)."""
+    kind and status were counted over (see finder._count_large)."""
     kinds = dict(grouped.get("kind", []))
     total = kinds.get(kind, 0) if kind else sum(kinds.values())
     facets = {"kind": [(k, str(KIND_LABELS[k]), kinds[k]) for k in KINDS if k in kinds],

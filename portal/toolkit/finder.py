@@ -173,7 +173,7 @@ def search_items(session, user, request, key=None):
     elif match is not None and counted is not None and page <= BEST_PAGES:
         ids = _best_page_ids(session, request, base_conditions, chosen, sort, page, counted[1], generation)
     if match is not None and counted is None and request.facets:
-        counted = _count_large(session, editor, request, match, base_conditions, chosen, generation)
+        counted = _count_large(session, editor, request, base_conditions, chosen, generation)
         if counted is not None and page <= BEST_PAGES:
             ids = _best_page_ids(session, request, base_conditions, chosen, sort, page, counted[1], generation)
     if match is not None and ids is None:
@@ -254,7 +254,7 @@ def _match_once(session, editor, request, match, base_conditions, chosen, sort, 
     return counted, ids
 
 
-def _count_large(session, editor, request, match, base_conditions, chosen, generation):
+def _count_large(session, editor, request, base_conditions, chosen, generation):
     """(facets, total, sample) of a query whose filtered result is larger than TOOLKIT_FACET_EXACT_MAX, else None
     (the caller counts everything exactly, `_match_once`).
 
@@ -272,9 +272,14 @@ def _count_large(session, editor, request, match, base_conditions, chosen, gener
     rows = session.exec(select(ToolkitItem.kind, ToolkitItem.status, func.count())
                         .join(unscored, unscored.c.ref_id == ToolkitItem.id)
                         .where(*base_conditions, *others).group_by(ToolkitItem.kind, ToolkitItem.status)).all()
-    kind_ok = _chosen_test(chosen.get("kind"))
-    status_ok = _chosen_test(chosen.get("status"))
-    if sum(n for kind, status, n in rows if kind_ok(kind) and status_ok(status)) <= limit:
+    kind_ok, status_ok = _chosen_test(chosen.get("kind")), _chosen_test(chosen.get("status"))
+    kinds, statuses = {}, {}  # each facet ignores its own filter
+    for kind, status, n in rows:
+        if status_ok(status):
+            kinds[kind] = kinds.get(kind, 0) + n
+        if kind_ok(kind):
+            statuses[status] = statuses.get(status, 0) + n
+    if sum(n for kind, n in kinds.items() if kind_ok(kind)) <= limit:
         return None
     ranking = _ranking(session, request, "relevance", generation)
     sampled = (select(*FILTERED_COLUMNS).where(ToolkitItem.id.in_(ranking), *base_conditions)
@@ -287,12 +292,7 @@ def _count_large(session, editor, request, match, base_conditions, chosen, gener
                 sample += n
             elif value is not None and facet != "status":
                 grouped.setdefault(facet, []).append((value, n))
-    for facet, wanted, ok in (("kind", 0, status_ok), ("status", 1, kind_ok)):
-        counts = {}
-        for row in rows:
-            if ok(row[1 - wanted]):
-                counts[row[wanted]] = counts.get(row[wanted], 0) + row[2]
-        grouped[facet] = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    grouped["kind"], grouped["status"] = list(kinds.items()), list(statuses.items())  # labelled() orders them
     return facets.labelled(session, grouped, editor, request.kind, sample=sample)
 
 
