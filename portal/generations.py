@@ -19,8 +19,10 @@ in id order.
 
 import itertools
 
-from sqlalchemy import event, text
+from sqlalchemy import String, event, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement
 
 _MEMO = "cache_generations"  # key in Session.info: {subject: counter} as this transaction read them
 _MARKED = "cache_generations_marked"  # key in Session.info: subjects this transaction wrote, moved at its commit
@@ -42,11 +44,43 @@ def _flush_pending(session):
 
 
 def _every_subject(session):
-    """{subject: counter} as this transaction read them: one statement, at its first read."""
+    """{subject: counter} as this transaction read them: one statement, at its first read (none when the request's
+    session record was loaded with them: `every_subject_column`)."""
     known = session.info.get(_MEMO)
     if known is None:
         known = session.info[_MEMO] = dict(session.execute(_ALL).all())
     return known
+
+
+class _EverySubject(ColumnElement):
+    """Every subject's counter as one text value, "name:value,..." (see `every_subject_column`)."""
+
+    type = String()
+    inherit_cache = True
+    _traverse_internals = ()  # no state: every instance compiles alike, so statements holding one stay cached
+
+
+@compiles(_EverySubject)
+def _every_subject_sqlite(_element, _compiler, **_kw):
+    return "(SELECT group_concat(name || ':' || value, ',') FROM cache_generation)"
+
+
+@compiles(_EverySubject, "postgresql")
+def _every_subject_postgresql(_element, _compiler, **_kw):
+    return "(SELECT string_agg(name || ':' || value, ',') FROM cache_generation)"
+
+
+def every_subject_column():
+    """Every subject's counter as one column, for a statement a request runs anyway (the session record's) to read
+    them along: `remember_subjects` takes its value. Plain SQL without parameters: nothing to bind per request."""
+    return _EverySubject()
+
+
+def remember_subjects(session, text_value):
+    """The subjects' counters as read by `every_subject_column` in this transaction (unless read already)."""
+    if _MEMO not in session.info:
+        pairs = (item.rpartition(":") for item in (text_value or "").split(",") if item)
+        session.info[_MEMO] = {name: int(value) for name, _colon, value in pairs}
 
 
 def read(session, name):

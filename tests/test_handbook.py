@@ -464,6 +464,29 @@ def test_the_current_editions_are_kept_per_process_and_follow_every_publication(
         assert [e.version for e in editions.current_editions(session)] == ["2026.1", "2026.1"]
 
 
+def test_a_section_page_asks_two_statements_and_still_follows_a_new_edition(app, handbook, session, client,
+                                                                           login_as):
+    """The session record's statement also reads every cache counter (portal/generations.py): besides it the page
+    asks only whether the section was read. A publication committed between two requests shows at the next one."""
+    from sqlalchemy import event
+
+    login_as("employee")
+    assert client.get("/handbook/bagian/akun-pribadi").status_code == 200  # warm: the edition's parts are kept
+    seen = []
+    listener = lambda _conn, _cursor, sql, *_rest: seen.append(sql)  # noqa: E731
+    event.listen(app.extensions["db_engine"], "before_cursor_execute", listener)
+    try:
+        page = text_of(client.get("/handbook/bagian/akun-pribadi"))
+    finally:
+        event.remove(app.extensions["db_engine"], "before_cursor_execute", listener)
+    asked = [sql for sql in seen if sql.strip().upper() not in ("BEGIN", "ROLLBACK", "COMMIT")]
+    assert len(asked) == 2, asked
+    assert "cache_generation" in asked[0] and "user_session" in asked[0] and "handbook_read" in asked[1]
+    assert "Tandai sudah dibaca" in page  # not read yet: the read-mark form, with its CSRF field
+    factories.publish_edition(session, handbook.humas, "2025.2", material=False)
+    assert "Edisi 2025.2" in text_of(client.get("/handbook/bagian/akun-pribadi"))
+
+
 def test_first_edition_needs_acknowledgement_even_when_not_material(session):
     handbook = factories.make_handbook(session, material=False)
     user = factories.make_user(session)

@@ -1,7 +1,7 @@
 """Server-side session records: the browser's cookie holds a random token, the `user_session` row says whether it
-still counts. One indexed query per request loads the record, the person, their unit and their person counter
-(portal/generations.py; roles ride on the record); `last_seen_at` is written at most once a minute, after the
-response, and never waits for the write lock.
+still counts. One indexed query per request loads the record, the person, their unit, their person counter and
+every subject's cache counter (portal/generations.py; roles ride on the record); `last_seen_at` is written at most
+once a minute, after the response, and never waits for the write lock.
 
 A session ends at logout, after IDLE minutes without a request (SESSION_IDLE_MINUTES, default 60), at its absolute
 end (SESSION_HOURS, default 10), when the person ends it from their profile, when an admin ends all of a person's
@@ -12,6 +12,7 @@ import functools
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import lazyload
@@ -43,11 +44,24 @@ def start(session, user, user_agent, ip, hours, now=None):
     return token
 
 
+class _Record(NamedTuple):
+    """What a request reads of its session record."""
+
+    id: int
+    roles: str
+    expires_at: object
+    last_seen_at: object
+    user_agent: str
+
+
 @functools.cache
 def _load_statement():
     """The one statement of every signed-in request, built once per process (building it, options included, costs
     more than running it)."""
-    return (select(UserSession, User, Unit, PersonGeneration.value).join(User, User.id == UserSession.user_id)
+    record = (UserSession.id, UserSession.roles, UserSession.expires_at, UserSession.last_seen_at,
+              UserSession.user_agent)  # columns, not the entity: the request only reads them
+    return (select(User, Unit, PersonGeneration.value, generations.every_subject_column(), *record)
+            .join(UserSession, User.id == UserSession.user_id)
             .join(Unit, Unit.id == User.unit_id)
             .join(PersonGeneration, PersonGeneration.user_id == User.id, isouter=True)
             .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
@@ -63,7 +77,8 @@ def load(session, token, user_agent, idle_minutes, now=None):
     row = session.exec(_load_statement(), params={"token_hash": _hash(token)}).first()
     if row is None:
         return None, None
-    record, user, unit, person_generation = row
+    user, unit, person_generation, subjects = row[:4]
+    record = _Record(*row[4:])
     if not user.active:
         return None, None
     reason = None
@@ -79,6 +94,7 @@ def load(session, token, user_agent, idle_minutes, now=None):
     user.__dict__["_session_roles"] = frozenset(record.roles.split(",")) | {"employee"}
     set_committed_value(user, "unit", unit)  # already loaded by the join: no second query
     generations.remember_person(session, user.id, person_generation)  # read with the rest: no statement of its own
+    generations.remember_subjects(session, subjects)  # likewise
     return user, record
 
 

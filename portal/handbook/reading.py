@@ -5,13 +5,15 @@ Acknowledging means having read. Which sections must have been opened is a rule 
 material edition, every section that changed since the person's last acknowledgement, opened after it changed.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
-from sqlalchemy import and_, func
+from sqlalchemy import and_, bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from portal import audit, cache, generations
@@ -236,6 +238,14 @@ def index_page(session, user):
             "acknowledged": acknowledged, "has_acknowledged": current, "unread": unread}
 
 
+@functools.cache
+def _read_mark_statement():
+    """Every section page asks it: a Core statement built once, run on the session's connection (as the bell's)."""
+    table = SectionRead.__table__
+    return sa_select(table.c.section_id).where(table.c.user_id == bindparam("user_id"),
+                                               table.c.section_id == bindparam("section_id"))
+
+
 def section_page(session, user, slug):
     """What the section page shows, or None when the slug is not in the current edition."""
     edition = current_editions(session)[0]
@@ -243,8 +253,8 @@ def section_page(session, user, slug):
     if found is None:
         return None
     toc, chapter, item, revision, previous, following = found
-    already_read = session.execute(select(SectionRead.section_id).where(
-        SectionRead.user_id == user.id, SectionRead.section_id == item.section_id)).first() is not None
+    already_read = session.connection().execute(_read_mark_statement(), {
+        "user_id": user.id, "section_id": item.section_id}).first() is not None
     return {"edition": edition, "toc": toc, "chapter": chapter, "item": item, "revision": revision,
             "previous": previous, "following": following, "already_read": already_read}
 

@@ -61,7 +61,8 @@ def index():
 @requires("handbook.read")
 def section(slug):
     page = reading.section_page(db.session(), current_user, slug) or abort(404)
-    return render("handbook/section.html", **page, form=EmptyForm())
+    # the read-mark form is only shown until the section is read (building a form is a good part of this page)
+    return render("handbook/section.html", **page, form=None if page["already_read"] else EmptyForm())
 
 
 @bp.post("/bagian/<slug>/dibaca")
