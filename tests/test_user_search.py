@@ -108,6 +108,29 @@ def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session
         assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan  # read in name order, never sorted
 
 
+def test_a_narrow_search_sorts_its_matches_from_the_names_index(session, people):
+    """SQLite: a narrow text search (no other filter) sorts its matches' names from the (id, full_name) index, not
+    their whole rows, and the page is the same as sorting the rows."""
+    from sqlalchemy import event
+
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the SQLite FTS5 path; PostgreSQL sorts its trigram matches (tested below)")
+    statements = []
+    listener = lambda _conn, _cursor, sql, params, *_rest: statements.append((sql, params))  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listener)
+    try:
+        users, total = services.search_users(session, "kementerian", per_page=1, page=2)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listener)
+    expected = session.exec(select(User).where(User.email.like("%kementerian%")).order_by(User.full_name, User.id)
+                            ).all()
+    assert total == 2 and [u.id for u in users] == [expected[1].id]
+    page_query, parameters = next(s for s in statements if "INDEXED BY" in s[0])
+    plan = " | ".join(row[3] for row in session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + page_query, parameters).all())
+    assert "COVERING INDEX ix_user_id_full_name" in plan, plan
+
+
 def test_a_broad_text_search_counts_up_to_the_cap_and_says_more_than(session, client, login_as, people, monkeypatch):
     """Counting every match of a query that fits every e-mail address costs more than the page: at most
     COUNT_CAP + 1 are counted, and the page says "more than" and asks for a narrower search."""

@@ -354,6 +354,9 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
         query = query.where(User.active == active)
     if matches is not None and not unit_id and not role and active is None:
         total = min(matches, COUNT_CAP + 1)
+        if sqlite and matches <= BROAD_MATCH and len(_search_text(q)) >= 3:  # (shorter: a prefix, not the index)
+            query = select(User).where(User.id.in_(_sorted_match_page(q, page, per_page)))
+            page = 1  # the page is cut by the subquery already
     else:
         counted = query.with_only_columns(User.id)
         if q.strip():
@@ -361,6 +364,16 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
         total = session.exec(select(func.count()).select_from(counted.subquery())).one()
     users = session.exec(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
     return users, total
+
+
+def _sorted_match_page(q, page, per_page):
+    """SQLite: the ids of one page of a narrow text search's matches in name order, sorted from the (id, full_name)
+    index: the few thousand matches' names without their whole rows ("putra", 4,499 people: 5.2 -> 1.9 ms). The
+    planner reads the rows themselves unless told which index to use."""
+    phrase = '"' + _search_text(q).replace('"', '""') + '"'
+    return text("SELECT u.id FROM fts_user JOIN user AS u INDEXED BY ix_user_id_full_name ON u.id = fts_user.rowid "
+                "WHERE fts_user MATCH :phrase ORDER BY u.full_name, u.id LIMIT :limit OFFSET :offset").bindparams(
+        phrase=phrase, limit=per_page, offset=(page - 1) * per_page).columns(sql_column("id", Integer))
 
 
 def _clean_user_fields(session, username, nip, full_name, email, unit_id, roles, user_id=None):
