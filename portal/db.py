@@ -11,7 +11,8 @@ loaded (`start_request_writes`, a before_request hook); a POST view that must do
 
 Services flush and never commit. A request commits once, when its response is decided: before a page is rendered
 (`settle`, called by portal.htmx.render: the lock is not held while a template renders) or at its end
-(`finish_request`), when the response is a success (status below 400), and rolls back otherwise; CLI commands and
+(`finish_request`), when the response is a success (status below 400), and rolls back otherwise (a read with
+nothing to keep ends with COMMIT, which on PostgreSQL keeps the connection's prepared statements); CLI commands and
 job tasks use `unit_of_work()`.
 Work that must only happen after a successful commit (cache invalidation, notifications, e-mail, jobs) is
 registered with `after_commit(session, fn)`.
@@ -213,7 +214,12 @@ def _end_request_transaction(status):
     if changed and request.method in SAFE_METHODS:
         log.error("%s %s changed the database; a GET never writes, the change was dropped",
                   request.method, request.path)
-    db_session.rollback()
+    if changed or db_session.info.get("after_commit"):
+        db_session.rollback()
+    else:
+        # Nothing to keep or drop: ending a read with COMMIT keeps what the connection has prepared (psycopg
+        # forgets every prepared statement at a ROLLBACK, and PostgreSQL then plans each statement afresh).
+        db_session.commit()
     return True
 
 

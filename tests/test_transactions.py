@@ -56,6 +56,18 @@ def probe_app(tmp_path):
         add_unit(code)
         return "read"
 
+    @bp.get("/read")
+    @public
+    def read_only():
+        return ",".join(db.session().exec(select(Unit.code)).all()) or "-"
+
+    @bp.get("/hook/<code>")
+    @public
+    def hook_only(code):
+        db.session().exec(select(Unit.code)).all()
+        db.after_commit(db.session(), ran.append, code)  # no change, but work promised after a commit
+        return "read"
+
     @bp.post("/domain/<code>")
     @public
     def domain(code):
@@ -146,6 +158,32 @@ def test_rejected_failed_and_get_requests_write_nothing(probe_app, path):
     method(path)
     assert "B1" not in _codes(probe_app)
     assert probe_app.probe_ran == []  # after-commit work is dropped with the rollback
+
+
+def test_a_read_request_ends_with_commit_and_a_get_that_wrote_with_rollback(probe_app):
+    """A read with nothing to keep or drop ends with COMMIT: psycopg forgets every prepared statement at a ROLLBACK,
+    and PostgreSQL would plan every statement of every page afresh. A GET that changed something (a bug, logged)
+    or promised after-commit work is still rolled back."""
+    from sqlalchemy import event
+
+    engine = probe_app.extensions["db_engine"]
+    ends = []
+    on_commit, on_rollback = (lambda _conn: ends.append("commit")), (lambda _conn: ends.append("rollback"))
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "rollback", on_rollback)
+    client = probe_app.test_client()
+    try:
+        assert client.get("/probe/read").status_code == 200
+        assert ends == ["commit"]
+        ends.clear()
+        assert client.get("/probe/get/G1").status_code == 200
+        assert ends == ["rollback"] and "G1" not in _codes(probe_app)
+        ends.clear()
+        assert client.get("/probe/hook/H1").status_code == 200
+        assert ends == ["rollback"] and probe_app.probe_ran == []
+    finally:
+        event.remove(engine, "commit", on_commit)
+        event.remove(engine, "rollback", on_rollback)
 
 
 def test_a_read_never_waits_for_a_writer(app, client, session, login_as):
