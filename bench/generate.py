@@ -355,8 +355,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory (removed after)")
     parser.add_argument("--small", action="store_true", help="a few hundred rows of each kind")
-    parser.add_argument("--keep", metavar="DIR", help="write the SQLite database to DIR/bench.db and keep it, with "
-                                                      "DIR/facts.json for `bench/run.py --data DIR`")
+    parser.add_argument("--keep", metavar="DIR", help="keep the database (SQLite: DIR/bench.db; with --database-url "
+                        "that one, its URL in DIR/database_url), with DIR/facts.json for `bench/run.py --data DIR`")
     args = parser.parse_args(argv)
     size = SMALL if args.small else FULL
     if args.keep:
@@ -364,6 +364,8 @@ def main(argv=None):
         url = args.database_url or f"sqlite:///{Path(args.keep).resolve() / 'bench.db'}"
         facts = generate(url, size, Path(args.keep) / "instance")
         (Path(args.keep) / "facts.json").write_text(json.dumps(facts) + "\n")
+        if args.database_url:
+            (Path(args.keep) / "database_url").write_text(args.database_url + "\n")
         print(facts)
         return
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:

@@ -12,8 +12,9 @@ bare app (bench/bare.py) and the job worker, and alternates portal and bare for 
   logins beside it (logins before the import are the baseline; answers "database is locked" are counted).
 
 `--only quiz,dashboard` runs just those scenarios (results in bench/results/only.md and .json, so the full run's
-table stays), and `--data DIR` uses the SQLite database `bench/generate.py --keep DIR` wrote instead of generating
-one: together, a quick comparison of two commits (check out one, run, check out the other, run again).
+table stays), and `--data DIR` uses the database `bench/generate.py --keep DIR [--database-url URL]` wrote instead
+of generating one (SQLite, or the PostgreSQL database named in DIR/database_url): together, a quick comparison of
+two commits (check out one, run, check out the other, run again).
 `--import-only` runs just that scenario on 50,000 employees (results in bench/results/import.json);
 BENCH_PORTS=5101,5102 picks the servers' ports on a shared machine.
 
@@ -633,7 +634,7 @@ def bench_database(kind, tmp, args, log):
     servers, databases = [], []
     try:
         if args.data:  # a database written by `bench/generate.py --keep DIR`, used as it is (the run adds to it)
-            database_url = f"sqlite:///{Path(args.data).resolve() / 'bench.db'}"
+            database_url = kept_database_url(args.data)
             facts = json.loads((Path(args.data) / "facts.json").read_text())
             generation_s = None
             log(f"{kind}: the database in {args.data}")
@@ -804,8 +805,8 @@ def main(argv=None):
                         default=None, help="only these scenarios (comma-separated: dashboard, section, "
                         "handbook_search, toolkit, toolkit_new, header_search, users, roster, quiz, import); "
                         "no demo-content server times; results in bench/results/only.md and .json")
-    parser.add_argument("--data", metavar="DIR", help="SQLite only: the database `bench/generate.py --keep DIR` "
-                        "wrote, instead of generating one (the run adds quiz answers and imported users to it)")
+    parser.add_argument("--data", metavar="DIR", help="the database `bench/generate.py --keep DIR` wrote, instead "
+                        "of generating one (the run adds quiz answers and imported users to it)")
     parser.add_argument("--import-only", action="store_true",
                         help="only the import beside readers and logins (results in bench/results/import.json)")
     args = parser.parse_args(argv)
@@ -815,7 +816,7 @@ def main(argv=None):
         raise SystemExit(f"unknown scenario(s) for --only: {', '.join(sorted(unknown))}; known: "
                          f"{', '.join(sorted(SCENARIOS))}")
     if args.data:
-        args.databases = "sqlite"
+        args.databases = "postgresql" if kept_database_url(args.data).startswith("postgresql") else "sqlite"
         if not (Path(args.data) / "facts.json").is_file():
             raise SystemExit(f"{args.data}/facts.json is missing: make it with bench/generate.py --keep {args.data}")
     if shutil.which("wrk") is None:
@@ -844,6 +845,12 @@ def main(argv=None):
             write_report(args, databases)  # after each database, so a later failure keeps what was measured
     if not args.import_only:
         print(write_report(args, databases))
+
+
+def kept_database_url(folder):
+    """The database `bench/generate.py --keep DIR` wrote: the URL it was given (DIR/database_url), else DIR/bench.db."""
+    named = Path(folder) / "database_url"
+    return named.read_text().strip() if named.is_file() else f"sqlite:///{Path(folder).resolve() / 'bench.db'}"
 
 
 def write_report(args, databases):
