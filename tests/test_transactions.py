@@ -186,6 +186,16 @@ def test_a_read_request_ends_with_commit_and_a_get_that_wrote_with_rollback(prob
         event.remove(engine, "rollback", on_rollback)
 
 
+def test_postgresql_plans_each_statement_for_its_values(app):
+    """Prepared statements live across requests (reads end with COMMIT): PostgreSQL must not switch them to a plan
+    made for any values (a search's LIKE pattern decides between an index and a scan)."""
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+
+
 def test_a_read_never_waits_for_a_writer(app, client, session, login_as):
     """While another connection holds the write lock (mid-transaction), pages still answer."""
     login_as("employee")

@@ -101,7 +101,8 @@ def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session
     assert [u.full_name for u in narrow[0][0]][:3] == ["Agus Kementerian", "Agus Kementerian", "Bambang Kementerian"]
     assert narrow[0][1] == 12 and len(narrow[1][0]) == 5
     if session.get_bind().dialect.name == "sqlite":
-        page_query, parameters = next(s for s in statements if "ORDER BY" in s[0] and "LIMIT" in s[0])
+        page_query, parameters = next(s for s in statements if "ORDER BY" in s[0] and "LIMIT" in s[0]
+                                      and "WITH matched" not in s[0])  # (that one counts the match first)
         assert "LIKE" in page_query and "fts_user" not in page_query, page_query  # each person checked on the row
         plan = " | ".join(row[3] for row in session.connection().exec_driver_sql(
             "EXPLAIN QUERY PLAN " + page_query, parameters).all())
