@@ -4,7 +4,8 @@ made before a committed write, in any process or instance, with or without a sha
 
 Subjects are few and global (the toolkit, the quiz bank, the workshops, ...): the first `read` in a transaction
 fetches every counter in one statement and later reads in the same transaction are answered from it, so a page that
-keys several caches (the dashboard) pays one statement for all of them.
+keys several caches (the dashboard) pays one statement for all of them; a signed-in request pays none, as its
+session record's statement reads them along (`every_subject_column`, `remember_subjects`).
 
 A write only marks its subjects; they are moved when the transaction commits, all of them at once and in name
 order. The counters' rows are thus locked for a moment at the end of a transaction and always in the same order, so
