@@ -71,6 +71,7 @@ def test_the_worker_freezes_its_heap_after_start_and_once_its_caches_filled(monk
     monkeypatch.setenv("GC_FREEZE_AFTER", "3")
     conf = _conf(monkeypatch, 0)
     worker = _worker()
+    threshold = gc.get_threshold()
     try:
         gc.unfreeze()
         conf["post_worker_init"](worker)
@@ -89,4 +90,23 @@ def test_the_worker_freezes_its_heap_after_start_and_once_its_caches_filled(monk
         conf["post_request"](worker, None, {}, None)
         assert gc.get_freeze_count() < frozen + 1000, len(more)  # once only
     finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+def test_the_worker_runs_full_collections_less_often(monkeypatch):
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        monkeypatch.delenv("GC_THRESHOLD", raising=False)
+        conf = _conf(monkeypatch, 0)
+        conf["post_worker_init"](_worker())
+        assert gc.get_threshold() == (50000, 10, 10)
+        monkeypatch.setenv("GC_THRESHOLD", "700,10,10")
+        conf = _conf(monkeypatch, 0)
+        conf["post_worker_init"](_worker())
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
         gc.unfreeze()
