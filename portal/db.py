@@ -28,6 +28,7 @@ import time
 
 from flask import abort, current_app, g, has_app_context, request
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
@@ -70,8 +71,9 @@ def make_engine(url):
     # Reads end with COMMIT, so psycopg's prepared statements live on (see _end_request_transaction). PostgreSQL would
     # then plan a statement once for any values after five runs: a user search's `LIKE '%kementerian%'` (every row)
     # got the plan of a rare name, 20 ms instead of 6. Each run is planned for its values; parsing is still saved.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+    # (Added to the URL's own `options`, e.g. a search_path, which `connect_args` would otherwise replace.)
+    options = " ".join(filter(None, [make_url(url).query.get("options"), "-c plan_cache_mode=force_custom_plan"]))
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"options": options})
 
 
 def _take_write_lock(dbapi_connection):

@@ -194,6 +194,11 @@ def test_postgresql_plans_each_statement_for_its_values(app):
         pytest.skip("PostgreSQL's plan cache")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+    # the URL's own options (here a search_path, as the migration tests' schemas use) are kept beside it
+    with db.make_engine(engine.url.update_query_dict({"options": "-csearch_path=elsewhere"}).render_as_string(
+            hide_password=False)).connect() as connection:
+        assert connection.exec_driver_sql("SHOW search_path").scalar() == "elsewhere"
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
 
 
 def test_a_read_never_waits_for_a_writer(app, client, session, login_as):
