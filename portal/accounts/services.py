@@ -287,10 +287,14 @@ def _matching_user_ids(session, q):
         return select(User.id).where(or_(and_(func.lower(User.full_name) >= q, func.lower(User.full_name) < upper),
                                          and_(User.username >= q, User.username < upper)))
     if session.get_bind().dialect.name == "sqlite":
-        phrase = '"' + q.replace('"', '""') + '"'  # one quoted string: no FTS syntax from the user
         return text("SELECT rowid AS id FROM fts_user WHERE fts_user MATCH :phrase").bindparams(
-            phrase=phrase).columns(sql_column("id", Integer))
+            phrase=_fts_phrase(q)).columns(sql_column("id", Integer))
     return select(User.id).where(_trigram_condition(q))
+
+
+def _fts_phrase(q):
+    """SQLite: `q` as one quoted FTS5 string (no FTS syntax from the user)."""
+    return '"' + q.replace('"', '""') + '"'
 
 
 def _trigram_condition(q):
@@ -329,13 +333,12 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
         # all 50,000 rows for 1,500 matches).
         condition = User.id.in_(matching) if sqlite or len(text_q) < 3 else _trigram_condition(text_q)
         if len(text_q) >= 3 and not unit_id and not role and active is None:
-            matches, page_ids = _count_and_page(session, text_q, sqlite, page, per_page)
-            if matches <= BROAD_MATCH:
+            matches, page_ids = _count_and_page(session, matching, text_q, sqlite, page, per_page)
+            if page_ids is not None:
                 users = session.exec(select(User).where(User.id.in_(page_ids)).order_by(*order)).all()
                 return users, min(matches, COUNT_CAP + 1)
         else:
-            matches = session.execute(select(func.count()).select_from(
-                select(matching.subquery()).limit(max(COUNT_CAP, BROAD_MATCH) + 1).subquery())).scalar_one()
+            matches = _count_matches(session, matching)
         if sqlite and matches > BROAD_MATCH:
             # SQLite walks the name index in order, checks each person and stops at the page: on the row itself
             # when it can (materialising tens of thousands of matching ids cost more than the rest of the page),
@@ -369,33 +372,44 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
     return users, total
 
 
-def _count_and_page(session, text_q, sqlite, page, per_page):
-    """(matches, the ids of one page in name order) of a text search of 3+ characters without other filters; the
-    matches are counted up to the larger of COUNT_CAP and BROAD_MATCH, plus one. Beyond BROAD_MATCH the search is
-    broad and the caller reads its page along the name index instead (the ids are then None).
+def _count_matches(session, matching):
+    """How many people `matching` finds, counted up to the larger of COUNT_CAP and BROAD_MATCH, plus one (the total
+    shown is exact up to COUNT_CAP; beyond BROAD_MATCH the search is broad)."""
+    return session.execute(select(func.count()).select_from(
+        select(matching.subquery()).limit(_match_count_limit()).subquery())).scalar_one()
+
+
+def _match_count_limit():
+    return max(COUNT_CAP, BROAD_MATCH) + 1
+
+
+def _count_and_page(session, matching, text_q, sqlite, page, per_page):
+    """(matches as `_count_matches` counts them, the ids of one page in name order) of a text search of 3+
+    characters without other filters; the ids are None beyond BROAD_MATCH, where the caller reads the page along
+    the name index instead.
 
     SQLite counts the FTS5 match alone, then sorts the matches' names from the (id, full_name) index, not their
     whole rows ("putra", 4,499 people: 5.2 -> 1.9 ms), and is told to: its planner reads the rows otherwise (the ids
     are a subquery). PostgreSQL counts and sorts in one statement over one trigram match (each match rechecks its
     rows: "putra" 17 -> 8 ms)."""
-    cap = max(COUNT_CAP, BROAD_MATCH) + 1  # the total shown is exact up to COUNT_CAP
     if sqlite:
-        phrase = '"' + text_q.replace('"', '""') + '"'  # one quoted string: no FTS syntax from the user
-        matches = session.execute(text("SELECT count(*) FROM (SELECT rowid FROM fts_user WHERE fts_user MATCH :phrase "
-                                       "LIMIT :cap)"), {"phrase": phrase, "cap": cap}).scalar_one()
+        matches = _count_matches(session, matching)
         ids = text("SELECT u.id FROM fts_user JOIN user AS u INDEXED BY ix_user_id_full_name ON u.id = fts_user.rowid "
                    "WHERE fts_user MATCH :phrase ORDER BY u.full_name, u.id LIMIT :limit OFFSET :offset").bindparams(
-            phrase=phrase, limit=per_page, offset=(page - 1) * per_page).columns(sql_column("id", Integer))
+            phrase=_fts_phrase(text_q), limit=per_page, offset=(page - 1) * per_page).columns(
+            sql_column("id", Integer))
         return matches, ids if matches <= BROAD_MATCH else None
     matched = select(User.id.label("id"), User.full_name.label("full_name")).where(
-        _trigram_condition(text_q)).limit(cap).cte("matched")
-    counted = select(func.count().label("total")).select_from(matched).subquery()
-    narrow = select(func.count()).select_from(matched).scalar_subquery() <= BROAD_MATCH  # else no page is sorted
-    paged = select(matched.c.id, matched.c.full_name).where(narrow).order_by(matched.c.full_name, matched.c.id) \
-        .limit(per_page).offset((page - 1) * per_page).subquery()
+        _trigram_condition(text_q)).limit(_match_count_limit()).cte("matched")
+    total = select(func.count().label("total")).select_from(matched)
+    paged = (select(matched.c.id, matched.c.full_name)
+             .where(total.scalar_subquery() <= BROAD_MATCH)  # a broad match: no page is sorted
+             .order_by(matched.c.full_name, matched.c.id).limit(per_page).offset((page - 1) * per_page).subquery())
+    counted = total.subquery()
     rows = session.execute(select(counted.c.total, paged.c.id).select_from(counted.outerjoin(paged, true()))
                            .order_by(paged.c.full_name, paged.c.id)).all()
-    return rows[0].total, [row.id for row in rows if row.id is not None]
+    matches = rows[0].total
+    return matches, [row.id for row in rows if row.id is not None] if matches <= BROAD_MATCH else None
 
 
 def _clean_user_fields(session, username, nip, full_name, email, unit_id, roles, user_id=None):
