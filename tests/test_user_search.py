@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from portal.accounts import services
-from portal.accounts.services import _matching_user_ids
+from portal.accounts import user_search
+from portal.accounts.user_search import _matching_user_ids
 from portal.models import User
 from tests import factories
 
@@ -23,7 +23,7 @@ def people(session):
 
 
 def found(session, q):
-    users, total = services.search_users(session, q)
+    users, total = user_search.search_users(session, q)
     assert total == len(users)
     return {u.username for u in users}
 
@@ -89,11 +89,11 @@ def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session
 
     event.listen(session.get_bind(), "before_cursor_execute", record)
     try:
-        monkeypatch.setattr(services, "BROAD_MATCH", 10**9)
-        narrow = [services.search_users(session, **s) for s in searches]
-        monkeypatch.setattr(services, "BROAD_MATCH", 1)
+        monkeypatch.setattr(user_search, "BROAD_MATCH", 10**9)
+        narrow = [user_search.search_users(session, **s) for s in searches]
+        monkeypatch.setattr(user_search, "BROAD_MATCH", 1)
         statements.clear()
-        broad = [services.search_users(session, **s) for s in searches]
+        broad = [user_search.search_users(session, **s) for s in searches]
     finally:
         event.remove(session.get_bind(), "before_cursor_execute", record)
     for search_, (n_users, n_total), (b_users, b_total) in zip(searches, narrow, broad, strict=True):
@@ -120,7 +120,7 @@ def test_a_narrow_search_sorts_its_matches_from_the_names_index(session, people)
     listener = lambda _conn, _cursor, sql, params, *_rest: statements.append((sql, params))  # noqa: E731
     event.listen(session.get_bind(), "before_cursor_execute", listener)
     try:
-        users, total = services.search_users(session, "kementerian", per_page=1, page=2)
+        users, total = user_search.search_users(session, "kementerian", per_page=1, page=2)
     finally:
         event.remove(session.get_bind(), "before_cursor_execute", listener)
     expected = session.exec(select(User).where(User.email.like("%kementerian%")).order_by(User.full_name, User.id)
@@ -135,14 +135,14 @@ def test_a_narrow_search_sorts_its_matches_from_the_names_index(session, people)
 def test_a_broad_text_search_counts_up_to_the_cap_and_says_more_than(session, client, login_as, people, monkeypatch):
     """Counting every match of a query that fits every e-mail address costs more than the page: at most
     COUNT_CAP + 1 are counted, and the page says "more than" and asks for a narrower search."""
-    monkeypatch.setattr(services, "COUNT_CAP", 2)
-    users, total = services.search_users(session, "kementerian")
+    monkeypatch.setattr(user_search, "COUNT_CAP", 2)
+    users, total = user_search.search_users(session, "kementerian")
     assert total == 2 and len(users) == 2  # two e-mail addresses: exactly the cap, still exact
     factories.make_user(session, full_name="Kartika", username="kartika", email="kartika@kementerian.go.id")
-    users, total = services.search_users(session, "kementerian", per_page=1)
+    users, total = user_search.search_users(session, "kementerian", per_page=1)
     assert total == 3 and len(users) == 1  # capped: COUNT_CAP + 1
-    assert services.search_users(session, "kementerian", unit_id=people["budi"].unit_id)[1] == 2
-    assert services.search_users(session)[1] == len(session.exec(select(User)).all())  # no text: exact
+    assert user_search.search_users(session, "kementerian", unit_id=people["budi"].unit_id)[1] == 2
+    assert user_search.search_users(session)[1] == len(session.exec(select(User)).all())  # no text: exact
     login_as("admin")
     html = client.get("/admin/users?q=kementerian").get_data(as_text=True)
     assert "Lebih dari 2 pengguna ditemukan" in html and "Persempit pencarian" in html
@@ -152,7 +152,7 @@ def test_a_broad_text_search_counts_up_to_the_cap_and_says_more_than(session, cl
 
 def test_the_unit_filter_follows_every_unit_change_at_once(session, client, login_as, people):
     """The unit choices are kept per process until a unit write moves the units' generation; a unit added behind
-    the services' back (the count and highest id are in the key) shows too."""
+    the user_search' back (the count and highest id are in the key) shows too."""
     from portal.accounts.services import update_unit
 
     admin = login_as("admin")
@@ -172,8 +172,8 @@ def test_a_broad_search_for_letters_beyond_ascii_matches_as_the_index_does(sessi
     for n in range(3):
         factories.make_user(session, full_name=f"Élise Pratama {n}", username=f"elise{n}")
     session.commit()
-    monkeypatch.setattr(services, "BROAD_MATCH", 1)
-    users, total = services.search_users(session, q="élise")
+    monkeypatch.setattr(user_search, "BROAD_MATCH", 1)
+    users, total = user_search.search_users(session, q="élise")
     assert total == 3 and [u.full_name for u in users] == [f"Élise Pratama {n}" for n in range(3)]
 
 
@@ -192,7 +192,7 @@ def test_a_narrow_search_on_postgresql_sorts_its_matches_without_walking_the_nam
 
     event.listen(session.get_bind(), "before_cursor_execute", record)
     try:
-        users, total = services.search_users(session, "kementerian")
+        users, total = user_search.search_users(session, "kementerian")
     finally:
         event.remove(session.get_bind(), "before_cursor_execute", record)
     assert {u.username for u in users} == {"ratna.sari", "budi"} and total == 2

@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import audit, db, jobs, privacy, staging, tabular
-from portal.accounts import imports, services, sessions
+from portal.accounts import imports, services, sessions, user_search
 from portal.accounts.access import get_unit_or_404, get_user_or_404
 from portal.admin import queries
 from portal.admin.forms import (
@@ -51,10 +51,10 @@ def users():
     active = {"1": True, "0": False}.get(request.args.get("active", ""))
     page = max(int_arg("page", 1), 1)
     per_page = current_app.config["PAGE_SIZE"]
-    found, total = services.search_users(session, q, unit_id, role, active, page, per_page)
+    found, total = user_search.search_users(session, q, unit_id, role, active, page, per_page)
     return render(
         "admin/users.html", block="results",
-        users=found, total=total, more_than=services.COUNT_CAP if total > services.COUNT_CAP else None,
+        users=found, total=total, more_than=user_search.COUNT_CAP if total > user_search.COUNT_CAP else None,
         page=page, pages=max(math.ceil(total / per_page), 1),
         filters={"q": q, "unit": unit_id, "role": role, "active": request.args.get("active", "")},
         unit_choices=services.unit_choices(session),

@@ -39,7 +39,7 @@ class UserRole(SQLModel, table=True):
 
 class User(UserMixin, SQLModel, table=True):
     # Admin lists sort by name: an index that gives the order without sorting 50,000 rows; and the names by id, for
-    # sorting a text search's few thousand matches without reading their whole rows (accounts/services.py).
+    # sorting a text search's few thousand matches without reading their whole rows (accounts/user_search.py).
     __table_args__ = (Index("ix_user_full_name_id", "full_name", "id"),
                       Index("ix_user_lower_full_name", func.lower(column("full_name"))),
                       Index("ix_user_id_full_name", "id", "full_name"))
