@@ -3,14 +3,17 @@ the other form of its abbreviations), matching words in <mark>."""
 
 import html
 import re
+from functools import lru_cache
 
 from markupsafe import Markup
 
 from portal.search import ABBREVIATIONS, STOPWORDS, TOKEN_RE, TOKEN_START_RE, _phrases, query_terms, stem
 
 
+@lru_cache(maxsize=512)
 def highlight_terms(query):
-    """The query's terms plus the other form of its abbreviations, so `medsos` marks "media sosial" and back."""
+    """The query's terms plus the other form of its abbreviations, so `medsos` marks "media sosial" and back. Kept per
+    query: a result page highlights fifty titles and snippets for the same query."""
     terms = set(query_terms(query))
     for term in list(terms):
         if term in ABBREVIATIONS:
@@ -18,7 +21,7 @@ def highlight_terms(query):
     for phrase, short in _phrases().items():
         if set(phrase) <= terms:
             terms.add(short)
-    return terms
+    return frozenset(terms)
 
 
 def highlight(value, query, max_length=260):

@@ -1173,6 +1173,46 @@ def test_search_query_plans_use_the_indexes(app, session, many_regulations):
                 assert "to_tsvector" not in sql  # ranking reads the stored column, nothing is rebuilt per row
 
 
+def test_a_new_query_reads_its_matched_items_through_the_covering_index(
+        app, session, many_regulations, monkeypatch):
+    """A new query's matches are counted by kind and status, its best page checked for visibility and (ordered by
+    relevance) its filtered set built from the index by id, never from the items' rows: at 100,000 items the count
+    of a common word took 30 ms through the rows, 22 through the index (SQLite only: it never picks that index on
+    its own; PostgreSQL plans by statistics)."""
+    from sqlalchemy import event
+
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner only: PostgreSQL is not told which index to use")
+    employee = factories.make_user(session)
+    captured = []
+
+    def record(_conn, _cursor, sql, params, *_args):
+        if "toolkit_item" in sql and sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with app.test_request_context():
+            from portal import db
+
+            monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 10)  # 30 matches: a large result
+            large = finder.search_items(db.session(), employee, finder.SearchRequest(q="disiplin"))
+            again = finder.search_items(db.session(), employee, finder.SearchRequest(q="disiplin", page=2))
+            monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 2000)  # counted exactly with the page
+            small = finder.search_items(db.session(), employee, finder.SearchRequest(q="pegawai disiplin"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert large.total == again.total == small.total == 30 and large.facet_sample
+    counts = [c for c in captured if "GROUP BY toolkit_item.kind, toolkit_item.status" in c[0]]
+    best_page = [c for c in captured if c[0].startswith("SELECT toolkit_item.id") and " IN (" in c[0]]
+    filtered = [c for c in captured if "toolkit_filtered AS MATERIALIZED" in c[0] and "search_match" in c[0]]
+    assert counts and best_page and filtered
+    for sql, plan in _plans(app, [counts[0], best_page[0], filtered[-1]]):
+        lookups = [line for line in plan.splitlines() if " toolkit_item " in f" {line} "]
+        assert lookups and all("COVERING INDEX ix_toolkit_item_id_facets" in line for line in lookups), (sql, plan)
+
+
 # --- facets of regulations and templates: regulation type, legal status, template channel (issue 16 item 7) ---------
 
 @pytest.fixture

@@ -33,6 +33,9 @@ from portal.toolkit.access import editor_unit_path, is_editor, is_visible, seen_
 from portal.toolkit.labels import SEARCH_KIND, regulation_short, today
 
 PAGE_SIZE = 24
+# SQLite reads an item matched by id through its primary key (the whole row); this index holds what the counts and the
+# visibility need (SQLite only, see portal.db._SQLiteCompiler; PostgreSQL plans by its statistics).
+BY_ID_INDEX = ("INDEXED BY ix_toolkit_item_id_facets", "sqlite")
 FACET_EXACT_MAX = 2000  # TOOLKIT_FACET_EXACT_MAX's default, for a search outside a request
 SORTS = ("relevance", "newest", "used", "title")
 
@@ -225,11 +228,15 @@ FILTERED_COLUMNS = (ToolkitItem.id.label("id"), ToolkitItem.kind.label("kind"),
 def _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted):
     """(counts, page ids) from one statement over one full-text match. With `counted` (cached counts) only the page
     and, when facets are off, the total are read."""
-    columns = [*FILTERED_COLUMNS, match.c.score.label("score"),
-               ToolkitItem.created_at.label("created_at"), ToolkitItem.usage_count.label("usage_count")]
-    if sort == "title":
-        columns.append(ToolkitItem.title.label("title"))
-    filtered = (select(*columns).join(match, match.c.ref_id == ToolkitItem.id).where(*base_conditions)
+    columns = [*FILTERED_COLUMNS, match.c.score.label("score")]
+    # the column `_order` sorts the page by besides the score and the id (read from the row)
+    sort_column = {"relevance": None, "used": ToolkitItem.usage_count, "title": ToolkitItem.title}.get(
+        sort, ToolkitItem.created_at)
+    if sort_column is None:  # by relevance: every column needed is in the covering index
+        filtered = select(*columns).with_hint(ToolkitItem, *BY_ID_INDEX)
+    else:
+        filtered = select(*columns, sort_column.label(sort_column.key))
+    filtered = (filtered.join(match, match.c.ref_id == ToolkitItem.id).where(*base_conditions)
                 .cte("toolkit_filtered").prefix_with("MATERIALIZED"))
     on_filtered = _chosen_on(filtered.c, chosen)
     order = _order(filtered.c, sort, scored=True)
@@ -270,7 +277,7 @@ def _count_large(session, editor, request, base_conditions, chosen, generation):
     unscored = search.matching(session, SEARCH_KIND, request.q, scored=False)
     others = [c for name, c in _chosen_on(None, chosen).items() if name not in ("kind", "status")]
     rows = session.exec(select(ToolkitItem.kind, ToolkitItem.status, func.count())
-                        .join(unscored, unscored.c.ref_id == ToolkitItem.id)
+                        .join(unscored, unscored.c.ref_id == ToolkitItem.id).with_hint(ToolkitItem, *BY_ID_INDEX)
                         .where(*base_conditions, *others).group_by(ToolkitItem.kind, ToolkitItem.status)).all()
     kind_ok, status_ok = _chosen_test(chosen.get("kind")), _chosen_test(chosen.get("status"))
     kinds, statuses = {}, {}  # each facet ignores its own filter
@@ -314,7 +321,7 @@ def _best_page_ids(session, request, base_conditions, chosen, sort, page, total,
     None when they do not fill it (too few pass): the caller then reads the page over every match. `total`, the
     filtered total, is known from the cached counts."""
     ranking = _ranking(session, request, sort, generation)
-    passing = set(session.exec(select(ToolkitItem.id).where(
+    passing = set(session.exec(select(ToolkitItem.id).with_hint(ToolkitItem, *BY_ID_INDEX).where(
         ToolkitItem.id.in_(ranking), *base_conditions, *_chosen_on(None, chosen).values())).all()) \
         if ranking else set()
     offset = (page - 1) * PAGE_SIZE
