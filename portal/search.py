@@ -22,6 +22,7 @@ from portal.models.accounts import utcnow
 from portal.models.search import (  # noqa: F401
     KIND_TABLES,
     PG_VECTOR,
+    REF_KEYED_TABLES,
     SearchDocument,
     SearchTerm,
     install,
@@ -133,7 +134,19 @@ def query_terms(query):
 
 def fts_table(kind):
     """The SQLite FTS5 table that holds documents of `kind` (a per-kind table, or the shared one)."""
-    return KIND_TABLES.get(kind, "search_fts")
+    return KIND_TABLES.get(kind) or REF_KEYED_TABLES.get(kind, "search_fts")
+
+
+def _fts_rowid(kind, doc_id, ref_id):
+    """A document's row id in its FTS5 table: its ref id in a ref-keyed table (REF_KEYED_TABLES), else its id."""
+    return ref_id if kind in REF_KEYED_TABLES else doc_id
+
+
+def _document_join(kind, table):
+    """The SQL that joins the matches of FTS5 `table` to their document `d` (kinds are code constants)."""
+    if kind in REF_KEYED_TABLES:
+        return f"d.kind = '{kind}' AND d.ref_id = {table}.rowid"
+    return f"d.id = {table}.rowid"
 
 
 def _kind_sql(kind):
@@ -194,10 +207,10 @@ def index_document(session, kind, ref_id, title, body, extra=""):
     session.flush()
     add_vocabulary(session, vocabulary_words(kind, title_terms, body_terms))
     if session.get_bind().dialect.name == "sqlite":
-        table = fts_table(kind)
-        session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608  # nosec B608
+        table, rowid = fts_table(kind), _fts_rowid(kind, doc.id, ref_id)
+        session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": rowid})  # noqa: S608  # nosec B608
         session.execute(text(f"INSERT INTO {table}(rowid, title_terms, body_terms) "  # noqa: S608  # nosec B608
-                             "VALUES (:id, :t, :b)"), {"id": doc.id, "t": title_terms, "b": body_terms})
+                             "VALUES (:id, :t, :b)"), {"id": rowid, "t": title_terms, "b": body_terms})
     return doc
 
 
@@ -207,7 +220,8 @@ def remove_document(session, kind, ref_id):
     if doc is None:
         return
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text(f"DELETE FROM {fts_table(kind)} WHERE rowid = :id"), {"id": doc.id})  # noqa: S608  # nosec B608
+        session.execute(text(f"DELETE FROM {fts_table(kind)} WHERE rowid = :id"),  # noqa: S608  # nosec B608
+                        {"id": _fts_rowid(kind, doc.id, ref_id)})
     session.delete(doc)
     session.flush()
 
@@ -236,7 +250,8 @@ def bulk_index(session, kind, documents, batch=2000):
         if sqlite:
             session.execute(text(f"INSERT INTO {fts_table(kind)}(rowid, title_terms, body_terms) "  # noqa: S608  # nosec B608
                                  "VALUES (:id, :t, :b)"),
-                            [{"id": r["id"], "t": r["title_terms"], "b": r["body_terms"]} for r in rows])
+                            [{"id": _fts_rowid(kind, r["id"], r["ref_id"]), "t": r["title_terms"],
+                              "b": r["body_terms"]} for r in rows])
         rows.clear()
 
     for ref_id, title, body, extra in documents:
@@ -307,7 +322,7 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
         params["match"] = _fts5_match(terms, prefix_last)
         table = fts_table(kind)
         # CROSS JOIN keeps the full-text match as the outer loop (SQLite would otherwise probe FTS once per row).
-        base = (f"FROM {table} CROSS JOIN search_document d ON d.id = {table}.rowid "
+        base = (f"FROM {table} CROSS JOIN search_document d ON {_document_join(kind, table)} "
                 f"WHERE {table} MATCH :match AND {kind_sql}{allowed_sql}")
         order = f"bm25({table}, {TITLE_WEIGHT:.1f}, 1.0)"
         score = f"-{order}"
@@ -340,24 +355,28 @@ class Top:
 
 
 def _engine(session, kind, terms, prefix_last, preview):
-    """(FROM clause with the document alias `d`, match condition, kind condition, score) of the full-text engine for
-    `terms`. `preview`: the header search's ranking (titles weigh TITLE_WEIGHT); else the pillars' own pages'
-    (PAGE_TITLE_WEIGHT, the score `matching` gives, so that `best_matches` and `matching` order alike)."""
-    from sqlalchemy import bindparam, func, literal_column
+    """(FROM clause, match condition, [kind condition], score, ref id column) of the full-text engine for `terms`.
+    The FROM clause has the document alias `d`, except for a ref-keyed FTS5 table (REF_KEYED_TABLES), whose rows
+    are the kind's own: its row id is the ref id, and nothing else is read. `preview`: the header search's ranking
+    (titles weigh TITLE_WEIGHT); else the pillars' own pages' (PAGE_TITLE_WEIGHT, the score `matching` gives, so
+    that `best_matches` and `matching` order alike)."""
+    from sqlalchemy import Integer, bindparam, func, literal_column
 
     kind_condition = text(_kind_sql(kind)) if kind in KIND_TABLES else text(_kind_sql(kind)).bindparams(kind=kind)
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
-        # CROSS JOIN keeps the full-text match as the outer loop; the auxiliary function needs the table's name.
-        source = text(f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid")
         match = text(f"{table} MATCH :match").bindparams(match=_fts5_match(terms, prefix_last))
         score = -func.bm25(literal_column(table), TITLE_WEIGHT * 1.0 if preview else PAGE_TITLE_WEIGHT, 1.0)
-        return source, match, kind_condition, score
+        if kind in REF_KEYED_TABLES:
+            return text(table), match, [], score, literal_column(f"{table}.rowid", Integer)
+        # CROSS JOIN keeps the full-text match as the outer loop; the auxiliary function needs the table's name.
+        source = text(f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid")
+        return source, match, [kind_condition], score, literal_column("d.ref_id", Integer)
     tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(terms, prefix_last)))
     match = literal_column(PG_VECTOR).op("@@")(tsquery)
     weights = [literal_column(f"'{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}'::float4[]")] if preview else []
-    return text("search_document d"), match, kind_condition, func.ts_rank_cd(*weights, literal_column(PG_VECTOR),
-                                                                              tsquery)
+    return (text("search_document d"), match, [kind_condition],
+            func.ts_rank_cd(*weights, literal_column(PG_VECTOR), tsquery), literal_column("d.ref_id", Integer))
 
 
 def top(session, kind, query, visible=None, limit=5, cap=COUNT_CAP, window=RANK_WINDOW, prefix_last=True):
@@ -369,22 +388,21 @@ def top(session, kind, query, visible=None, limit=5, cap=COUNT_CAP, window=RANK_
 
     `visible(ref)` returns SQL conditions on the document's ref id column (`ref`), e.g. a correlated EXISTS on the
     pillar's table, so each match costs an index lookup and nothing is scanned."""
-    from sqlalchemy import Float, Integer, func, literal_column
+    from sqlalchemy import Float, and_, func
 
     terms = query_terms(query)
     if not terms:
         return Top([], 0)
-    ref = literal_column("d.ref_id", Integer)
+    source, match, kind_conditions, score, ref = _engine(session, kind, terms, prefix_last, preview=True)
     conditions = list(visible(ref)) if visible is not None else []
-    source, match, kind_condition, score = _engine(session, kind, terms, prefix_last, preview=True)
-    found = (select(literal_column("d.id", Integer).label("doc_id"), ref.label("ref_id"),
-                    score.cast(Float).label("score"))
-             .select_from(source).where(match, kind_condition, *conditions).limit(window).subquery("found"))
-    ranked = (select(found.c.doc_id, found.c.ref_id, found.c.score, func.count().over().label("n"))
+    found = (select(ref.label("ref_id"), score.cast(Float).label("score"))
+             .select_from(source).where(match, *kind_conditions, *conditions).limit(window).subquery("found"))
+    ranked = (select(found.c.ref_id, found.c.score, func.count().over().label("n"))
               .order_by(found.c.score.desc(), found.c.ref_id).limit(limit).subquery("ranked"))
     rows = session.execute(select(ranked.c.ref_id, ranked.c.score, ranked.c.n, SearchDocument.title,
                                   SearchDocument.body)
-                           .join_from(ranked, SearchDocument, SearchDocument.id == ranked.c.doc_id)
+                           .join_from(ranked, SearchDocument, and_(SearchDocument.kind == kind,
+                                                                   SearchDocument.ref_id == ranked.c.ref_id))
                            .order_by(ranked.c.score.desc(), ranked.c.ref_id)).all()
     n = rows[0].n if rows else 0
     return Top([Hit(r.ref_id, r.title, r.body, float(r.score or 0)) for r in rows], min(n, cap), n > cap)
@@ -401,7 +419,14 @@ def matching(session, kind, query, prefix_last=True, scored=True):
     if not terms:
         return None
     kind_params = {} if kind in KIND_TABLES else {"kind": kind}
-    if session.get_bind().dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite" and kind in REF_KEYED_TABLES:  # the table's rows are the kind's
+        table = fts_table(kind)
+        score = f"-bm25({table}, {PAGE_TITLE_WEIGHT}, 1.0)" if scored else "0.0"
+        statement = text(
+            f"SELECT {table}.rowid AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only
+            f"FROM {table} WHERE {table} MATCH :match"
+        ).bindparams(match=_fts5_match(terms, prefix_last))
+    elif session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
         score = f"-bm25({table}, {PAGE_TITLE_WEIGHT}, 1.0)" if scored else "0.0"
         statement = text(
@@ -426,15 +451,14 @@ def best_matches(session, kind, query, best, within=None, prefix_last=True):
     pillar's filters, is the page every match would give (every document left out comes after all of them); so are
     pages that end the results, and any page when fewer than `best` came back. `within(ref)` adds SQL conditions on
     the ref id column (as `top`'s `visible`), e.g. a correlated EXISTS for a filter the ranking should honour."""
-    from sqlalchemy import Float, Integer, literal_column
+    from sqlalchemy import Float
 
     terms = query_terms(query)
     if not terms:
         return []
-    ref = literal_column("d.ref_id", Integer)
-    source, match, kind_condition, score = _engine(session, kind, terms, prefix_last, preview=False)
+    source, match, kind_conditions, score, ref = _engine(session, kind, terms, prefix_last, preview=False)
     score = score.cast(Float).label("score")
     rows = session.execute(select(ref.label("ref_id"), score).select_from(source)
-                           .where(match, kind_condition, *(within(ref) if within is not None else []))
+                           .where(match, *kind_conditions, *(within(ref) if within is not None else []))
                            .order_by(score.desc(), ref.desc()).limit(best)).all()
     return [(row.ref_id, float(row.score)) for row in rows]

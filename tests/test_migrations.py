@@ -159,3 +159,33 @@ def test_the_posts_migration_indexes_planned_posts_only_and_downgrades(engine):
                 .scalar_one() == 0
         else:
             assert conn.execute(text("SELECT to_regclass('fts_search_fts_content_post')")).scalar_one() is None
+
+
+def test_the_toolkit_search_table_migration_moves_the_toolkits_documents_and_back(engine):
+    """0021 (SQLite) moves the toolkit's documents from the shared FTS5 table into one of their own keyed by the
+    item's id; documents of kinds without a table of their own stay shared. Its downgrade puts them back."""
+    from sqlalchemy import text
+
+    config = migrate.alembic_config(engine)
+    command.upgrade(config, "0020_toolkit_item_id_facets")
+    document = ("INSERT INTO search_document (id, kind, ref_id, title, body, title_terms, body_terms, updated_at) "
+                "VALUES (:id, :kind, :ref_id, '', '', :terms, '', CURRENT_TIMESTAMP)")
+    with engine.begin() as conn:
+        for doc_id, kind, ref_id, terms in ((7, "toolkit", 42, "netralitas foto"), (8, "lain", 42, "netralitas")):
+            conn.execute(text(document), {"id": doc_id, "kind": kind, "ref_id": ref_id, "terms": terms})
+            conn.execute(text("INSERT INTO search_fts(rowid, title_terms, body_terms) VALUES (:id, :terms, '')"),
+                         {"id": doc_id, "terms": terms})
+
+    def matches(table, word):
+        with engine.connect() as conn:
+            return [row[0] for row in conn.execute(text(f"SELECT rowid FROM {table} WHERE {table} MATCH :w"),
+                                                   {"w": word})]
+
+    migrate.upgrade(engine)
+    assert matches("search_fts_toolkit", "foto") == [42]  # the item's id, not the document's
+    assert matches("search_fts", "netralitas") == [8]
+    command.downgrade(config, "0020_toolkit_item_id_facets")
+    assert sorted(matches("search_fts", "netralitas")) == [7, 8]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'search_fts_toolkit'"))\
+            .scalar_one() == 0
