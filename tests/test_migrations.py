@@ -178,7 +178,7 @@ def test_the_toolkit_search_table_migration_moves_the_toolkits_documents_and_bac
 
     def matches(table, word):
         with engine.connect() as conn:
-            return [row[0] for row in conn.execute(text(f"SELECT rowid FROM {table} WHERE {table} MATCH :w"),
+            return [row[0] for row in conn.execute(text(f"SELECT rowid FROM {table} WHERE {table} MATCH :w"),  # noqa: S608
                                                    {"w": word})]
 
     migrate.upgrade(engine)

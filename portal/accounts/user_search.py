@@ -1,6 +1,8 @@
 """Admin user search: substring search over name, username, NIP and e-mail through a trigram index (FTS5 on
 SQLite, pg_trgm on PostgreSQL), never a table scan, with the page sorted by name."""
 
+from typing import NamedTuple
+
 from sqlalchemy import Integer, and_, func, or_, text, true
 from sqlalchemy import column as sql_column
 from sqlalchemy.sql.elements import UnaryExpression
@@ -69,8 +71,36 @@ BROAD_MATCH = 5000
 COUNT_CAP = 1000  # a text search counts this many matches, then says "more than" (total COUNT_CAP + 1)
 
 
+class Listed(NamedTuple):
+    """A person as the admin's user list shows them."""
+
+    id: int
+    full_name: str
+    nip: str | None
+    username: str
+    active: bool
+    unit_name: str
+    roles: tuple  # sorted, "employee" included
+
+
+def _listed(session, ids):
+    """Listed rows of the users `ids` (a list, or a subquery of ids), in the order of `ids`: read as columns, with
+    the unit's name, and their roles in a second statement. Loading the 25 people of a page as ORM objects with
+    their unit and roles cost more than finding them (in-process ~1 ms of a 7.7 ms page)."""
+    rows = session.execute(select(User.id, User.full_name, User.nip, User.username, User.active, Unit.name)
+                           .join(Unit, Unit.id == User.unit_id).where(User.id.in_(ids))).all()
+    if not isinstance(ids, list):  # a page already cut in name order
+        ids = [row.id for row in sorted(rows, key=lambda row: (row.full_name, row.id))]
+    roles = {}
+    for user_id, role in session.execute(select(UserRole.user_id, UserRole.role)
+                                         .where(UserRole.user_id.in_([row.id for row in rows]))).all():
+        roles.setdefault(user_id, set()).add(role)
+    by_id = {row.id: row for row in rows}
+    return [Listed(*by_id[i], roles=tuple(sorted(roles.get(i, set()) | {"employee"}))) for i in ids if i in by_id]
+
+
 def search_users(session, q="", unit_id=None, role=None, active=None, page=1, per_page=25):
-    """Filtered, paginated users sorted by name; returns (users, total). A text search counts at most COUNT_CAP + 1
+    """Filtered, paginated users sorted by name; returns ([Listed], total). A text search counts at most COUNT_CAP + 1
     people: beyond COUNT_CAP the page says "more than" and asks for a narrower search (counting every one of 50,000
     e-mail addresses that contain "kementerian" took longer than the rest of the page).
 
@@ -93,8 +123,7 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
         if len(text_q) >= 3 and not unit_id and not role and active is None:
             matches, page_ids = _count_and_page(session, matching, text_q, sqlite, page, per_page)
             if page_ids is not None:
-                users = session.exec(select(User).where(User.id.in_(page_ids)).order_by(*order)).all()
-                return users, min(matches, COUNT_CAP + 1)
+                return _listed(session, page_ids), min(matches, COUNT_CAP + 1)
         else:
             matches = _count_matches(session, matching)
         if sqlite and matches > BROAD_MATCH:
@@ -126,8 +155,9 @@ def search_users(session, q="", unit_id=None, role=None, active=None, page=1, pe
         if q.strip():
             counted = counted.limit(COUNT_CAP + 1)
         total = session.exec(select(func.count()).select_from(counted.subquery())).one()
-    users = session.exec(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
-    return users, total
+    ids = session.exec(query.with_only_columns(User.id).order_by(*order).offset((page - 1) * per_page)
+                       .limit(per_page)).all()
+    return _listed(session, list(ids)), total
 
 
 def _count_matches(session, matching):
