@@ -48,8 +48,9 @@ _write_intent = contextvars.ContextVar("portal_write_intent", default=False)
 
 class _SQLiteCompiler(SQLiteCompiler):
     """Writes table hints after the table's name, which SQLAlchemy's SQLite compiler drops: `select(...).with_hint(
-    Model, "INDEXED BY ix_name", "sqlite")` names a covering index where SQLite's planner would read each row through
-    the primary key (it never weighs an index that starts with the rowid against it). Other databases ignore it."""
+    Model, "INDEXED BY ix_name", "sqlite")` names a covering index where SQLite's planner reads each row through the
+    primary key instead until ANALYZE has measured the index (it then picks an index on (id, ...) itself; the hint
+    keeps the plan independent of when statistics were last gathered). Other databases ignore it."""
 
     def get_from_hint_text(self, table, text):
         return text

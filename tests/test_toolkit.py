@@ -1177,8 +1177,8 @@ def test_a_new_query_reads_its_matched_items_through_the_covering_index(
         app, session, many_regulations, monkeypatch):
     """A new query's matches are counted by kind and status, its best page checked for visibility and (ordered by
     relevance) its filtered set built from the index by id, never from the items' rows: at 100,000 items the count
-    of a common word took 30 ms through the rows, 22 through the index (SQLite only: it never picks that index on
-    its own; PostgreSQL plans by statistics)."""
+    of a common word took 30 ms through the rows, 22 through the index (SQLite only: without statistics for that
+    index it reads the rows; PostgreSQL plans by statistics)."""
     from sqlalchemy import event
 
     engine = app.extensions["db_engine"]

@@ -33,8 +33,9 @@ from portal.toolkit.access import editor_unit_path, is_editor, is_visible, seen_
 from portal.toolkit.labels import SEARCH_KIND, regulation_short, today
 
 PAGE_SIZE = 24
-# SQLite reads an item matched by id through its primary key (the whole row); this index holds what the counts and the
-# visibility need (SQLite only, see portal.db._SQLiteCompiler; PostgreSQL plans by its statistics).
+# SQLite reads an item matched by id through its primary key (the whole row) unless ANALYZE has measured this index,
+# which holds what the counts and the visibility need; named, the plan does not depend on the statistics (SQLite only,
+# see portal.db._SQLiteCompiler; PostgreSQL plans by its statistics).
 BY_ID_INDEX = ("INDEXED BY ix_toolkit_item_id_facets", "sqlite")
 FACET_EXACT_MAX = 2000  # TOOLKIT_FACET_EXACT_MAX's default, for a search outside a request
 SORTS = ("relevance", "newest", "used", "title")
