@@ -142,6 +142,17 @@ def _fts_rowid(kind, doc_id, ref_id):
     return ref_id if kind in REF_KEYED_TABLES else doc_id
 
 
+def _sqlite_matches(kind):
+    """SQLite: (FROM clause, ref id column, [kind condition]) that read the matches of `kind`'s FTS5 table. A
+    ref-keyed table (REF_KEYED_TABLES) holds that kind's rows alone, keyed by ref id: nothing else is read.
+    Otherwise each match is joined to its document `d`, which names the kind (CROSS JOIN keeps the full-text match
+    the outer loop)."""
+    table = fts_table(kind)
+    if kind in REF_KEYED_TABLES:
+        return table, f"{table}.rowid", []
+    return f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid", "d.ref_id", [_kind_sql(kind)]
+
+
 def _document_join(kind, table):
     """The SQL that joins the matches of FTS5 `table` to their document `d` (kinds are code constants)."""
     if kind in REF_KEYED_TABLES:
@@ -365,13 +376,11 @@ def _engine(session, kind, terms, prefix_last, preview):
     kind_condition = text(_kind_sql(kind)) if kind in KIND_TABLES else text(_kind_sql(kind)).bindparams(kind=kind)
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
+        source, ref, kinds = _sqlite_matches(kind)
         match = text(f"{table} MATCH :match").bindparams(match=_fts5_match(terms, prefix_last))
+        # the auxiliary function needs the table's name
         score = -func.bm25(literal_column(table), TITLE_WEIGHT * 1.0 if preview else PAGE_TITLE_WEIGHT, 1.0)
-        if kind in REF_KEYED_TABLES:
-            return text(table), match, [], score, literal_column(f"{table}.rowid", Integer)
-        # CROSS JOIN keeps the full-text match as the outer loop; the auxiliary function needs the table's name.
-        source = text(f"{table} CROSS JOIN search_document d ON d.id = {table}.rowid")
-        return source, match, [kind_condition], score, literal_column("d.ref_id", Integer)
+        return text(source), match, [kind_condition] if kinds else [], score, literal_column(ref, Integer)
     tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(terms, prefix_last)))
     match = literal_column(PG_VECTOR).op("@@")(tsquery)
     weights = [literal_column(f"'{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}'::float4[]")] if preview else []
@@ -419,21 +428,14 @@ def matching(session, kind, query, prefix_last=True, scored=True):
     if not terms:
         return None
     kind_params = {} if kind in KIND_TABLES else {"kind": kind}
-    if session.get_bind().dialect.name == "sqlite" and kind in REF_KEYED_TABLES:  # the table's rows are the kind's
+    if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
+        source, ref, kinds = _sqlite_matches(kind)
         score = f"-bm25({table}, {PAGE_TITLE_WEIGHT}, 1.0)" if scored else "0.0"
         statement = text(
-            f"SELECT {table}.rowid AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only
-            f"FROM {table} WHERE {table} MATCH :match"
-        ).bindparams(match=_fts5_match(terms, prefix_last))
-    elif session.get_bind().dialect.name == "sqlite":
-        table = fts_table(kind)
-        score = f"-bm25({table}, {PAGE_TITLE_WEIGHT}, 1.0)" if scored else "0.0"
-        statement = text(
-            f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
-            f"FROM {table} CROSS JOIN search_document d ON d.id = {table}.rowid "
-            f"WHERE {table} MATCH :match AND {_kind_sql(kind)}"
-        ).bindparams(match=_fts5_match(terms, prefix_last), **kind_params)
+            f"SELECT {ref} AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
+            f"FROM {source} WHERE {' AND '.join([f'{table} MATCH :match', *kinds])}"
+        ).bindparams(match=_fts5_match(terms, prefix_last), **(kind_params if kinds else {}))
     else:
         score = f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))" if scored else "0.0"
         statement = text(
