@@ -7,7 +7,7 @@ import threading
 import pytest
 from flask import Blueprint
 from jinja2 import ChoiceLoader, DictLoader
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import select
 
 from portal import db, htmx
@@ -186,19 +186,78 @@ def test_a_read_request_ends_with_commit_and_a_get_that_wrote_with_rollback(prob
         event.remove(engine, "rollback", on_rollback)
 
 
-def test_postgresql_plans_each_statement_for_its_values(app):
-    """Prepared statements live across requests (reads end with COMMIT): PostgreSQL must not switch them to a plan
-    made for any values (a search's LIKE pattern decides between an index and a scan)."""
+def _plans(connection, fragment):
+    """(generic plans, custom plans) PostgreSQL has made for the connection's prepared statement containing
+    `fragment` (psycopg prepares a statement at its sixth run)."""
+    row = connection.exec_driver_sql("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                                     "WHERE statement LIKE %(s)s", {"s": f"%{fragment}%"}).first()
+    return tuple(row) if row else (0, 0)
+
+
+def _postgresql_engine(app):
     engine = app.extensions["db_engine"]
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's plan cache")
+    return engine
+
+
+def test_postgresql_plans_the_session_statement_once(app):
+    """The statement every signed-in request runs (the session record's) keeps one plan for any token once it has
+    run a few times: planning it afresh cost seven times running it. The URL's own options (a search_path, as the
+    migration tests' schemas use) reach the connection."""
+    from portal.accounts import sessions
+
+    engine = _postgresql_engine(app)
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
-    # the URL's own options (here a search_path, as the migration tests' schemas use) are kept beside it
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+        with db.new_session(bind=connection) as session:
+            for n in range(14):
+                session.exec(sessions._load_statement(), params={"token_hash": f"{n:064x}"}).first()
+        generic, _custom = _plans(connection, "user_session.token_hash")
+        assert generic > 0
     with db.make_engine(engine.url.update_query_dict({"options": "-csearch_path=elsewhere"}).render_as_string(
             hide_password=False)).connect() as connection:
         assert connection.exec_driver_sql("SHOW search_path").scalar() == "elsewhere"
-        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+
+
+def test_postgresql_plans_a_user_search_for_its_values(app, session):
+    """A user search is planned for its text each time (a rare name: a few people; "kementerian": every e-mail
+    address), however often it ran before, and only within its own transaction."""
+    from portal.accounts.user_search import search_users
+
+    engine = _postgresql_engine(app)
+    factories.make_user(session, full_name="Rina Wulandari")
+    session.commit()
+    with engine.connect() as connection:
+        with db.new_session(bind=connection) as own:
+            for name in ["rina", "wulan"] * 6 + ["kementerian", "example"]:
+                search_users(own, q=name)
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+            own.commit()
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+        generic, custom = _plans(connection, "LIKE")
+        assert custom > 0 and generic == 0
+
+
+def test_plan_for_values_asks_once_per_transaction(app):
+    """One SET LOCAL per transaction, however many searches it runs; none on SQLite."""
+    engine = app.extensions["db_engine"]
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with db.new_session(bind=engine) as session:
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            db.plan_for_values(session)
+            db.plan_for_values(session)
+            session.commit()
+            db.plan_for_values(session)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    expected = 2 if engine.dialect.name == "postgresql" else 0
+    assert sum("plan_cache_mode" in s for s in statements) == expected
 
 
 def test_a_read_never_waits_for_a_writer(app, client, session, login_as):

@@ -9,6 +9,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 from sqlmodel import select
 
+from portal import db
 from portal.models import Unit, User, UserRole
 from portal.models.accounts import USER_SEARCH_TEXT_PG
 
@@ -98,6 +99,7 @@ def _listed(session, ids):
     return [Listed(*row, roles=tuple(sorted(roles.get(row.id, set()) | {"employee"}))) for row in rows]
 
 
+@db.plans_for_values  # a rare name or every e-mail address; one unit or all
 def search_users(session, q="", unit_id=None, role=None, active=None, page=1, per_page=25):
     """Filtered, paginated users sorted by name; returns ([Listed], total). A text search counts at most COUNT_CAP + 1
     people: beyond COUNT_CAP the page says "more than" and asks for a narrower search (counting every one of 50,000

@@ -15,7 +15,7 @@ from flask_babel import ngettext
 from sqlalchemy import and_, exists, false, func, or_, true
 from sqlmodel import select
 
-from portal import audit, events
+from portal import audit, db, events
 from portal.errors import DomainError
 from portal.handbook.editions import edition_toc, latest_edition, required_edition
 from portal.models import (
@@ -135,6 +135,7 @@ def people_progress(session, scope_path, unit=None, limit=PEOPLE_LIMIT):
     return [PersonRow(user, u, reads.get(user.id, 0), total, bool(a)) for user, u, a in rows]
 
 
+@db.plans_for_values
 def report_page(session, scope_path, unit=None):
     rows = ack_report(session, scope_path)
     return {"rows": rows, "people": people_progress(session, scope_path, unit), "unit": unit,
@@ -150,6 +151,7 @@ EXPORT_COLUMNS = (
 )
 
 
+@db.plans_for_values
 def ack_table(session, scope_path):
     """(header, rows, widths): every active employee in scope with reading progress and acknowledgement, headers
     and values in the interface language, times as datetimes (the export writes them in WIB)."""
@@ -235,6 +237,7 @@ def _follow_up_clauses(session, now):
             "quiz": ~valid_pass, "workshop": missed}
 
 
+@db.plans_for_values
 def team_follow_up(session, scope_path, limit=PEOPLE_LIMIT, now=None):
     """Who in scope has not acknowledged the handbook, holds no valid quiz pass, or missed a workshop session
     (marked "tidak hadir" in the last MISSED_WORKSHOP_DAYS days)."""
@@ -259,6 +262,7 @@ def team_counts(session, scope_path, now=None):
     return counts
 
 
+@db.plans_for_values
 def team_card(session, user, scope_path):
     """The supervisor's dashboard card for their unit: how many people are on each follow-up list (three counts
     over the whole unit tree, so kept DASHBOARD_CACHE_SECONDS per process and scope; the follow-up page itself

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import select
 
+from portal import db
 from portal.models import (
     Attempt,
     AttemptQuestion,
@@ -287,6 +288,7 @@ def _date(value):
     return value  # a real date and time in the export (WIB), or empty
 
 
+@db.plans_for_values
 def export_table(session, kind, quiz, scope_path, unit=None):
     """(header, rows, column widths) of one export."""
     if kind == "unit":
@@ -326,6 +328,7 @@ def export_table(session, kind, quiz, scope_path, unit=None):
 
 # --- pages ----------------------------------------------------------------------------------------------------------
 
+@db.plans_for_values
 def overview_page(session, quiz, scope_path, unit=None):
     """The report page: completion and pass rate per unit, the score histogram, the sections most often missed and
     the per-question statistics, narrowed to `unit` when given."""
@@ -338,6 +341,7 @@ def overview_page(session, quiz, scope_path, unit=None):
             "stats": question_stats(session, quiz, scope_path, unit)}
 
 
+@db.plans_for_values
 def questions_page(session, quiz, scope_path, unit=None):
     """The per-question statistics page and the handbook sections behind the missed questions."""
     units = scope_units(session, scope_path)
