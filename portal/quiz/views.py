@@ -112,10 +112,10 @@ def attempt(attempt_id):
 @bp.post("/percobaan/<int:attempt_id>/soal/<int:position>")
 @requires("quiz.take")
 def answer(attempt_id, position):
-    attempt = access.get_own_attempt_or_404(attempt_id, for_update=True)
-    form = AnswerForm()
+    form = AnswerForm()  # parsed and checked before the attempt is locked: the lock is held as briefly as can be
     if not form.validate_on_submit():
         abort(400)
+    attempt = access.get_own_attempt_or_404(attempt_id, for_update=True)
     if attempt.finished_at is not None:
         flash(_("Kuis ini sudah Anda selesaikan; jawaban tidak dapat diubah lagi."), "error")
         return redirect_after_post(url_for("quiz.result", attempt_id=attempt.id))
@@ -138,9 +138,9 @@ def answer(attempt_id, position):
 @bp.post("/percobaan/<int:attempt_id>/selesai")
 @requires("quiz.take")
 def finish(attempt_id):
-    attempt = access.get_own_attempt_or_404(attempt_id, for_update=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    attempt = access.get_own_attempt_or_404(attempt_id, for_update=True)
     attempts.finish(db.session(), current_user._get_current_object(), attempt)  # the event outlives the request
     return redirect_after_post(url_for("quiz.result", attempt_id=attempt.id))
 
