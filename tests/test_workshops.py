@@ -821,6 +821,10 @@ def test_a_page_of_participants_loads_only_its_rows_and_matches_the_whole_list(s
                                        status=status)
     session.commit()
     whole = participant_rows(session, workshop.id)
+    # registered by name (case folded; ties in registration order), then the waiting list in its order
+    assert [(r.name, r.position) for r in whole] == [
+        ("Budi", None), ("Dewi", None), ("Gilang", None), ("Ika", None), ("Tamu Eko", None), ("Tamu Hana", None),
+        ("Tamu Zaenal", None), ("ádi", None), ("Ádi", None), ("Tamu citra", 1), ("Farah", 2), ("Joko", 3)]
     for page, query, per_page in [(1, "", 5), (2, "", 5), (3, "", 5), (1, "ébony", 3), (2, "TAMU", 2), (1, "zz", 5),
                                   (9, "", 5)]:
         expected = page_of(whole, page, query, row_text, per_page)
