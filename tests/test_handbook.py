@@ -1251,6 +1251,34 @@ def test_report_shows_each_persons_reading_progress(org, session, client, login)
     assert page.index("HYPERLINK") < page.index("Ani Biro")  # those who have not acknowledged come first
 
 
+def test_the_team_card_runs_no_statement_when_its_counts_are_kept(org, app, session):
+    """The supervisor's card counts the unit tree (planned for its scope on PostgreSQL: one unit or the whole
+    institution) only when the counts are not kept; a card from kept counts runs no statement at all, not even the
+    planning setting, which would also have changed the plans of the rest of the dashboard's transaction."""
+    from sqlalchemy import event
+
+    from portal.handbook.reports import team_card
+    from portal.permissions import report_scope
+
+    engine = app.extensions["db_engine"]
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    scope = report_scope(org["atasan"])
+    with app.test_request_context("/"):
+        first = team_card(db.session(), org["atasan"], scope)
+        db.session().commit()
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            again = team_card(db.session(), org["atasan"], scope)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert again == first and "pedoman" in first["body"]
+    assert statements == []
+
+
 def test_supervisor_follow_up_and_reminders(org, session, client, login):
     from portal import events
     from portal.models import Attempt, Quiz, utcnow

@@ -187,11 +187,11 @@ def test_a_read_request_ends_with_commit_and_a_get_that_wrote_with_rollback(prob
 
 
 def _plans(connection, fragment):
-    """(generic plans, custom plans) PostgreSQL has made for the connection's prepared statement containing
-    `fragment` (psycopg prepares a statement at its sixth run)."""
-    row = connection.exec_driver_sql("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-                                     "WHERE statement LIKE %(s)s", {"s": f"%{fragment}%"}).first()
-    return tuple(row) if row else (0, 0)
+    """(generic plans, custom plans) PostgreSQL has made for the connection's prepared statements containing
+    `fragment`, all of them (psycopg prepares a statement at its sixth run)."""
+    return tuple(connection.exec_driver_sql(
+        "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) FROM pg_prepared_statements "
+        "WHERE statement LIKE %(s)s", {"s": f"%{fragment}%"}).one())
 
 
 def _postgresql_engine(app):

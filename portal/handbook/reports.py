@@ -250,6 +250,7 @@ def team_follow_up(session, scope_path, limit=PEOPLE_LIMIT, now=None):
     )
 
 
+@db.plans_for_values  # counted afresh: one unit or the whole institution
 def team_counts(session, scope_path, now=None):
     """{topic: how many people in scope are on that follow-up list}: three counts, no rows (the dashboard card)."""
     counts = {}
@@ -262,7 +263,6 @@ def team_counts(session, scope_path, now=None):
     return counts
 
 
-@db.plans_for_values
 def team_card(session, user, scope_path):
     """The supervisor's dashboard card for their unit: how many people are on each follow-up list (three counts
     over the whole unit tree, so kept DASHBOARD_CACHE_SECONDS per process and scope; the follow-up page itself
