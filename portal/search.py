@@ -301,7 +301,11 @@ def _fts5_match(terms, prefix_last):
     return " AND ".join(parts)
 
 
-def _pg_tsquery(terms, prefix_last):
+def _pg_tsquery(session, terms, prefix_last):
+    """PostgreSQL: the tsquery text of `terms` (bound as a parameter). Every full-text statement gets its query here,
+    so this is where the transaction asks for plans for the values (a common word matches half the documents, a
+    rare one a few; see db.plan_for_values)."""
+    db.plan_for_values(session)
     parts = []
     for i, term in enumerate(terms):
         part = "'" + term.replace("'", "''") + "'"  # a quoted lexeme: never tsquery syntax, whatever it holds
@@ -339,8 +343,7 @@ def search(session, kind, query, allowed_refs=None, limit=20, offset=0, prefix_l
         order = f"bm25({table}, {TITLE_WEIGHT:.1f}, 1.0)"
         score = f"-{order}"
     else:
-        db.plan_for_values(session)
-        params["tsq"] = _pg_tsquery(terms, prefix_last)
+        params["tsq"] = _pg_tsquery(session, terms, prefix_last)
         base = f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND {kind_sql}{allowed_sql}"
         # weights {D, C, B, A}: the body (B) counts a tenth of the title (A), as bm25's weights do on SQLite
         score = f"ts_rank_cd('{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}', {PG_VECTOR}, to_tsquery('simple', :tsq))"
@@ -383,8 +386,7 @@ def _engine(session, kind, terms, prefix_last, preview):
         # the auxiliary function needs the table's name
         score = -func.bm25(literal_column(table), TITLE_WEIGHT * 1.0 if preview else PAGE_TITLE_WEIGHT, 1.0)
         return text(source), match, [kind_condition] if kinds else [], score, literal_column(ref, Integer)
-    db.plan_for_values(session)  # a common word matches half the documents, a rare one a few
-    tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(terms, prefix_last)))
+    tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", _pg_tsquery(session, terms, prefix_last)))
     match = literal_column(PG_VECTOR).op("@@")(tsquery)
     weights = [literal_column(f"'{{0, 0, {1 / TITLE_WEIGHT:.1f}, 1}}'::float4[]")] if preview else []
     return (text("search_document d"), match, [kind_condition],
@@ -440,12 +442,11 @@ def matching(session, kind, query, prefix_last=True, scored=True):
             f"FROM {source} WHERE {' AND '.join([f'{table} MATCH :match', *kinds])}"
         ).bindparams(match=_fts5_match(terms, prefix_last), **(kind_params if kinds else {}))
     else:
-        db.plan_for_values(session)
         score = f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))" if scored else "0.0"
         statement = text(
             f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
             f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND {_kind_sql(kind)}"
-        ).bindparams(tsq=_pg_tsquery(terms, prefix_last), **kind_params)
+        ).bindparams(tsq=_pg_tsquery(session, terms, prefix_last), **kind_params)
     # MATERIALIZED: the full-text match runs once per statement. Flattened into the outer join, SQLite would
     # otherwise run it again for every row of the pillar's table (seconds instead of milliseconds).
     return statement.columns(ref_id=Integer, score=Float).cte("search_match").prefix_with("MATERIALIZED")

@@ -239,6 +239,20 @@ def test_postgresql_plans_a_user_search_for_its_values(app, session):
         assert custom > 0 and generic == 0
 
 
+def test_postgresql_plans_a_full_text_search_for_its_values(app):
+    """Each way into the full-text engine (a pillar's search, the header search's `top`, a pillar's `matching`
+    subquery) asks for plans for its values: a common word matches half the documents, a rare one a few."""
+    from portal import search
+
+    engine = _postgresql_engine(app)
+    for run in (lambda s: search.search(s, "handbook", "netralitas"),
+                lambda s: search.top(s, "handbook", "netralitas"),
+                lambda s: search.matching(s, "toolkit", "foto")):
+        with engine.connect() as connection, db.new_session(bind=connection) as own:
+            run(own)
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+
+
 def test_plan_for_values_asks_once_per_transaction(app):
     """One SET LOCAL per transaction, however many searches it runs; none on SQLite."""
     engine = app.extensions["db_engine"]
