@@ -1,14 +1,21 @@
-"""gunicorn.conf.py: the memory guard (WORKER_MAX_RSS_MB) that replaces a worker grown past its limit, and the heap
-freezes that keep the garbage collector's full passes short."""
+"""gunicorn.conf.py: the worker class that spreads connections over the workers, the memory guard
+(WORKER_MAX_RSS_MB) that replaces a worker grown past its limit, and the heap freezes that keep the garbage
+collector's full passes short."""
 
 import logging
+import os
 import runpy
+import socket
+import subprocess
+import sys
+import time
 import types
 from pathlib import Path
 
 import pytest
 
-CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+ROOT = Path(__file__).resolve().parent.parent
+CONF = ROOT / "gunicorn.conf.py"
 
 
 def _conf(monkeypatch, limit, seconds=0):
@@ -30,7 +37,87 @@ def test_gunicorn_takes_the_hook_from_the_file(monkeypatch):
     app.load_config_from_file(str(CONF))
     for hook in (app.cfg.post_request, app.cfg.post_worker_init):
         assert hook.__code__.co_filename == str(CONF)  # not gunicorn's defaults, which do nothing
-    assert app.cfg.worker_class_str == "gthread"
+    assert app.cfg.worker_class.__name__ == "BalancedThreadWorker"
+    from gunicorn.workers.gthread import ThreadWorker
+
+    assert issubclass(app.cfg.worker_class, ThreadWorker)
+
+
+# A request of HOLD_APP waits until the file HOLD_FLAG exists, so a test can keep a worker's threads busy.
+HOLD_APP = """
+import os, time
+
+def app(environ, start_response):
+    deadline = time.monotonic() + 20
+    while not os.path.exists(os.environ["HOLD_FLAG"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    body = str(os.getpid()).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+"""
+
+
+def _socket_count(pid):
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+
+
+def _workers(master, count, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+        if len(children) == count:
+            return [int(pid) for pid in children]
+        assert master.poll() is None, "gunicorn stopped"
+        time.sleep(0.1)
+    pytest.fail("gunicorn's workers did not start")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the workers' sockets from /proc (Linux)")
+def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others(tmp_path):
+    """24 connections at once, each with a request that waits: plain gthread lets whichever worker wakes first accept
+    as many as it is woken for (at least 12 of 24 on one of two workers), where they wait behind its busy threads.
+    Here a worker with 2 x threads requests in flight accepts no more until it finishes one; the rest wait to be
+    accepted. When the requests are let go, every one is answered."""
+    (tmp_path / "hold_app.py").write_text(HOLD_APP)
+    flag = tmp_path / "go"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "HOLD_FLAG": str(flag), "PYTHONPATH": str(tmp_path), "WEB_CONCURRENCY": "2",
+           "GUNICORN_THREADS": "2", "WORKER_MAX_RSS_MB": "0"}
+    master = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", str(CONF), "--no-control-socket",
+                               "--bind", f"127.0.0.1:{port}", "hold_app:app"], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "gunicorn.log").open("wb"))
+    clients = []
+    try:
+        workers = _workers(master, 2)
+        time.sleep(1.0)  # both in their main loop (a connection made earlier waits until one of them is)
+        before = {pid: _socket_count(pid) for pid in workers}
+        for _ in range(24):
+            client = socket.create_connection(("127.0.0.1", port), timeout=30)
+            client.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            clients.append(client)
+        time.sleep(1.0)  # every accept that will happen while the requests wait has happened
+        accepted = sorted(_socket_count(pid) - before[pid] for pid in workers)
+        assert accepted == [4, 4], accepted  # 2 x 2 threads each; the other 16 wait to be accepted
+        flag.write_text("go")
+        answered = {}
+        for client in clients:
+            response = b""
+            while b"\r\n\r\n" not in response or len(response.split(b"\r\n\r\n", 1)[1]) < 2:
+                chunk = client.recv(4096)
+                assert chunk, "a connection was closed unanswered"
+                response += chunk
+            assert response.startswith(b"HTTP/1.1 200"), response[:100]
+            pid = int(response.split(b"\r\n\r\n", 1)[1])
+            answered[pid] = answered.get(pid, 0) + 1
+        assert sum(answered.values()) == 24 and set(answered) == set(workers), answered
+    finally:
+        for client in clients:
+            client.close()
+        master.terminate()
+        master.wait(timeout=30)
 
 
 def test_a_worker_that_stays_over_the_limit_is_replaced_after_a_request(monkeypatch, caplog):
