@@ -863,7 +863,8 @@ def write_report(args, databases):
         "seconds": args.seconds,
         "size": vars(SMALL if args.small else FULL) | {"import_rows": 500 if args.small else IMPORT_ROWS},
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "gunicorn": (f"{gunicorn.__version__}, gthread, {os.environ.get('WEB_CONCURRENCY', '2')} workers × "
+        "gunicorn": (f"{gunicorn.__version__}, gthread (BalancedThreadWorker), "
+                     f"{os.environ.get('WEB_CONCURRENCY', '2')} workers × "
                      f"{os.environ.get('GUNICORN_THREADS', '4')} threads"),
         "databases": databases,
     }
