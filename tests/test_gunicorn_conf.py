@@ -86,9 +86,10 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others(tm
         port = probe.getsockname()[1]
     env = {**os.environ, "HOLD_FLAG": str(flag), "PYTHONPATH": str(tmp_path), "WEB_CONCURRENCY": "2",
            "GUNICORN_THREADS": "2", "WORKER_MAX_RSS_MB": "0"}
+    log = (tmp_path / "gunicorn.log").open("wb")
     master = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", str(CONF), "--no-control-socket",
                                "--bind", f"127.0.0.1:{port}", "hold_app:app"], cwd=tmp_path, env=env,
-                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "gunicorn.log").open("wb"))
+                              stdout=subprocess.DEVNULL, stderr=log)
     clients = []
     try:
         workers = _workers(master, 2)
@@ -104,13 +105,7 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others(tm
         flag.write_text("go")
         answered = {}
         for client in clients:
-            response = b""
-            while b"\r\n\r\n" not in response or len(response.split(b"\r\n\r\n", 1)[1]) < 2:
-                chunk = client.recv(4096)
-                assert chunk, "a connection was closed unanswered"
-                response += chunk
-            assert response.startswith(b"HTTP/1.1 200"), response[:100]
-            pid = int(response.split(b"\r\n\r\n", 1)[1])
+            pid = int(_response_body(client))
             answered[pid] = answered.get(pid, 0) + 1
         assert sum(answered.values()) == 24 and set(answered) == set(workers), answered
     finally:
@@ -118,6 +113,25 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others(tm
             client.close()
         master.terminate()
         master.wait(timeout=30)
+        log.close()
+
+
+def _response_body(client):
+    """The body of the one response on `client` (a 200 with a Content-Length)."""
+    response = b""
+    while b"\r\n\r\n" not in response:
+        chunk = client.recv(4096)
+        assert chunk, "a connection was closed unanswered"
+        response += chunk
+    head, body = response.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200"), head
+    length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(
+        b"content-length:")))
+    while len(body) < length:
+        chunk = client.recv(4096)
+        assert chunk, "a response was cut short"
+        body += chunk
+    return body
 
 
 def test_a_worker_that_stays_over_the_limit_is_replaced_after_a_request(monkeypatch, caplog):
