@@ -83,6 +83,9 @@ def load_config(instance_path):
         # Dashboard counts that scan a whole unit tree (a supervisor's follow-up, a humas's toolkit warnings) are
         # kept this long per process (portal/cache.py); 0 counts on every view.
         "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60")),
+        # SQLite's page cache per connection, in KiB; empty: SQLite's default (2,000). gunicorn.conf.py sets 512 for
+        # the web workers (see portal.db.make_engine); the job worker's bulk writes keep the default.
+        "SQLITE_CACHE_KB": int(os.environ["SQLITE_CACHE_KB"]) if os.environ.get("SQLITE_CACHE_KB") else None,
         "PAGE_SIZE": 25,
         "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE"),
         "IMPORT_PREVIEW_HOURS": int(os.environ.get("IMPORT_PREVIEW_HOURS", "24")),

@@ -55,7 +55,12 @@ class _SQLiteCompiler(SQLiteCompiler):
         return text
 
 
-def make_engine(url):
+def make_engine(url, sqlite_cache_kb=None):
+    """The engine for `url`. `sqlite_cache_kb`: SQLite's page cache per connection (None: SQLite's 2,000 KiB). A web
+    worker sets 512 (SQLITE_CACHE_KB, see gunicorn.conf.py): its connections' caches filled up to their 2 MB over
+    the new toolkit searches (8 MB of a worker's growth with four connections), the data stays in the operating
+    system's file cache, and reading it from there cost no measurable CPU (in-process, new toolkit queries 27.2-28.6
+    against 27.1-27.9 ms, the dashboard 1.04-1.05 ms both ways); a worker grew 23-25 MB instead of 33-36."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         engine.dialect.statement_compiler = _SQLiteCompiler
@@ -68,6 +73,8 @@ def make_engine(url):
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if sqlite_cache_kb:
+                cursor.execute(f"PRAGMA cache_size=-{int(sqlite_cache_kb)}")  # negative: KiB, not pages
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -140,7 +147,7 @@ def _take_write_lock(dbapi_connection):
 
 
 def init_app(app):
-    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"], app.config.get("SQLITE_CACHE_KB"))
     app.teardown_appcontext(_close_session)
 
 

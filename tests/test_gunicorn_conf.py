@@ -43,6 +43,13 @@ def test_gunicorn_takes_the_hook_from_the_file(monkeypatch):
     assert issubclass(app.cfg.worker_class, ThreadWorker)
 
 
+def test_web_workers_get_a_smaller_sqlite_page_cache_unless_one_is_set(monkeypatch):
+    monkeypatch.delenv("SQLITE_CACHE_KB", raising=False)
+    assert runpy.run_path(str(CONF))["raw_env"] == ["SQLITE_CACHE_KB=512"]
+    monkeypatch.setenv("SQLITE_CACHE_KB", "4000")
+    assert runpy.run_path(str(CONF))["raw_env"] == []  # the environment's own value reaches the workers
+
+
 # A request of HOLD_APP waits until the file HOLD_FLAG exists, so a test can keep a worker's threads busy.
 HOLD_APP = """
 import os, time

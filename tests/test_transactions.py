@@ -355,3 +355,20 @@ def test_password_hashes_are_checked_outside_the_write_lock(app, client, session
     assert seen == [False, False]
     session.refresh(user)
     assert user.last_login_at is not None and user.auth_version == 2
+
+
+def test_sqlite_page_cache_per_connection_follows_the_setting(tmp_path):
+    """SQLITE_CACHE_KB (gunicorn.conf.py sets 512 for the web workers) sizes each SQLite connection's page cache;
+    unset, SQLite's default stays. PostgreSQL ignores it."""
+    url = f"sqlite:///{tmp_path / 'cache.db'}"
+    for cache_kb, expected in ((512, -512), (None, -2000)):
+        engine = db.make_engine(url, cache_kb)
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == expected
+        finally:
+            engine.dispose()
+    app = make_app(tmp_path, SQLITE_CACHE_KB=300)
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        with app.extensions["db_engine"].connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -300
