@@ -73,7 +73,7 @@ def make_engine(url, sqlite_cache_kb=None):
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            if sqlite_cache_kb:
+            if sqlite_cache_kb and int(sqlite_cache_kb) > 0:  # 0 or less: SQLite's default
                 cursor.execute(f"PRAGMA cache_size=-{int(sqlite_cache_kb)}")  # negative: KiB, not pages
             cursor.close()
 

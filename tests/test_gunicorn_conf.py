@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_scale_out import _free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "gunicorn.conf.py"
 
@@ -88,9 +90,7 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others(tm
     accepted. When the requests are let go, every one is answered."""
     (tmp_path / "hold_app.py").write_text(HOLD_APP)
     flag = tmp_path / "go"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     env = {**os.environ, "HOLD_FLAG": str(flag), "PYTHONPATH": str(tmp_path), "WEB_CONCURRENCY": "2",
            "GUNICORN_THREADS": "2", "WORKER_MAX_RSS_MB": "0"}
     log = (tmp_path / "gunicorn.log").open("wb")

@@ -361,7 +361,7 @@ def test_sqlite_page_cache_per_connection_follows_the_setting(tmp_path):
     """SQLITE_CACHE_KB (gunicorn.conf.py sets 512 for the web workers) sizes each SQLite connection's page cache;
     unset, SQLite's default stays. PostgreSQL ignores it."""
     url = f"sqlite:///{tmp_path / 'cache.db'}"
-    for cache_kb, expected in ((512, -512), (None, -2000)):
+    for cache_kb, expected in ((512, -512), (None, -2000), (0, -2000), (-5, -2000)):
         engine = db.make_engine(url, cache_kb)
         try:
             with engine.connect() as connection:
