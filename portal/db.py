@@ -27,9 +27,11 @@ import sqlite3
 import time
 
 from flask import abort, current_app, g, has_app_context, request
-from sqlalchemy import event, text
+from sqlalchemy import String, event, text
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
 from sqlmodel import Session, create_engine
 
 from portal import generations
@@ -55,6 +57,30 @@ class _SQLiteCompiler(SQLiteCompiler):
         return text
 
 
+class folded(GenericFunction):  # noqa: N801  # a SQL function's name
+    """`folded(text)`: the text lowercased as Python's `str.lower` does and compared code point by code point, so
+    that a list ordered by the database matches one ordered in Python (`key=str.lower`). SQLite's own lower() only
+    folds ASCII ("Ádi" would sort before "ádi"), so its connections get `unicode_lower` (make_engine); PostgreSQL's
+    lower() folds Unicode, and COLLATE "C" compares like Python instead of by the locale's rules."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_sqlite(element, compiler, **kw):
+    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw):
+    return f'lower({compiler.process(element.clauses, **kw)}) COLLATE "C"'
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url, sqlite_cache_kb=None):
     """The engine for `url`. `sqlite_cache_kb`: SQLite's page cache per connection (None: SQLite's 2,000 KiB). A web
     worker sets 512 (SQLITE_CACHE_KB, see gunicorn.conf.py): its connections' caches filled up to their 2 MB over
@@ -68,6 +94,7 @@ def make_engine(url, sqlite_cache_kb=None):
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself (see _sqlite_begin)
+            dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)  # see `folded`
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")

@@ -835,3 +835,33 @@ def test_a_page_of_participants_loads_only_its_rows_and_matches_the_whole_list(s
             {k: expected[k] for k in ("page", "pages", "matches", "query")}
         assert shown["total"] == len(whole)
     assert [r.position for r in participant_page(session, workshop.id, 1, "", per_page=50)["rows"]][-3:] == [1, 2, 3]
+
+
+def test_roster_page_counts_and_marks_come_from_the_database_for_the_shown_rows_only(session):
+    """The roster's counts are read by the database (registered participants only) and a page loads the marks of
+    its own rows: a mark on page 2 shows there, not on page 1, and a cancelled participant's mark counts nowhere."""
+    from portal.models import WorkshopAttendance
+    from portal.workshops.attendance import roster_page
+
+    workshop = factories.make_workshop(session, sessions=[_now_session()])
+    first = _first_session(session, workshop)
+    people = [factories.make_participant(session, workshop, name=f"Tamu {letter}", institution="Dinas")
+              for letter in "ABCDE"]
+    cancelled = factories.make_participant(session, workshop, name="Tamu Batal", institution="Dinas",
+                                           status="cancelled")
+    waiting = factories.make_participant(session, workshop, name="Tamu Antre", institution="Dinas",
+                                         status="waitlisted")
+    for participant, status in [(people[0], "hadir"), (people[1], "izin"), (people[3], "terlambat"),
+                                (cancelled, "hadir"), (waiting, "hadir")]:
+        session.add(WorkshopAttendance(session_id=first.id, participant_id=participant.id, status=status))
+    session.commit()
+    page_one = roster_page(session, workshop, first, page=1, per_page=3)
+    assert page_one["counts"] == {"total": 5, "marked": 3, "present": 2}
+    assert [(row.name, att.status if att else None) for row, att, _marker in page_one["rows"]] == \
+        [("Tamu A", "hadir"), ("Tamu B", "izin"), ("Tamu C", None)]
+    page_two = roster_page(session, workshop, first, page=2, per_page=3)
+    assert [(row.name, att.status if att else None) for row, att, _marker in page_two["rows"]] == \
+        [("Tamu D", "terlambat"), ("Tamu E", None)]
+    assert page_two["page"] == 2 and page_two["pages"] == 2
+    found = roster_page(session, workshop, first, page=1, query="tamu d", per_page=3)
+    assert [row.name for row, _att, _marker in found["rows"]] == ["Tamu D"] and found["counts"]["marked"] == 3

@@ -13,11 +13,12 @@ from datetime import timedelta
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import case, func
 from sqlmodel import select
 
 from portal import audit
 from portal.errors import DomainError
-from portal.models import User, Workshop, WorkshopAttendance, WorkshopSession, utcnow
+from portal.models import User, Workshop, WorkshopAttendance, WorkshopParticipant, WorkshopSession, utcnow
 from portal.models.workshops import ATTENDANCE_STATUSES, PRESENT_STATUSES
 from portal.timezone import as_utc
 from portal.workshops.catalog import workshop_sessions
@@ -25,7 +26,6 @@ from portal.workshops.registration import (
     PAGE_SIZE,
     display_name,
     lock_participant,
-    participant_keys,
     participant_of,
     participant_page,
     participant_rows,
@@ -43,9 +43,13 @@ def minute_of(now):
 
 # --- the trainer's roster -----------------------------------------------------------------------------------------
 
-def attendance_of(session, workshop_session_id):
-    return {a.participant_id: a for a in session.exec(select(WorkshopAttendance).where(
-        WorkshopAttendance.session_id == workshop_session_id)).all()}
+def attendance_of(session, workshop_session_id, participant_ids=None):
+    """{participant id: WorkshopAttendance} of a workshop session (of the participants `participant_ids` only,
+    when given)."""
+    statement = select(WorkshopAttendance).where(WorkshopAttendance.session_id == workshop_session_id)
+    if participant_ids is not None:
+        statement = statement.where(WorkshopAttendance.participant_id.in_(participant_ids))
+    return {a.participant_id: a for a in session.exec(statement).all()}
 
 
 def roster(session, workshop, workshop_session, participant_id=None, rows=None):
@@ -54,7 +58,9 @@ def roster(session, workshop, workshop_session, participant_id=None, rows=None):
     if rows is None:
         rows = participant_rows(session, workshop.id, ("registered",),
                                 ids=None if participant_id is None else [participant_id])
-    marks = attendance_of(session, workshop_session.id)
+        marks = attendance_of(session, workshop_session.id, None if participant_id is None else [participant_id])
+    else:
+        marks = attendance_of(session, workshop_session.id, [row.participant.id for row in rows])
     marker_ids = {a.marked_by_id for a in marks.values() if a.marked_by_id}
     markers = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(marker_ids))).all()) \
         if marker_ids else {}
@@ -68,12 +74,14 @@ def roster(session, workshop, workshop_session, participant_id=None, rows=None):
 def roster_page(session, workshop, workshop_session, page=1, query="", per_page=ROSTER_PAGE_SIZE):
     """The roster page: one page of the roster (filtered by a name, NIP or affiliation fragment), its counts and
     the workshop's sessions (to switch between them)."""
-    keys = participant_keys(session, workshop.id, ("registered",))
-    shown = participant_page(session, workshop.id, page, query, ("registered",), per_page, keys)
-    registered = {key.id for key in keys}
-    marks = [a for a in attendance_of(session, workshop_session.id).values() if a.participant_id in registered]
-    counts = {"total": shown["total"], "marked": len(marks),
-              "present": sum(1 for a in marks if a.status in PRESENT_STATUSES)}
+    shown = participant_page(session, workshop.id, page, query, ("registered",), per_page)
+    marked, present = session.execute(
+        select(func.count(), func.count(case((WorkshopAttendance.status.in_(PRESENT_STATUSES), 1))))
+        .select_from(WorkshopAttendance)
+        .join(WorkshopParticipant, WorkshopParticipant.id == WorkshopAttendance.participant_id)
+        .where(WorkshopAttendance.session_id == workshop_session.id, WorkshopParticipant.workshop_id == workshop.id,
+               WorkshopParticipant.status == "registered")).one()
+    counts = {"total": shown["total"], "marked": marked, "present": present}
     return {**shown, "rows": roster(session, workshop, workshop_session, rows=shown["rows"]), "counts": counts,
             "sessions": workshop_sessions(session, workshop.id)}
 

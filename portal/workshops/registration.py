@@ -14,10 +14,10 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_
+from sqlalchemy import case, exists, func, or_
 from sqlmodel import select
 
-from portal import audit, certificates, events
+from portal import audit, certificates, db, events
 from portal.errors import DomainError
 from portal.models import Unit, User, Workshop, WorkshopAudienceUnit, WorkshopParticipant, utcnow
 from portal.timezone import as_utc
@@ -327,11 +327,49 @@ def participant_rows(session, workshop_id, statuses=("registered", "waitlisted")
 def participant_page(session, workshop_id, page=1, query="", statuses=("registered", "waitlisted"),
                      per_page=None, keys=None):
     """`page_of` the participant lists, loading only the shown page's participants; "total" counts all. `keys`:
-    the lists' `participant_keys` when the caller has them already."""
+    the lists' `participant_keys` when the caller has them already. Without a search the database orders and cuts
+    the page (`_page_in_database`)."""
+    if keys is None and not _needle(query):
+        return _page_in_database(session, workshop_id, page, statuses, per_page or PAGE_SIZE)
     keys = participant_keys(session, workshop_id, statuses) if keys is None else keys
     shown = page_of(keys, page, query, row_text, per_page or PAGE_SIZE)
     return {**shown, "rows": participant_rows(session, workshop_id, statuses, keys=shown["rows"]),
             "total": len(keys)}
+
+
+def _page_in_database(session, workshop_id, page, statuses, per_page):
+    """`participant_page` without a search, in `participant_keys`' order, with the database sorting and cutting
+    the page: a workshop of 400 participants reads 50 rows instead of every key (the trainer's page 12.1 -> 9.9 ms
+    in-process at 400 participants, see README "Performance")."""
+    counts = dict(session.execute(
+        select(WorkshopParticipant.status, func.count())
+        .where(WorkshopParticipant.workshop_id == workshop_id, WorkshopParticipant.status.in_(statuses))
+        .group_by(WorkshopParticipant.status)).all())
+    total = sum(counts.values())
+    listed = total - counts.get("waitlisted", 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(page or 1, 1), pages)
+    name = case((User.id.is_not(None), User.full_name), else_=WorkshopParticipant.name)
+    # registered, then the other listed statuses, by name (ties in registration order); the waiting list last, in
+    # its order (its name key is NULL)
+    rank = case((WorkshopParticipant.status == "registered", 0), (WorkshopParticipant.status == "waitlisted", 2),
+                else_=1)
+    name_key = db.folded(case((WorkshopParticipant.status != "waitlisted", name)))
+    rows = session.execute(
+        select(WorkshopParticipant, Unit, name, User.nip, User.id)
+        .join(User, User.id == WorkshopParticipant.user_id, isouter=True)
+        .join(Unit, Unit.id == User.unit_id, isouter=True)
+        .where(WorkshopParticipant.workshop_id == workshop_id, WorkshopParticipant.status.in_(statuses))
+        .order_by(rank, name_key, WorkshopParticipant.status, WorkshopParticipant.registered_at,
+                  WorkshopParticipant.id)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    shown = []
+    for place, (participant, unit, shown_name, nip, user_id) in enumerate(rows, start=(page - 1) * per_page):
+        waiting = participant.status == "waitlisted"
+        shown.append(ParticipantRow(participant, shown_name, (nip or "") if user_id is not None else "",
+                                    unit.name if unit is not None else participant.institution, unit,
+                                    place - listed + 1 if waiting else None))
+    return {"rows": shown, "page": page, "pages": pages, "matches": total, "query": "", "total": total}
 
 
 def in_scope(row, scope_path):
@@ -345,13 +383,18 @@ PAGE_SIZE = 50  # long participant lists (manage page, roster) show this many pe
 def page_of(rows, page=1, query="", text_of=lambda row: row.name, per_page=PAGE_SIZE):
     """One page of `rows` filtered by a text fragment (case-insensitive, in `text_of(row)`): what a long list
     renders, so that a workshop of hundreds renders only what is shown."""
-    needle = " ".join((query or "").lower().split())[:100]
+    needle = _needle(query)
     if needle:
         rows = [row for row in rows if needle in text_of(row).lower()]
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(page or 1, 1), pages)
     return {"rows": rows[(page - 1) * per_page:page * per_page], "page": page, "pages": pages,
             "matches": len(rows), "query": needle}
+
+
+def _needle(query):
+    """What a list is searched for: the query's words, lowercased, at most 100 characters."""
+    return " ".join((query or "").lower().split())[:100]
 
 
 def row_text(row):

@@ -27,7 +27,7 @@ from portal.workshops.forms import (
     WorkshopForm,
     WorkshopSessionForm,
 )
-from portal.workshops.labels import ATTENDANCE_LABELS, STATUS_LABELS
+from portal.workshops.labels import ATTENDANCE_LABELS, STATUS_LABELS, in_language
 
 bp = Blueprint("workshops", __name__)
 GUEST_LIMIT = "60 per minute"
@@ -37,7 +37,7 @@ GUEST_LIMIT = "60 per minute"
 def _jinja_globals(state):
     # globals, not a context processor: imported macros see them too
     state.app.jinja_env.globals.update(ws_status_labels=STATUS_LABELS, attendance_labels=ATTENDANCE_LABELS,
-                                       to_wib=to_wib)
+                                       in_language=in_language, to_wib=to_wib)
 
 
 def _certificate_page(template, certificate, **context):
