@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlmodel import select
 
 from portal import db
-from portal.extensions import limiter
+from portal.extensions import rate_limited
 from portal.htmx import render
 from portal.models import Certificate, utcnow
 from portal.models.certificates import CERTIFICATE_KINDS
@@ -101,7 +101,7 @@ bp = Blueprint("certificates", __name__)
 
 @bp.get("/")
 @public
-@limiter.limit(VERIFY_LIMIT)
+@rate_limited(VERIFY_LIMIT)
 def lookup():
     """A form to type a code; submitting it (GET ?kode=) goes to the code's page."""
     typed = request.args.get("kode", "")
@@ -115,7 +115,7 @@ def lookup():
 
 @bp.get("/<code>")
 @public
-@limiter.limit(VERIFY_LIMIT)
+@rate_limited(VERIFY_LIMIT)
 def verify(code):
     certificate = find_by_code(db.session(), code)
     if certificate is None:
@@ -128,7 +128,7 @@ def verify(code):
 
 @bp.get("/<code>/qr.svg")
 @public
-@limiter.limit(VERIFY_LIMIT)
+@rate_limited(VERIFY_LIMIT)
 def qr(code):
     certificate = find_by_code(db.session(), code)
     if certificate is None:

@@ -93,3 +93,30 @@ def test_user_search_with_a_nul_byte_is_not_a_500(client, login_as, q):
     """Found by the wapiti scan of `make audit`: a NUL ended the FTS5 phrase early ("unterminated string")."""
     login_as("admin")
     assert client.get("/admin/users", query_string={"q": q, "page": "3"}).status_code == 200
+
+
+def test_limits_are_declared_through_rate_limited_only():
+    """Views without a declared limit skip the rate limiter (portal.extensions.rate_limited); a limit declared with
+    `limiter.limit` directly would be skipped too."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "portal"
+    direct = [str(path) for path in root.rglob("*.py") if path.name != "extensions.py"
+              and ("limiter.limit(" in path.read_text() or "limiter.shared_limit(" in path.read_text())]
+    assert direct == []
+
+
+def test_limited_views_are_still_limited_and_the_others_skip_the_limiter(app, client):
+    from portal.extensions import _not_rate_limited
+
+    for n in range(61):
+        response = client.get("/workshops/hadir/TIDAKADA00")
+    assert response.status_code == 429, n
+    for n in range(301):
+        response = client.get("/verify/TIDAKADA00/qr.svg")
+    assert response.status_code == 429, n
+    with app.test_request_context("/login", method="POST"):
+        app.preprocess_request()
+        assert not _not_rate_limited()
+    with app.test_request_context("/"):
+        assert _not_rate_limited()

@@ -11,7 +11,7 @@ from portal import db
 from portal.accounts import services, sessions, throttle
 from portal.accounts.forms import LoginForm, PasswordForm
 from portal.dashboard import dashboard_cards
-from portal.extensions import limiter
+from portal.extensions import rate_limited
 from portal.forms import EmptyForm, form_status, perform
 from portal.htmx import render
 from portal.permissions import LOGIN, public, requires
@@ -54,7 +54,7 @@ def _start_session(user):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)  # per address; failures only
+@rate_limited(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)  # per address; failures only
 @db.deferred_write  # the password hash is checked outside any transaction
 def login():
     if current_user.is_authenticated:

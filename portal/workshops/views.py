@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal import certificates, db, exports, jobs, staging, tabular
-from portal.extensions import limiter
+from portal.extensions import rate_limited
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.jobs.access import get_own_job_or_404
@@ -382,7 +382,7 @@ def checkin(token):
 
 @bp.route("/hadir/<code>", methods=["GET", "POST"])
 @public
-@limiter.limit(GUEST_LIMIT)
+@rate_limited(GUEST_LIMIT)
 def guest(code):
     participant = access.get_guest_or_404(code)
     result = None
@@ -398,7 +398,7 @@ def guest(code):
 
 @bp.get("/hadir/<code>/sertifikat")
 @public
-@limiter.limit(GUEST_LIMIT)
+@rate_limited(GUEST_LIMIT)
 def guest_certificate(code):
     participant = access.get_guest_or_404(code)
     workshop, certificate = pages.guest_certificate(db.session(), participant)
