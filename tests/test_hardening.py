@@ -109,12 +109,9 @@ def test_limits_are_declared_through_rate_limited_only():
 def test_limited_views_are_still_limited_and_the_others_skip_the_limiter(app, client):
     from portal.extensions import _not_rate_limited
 
-    for n in range(61):
-        response = client.get("/workshops/hadir/TIDAKADA00")
-    assert response.status_code == 429, n
-    for n in range(301):
-        response = client.get("/verify/TIDAKADA00/qr.svg")
-    assert response.status_code == 429, n
+    for url, limit in (("/workshops/hadir/TIDAKADA00", 60), ("/verify/TIDAKADA00/qr.svg", 300)):
+        answers = [client.get(url).status_code for _ in range(limit + 1)]
+        assert 429 not in answers[:limit] and answers[limit] == 429, url
     with app.test_request_context("/login", method="POST"):
         app.preprocess_request()
         assert not _not_rate_limited()
