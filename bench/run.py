@@ -584,23 +584,13 @@ def start_servers(database_url, work, name, with_bare):
     return servers, f"http://127.0.0.1:{portal_port}", f"http://127.0.0.1:{bare_port}"
 
 
-WARM_UP_ROUNDS = 6  # at most, of 4 s each, before a scenario's server time (see server_times)
-
-
 def server_times(portal, facts, work, args, tag):
     """p50 of each read scenario at one connection: the server's own time per request, without queueing."""
     readers = [Client(portal).login(u) for u in ["pegawai", *facts["employees"][:15]]]
     times = {}
     for name, (_label, items, extra, _c, _l) in build_scenarios(portal, facts, readers, random.Random(5)).items():
         script = write_script(work / f"{tag}-{name}-1.lua", items, extra)
-        # Warm-up: every URL asked on both workers (what is kept stays kept), however slow its first answer: the
-        # toolkit keeps a query's results for a minute, so those of the earlier scenario are gone by now, and on a
-        # slow machine 4 s did not ask PostgreSQL's 48 popular toolkit URLs again (p50 42.7 ms of cold queries).
-        asked = 0
-        for _ in range(WARM_UP_ROUNDS):
-            asked += wrk(portal + "/", script, 8, 4)["requests"]
-            if asked >= 4 * len(items):
-                break
+        wrk(portal + "/", script, 8, 4)  # warm-up: every URL asked on both workers (what is kept stays kept)
         run = wrk(portal + "/", script, 1, max(args.seconds // 2, 2))
         times[name] = run["p50_us"] / 1000 if run["requests"] else None
     return times
