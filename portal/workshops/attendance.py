@@ -55,12 +55,11 @@ def attendance_of(session, workshop_session_id, participant_ids=None):
 def roster(session, workshop, workshop_session, participant_id=None, rows=None):
     """[(ParticipantRow, WorkshopAttendance | None, marker name)] of registered participants (or of one, or of
     the given ParticipantRows)."""
+    whole = rows is None and participant_id is None  # every registered participant: every mark of the session
     if rows is None:
         rows = participant_rows(session, workshop.id, ("registered",),
                                 ids=None if participant_id is None else [participant_id])
-        marks = attendance_of(session, workshop_session.id, None if participant_id is None else [participant_id])
-    else:
-        marks = attendance_of(session, workshop_session.id, [row.participant.id for row in rows])
+    marks = attendance_of(session, workshop_session.id, None if whole else [row.participant.id for row in rows])
     marker_ids = {a.marked_by_id for a in marks.values() if a.marked_by_id}
     markers = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(marker_ids))).all()) \
         if marker_ids else {}

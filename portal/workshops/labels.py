@@ -13,7 +13,6 @@ CHECKIN_METHOD_LABELS = {"manual": _l("oleh pelatih"), "bulk": _l("semua hadir")
                          "code": _l("tautan pribadi")}
 
 
-
 def in_language(labels):
     """`labels` (code -> lazy label) as code -> text in this request's language, made once per request and language:
     a roster of 50 rows shows each of its five attendance labels on every row (250 lazy translations a page)."""
