@@ -16,6 +16,22 @@ def _flag(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int_setting(name, default, minimum=None, maximum=None):
+    """An integer setting; a value that is not a whole number, or out of range, stops the start with a message that
+    names the setting (instead of a traceback from int())."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw[:40]!r}") from None
+    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise ConfigError(f"{name} must be {bounds}, not {value}")
+    return value
+
+
 def _dev_secret_key(instance_path):
     """A development key generated once and kept in instance/, so sessions survive restarts."""
     key_file = Path(instance_path) / "secret_key"
@@ -50,18 +66,18 @@ def load_config(instance_path):
         "SECRET_KEY": secret_key,
         "DATABASE_URL": database_url,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": _int_setting("MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "10")) * 3600,
+        "PERMANENT_SESSION_LIFETIME": _int_setting("SESSION_HOURS", 10, minimum=1) * 3600,
         # The cookie is set at login (and when its content changes), lasting as long as the session record can; the
         # record decides idle and absolute ends, so re-signing and re-sending the cookie on every response buys nothing.
         "SESSION_REFRESH_EACH_REQUEST": False,
-        "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "10")),  # absolute end of a signed-in session
-        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),  # ends after this long unused
+        "SESSION_HOURS": _int_setting("SESSION_HOURS", 10, minimum=1),  # absolute end of a signed-in session
+        "SESSION_IDLE_MINUTES": _int_setting("SESSION_IDLE_MINUTES", 60, minimum=1),  # ends after this long unused
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": False,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -72,35 +88,35 @@ def load_config(instance_path):
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are trusted, so rate limits and
         # the audit log see the client's address, not the proxy's; 0 ignores those headers (they can be forged).
-        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
-        "TOOLKIT_FACET_CACHE_SECONDS": int(os.environ.get("TOOLKIT_FACET_CACHE_SECONDS", "60")),
-        "TOOLKIT_FACET_CACHE_MIN": int(os.environ.get("TOOLKIT_FACET_CACHE_MIN", "0")),
-        "TOOLKIT_FACET_EXACT_MAX": int(os.environ.get("TOOLKIT_FACET_EXACT_MAX", "2000")),  # finder.FACET_EXACT_MAX
+        "PROXY_COUNT": _int_setting("PROXY_COUNT", 0, minimum=0),
+        "TOOLKIT_FACET_CACHE_SECONDS": _int_setting("TOOLKIT_FACET_CACHE_SECONDS", 60, minimum=0),
+        "TOOLKIT_FACET_CACHE_MIN": _int_setting("TOOLKIT_FACET_CACHE_MIN", 0, minimum=0),
+        "TOOLKIT_FACET_EXACT_MAX": _int_setting("TOOLKIT_FACET_EXACT_MAX", 2000, minimum=0),  # finder.FACET_EXACT_MAX
         # Rendered toolkit result blocks and the header search's groups that are the same for everyone of a scope
         # (handbook, toolkit, quiz topics) are kept this long per process, keyed by what a write moves (so only the
         # toolkit list's download and use counts can be this late); 0 searches and renders on every view.
-        "SEARCH_RESULTS_CACHE_SECONDS": int(os.environ.get("SEARCH_RESULTS_CACHE_SECONDS", "300")),
+        "SEARCH_RESULTS_CACHE_SECONDS": _int_setting("SEARCH_RESULTS_CACHE_SECONDS", 300, minimum=0),
         # Dashboard counts that scan a whole unit tree (a supervisor's follow-up, a humas's toolkit warnings) are
         # kept this long per process (portal/cache.py); 0 counts on every view.
-        "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60")),
+        "DASHBOARD_CACHE_SECONDS": _int_setting("DASHBOARD_CACHE_SECONDS", 60, minimum=0),
         # SQLite's page cache per connection, in KiB; empty: SQLite's default (2,000). gunicorn.conf.py sets 512 for
         # the web workers (see portal.db.make_engine); the job worker's bulk writes keep the default.
-        "SQLITE_CACHE_KB": int(os.environ["SQLITE_CACHE_KB"]) if os.environ.get("SQLITE_CACHE_KB") else None,
+        "SQLITE_CACHE_KB": _int_setting("SQLITE_CACHE_KB", None, minimum=1),
         "PAGE_SIZE": 25,
         "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE"),
-        "IMPORT_PREVIEW_HOURS": int(os.environ.get("IMPORT_PREVIEW_HOURS", "24")),
+        "IMPORT_PREVIEW_HOURS": _int_setting("IMPORT_PREVIEW_HOURS", 24, minimum=0),
         # Retention of personal data (`flask --app portal purge`, see portal/privacy.py and the README).
-        "AUDIT_RETENTION_DAYS": int(os.environ.get("AUDIT_RETENTION_DAYS", "730")),
-        "SESSION_RETENTION_DAYS": int(os.environ.get("SESSION_RETENTION_DAYS", "90")),
+        "AUDIT_RETENTION_DAYS": _int_setting("AUDIT_RETENTION_DAYS", 730, minimum=0),
+        "SESSION_RETENTION_DAYS": _int_setting("SESSION_RETENTION_DAYS", 90, minimum=0),
         # Confirmed imports with more lines than this run in the job worker, with a progress page.
-        "IMPORT_JOB_MIN_ROWS": int(os.environ.get("IMPORT_JOB_MIN_ROWS", "300")),
+        "IMPORT_JOB_MIN_ROWS": _int_setting("IMPORT_JOB_MIN_ROWS", 300, minimum=0),
         # A job writes an import in batches of this many rows, each its own short transaction (write lock).
-        "IMPORT_BATCH_ROWS": max(1, int(os.environ.get("IMPORT_BATCH_ROWS", "500"))),
-        "IMPORT_BATCH_PAUSE_MS": max(0, int(os.environ.get("IMPORT_BATCH_PAUSE_MS", "100"))),
+        "IMPORT_BATCH_ROWS": _int_setting("IMPORT_BATCH_ROWS", 500, minimum=1),
+        "IMPORT_BATCH_PAUSE_MS": _int_setting("IMPORT_BATCH_PAUSE_MS", 100, minimum=0),
         # Files with more lines than this (or larger than IMPORT_PREVIEW_JOB_MIN_BYTES) are checked by the job
         # worker, with a progress page that leads to the preview; smaller ones are checked in the request.
-        "IMPORT_PREVIEW_JOB_MIN_ROWS": int(os.environ.get("IMPORT_PREVIEW_JOB_MIN_ROWS", "3000")),
-        "IMPORT_PREVIEW_JOB_MIN_BYTES": int(os.environ.get("IMPORT_PREVIEW_JOB_MIN_BYTES", str(2 * 1024 * 1024))),
+        "IMPORT_PREVIEW_JOB_MIN_ROWS": _int_setting("IMPORT_PREVIEW_JOB_MIN_ROWS", 3000, minimum=0),
+        "IMPORT_PREVIEW_JOB_MIN_BYTES": _int_setting("IMPORT_PREVIEW_JOB_MIN_BYTES", 2 * 1024 * 1024, minimum=0),
         # The monthly social-media report of a unit is due on this day of the next month.
-        "CONTENT_REPORT_DEADLINE_DAY": min(28, max(1, int(os.environ.get("CONTENT_REPORT_DEADLINE_DAY", "5")))),
+        "CONTENT_REPORT_DEADLINE_DAY": _int_setting("CONTENT_REPORT_DEADLINE_DAY", 5, minimum=1, maximum=28),
     }

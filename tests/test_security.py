@@ -339,6 +339,28 @@ def test_production_refuses_a_short_secret_key(monkeypatch, tmp_path):
         create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
 
 
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("SQLITE_CACHE_KB", "abc", "SQLITE_CACHE_KB must be a whole number, not 'abc'"),
+    ("DASHBOARD_CACHE_SECONDS", "1.5", "DASHBOARD_CACHE_SECONDS must be a whole number"),
+    ("MAX_UPLOAD_MB", "0", "MAX_UPLOAD_MB must be at least 1, not 0"),
+    ("IMPORT_BATCH_ROWS", "-5", "IMPORT_BATCH_ROWS must be at least 1"),
+    ("CONTENT_REPORT_DEADLINE_DAY", "31", "CONTENT_REPORT_DEADLINE_DAY must be between 1 and 28, not 31"),
+])
+def test_a_bad_integer_setting_refuses_to_start_naming_the_setting(monkeypatch, tmp_path, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+
+
+def test_integer_settings_accept_spaces_and_fall_back_when_empty(monkeypatch, tmp_path):
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", " 15 ")
+    monkeypatch.setenv("DASHBOARD_CACHE_SECONDS", "")
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+    assert app.config["SESSION_IDLE_MINUTES"] == 15
+    assert app.config["DASHBOARD_CACHE_SECONDS"] == 60
+    app.extensions["db_engine"].dispose()
+
+
 def test_production_refuses_the_demo_password_on_any_account(monkeypatch, tmp_path):
     from werkzeug.security import generate_password_hash
 
