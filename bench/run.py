@@ -70,7 +70,7 @@ HEADER_QUERIES = ["netralitas", "hoaks", "foto kegiatan", "PP 94 2021", "pelatih
 TOOLKIT_FILTERS = ["", "", "", "&kind=photo", "&kind=regulation", "&kind=template", "&sort=used"]
 
 SCENARIOS = {"dashboard", "section", "handbook_search", "toolkit", "toolkit_new", "header_search", "users", "roster",
-             "quiz", "import"}
+             "attendance", "quiz", "import"}
 # What issue 10 asks of each scenario: (ratio at least, p95 below in ms); None where it sets no figure.
 TARGETS = {"dashboard": (0.2, None), "section": (0.25, None), "toolkit": (0.1, 50), "toolkit_new": (0.1, 50),
            "header_search": (None, 50),
@@ -297,6 +297,7 @@ def new_toolkit_queries(rng):
 def build_scenarios(portal, facts, readers, rng):
     """name -> (label, items, extra headers, connections for the ratio, connections for latency)."""
     admin, trainer = Client(portal).login("admin"), Client(portal).login("pelatih")
+    manage = f"/workshops/{facts['roster_workshop_id']}/kelola"
     cookies = [c.cookie for c in readers]
     slugs = facts["section_slugs"]
 
@@ -322,9 +323,16 @@ def build_scenarios(portal, facts, readers, rng):
                           32, 8),
         "users": ("admin user search", [("GET", f"/admin/users?q={q(x)}", "", admin.cookie) for x in people],
                   {}, 32, 8),
-        "roster": ("workshop roster", [("GET", f"/workshops/{facts['roster_workshop_id']}/kelola", "",
-                                        trainer.cookie)], {}, 32, 8),
+        "roster": ("workshop roster", [("GET", manage, "", trainer.cookie)], {}, 32, 8),
+        "attendance": ("attendance roster (first session)", [("GET", attendance_roster(trainer, manage), "",
+                                                              trainer.cookie)], {}, 32, 8),
     }
+
+
+def attendance_roster(trainer, manage):
+    """The attendance page of the workshop's first session, as linked from its manage page."""
+    _status, _url, html = trainer.request(manage)
+    return re.search(r'href="(/workshops/\d+/sesi/\d+/presensi)"', html).group(1)
 
 
 def quiz_items(portal, facts, users):
@@ -803,7 +811,8 @@ def main(argv=None):
     parser.add_argument("--keep-logs", action="store_true", help="copy the servers' logs to bench/results/")
     parser.add_argument("--only", type=lambda text: {name.strip() for name in text.split(",") if name.strip()},
                         default=None, help="only these scenarios (comma-separated: dashboard, section, "
-                        "handbook_search, toolkit, toolkit_new, header_search, users, roster, quiz, import); "
+                        "handbook_search, toolkit, toolkit_new, header_search, users, roster, attendance, quiz, "
+                        "import); "
                         "no demo-content server times; results in bench/results/only.md and .json")
     parser.add_argument("--data", metavar="DIR", help="the database `bench/generate.py --keep DIR` wrote, instead "
                         "of generating one (the run adds quiz answers and imported users to it)")

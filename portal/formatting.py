@@ -8,7 +8,7 @@ the same functions, so no page formats a date or number its own way.
 import functools
 
 from babel.dates import format_time
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
 from markupsafe import Markup, escape
 
 TIME = {"id": "HH.mm", "en": "HH:mm"}
@@ -33,10 +33,13 @@ def fmt_date(value, style="long"):
 
 
 def fmt_time(value):
-    """The time of a UTC datetime in WIB, without the zone: "15.18" / "15:18"."""
+    """The time of a UTC datetime (naive ones are UTC) in WIB, without the zone: "15.18" / "15:18". Written out from
+    the hour and minute rather than through Babel's pattern formatter, which cost ~70 µs a call: a roster of 50 rows
+    shows one per row."""
     if value is None:
         return EMPTY
-    return format_datetime(value, time_pattern())
+    local = to_user_timezone(value)
+    return f"{local.hour:02d}{time_pattern()[2]}{local.minute:02d}"  # the pattern is HH<separator>mm
 
 
 def fmt_clock(value):

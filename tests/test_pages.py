@@ -152,6 +152,9 @@ def test_one_set_of_formats_follows_the_language(app):
             assert fmt_percent(75) == "75%"
         with force_locale("en"):
             assert fmt_datetime(moment) == "26 Nov 2026, 15:18 WIB"
+            assert fmt_time(moment) == "15:18"
+            assert fmt_time(datetime(2026, 11, 26, 20, 5)) == "03:05"  # naive is UTC; the next day in Jakarta
+            assert fmt_time(None) == "–"
             assert fmt_number(46.66, 1) == "46.7" and fmt_number(1234) == "1,234"
             assert fmt_number(None) == "–"
 

@@ -199,3 +199,20 @@ def test_templates_look_up_the_catalog_once_per_request_and_follow_a_language_sw
         with force_locale("en"):
             assert template.render() == "Users"
         assert template.render() == "Pengguna"
+
+
+def test_template_gettext_escapes_formats_and_reads_percent_signs_as_jinja_does(app):
+    """`_()` keeps translated texts per catalog (portal.i18n.template_gettext): the same output as Jinja's newstyle
+    gettext, with and without variables, asked again, in an autoescaped template and in a plain one."""
+    from flask_babel import force_locale
+
+    env = app.jinja_env
+    escaped = env.from_string('{{ _("Catatan untuk %(n)s", n=name) }}|{{ _("100%% aman") }}|{{ _("Pengguna") }}')
+    plain = env.overlay(autoescape=False).from_string('{{ _("Catatan untuk %(n)s", n=name) }}|{{ _("Pengguna") }}')
+    with app.test_request_context("/"), force_locale("id"):
+        for _ in range(2):  # the second render answers from what the first kept
+            assert escaped.render(name="<b>Ani</b>") == "Catatan untuk &lt;b&gt;Ani&lt;/b&gt;|100% aman|Pengguna"
+            assert plain.render(name="<b>Ani</b>") == "Catatan untuk <b>Ani</b>|Pengguna"
+        with force_locale("en"):
+            assert escaped.render(name="Ani").endswith("|Users")
+            assert plain.render(name="<b>Ani</b>") == "Note for <b>Ani</b>|Users"

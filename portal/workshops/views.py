@@ -4,6 +4,8 @@ Each view parses its input, loads its guarded rows through portal/workshops/acce
 (writes through `perform`, which rolls a broken rule back and shows it) and renders. The request commits once.
 """
 
+from urllib.parse import urlencode
+
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -281,9 +283,13 @@ def import_template(workshop_id, fmt):
 # --- attendance --------------------------------------------------------------------------------------------------
 
 def _roster_context(workshop, workshop_session):
-    return {"workshop": workshop, "workshop_session": workshop_session, "form": EmptyForm(),
-            **attendance.roster_page(db.session(), workshop, workshop_session, page=int_arg("page", 1),
-                                     query=request.args.get("q", ""))}
+    context = {"workshop": workshop, "workshop_session": workshop_session, "form": EmptyForm(),
+               **attendance.roster_page(db.session(), workshop, workshop_session, page=int_arg("page", 1),
+                                        query=request.args.get("q", ""))}
+    # Where each row's plain form leads back to (this page and search, without JavaScript): built once, not per row.
+    back = {"page": context["page"] if context["page"] > 1 else None, "q": context["query"] or None}
+    context["back_args"] = urlencode({name: value for name, value in back.items() if value})
+    return context
 
 
 @bp.get("/<int:workshop_id>/sesi/<int:session_id>/presensi")
