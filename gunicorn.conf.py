@@ -12,6 +12,21 @@ import time
 from gunicorn.workers.gthread import ThreadWorker
 
 
+def _setting(name, default, kind=int, minimum=0):
+    """A numeric setting from the environment; a bad value stops gunicorn with a message naming it (not a traceback)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be a {'whole ' if kind is int else ''}number, "
+                         f"not {raw[:40]!r}") from None
+    if value < minimum:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be at least {minimum}, not {raw}")
+    return value
+
+
 class BalancedThreadWorker(ThreadWorker):
     """gthread that leaves new connections to a worker with spare threads.
 
@@ -65,8 +80,8 @@ worker_class = BalancedThreadWorker
 # The web workers' SQLite connections keep a smaller page cache than SQLite's 2 MB (portal.db.make_engine): 10 MB
 # less per worker after the benchmark's new toolkit searches, at no measurable CPU. An explicit setting wins.
 raw_env = [] if os.environ.get("SQLITE_CACHE_KB") else ["SQLITE_CACHE_KB=512"]
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = _setting("WEB_CONCURRENCY", 2, minimum=1)
+threads = _setting("GUNICORN_THREADS", 4, minimum=1)
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
@@ -81,8 +96,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # allocator kept what a large request freed) finishes the requests it holds and is replaced, as after max_requests.
 # Not at the first reading above it: a sign-in's password hash holds 32 MB for a tenth of a second, and a request
 # ending meanwhile would see it. 0: never.
-MAX_RSS_MB = int(os.environ.get("WORKER_MAX_RSS_MB", "150"))
-MAX_RSS_SECONDS = float(os.environ.get("WORKER_MAX_RSS_SECONDS", "5"))
+MAX_RSS_MB = _setting("WORKER_MAX_RSS_MB", 150)
+MAX_RSS_SECONDS = _setting("WORKER_MAX_RSS_SECONDS", 5.0, kind=float)
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _over_since = []  # [monotonic time of the first reading above the limit] while readings stay above it
 
@@ -101,7 +116,7 @@ def resident_mb():
 # again once the caches have filled (GC_FREEZE_AFTER requests) moves it out of those passes, which had cost the
 # dashboard 1.2 ms a page in-process (8% of its CPU; nearly all of it one full pass every ~150 pages). Objects freed
 # by reference counting (an evicted cache entry) are still freed. GC_FREEZE_AFTER=0: no second freeze.
-GC_FREEZE_AFTER = int(os.environ.get("GC_FREEZE_AFTER", "2000"))
+GC_FREEZE_AFTER = _setting("GC_FREEZE_AFTER", 2000)
 _freezes = {"requests": 0, "after_requests_done": False}  # this worker's count, and whether the second freeze ran
 
 

@@ -218,3 +218,15 @@ def test_the_worker_runs_full_collections_less_often(monkeypatch):
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("WORKER_MAX_RSS_MB", "lots", "WORKER_MAX_RSS_MB must be a whole number, not 'lots'"),
+    ("GUNICORN_THREADS", "0", "GUNICORN_THREADS must be at least 1, not 0"),
+    ("WORKER_MAX_RSS_SECONDS", "soon", "WORKER_MAX_RSS_SECONDS must be a number, not 'soon'"),
+])
+def test_a_bad_number_stops_gunicorn_with_a_message_naming_it(monkeypatch, name, value, message):
+    """(WEB_CONCURRENCY is read by gunicorn itself before this file: a bad one fails there, with its traceback.)"""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit, match=message):
+        runpy.run_path(str(CONF))
