@@ -731,8 +731,11 @@ def test_large_roster_is_paginated_and_searchable(client, session, login_as):
     assert "<html" not in last and last.count('class="roster-row"') == 7
     found = client.get(url + "?q=massal+106").get_data(as_text=True)
     assert found.count('class="roster-row"') == 1 and "Tamu Massal 106" in found
-    # marking without JavaScript comes back to the same page of the roster
+    # marking without JavaScript comes back to the same page of the roster: the rows' plain forms carry the page and
+    # the search, their htmx posts do not need them
     target = session.exec(select(WorkshopParticipant).where(WorkshopParticipant.name == "Tamu Massal 106")).one()
+    assert f'action="{url}/{target.id}?page=3" data-hx-post="{url}/{target.id}"' in last
+    assert f'action="{url}/{target.id}?q=massal+106" data-hx-post="{url}/{target.id}"' in found
     response = client.post(f"{url}/{target.id}?page=3", data={"status": "izin"})
     assert response.status_code == 303 and "page=3" in response.headers["Location"]
     # the trainer's participant list is paged the same way
