@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import db, formatting, i18n, models  # noqa: F401  (models registers every table)
 from portal.config import load_config
-from portal.extensions import babel, csrf, limiter, login_manager
+from portal.extensions import babel, csrf, limit_declared_views_only, limiter, login_manager
 from portal.htmx import add_vary
 from portal.permissions import can, enforce, public
 
@@ -53,6 +53,7 @@ def create_app(overrides=None):
     _init_static(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    limit_declared_views_only(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Jakarta")
     i18n.install_template_gettext(app)
     _init_login(app)

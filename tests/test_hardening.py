@@ -71,6 +71,31 @@ def test_sign_in_works_with_the_rate_limiter_switched_off(tmp_path):
         app.extensions["db_engine"].dispose()
 
 
+def test_the_limiter_runs_only_for_views_with_a_declared_limit(monkeypatch, tmp_path):
+    """portal.extensions.limit_declared_views_only: Flask-Limiter's check runs for a limited view (the guest
+    check-in), not for the others (the dashboard's login redirect, the health check)."""
+    from flask import request
+    from flask_limiter import Limiter
+
+    checked = []
+    original = Limiter._check_request_limit
+    def counted(self, *args, **kwargs):
+        checked.append(request.endpoint)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", counted)
+    app = make_app(tmp_path)
+    try:
+        client = app.test_client()
+        client.get("/healthz")
+        client.get("/")
+        assert checked == []
+        client.get("/workshops/hadir/TIDAKADA00")
+        assert checked and set(checked) == {"workshops.guest"}  # before the view, and by its decorator
+    finally:
+        app.extensions["db_engine"].dispose()
+
+
 @pytest.mark.parametrize("forged", [{"trainer_ids": ["99999"]}, {"audience_ids": ["99999"]}, {"unit_id": "99999"},
                                     {"pre_quiz_id": "99999"}, {"post_quiz_id": "99999"}])
 def test_a_workshop_with_forged_ids_is_a_message_not_an_integrity_error(client, session, login_as, forged):
