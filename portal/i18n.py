@@ -84,7 +84,7 @@ _MEMO = "_portal_template_texts"  # on a catalog: {(message, autoescape[, True])
 
 
 @pass_context
-def template_gettext(context, message, **variables):
+def template_gettext(context, message, /, **variables):
     """Jinja's newstyle `_()` (translated, Markup in an autoescaped template, always %-formatted so that "%%" reads
     the same with or without variables), with the translated text kept on the catalog: Jinja's own goes through
     two context calls, Flask-Babel's lookup and a new Markup on every call, ~8 µs; a page calls it 30 to 250 times.

@@ -207,12 +207,13 @@ def test_template_gettext_escapes_formats_and_reads_percent_signs_as_jinja_does(
     from flask_babel import force_locale
 
     env = app.jinja_env
-    escaped = env.from_string('{{ _("Catatan untuk %(n)s", n=name) }}|{{ _("100%% aman") }}|{{ _("Pengguna") }}')
+    escaped = env.from_string('{{ _("Catatan untuk %(n)s", n=name) }}|{{ _("100%% aman") }}|{{ _("Pengguna") }}'
+                              '|{{ _("%(message)s %(context)s", message=1, context=2) }}')  # any variable name
     plain = env.overlay(autoescape=False).from_string('{{ _("Catatan untuk %(n)s", n=name) }}|{{ _("Pengguna") }}')
     with app.test_request_context("/"), force_locale("id"):
         for _ in range(2):  # the second render answers from what the first kept
-            assert escaped.render(name="<b>Ani</b>") == "Catatan untuk &lt;b&gt;Ani&lt;/b&gt;|100% aman|Pengguna"
+            assert escaped.render(name="<b>Ani</b>") == "Catatan untuk &lt;b&gt;Ani&lt;/b&gt;|100% aman|Pengguna|1 2"
             assert plain.render(name="<b>Ani</b>") == "Catatan untuk <b>Ani</b>|Pengguna"
         with force_locale("en"):
-            assert escaped.render(name="Ani").endswith("|Users")
+            assert escaped.render(name="Ani").endswith("|Users|1 2")
             assert plain.render(name="<b>Ani</b>") == "Note for <b>Ani</b>|Users"
