@@ -80,28 +80,23 @@ def install_template_gettext(app):
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
 
-_MEMO = "_portal_template_texts"  # on a catalog: {(message, autoescape[, True]): text}; on a render: (catalog, that)
+_MEMO = "_portal_template_texts"  # attribute of a catalog: {(message, autoescape[, True]): text}
 
 
 @pass_context
 def template_gettext(context, message, /, **variables):
     """Jinja's newstyle `_()` (translated, Markup in an autoescaped template, always %-formatted so that "%%" reads
     the same with or without variables), with the translated text kept on the catalog: Jinja's own goes through
-    two context calls, Flask-Babel's lookup and a new Markup on every call, ~8 µs; a page calls it 30 to 250 times.
-    A catalog object stands for one language and is replaced when the catalogs are reloaded, so nothing kept here
-    outlives what it was translated from; a render looks its catalog up once (a page is rendered in one language)."""
-    eval_ctx = context.eval_ctx  # one per render (shared by its blocks and macros): the catalog is looked up once
-    kept = getattr(eval_ctx, _MEMO, None)
-    if kept is None:
-        translations = _translations()
-        memo = getattr(translations, _MEMO, None)
-        if memo is None:
-            memo = {}
-            setattr(translations, _MEMO, memo)
-        kept = (translations, memo)
-        setattr(eval_ctx, _MEMO, kept)
-    translations, memo = kept
-    autoescape = eval_ctx.autoescape
+    two context calls and a new Markup on every call, ~7 µs; a page calls it 30 to 250 times. A catalog object
+    stands for one language and is replaced when the catalogs are reloaded, so nothing kept here outlives what it
+    was translated from. The catalog itself is asked for on every call (`_translations`): a macro module imported
+    by a template is kept by Jinja across renders and requests, so nothing of a render may decide its language."""
+    translations = _translations()
+    memo = getattr(translations, _MEMO, None)
+    if memo is None:
+        memo = {}
+        setattr(translations, _MEMO, memo)
+    autoescape = context.eval_ctx.autoescape
     if not variables:
         done = memo.get((message, autoescape, True))
         if done is None:

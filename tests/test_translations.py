@@ -217,3 +217,21 @@ def test_template_gettext_escapes_formats_and_reads_percent_signs_as_jinja_does(
         with force_locale("en"):
             assert escaped.render(name="Ani").endswith("|Users|1 2")
             assert plain.render(name="<b>Ani</b>") == "Note for <b>Ani</b>|Users"
+
+
+def test_macros_imported_by_templates_follow_the_language_of_each_request(app):
+    """Jinja keeps a macro module imported by a template across renders: its texts must still be translated in the
+    language of the render that calls it (a first version of template_gettext kept the catalog per render and
+    showed the first request's language in every later page's pagination)."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = '{% from "_macros.html" import pagination %}{{ pagination(1, 3, "admin.users", {}) }}'
+    with app.test_request_context("/"):
+        with force_locale("id"):
+            assert "Berikutnya" in render_template_string(source)
+        with force_locale("en"):
+            html = render_template_string(source)
+            assert "Next" in html and "Berikutnya" not in html
+        with force_locale("id"):
+            assert "Berikutnya" in render_template_string(source)
