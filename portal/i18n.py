@@ -80,7 +80,8 @@ def install_template_gettext(app):
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
 
-_MEMO = "_portal_template_texts"  # attribute of a catalog: {(message, autoescape[, True]): text}
+_MEMO = "_portal_template_texts"  # attribute of a catalog: {(message, autoescape, without variables): text}
+_MEMO_MAX = 10_000  # texts kept per catalog (~2,000 messages); a template translating a variable cannot grow it on
 
 
 @pass_context
@@ -97,17 +98,13 @@ def template_gettext(context, message, /, **variables):
         memo = {}
         setattr(translations, _MEMO, memo)
     autoescape = context.eval_ctx.autoescape
-    if not variables:
-        done = memo.get((message, autoescape, True))
-        if done is None:
-            done = memo[(message, autoescape, True)] = _translated(translations, message, autoescape) % {}
-        return done
-    text = memo.get((message, autoescape))
+    key = (message, autoescape, not variables)
+    text = memo.get(key)
     if text is None:
-        text = memo[(message, autoescape)] = _translated(translations, message, autoescape)
-    return text % variables
-
-
-def _translated(translations, message, autoescape):
-    text = translations.ugettext(message)
-    return Markup(text) if autoescape else text  # noqa: S704  # nosec B704  # a catalog's text, as Jinja does
+        text = translations.ugettext(message)
+        text = Markup(text) if autoescape else text  # noqa: S704  # nosec B704  # a catalog's text, as Jinja does
+        if not variables:
+            text = text % {}  # the finished text: nothing is formatted into it
+        if len(memo) < _MEMO_MAX:
+            memo[key] = text
+    return text % variables if variables else text

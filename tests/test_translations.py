@@ -235,3 +235,17 @@ def test_macros_imported_by_templates_follow_the_language_of_each_request(app):
             assert "Next" in html and "Berikutnya" not in html
         with force_locale("id"):
             assert "Berikutnya" in render_template_string(source)
+
+
+def test_texts_kept_per_catalog_are_bounded(app, monkeypatch):
+    """A template translating a variable (`_(title)`) must not grow what template_gettext keeps without end."""
+    from flask_babel import force_locale
+
+    from portal import i18n
+
+    monkeypatch.setattr(i18n, "_MEMO_MAX", 50)
+    template = app.jinja_env.from_string("{% for n in range(200) %}{{ _('teks %d' % n) }}|{% endfor %}")
+    with app.test_request_context("/"), force_locale("id"):
+        assert template.render().startswith("teks 0|teks 1|")
+        assert template.render().count("|") == 200  # every text still translated, kept or not
+        assert len(getattr(i18n._translations(), i18n._MEMO)) <= 50
