@@ -92,6 +92,7 @@ def load_config(instance_path):
         "TOOLKIT_FACET_CACHE_SECONDS": _int_setting("TOOLKIT_FACET_CACHE_SECONDS", 60, minimum=0),
         "TOOLKIT_FACET_CACHE_MIN": _int_setting("TOOLKIT_FACET_CACHE_MIN", 0, minimum=0),
         "TOOLKIT_FACET_EXACT_MAX": _int_setting("TOOLKIT_FACET_EXACT_MAX", 2000, minimum=0),  # finder.FACET_EXACT_MAX
+        "TOOLKIT_RANK_POOL": _int_setting("TOOLKIT_RANK_POOL", 5000, minimum=0),  # finder.RANK_POOL
         # Rendered toolkit result blocks and the header search's groups that are the same for everyone of a scope
         # (handbook, toolkit, quiz topics) are kept this long per process, keyed by what a write moves (so only the
         # toolkit list's download and use counts can be this late); 0 searches and renders on every view.

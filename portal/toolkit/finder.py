@@ -9,6 +9,7 @@ item indexes. Employees only ever see visible items; a regional humas also sees 
 own subtree; central humas see everything (archived items when asked for).
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
@@ -38,6 +39,7 @@ PAGE_SIZE = 24
 # see portal.db._SQLiteCompiler; PostgreSQL plans by its statistics).
 BY_ID_INDEX = ("INDEXED BY ix_toolkit_item_id_facets", "sqlite")
 FACET_EXACT_MAX = 2000  # TOOLKIT_FACET_EXACT_MAX's default, for a search outside a request
+RANK_POOL = 5000  # TOOLKIT_RANK_POOL's default, for a search outside a request
 SORTS = ("relevance", "newest", "used", "title")
 
 
@@ -108,11 +110,12 @@ class SearchPage:
     suggestions: dict = field(default_factory=dict)  # "words" -> [(word, count)], "tags" -> [tag]
     searched: bool = False  # the query had searchable words
     facet_sample: int = 0  # facets other than kind and status were counted over this many best matches (0: all)
+    ranked_newest: int = 0  # the relevance order ranked only this many newest matches, older ones follow (0: all)
 
 
 def _order(columns, sort, scored):
-    if sort == "relevance" and scored:
-        return (columns.score.desc(), columns.id.desc())
+    if sort == "relevance" and scored:  # matches older than the ranked ones have no score: newest first after them
+        return (columns.score.desc().nulls_last(), columns.id.desc())
     if sort == "used":
         return (columns.usage_count.desc(), columns.id.desc())
     if sort == "title":
@@ -165,31 +168,33 @@ def search_items(session, user, request, key=None):
     if request.channel:
         chosen["channel"] = ("within", select(ToolkitTemplate.item_id)
                              .where(facets.has_channel(ToolkitTemplate.channels, request.channel)))
-    match = search.matching(session, SEARCH_KIND, request.q) if request.q else None
-    sort = request.sort if request.sort in SORTS else ("relevance" if match is not None else "newest")
+    has_words = bool(request.q and search.query_terms(request.q))
+    sort = request.sort if request.sort in SORTS else ("relevance" if has_words else "newest")
     key = key or cache_key(session, user, request, on)
     generation = key[0]
+    scored = _scored_matches(session, request, sort, generation) if has_words else None
     counted = kept_counts = facets.cached(key) if request.facets else None
     page = max(request.page, 1)
     ids = None
-    if match is not None and counted is not None and not counted[1]:
+    if has_words and counted is not None and not counted[1]:
         ids = []  # known to find nothing
-    elif match is not None and counted is not None and page <= BEST_PAGES:
+    elif has_words and counted is not None and page <= BEST_PAGES:
         ids = _best_page_ids(session, request, base_conditions, chosen, sort, page, counted[1], generation)
-    if match is not None and counted is None and request.facets:
+    if has_words and counted is None and request.facets:
         counted = _count_large(session, editor, request, base_conditions, chosen, generation)
         if counted is not None and page <= BEST_PAGES:
             ids = _best_page_ids(session, request, base_conditions, chosen, sort, page, counted[1], generation)
-    if match is not None and ids is None:
-        counted, ids = _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted)
+    if has_words and ids is None:
+        counted, ids = _match_once(session, editor, request, scored(), base_conditions, chosen, sort, page, counted)
     elif counted is None:
         counted = _count(session, editor, request, base_conditions, chosen)
     if request.facets and counted is not kept_counts:
         facets.remember(key, counted)
     found = SearchPage(results=[], total=counted[1], pages=max((counted[1] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-                       searched=match is not None)
+                       searched=has_words)
     found.facets = counted[0] if request.facets else {}
     found.facet_sample = counted[2] if request.facets else 0
+    found.ranked_newest = _rank_pool() if has_words and sort == "relevance" and found.total > _rank_pool() else 0
     found.page = min(page, found.pages)
     if not found.total:  # common while typing, and each word is counted: kept like the counts
         found.suggestions = facets.kept("suggestions", key)
@@ -198,7 +203,7 @@ def search_items(session, user, request, key=None):
             facets.keep("suggestions", key, found.suggestions)
         return found
     if ids is None or found.page != page:
-        ids = _page_ids(session, request, match, base_conditions, chosen, sort, found.page)
+        ids = _page_ids(session, request, scored() if has_words else None, base_conditions, chosen, sort, found.page)
     items = {item.id: item for item in session.exec(select(ToolkitItem).where(ToolkitItem.id.in_(ids))).all()}
     found.results = _hits(session, [items[i] for i in ids if i in items], request.q, on)
     return found
@@ -340,10 +345,8 @@ def _ranking(session, request, sort, generation):
     if ranking is not None:
         return ranking
     if sort == "relevance":  # ranked and cut inside the engine
-        within = (lambda ref: [exists().where(ToolkitItem.id == ref, ToolkitItem.kind == request.kind)]) \
-            if request.kind else None
-        ranking = [ref for ref, _score in search.best_matches(session, SEARCH_KIND, request.q, BEST_CANDIDATES,
-                                                               within=within)]
+        ranking = [ref for ref, _score in search.best_matches(
+            session, SEARCH_KIND, request.q, BEST_CANDIDATES, within=_of_kind(request.kind), pool=_rank_pool())]
     else:
         match = search.matching(session, SEARCH_KIND, request.q, scored=False)
         of_kind = [ToolkitItem.kind == request.kind] if request.kind else []
@@ -352,6 +355,43 @@ def _ranking(session, request, sort, generation):
                                     .limit(BEST_CANDIDATES)).all())
     facets.keep("ranking", key, ranking)
     return ranking
+
+
+def _of_kind(kind):
+    """`within` for search.best_matches and search.ranking_start: matches of `kind` only (None: every kind)."""
+    return (lambda ref: [exists().where(ToolkitItem.id == ref, ToolkitItem.kind == kind)]) if kind else None
+
+
+def _rank_pool():
+    """How many newest matches of the chosen kind the relevance order ranks (TOOLKIT_RANK_POOL; 0: all); never
+    fewer than the kept first matches."""
+    pool = current_app.config["TOOLKIT_RANK_POOL"] if has_app_context() else RANK_POOL
+    return max(pool, BEST_CANDIDATES) if pool else 0
+
+
+def _scored_matches(session, request, sort, generation):
+    """A function giving search.matching's CTE for the query, scored as `_ranking` orders (only the
+    TOOLKIT_RANK_POOL newest matches of the chosen kind ranked, the older ones after them, newest first), built at
+    its first call: the boundary costs a statement, and the usual first pages are cut from the kept ranking."""
+
+    @functools.cache
+    def scored():
+        ranked_from = _ranked_from(session, request, generation) if sort == "relevance" else None
+        return search.matching(session, SEARCH_KIND, request.q, ranked_from=ranked_from)
+
+    return scored
+
+
+def _ranked_from(session, request, generation):
+    """Where the query's relevance order starts ranking (search.ranking_start; None: every match is ranked), kept
+    like the ranking: every page and path of one search (the kept first matches, a page over every match, one
+    statement with the counts) orders alike."""
+    key = (generation, request.kind or "", *search.query_terms(request.q))
+    kept = facets.kept("ranked_from", key)
+    if kept is None:
+        kept = [search.ranking_start(session, SEARCH_KIND, request.q, _rank_pool(), within=_of_kind(request.kind))]
+        facets.keep("ranked_from", key, kept)
+    return kept[0]
 
 
 def _count(session, editor, request, base_conditions, chosen):
@@ -374,7 +414,7 @@ def _page_ids(session, request, match, base_conditions, chosen, sort, page):
     conditions = [*base_conditions, *_chosen_on(None, chosen).values()]
     if match is not None:
         statement = select(ToolkitItem.id).join(match, match.c.ref_id == ToolkitItem.id)
-        order = (match.c.score.desc(), ToolkitItem.id.desc()) if sort == "relevance" else \
+        order = (match.c.score.desc().nulls_last(), ToolkitItem.id.desc()) if sort == "relevance" else \
             _order(ToolkitItem, sort, scored=False)
     else:
         statement = select(ToolkitItem.id)
