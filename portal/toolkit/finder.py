@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import current_app, has_app_context
 from flask_babel import get_locale
 from markupsafe import Markup, escape
-from sqlalchemy import String, and_, cast, exists, func, literal
+from sqlalchemy import String, cast, exists, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
@@ -31,6 +31,7 @@ from portal.models import (
 )
 from portal.toolkit import facets
 from portal.toolkit.access import editor_unit_path, is_editor, is_visible, seen_clause
+from portal.toolkit.hints import empty_result_hints
 from portal.toolkit.labels import SEARCH_KIND, regulation_short, today
 
 PAGE_SIZE = 24
@@ -199,7 +200,7 @@ def search_items(session, user, request, key=None):
     if not found.total:  # common while typing, and each word is counted: kept like the counts
         found.suggestions = facets.kept("suggestions", key)
         if found.suggestions is None:
-            found.suggestions = suggestions(session, user, request, on)
+            found.suggestions = empty_result_hints(session, user, request, on)
             facets.keep("suggestions", key, found.suggestions)
         return found
     if ids is None or found.page != page:
@@ -466,43 +467,6 @@ def revoked_citing(session, template_ids=None):
     if template_ids is not None:
         statement = statement.where(ToolkitCitation.template_id.in_(template_ids))
     return set(session.exec(statement).all())
-
-
-def suggestions(session, user, request, on):
-    """For an empty result: single words of the query that do find something, tags starting with a word of the
-    query, and tags of recent items. Cheap queries only (an empty result is common while typing)."""
-    seen_items = seen_clause(user, session, on)
-    base = [and_(seen_items, ToolkitItem.status != "diarsipkan") if seen_items is not None
-            else ToolkitItem.status != "diarsipkan"]
-    words, asked = [], []
-    for word in search.tokens(request.q):
-        if word in search.STOPWORDS or word in asked or len(asked) >= 4:
-            continue
-        asked.append(word)
-        match = search.matching(session, SEARCH_KIND, word, scored=False)
-        if match is None:
-            continue
-        n = session.exec(select(func.count()).select_from(ToolkitItem)
-                         .join(match, match.c.ref_id == ToolkitItem.id).where(*base)).one()
-        if n and word != request.q.strip().lower():
-            words.append((word, n))
-    tags = []
-    for word in asked:
-        if len(word) < 3:
-            continue
-        # A range on the tag index (tags are stored lowercase), then one visible item per tag.
-        for tag in session.exec(select(ToolkitTag.tag).distinct()
-                                .where(ToolkitTag.tag >= word, ToolkitTag.tag < word + "\uffff").limit(10)).all():
-            visible = session.exec(select(ToolkitItem.id).join(ToolkitTag, ToolkitTag.item_id == ToolkitItem.id)
-                                   .where(ToolkitTag.tag == tag, *base).limit(1)).first()
-            if visible is not None and tag not in tags:
-                tags.append(tag)
-    if len(tags) < 6:
-        recent = select(ToolkitItem.id).where(*base).order_by(ToolkitItem.created_at.desc()).limit(2000)
-        rows = session.exec(select(ToolkitTag.tag, func.count()).where(ToolkitTag.item_id.in_(recent))
-                            .group_by(ToolkitTag.tag).order_by(func.count().desc(), ToolkitTag.tag).limit(8)).all()
-        tags += [t for t, _n in rows if t not in tags and t not in request.tags]
-    return {"words": words, "tags": tags[:8]}
 
 
 def header_matches(session, user, q, limit=5):
