@@ -426,7 +426,7 @@ def matching(session, kind, query, prefix_last=True, scored=True, ranked_from=No
     """A common table expression (columns `ref_id`, `score`) of the documents of `kind` matching `query`, or None
     when the query has no searchable words. Pillars join it to their own tables, then filter, count, group (facets)
     and order by `score` in SQL, so nothing is filtered in Python however many documents there are. `scored=False`
-    skips the ranking, for counting and grouping. `ranked_from` (from `ranking_start`): only documents with a ref id
+    skips the ranking, for counting and grouping. `ranked_from` (from `nth_newest`): only documents with a ref id
     at least that are scored; the others' score is NULL, and they sort after every scored one (newest first)."""
     from sqlalchemy import Float, Integer
 
@@ -464,7 +464,7 @@ def best_matches(session, kind, query, best, within=None, prefix_last=True, pool
     pages that end the results, and any page when fewer than `best` came back. `within(ref)` adds SQL conditions on
     the ref id column (as `top`'s `visible`), e.g. a correlated EXISTS for a filter the ranking should honour.
     `pool` (at least `best`; 0: every match): only the `pool` newest matches are ranked, as `matching` orders them
-    with `ranked_from=ranking_start(...)`, in the same walk (no statement for the boundary)."""
+    with `ranked_from=nth_newest(...)`, in the same walk (no statement for the boundary)."""
     from sqlalchemy import Float
 
     terms = query_terms(query)
@@ -482,17 +482,18 @@ def best_matches(session, kind, query, best, within=None, prefix_last=True, pool
     return [(row.ref_id, float(row.score)) for row in session.execute(ranked.limit(best)).all()]
 
 
-def ranking_start(session, kind, query, pool, within=None, prefix_last=True):
-    """The ref id from which on the `pool` newest documents of `kind` matching `query` (and `within`, as in
-    `best_matches`) lie, or None when no more than `pool` match (all are ranked). Ranking costs about a microsecond
-    a match (bm25 reads its positions and column sizes: 25-30 ms for a word in 30,000 of 100,000 documents); a
-    pillar passing this to `matching` as `ranked_from` (and `pool` to `best_matches`) ranks its newest `pool`
-    matches only, then lists the older ones newest first. This walk reads no document: 0.2-1.3 ms for 5,000."""
+def nth_newest(session, kind, query, n, within=None, prefix_last=True):
+    """The ref id of the `n`-th newest document of `kind` matching `query` (and `within`, as in `best_matches`) when
+    an older one matches too, else None: whether more than `n` match, and where the `n` newest begin, from a walk
+    of the engine's index that stops there and reads no document (0.2-1.3 ms for 5,000). Ranking costs about a
+    microsecond a match (bm25 reads its positions and column sizes: 25-30 ms for a word in 30,000 of 100,000
+    documents); a pillar passing this to `matching` as `ranked_from` (and `n` to `best_matches` as `pool`) ranks
+    its `n` newest matches only, then lists the older ones newest first."""
     terms = query_terms(query)
-    if not terms or pool <= 0:
+    if not terms or n <= 0:
         return None
     source, match, kind_conditions, _score, ref = _engine(session, kind, terms, prefix_last, preview=False)
     edge = session.execute(select(ref).select_from(source)
                            .where(match, *kind_conditions, *(within(ref) if within is not None else []))
-                           .order_by(ref.desc()).limit(2).offset(pool - 1)).scalars().all()
-    return edge[0] if len(edge) == 2 else None  # the pool's oldest, when an older match follows it
+                           .order_by(ref.desc()).limit(2).offset(n - 1)).scalars().all()
+    return edge[0] if len(edge) == 2 else None

@@ -1084,11 +1084,27 @@ def test_a_search_matches_the_words_once_per_request(app, client, session, login
         matches = full_text_matches(sql)
         # A new query's result is first counted by kind and status without ranking (to tell a large result, whose
         # facets are counted over its best matches); the words are then matched once more, ranked at most once.
-        # Ranking every match from one statement first finds where its TOOLKIT_RANK_POOL newest matches begin
-        # (search.ranking_start): a walk of the index that stops there and reads no score.
+        # Walks of the index that stop after a number of matches and read no score (search.nth_newest): whether
+        # more than TOOLKIT_FACET_EXACT_MAX match (else the counting is left to the one statement), and where the
+        # TOOLKIT_RANK_POOL newest begin (for ranking every match from one statement).
         ranked = [s for s in matches if "bm25(" in s or "ts_rank_cd(" in s]
-        boundary = [s for s in matches if s not in ranked and "OFFSET" in s and "score" not in s]
-        assert len(ranked) <= 1 and len(boundary) <= 1 and len(matches) - len(boundary) <= 2, (url, matches)
+        walks = [s for s in matches if s not in ranked and "OFFSET" in s and "score" not in s]
+        assert len(ranked) <= 1 and len(walks) <= 2 and len(matches) - len(walks) <= 2, (url, matches)
+
+
+def test_a_small_result_is_counted_once_with_its_page(app, client, session, login_as, many_regulations, monkeypatch):
+    """Whether a result may be large is first asked of the full-text index alone (search.nth_newest: a walk that
+    stops after TOOLKIT_FACET_EXACT_MAX + 1 matches); a result that cannot be is counted by the one statement that
+    reads its page, without the separate count by kind and status (a join per match)."""
+    login_as("employee")
+    monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 30)  # 30 match: not more
+    response, sql = statements_during(app, lambda: client.get("/toolkit/?q=disiplin"))
+    assert "30 item cocok" in response.get_data(as_text=True)
+    assert not [s for s in sql if "GROUP BY toolkit_item.kind, toolkit_item.status" in s]
+    monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 29)  # more than that: counted by kind and status
+    response, sql = statements_during(app, lambda: client.get("/toolkit/?q=disiplin+pegawai"))
+    assert "30 item cocok" in response.get_data(as_text=True)
+    assert [s for s in sql if "GROUP BY toolkit_item.kind, toolkit_item.status" in s]
 
 
 def test_a_large_result_counts_kinds_exactly_and_other_facets_over_its_best_matches(
@@ -1258,7 +1274,7 @@ def test_a_new_query_reads_its_matched_items_through_the_covering_index(
     captured = []
 
     def record(_conn, _cursor, sql, params, *_args):
-        if "toolkit_item" in sql and sql.lstrip().upper().startswith(("SELECT", "WITH")):
+        if ("toolkit_item" in sql or " MATCH " in sql) and sql.lstrip().upper().startswith(("SELECT", "WITH")):
             captured.append((sql, params))
 
     event.listen(engine, "before_cursor_execute", record)

@@ -279,8 +279,8 @@ def _count_large(session, editor, request, base_conditions, chosen, generation):
     query's BEST_CANDIDATES best matches (the ranking the first pages are cut from anyway) that pass the same
     filters, and the page says so. A refinement picked from them is then counted exactly again if it is small."""
     limit = current_app.config["TOOLKIT_FACET_EXACT_MAX"] if has_app_context() else FACET_EXACT_MAX
-    if limit <= 0:
-        return None
+    if limit <= 0 or search.nth_newest(session, SEARCH_KIND, request.q, limit) is None:
+        return None  # no more than `limit` match at all (a walk of the index, not a join per match)
     unscored = search.matching(session, SEARCH_KIND, request.q, scored=False)
     others = [c for name, c in _chosen_on(None, chosen).items() if name not in ("kind", "status")]
     rows = session.exec(select(ToolkitItem.kind, ToolkitItem.status, func.count())
@@ -359,7 +359,7 @@ def _ranking(session, request, sort, generation):
 
 
 def _of_kind(kind):
-    """`within` for search.best_matches and search.ranking_start: matches of `kind` only (None: every kind)."""
+    """`within` for search.best_matches and search.nth_newest: matches of `kind` only (None: every kind)."""
     return (lambda ref: [exists().where(ToolkitItem.id == ref, ToolkitItem.kind == kind)]) if kind else None
 
 
@@ -384,13 +384,13 @@ def _scored_matches(session, request, sort, generation):
 
 
 def _ranked_from(session, request, generation):
-    """Where the query's relevance order starts ranking (search.ranking_start; None: every match is ranked), kept
+    """Where the query's relevance order starts ranking (search.nth_newest; None: every match is ranked), kept
     like the ranking: every page and path of one search (the kept first matches, a page over every match, one
     statement with the counts) orders alike."""
     key = (generation, request.kind or "", *search.query_terms(request.q))
     kept = facets.kept("ranked_from", key)
     if kept is None:
-        kept = [search.ranking_start(session, SEARCH_KIND, request.q, _rank_pool(), within=_of_kind(request.kind))]
+        kept = [search.nth_newest(session, SEARCH_KIND, request.q, _rank_pool(), within=_of_kind(request.kind))]
         facets.keep("ranked_from", key, kept)
     return kept[0]
 
