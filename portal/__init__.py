@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, after_this_request, g, jsonify, request, session
+from flask import Flask, after_this_request, g, jsonify, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -251,6 +251,14 @@ def _register_errors(app):
     handle_busy = handler(503)
 
 
+def _page_links(endpoint, args):
+    """page number -> URL of `endpoint` with `args` and that page (the pagination macro's links): the URL is built
+    once and each page appends its number, as url_for would put it last (a page has up to 14 links, ~8 µs each)."""
+    base = url_for(endpoint, **{name: value for name, value in args.items() if name != "page"})
+    joiner = "&" if "?" in base else "?"
+    return lambda page: f"{base}{joiner}page={int(page)}"
+
+
 def _register_jinja(app):
     app.jinja_env.filters.update(formatting.FILTERS)
 
@@ -262,6 +270,7 @@ def _register_jinja(app):
         current_locale=lambda: str(get_locale() or "id"),
         lang_url=i18n.lang_url,
         content_lang=i18n.content_lang,
+        page_links=_page_links,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -222,3 +222,22 @@ def test_templates_write_htmx_attributes_as_data_attributes():
              for path in sorted((Path(__file__).resolve().parent.parent / "templates").rglob("*.html"))
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if bare.search(line)]
     assert not found, "write data-hx-… instead of hx-…:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(("endpoint", "args"), [
+    ("toolkit.index", {"q": "hoaks ü&x", "tag": ["a b", "c"], "kind": None, "sort": "title"}),
+    ("admin.users", {"q": "", "unit": "", "role": "", "active": None}),
+    ("notifications.index", {}),
+    ("handbook.search", {"q": "netralitas/asn", "page": 4}),
+])
+def test_pagination_links_are_the_urls_url_for_builds(app, endpoint, args):
+    """The pagination macro builds a list's URL once and appends each page's number (portal._page_links)."""
+    from flask import url_for
+
+    from portal import _page_links
+
+    with app.test_request_context():
+        page_url = _page_links(endpoint, args)
+        others = {name: value for name, value in args.items() if name != "page"}
+        for page in (1, 2, 17):
+            assert page_url(page) == url_for(endpoint, **dict(others, page=page))
