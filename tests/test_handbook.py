@@ -1082,6 +1082,43 @@ def test_publishing_queues_the_reindex_job_with_progress(handbook, session, clie
     assert services.reindex_edition(session, edition)["indexed"] == 0
 
 
+def test_handbook_search_pages_are_kept_until_the_index_changes(app, handbook, session, client, login_as):
+    """Results of the published handbook are the same for every reader and kept per process (a popular search
+    costs a fifth of a fresh one). Publishing a change shows the previous text until the re-index job has run (see
+    portal/handbook/publishing.py); once it has, the change shows at once: the job moves the index's generation."""
+    from sqlalchemy import event
+
+    from portal import jobs
+
+    login_as("humas")
+    factories.edit_section(session, handbook.humas, handbook.sections["hoaks-dan-verifikasi"],
+                           body="Periksa tanggal unggahan zirkonbaru.")
+    jobs.set_immediate(False)  # a worker that has not come round to the job yet
+    try:
+        response = client.post("/handbook/kelola/terbitkan", data={"version": "2025.2", "notes": "n"})
+        assert response.status_code == 303
+        assert "Hoaks dan verifikasi" not in text_of(client.get("/handbook/cari?q=zirkonbaru"))  # not indexed yet
+        services.reindex_edition(session, services.latest_edition(session))  # the worker's turn
+        session.commit()
+    finally:
+        jobs.set_immediate(True)
+    engine = app.extensions["db_engine"]
+    matched = []
+
+    def record(_conn, _cursor, sql, *_args):
+        if "MATCH" in sql or "to_tsquery" in sql:
+            matched.append(sql)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert "Hoaks dan verifikasi" in text_of(client.get("/handbook/cari?q=zirkonbaru"))
+        searched = len(matched)
+        assert "Hoaks dan verifikasi" in text_of(client.get("/handbook/cari?q=zirkonbaru"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert searched and len(matched) == searched  # kept: no full-text statement the second time
+
+
 def test_section_page_collapses_other_chapters_and_reuses_the_cached_toc(handbook, session, client, login_as):
     from portal.handbook import editions
 

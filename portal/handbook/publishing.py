@@ -16,13 +16,15 @@ from flask_babel import ngettext
 from sqlalchemy import and_, exists
 from sqlmodel import select
 
-from portal import audit, events, jobs, search, snippets
+from portal import audit, cache, events, generations, jobs, search, snippets
 from portal.errors import DomainError
 from portal.handbook.drafts import draft_toc
 from portal.handbook.editions import edition_toc, latest_edition
 from portal.models import Edition, EditionChapter, EditionSection, Section, SectionRevision, utcnow
 
 SEARCH_KIND = "handbook"
+SEARCH_GENERATION = "handbook_search"  # cache generation moved by every change to the handbook's search index
+RESULTS_KEPT = 256  # pages of handbook search results kept per process (~10 KB each)
 VERSION_RE = re.compile(r"^\d{4}\.\d{1,3}$")
 REINDEX_BATCH = 200
 
@@ -113,6 +115,7 @@ def reindex_edition(session, edition, step=None):
                 continue
             search.index_document(session, SEARCH_KIND, item.section_id, revision.title, revision.body,
                                   extra=chapter.title)
+            generations.move(session, SEARCH_GENERATION)  # at this batch's commit
             changed += 1
         if step is not None:
             step(min(start + REINDEX_BATCH, len(items)), len(items))
@@ -120,6 +123,7 @@ def reindex_edition(session, edition, step=None):
     removed = set(indexed) - wanted
     for ref_id in removed:
         search.remove_document(session, SEARCH_KIND, ref_id)
+        generations.move(session, SEARCH_GENERATION)
     session.flush()
     return {"sections": len(items), "indexed": changed, "removed": len(removed)}
 
@@ -149,11 +153,25 @@ def reindex_job(ctx, edition_id):
     return reindex_edition(session, latest, step=lambda done, total: ctx.step(done, total, f"{done}/{total}"))
 
 
+def search_scope(session, edition):
+    """What a search of the published handbook depends on besides the query: the edition and the index's
+    generation (SEARCH_GENERATION: a re-index moves it, so nothing kept shows text the index no longer holds)."""
+    return edition.id, generations.read(session, SEARCH_GENERATION)
+
+
 def search_published(session, query, limit=20, offset=0):
-    """(results, total): each result has slug, title, chapter title and a highlighted snippet."""
+    """(results, total): each result has slug, title, chapter title and a highlighted snippet. The same for every
+    reader: kept per process for SEARCH_RESULTS_CACHE_SECONDS under `search_scope` and the query as typed (a page of
+    the handbook's popular searches costs a fifth of a fresh one)."""
     edition = latest_edition(session)
     if edition is None:
         return [], 0
+    return cache.remembered("handbook_search", (*search_scope(session, edition), query, limit, offset),
+                            "SEARCH_RESULTS_CACHE_SECONDS", lambda: _search(session, edition, query, limit, offset),
+                            max_entries=RESULTS_KEPT)
+
+
+def _search(session, edition, query, limit, offset):
     allowed = select(EditionSection.section_id).where(EditionSection.edition_id == edition.id)
     hits, total = search.search(session, SEARCH_KIND, query, allowed_refs=allowed, limit=limit, offset=offset)
     if not hits:

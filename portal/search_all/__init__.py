@@ -98,7 +98,7 @@ def _handbook(session, user, q, limit):
                          meta_is_content=True)
             for r in rows], found.total, url_for("handbook.search", q=q), found.more)
 
-    return kept_group("handbook", edition.id if edition else None, q, limit, build)
+    return kept_group("handbook", publishing.search_scope(session, edition) if edition else None, q, limit, build)
 
 
 def _toolkit(session, user, q, limit):
