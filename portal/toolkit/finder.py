@@ -4,9 +4,11 @@ A new query's words are matched once (portal.search's `matching`, a materialised
 the facet counts (each facet ignoring its own filter) and the requested page (ranked and cut with LIMIT inside the
 database) are read from the matched set. The counts are then kept (portal/toolkit/facets.py), and so are the query's
 first matches in each order and kind (`_ranking`): the first pages of its orders and filters are cut from those,
-and only a page they cannot fill reads the whole match again. Browsing without words reads the page through the
-item indexes. Employees only ever see visible items; a regional humas also sees every item of their
-own subtree; central humas see everything (archived items when asked for).
+and only a page they cannot fill reads the whole match again. A large result (`_count_large`) has its kinds and
+statuses counted apart, and its relevance order ranks only its TOOLKIT_RANK_POOL newest matches (`_rank_pool`),
+the older ones after them, newest first. Browsing without words reads the page through the item indexes.
+Employees only ever see visible items; a regional humas also sees every item of their own subtree; central humas
+see everything (archived items when asked for).
 """
 
 import functools
