@@ -108,7 +108,7 @@ def _put(key, value):
     client = _redis()
     if client is not None:
         try:
-            client.setex(_redis_name(key), _seconds(), json.dumps(value))
+            client.set(_redis_name(key), json.dumps(value), ex=_seconds())
         except Exception as error:  # noqa: BLE001 - the cache is an optimisation
             log.warning("toolkit search cache unavailable: %s", error)
         return
