@@ -168,12 +168,15 @@ def test_english_plural_forms_are_used(app):
     from flask import render_template_string
     from flask_babel import force_locale
 
-    source = "{{ ngettext('%(num)d item cocok dengan “%(q)s”', '%(num)d item cocok dengan “%(q)s”', n, q='foto') }}"
+    source = ("{{ ngettext('%(num)s item cocok dengan “%(q)s”', '%(num)s item cocok dengan “%(q)s”', n, q='foto',"
+              " num=n|number) }}")
     with app.test_request_context("/"), force_locale("en"):
         assert render_template_string(source, n=1) == "1 item matches “foto”"
         assert render_template_string(source, n=3) == "3 items match “foto”"
+        assert render_template_string(source, n=30029) == "30,029 items match “foto”"  # grouped for the locale
     with app.test_request_context("/"), force_locale("id"):
         assert render_template_string(source, n=1) == "1 item cocok dengan “foto”"
+        assert render_template_string(source, n=30029) == "30.029 item cocok dengan “foto”"
 
 
 def test_templates_look_up_the_catalog_once_per_request_and_follow_a_language_switch(client, login_as, monkeypatch):
