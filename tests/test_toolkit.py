@@ -1167,7 +1167,7 @@ def test_a_common_query_ranks_its_newest_matches_and_lists_the_older_ones_after_
     to rank; only the newest matches are ranked. Every page and every path (the kept first matches, a page read
     over every match, one statement with the counts) gives the same order: the newest POOL by relevance, then the
     rest newest first, each match once; and the page says so."""
-    from portal.toolkit import facets, finder
+    from portal.toolkit import finder
 
     monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", exact_max)
     monkeypatch.setattr(finder, "PAGE_SIZE", 4)
@@ -1180,9 +1180,7 @@ def test_a_common_query_ranks_its_newest_matches_and_lists_the_older_ones_after_
     monkeypatch.setitem(app.config, "TOOLKIT_RANK_POOL", 10)
     newest = set(sorted(disiplin_regulations)[-10:])
     expected = [i for i in exact if i in newest] + sorted(set(disiplin_regulations) - newest, reverse=True)
-    for fresh in (False, True):
-        with app.app_context():
-            facets.forget()
+    for fresh in (False, True):  # first with what the unpooled search kept: kept under another key
         pooled, found = _every_page(app, session, employee, {"q": "disiplin"}, fresh=fresh)
         assert pooled == expected, fresh
         assert found.ranked_newest == 10 and found.total == 30

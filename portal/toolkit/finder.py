@@ -343,7 +343,7 @@ def _best_page_ids(session, request, base_conditions, chosen, sort, page, total,
 def _ranking(session, request, sort, generation):
     """The first BEST_CANDIDATES item ids matching the query, of the chosen kind (kinds differ in wording: the best
     of one may hide another's), in the order of `sort`; every matching item left out comes after all of them."""
-    key = (generation, sort, request.kind or "", *search.query_terms(request.q))
+    key = (generation, sort, _rank_pool(), request.kind or "", *search.query_terms(request.q))
     ranking = facets.kept("ranking", key)
     if ranking is not None:
         return ranking
@@ -389,7 +389,7 @@ def _ranked_from(session, request, generation):
     """Where the query's relevance order starts ranking (search.nth_newest; None: every match is ranked), kept
     like the ranking: every page and path of one search (the kept first matches, a page over every match, one
     statement with the counts) orders alike."""
-    key = (generation, request.kind or "", *search.query_terms(request.q))
+    key = (generation, _rank_pool(), request.kind or "", *search.query_terms(request.q))
     kept = facets.kept("ranked_from", key)
     if kept is None:
         kept = [search.nth_newest(session, SEARCH_KIND, request.q, _rank_pool(), within=_of_kind(request.kind))]
