@@ -436,18 +436,18 @@ def matching(session, kind, query, prefix_last=True, scored=True, ranked_from=No
     kind_params = {} if kind in KIND_TABLES else {"kind": kind}
     ranked_params = {"ranked_from": ranked_from} if scored and ranked_from is not None else {}
     # an older document's score is NULL, never computed
-    scored_from = (lambda ref, score: f"CASE WHEN {ref} >= :ranked_from THEN {score} END") if ranked_params \
-        else (lambda _ref, score: score)
+    scoring = "CASE WHEN {ref} >= :ranked_from THEN {score} END" if ranked_params else "{score}"
     if session.get_bind().dialect.name == "sqlite":
         table = fts_table(kind)
         source, ref, kinds = _sqlite_matches(kind)
-        score = scored_from(ref, f"-bm25({table}, {PAGE_TITLE_WEIGHT}, 1.0)") if scored else "0.0"
+        score = scoring.format(ref=ref, score=f"-bm25({table}, {PAGE_TITLE_WEIGHT}, 1.0)") if scored else "0.0"
         statement = text(
             f"SELECT {ref} AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
             f"FROM {source} WHERE {' AND '.join([f'{table} MATCH :match', *kinds])}"
         ).bindparams(match=_fts5_match(terms, prefix_last), **(kind_params if kinds else {}), **ranked_params)
     else:
-        score = scored_from("d.ref_id", f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))") if scored else "0.0"
+        score = scoring.format(ref="d.ref_id", score=f"ts_rank_cd({PG_VECTOR}, to_tsquery('simple', :tsq))") \
+            if scored else "0.0"
         statement = text(
             f"SELECT d.ref_id AS ref_id, {score} AS score "  # noqa: S608  # nosec B608  # constants only; user text bound
             f"FROM search_document d WHERE {PG_VECTOR} @@ to_tsquery('simple', :tsq) AND {_kind_sql(kind)}"

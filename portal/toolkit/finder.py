@@ -11,7 +11,6 @@ Employees only ever see visible items; a regional humas also sees every item of 
 see everything (archived items when asked for).
 """
 
-import functools
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
@@ -175,7 +174,6 @@ def search_items(session, user, request, key=None):
     sort = request.sort if request.sort in SORTS else ("relevance" if has_words else "newest")
     key = key or cache_key(session, user, request, on)
     generation = key[0]
-    scored = _scored_matches(session, request, sort, generation) if has_words else None
     counted = kept_counts = facets.cached(key) if request.facets else None
     page = max(request.page, 1)
     ids = None
@@ -188,7 +186,8 @@ def search_items(session, user, request, key=None):
         if counted is not None and page <= BEST_PAGES:
             ids = _best_page_ids(session, request, base_conditions, chosen, sort, page, counted[1], generation)
     if has_words and ids is None:
-        counted, ids = _match_once(session, editor, request, scored(), base_conditions, chosen, sort, page, counted)
+        match = _scored_match(session, request, sort, generation)
+        counted, ids = _match_once(session, editor, request, match, base_conditions, chosen, sort, page, counted)
     elif counted is None:
         counted = _count(session, editor, request, base_conditions, chosen)
     if request.facets and counted is not kept_counts:
@@ -197,7 +196,8 @@ def search_items(session, user, request, key=None):
                        searched=has_words)
     found.facets = counted[0] if request.facets else {}
     found.facet_sample = counted[2] if request.facets else 0
-    found.ranked_newest = _rank_pool() if has_words and sort == "relevance" and found.total > _rank_pool() else 0
+    pool = _rank_pool() if has_words and sort == "relevance" else 0
+    found.ranked_newest = pool if pool and found.total > pool else 0
     found.page = min(page, found.pages)
     if not found.total:  # common while typing, and each word is counted: kept like the counts
         found.suggestions = facets.kept("suggestions", key)
@@ -206,7 +206,8 @@ def search_items(session, user, request, key=None):
             facets.keep("suggestions", key, found.suggestions)
         return found
     if ids is None or found.page != page:
-        ids = _page_ids(session, request, scored() if has_words else None, base_conditions, chosen, sort, found.page)
+        match = _scored_match(session, request, sort, generation) if has_words else None
+        ids = _page_ids(session, request, match, base_conditions, chosen, sort, found.page)
     items = {item.id: item for item in session.exec(select(ToolkitItem).where(ToolkitItem.id.in_(ids))).all()}
     found.results = _hits(session, [items[i] for i in ids if i in items], request.q, on)
     return found
@@ -372,17 +373,12 @@ def _rank_pool():
     return max(pool, BEST_CANDIDATES) if pool else 0
 
 
-def _scored_matches(session, request, sort, generation):
-    """A function giving search.matching's CTE for the query, scored as `_ranking` orders (only the
-    TOOLKIT_RANK_POOL newest matches of the chosen kind ranked, the older ones after them, newest first), built at
-    its first call: the boundary costs a statement, and the usual first pages are cut from the kept ranking."""
-
-    @functools.cache
-    def scored():
-        ranked_from = _ranked_from(session, request, generation) if sort == "relevance" else None
-        return search.matching(session, SEARCH_KIND, request.q, ranked_from=ranked_from)
-
-    return scored
+def _scored_match(session, request, sort, generation):
+    """search.matching's CTE for the query, scored as `_ranking` orders (only the TOOLKIT_RANK_POOL newest matches
+    of the chosen kind ranked, the older ones after them, newest first). Built only by the paths that read every
+    match: the boundary may cost a statement, and the usual first pages are cut from the kept ranking."""
+    ranked_from = _ranked_from(session, request, generation) if sort == "relevance" else None
+    return search.matching(session, SEARCH_KIND, request.q, ranked_from=ranked_from)
 
 
 def _ranked_from(session, request, generation):
