@@ -24,6 +24,7 @@ PostgreSQL database are removed at the end.
 """
 
 import argparse
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -108,6 +109,13 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+    def reset_memory_peaks(self):
+        """Start each worker's peak RSS (VmHWM) again from its current RSS (Linux's clear_refs "5"), so that the next
+        reading tells the peak of what ran in between; without the right to (another user's process) nothing."""
+        for worker in self.worker_memory_mb():
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{worker['pid']}/clear_refs").write_text("5")
 
     def worker_memory_mb(self):
         """Peak and current RSS of the gunicorn workers (children of the master), in MB."""
@@ -672,17 +680,24 @@ def bench_database(kind, tmp, args, log):
         for name, (label, items, extra, c_ratio, c_latency) in build_scenarios(portal, facts, readers, rng).items():
             if not wanted(args, name):
                 continue
+            servers[0].reset_memory_peaks()
             scenarios[name] = measure(name, label, items, extra, c_ratio, c_latency, portal, bare, work, args, log)
+            scenarios[name]["worker_peak_mb"] = _peak_mb(servers[0], log)
             if warm_memory is None:  # after the sign-ins and the first scenario: the workers' settled size
                 warm_memory = servers[0].worker_memory_mb()
                 log("  workers after warm-up: " + _memory_text(warm_memory))
         if wanted(args, "quiz"):
             items = quiz_items(portal, facts, facts["employees"][16:80])
+            servers[0].reset_memory_peaks()
             scenarios["quiz"] = measure("quiz", "quiz answer POST (64 users)", items, {"HX-Request": "true"}, 64, 64,
                                         portal, bare, work, args, log)
+            scenarios["quiz"]["worker_peak_mb"] = _peak_mb(servers[0], log)
         large_times = server_times(portal, facts, work, args, "large") if not args.only else None
+        servers[0].reset_memory_peaks()
         imported = (run_import(portal, facts, readers, work, args, size, database_url, log)
                     if wanted(args, "import") else None)
+        if imported is not None:
+            imported["worker_peak_mb"] = _peak_mb(servers[0], log)
         memory = servers[0].worker_memory_mb()
         for server in reversed(servers):
             server.stop()
@@ -742,6 +757,14 @@ def verdict(name, row):
     return ", ".join(checks)
 
 
+def _peak_mb(server, log):
+    """The highest peak RSS among the workers since their peaks were last reset (see reset_memory_peaks), logged."""
+    peak = max((worker["peak_mb"] for worker in server.worker_memory_mb()), default=None)
+    if peak is not None:
+        log(f"  workers' peak RSS in it: {peak:.0f} MB")
+    return peak
+
+
 def _memory_text(workers):
     """"112 MB (peak 140 MB), ..." for each gunicorn worker."""
     return ", ".join(f"{m['rss_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB)" for m in workers) or "n/a"
@@ -768,6 +791,18 @@ def _import_text(imp):
             f"p95 {readers['p95_ms']:.0f} ms, p99 {readers['p99_ms']:.0f} ms, {readers['errors']} errors, "
             f"{readers['s5xx']} 5xx; {logins['count']} logins, p95 "
             f"{logins['p95_ms'] or 0:.0f} ms, {logins['failed']} failed, {logins['s5xx']} 5xx.")
+
+
+def _peak_lines(db):
+    """The workers' highest peak RSS in each scenario (peaks reset before it): which one raised a worker's memory."""
+    peaks = [(row["label"], row.get("worker_peak_mb")) for row in db["scenarios"].values()]
+    if db["import"]:
+        peaks.append(("import beside readers and logins", db["import"].get("worker_peak_mb")))
+    peaks = [(label, peak) for label, peak in peaks if peak is not None]
+    if not peaks:
+        return []
+    return ["", "Workers' peak RSS in each scenario (a sign-in's password hash holds 32 MB while it runs): "
+            + "; ".join(f"{label} {peak:.0f} MB" for label, peak in peaks) + "."]
 
 
 def fmt(ms):
@@ -798,7 +833,7 @@ def markdown(report):
                   + ("; at the end (after the import): " if db["import"] else "; at the end: ")
                   + _memory_text(db["worker_memory"]) + " (target < 150 MB each); workers replaced for passing "
                   f"WORKER_MAX_RSS_MB: {db.get('memory_restarts', 0)}; tracebacks in the portal's log: "
-                  f"{db['server_tracebacks']}.", ""]
+                  f"{db['server_tracebacks']}.", *_peak_lines(db), ""]
     if len(report["databases"]) == 2:
         sqlite, pg = report["databases"]
         lines += ["## PostgreSQL ÷ SQLite", "", "| scenario | req/s | p95 |", "|---|---|---|"]

