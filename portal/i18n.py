@@ -77,7 +77,33 @@ def install_template_gettext(app):
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
-    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
+
+
+def _count_text(num):
+    """A message's count as it reads in the interface language (30.029 / 30,029); anything but an int as given."""
+    from portal.formatting import fmt_number
+
+    return fmt_number(num) if type(num) is int else num
+
+
+def ngettext(singular, plural, num, /, **variables):
+    """Flask-Babel's ngettext, with `%(num)s` grouped for the interface language unless `num=` is given: "30.029
+    pegawai" in Indonesian, "30,029" in English, where `%(num)s` printed "30029" in both. Messages with a count
+    take it as `%(num)s`."""
+    variables.setdefault("num", _count_text(num))
+    return _translations().ungettext(singular, plural, num) % variables
+
+
+@pass_context
+def template_ngettext(context, singular, plural, num, /, **variables):
+    """The templates' ngettext: Jinja's newstyle one (translated, Markup in an autoescaped template, %-formatted)
+    with the count grouped as `ngettext` groups it."""
+    text = _translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704  # our own catalog's message, as Jinja's ngettext marks it
+    variables.setdefault("num", _count_text(num))
+    return text % variables
 
 
 _MEMO = "_portal_template_texts"  # attribute of a catalog: {(message, autoescape, without variables): text}

@@ -231,15 +231,15 @@ def preview_of_job(row, scope):
 
 def describe_preview(result):
     """What a finished preview job says on its page, and in which tone (problems found: a warning)."""
-    from flask_babel import ngettext
+    from portal.i18n import ngettext
 
     summary = result["preview"]
     if summary["error_total"]:
-        return ngettext("%(num)d masalah ditemukan — tidak ada yang disimpan. Lanjutkan untuk melihat barisnya.",
-                        "%(num)d masalah ditemukan — tidak ada yang disimpan. Lanjutkan untuk melihat barisnya.",
+        return ngettext("%(num)s masalah ditemukan — tidak ada yang disimpan. Lanjutkan untuk melihat barisnya.",
+                        "%(num)s masalah ditemukan — tidak ada yang disimpan. Lanjutkan untuk melihat barisnya.",
                         summary["error_total"]), "warning"
-    return ngettext("Pemeriksaan selesai: %(num)d baris siap diimpor. Lanjutkan ke pratinjau untuk mengimpornya.",
-                    "Pemeriksaan selesai: %(num)d baris siap diimpor. Lanjutkan ke pratinjau untuk mengimpornya.",
+    return ngettext("Pemeriksaan selesai: %(num)s baris siap diimpor. Lanjutkan ke pratinjau untuk mengimpornya.",
+                    "Pemeriksaan selesai: %(num)s baris siap diimpor. Lanjutkan ke pratinjau untuk mengimpornya.",
                     summary["row_total"])
 
 
@@ -329,9 +329,10 @@ def apply_in_job(ctx, token, importer, batch_rows=None):
     Returns the Preview (its rows: every importable row, also those saved by an earlier attempt) and the counts;
     raises DomainError (the job fails) when the file is gone or no longer fits."""
     from flask_babel import gettext as _
-    from flask_babel import ngettext
 
     from portal import db
+    from portal.formatting import fmt_number
+    from portal.i18n import ngettext
 
     raw = staged_for_job(token)
     actor = ctx.actor
@@ -354,8 +355,8 @@ def apply_in_job(ctx, token, importer, batch_rows=None):
             line, message = preview.errors[0]
             if saved["created"] or saved["updated"]:
                 raise DomainError(ngettext(
-                    "Impor berhenti: %(num)d baris sudah tersimpan; baris %(line)d: %(message)s",
-                    "Impor berhenti: %(num)d baris sudah tersimpan; baris %(line)d: %(message)s",
+                    "Impor berhenti: %(num)s baris sudah tersimpan; baris %(line)d: %(message)s",
+                    "Impor berhenti: %(num)s baris sudah tersimpan; baris %(line)d: %(message)s",
                     saved["created"] + saved["updated"], line=line, message=message))
             raise DomainError(_("Impor dibatalkan, tidak ada yang disimpan: baris %(line)d: %(message)s",
                                 line=line, message=message))
@@ -369,8 +370,9 @@ def apply_in_job(ctx, token, importer, batch_rows=None):
             saved["line"] = max(saved["line"], max(row["line"] for row in batch))
             ctx.checkpoint(saved)
             done = start + len(batch)
-            ctx.step(done, total, ngettext("%(num)d dari %(total)d baris tersimpan…",
-                                           "%(num)d dari %(total)d baris tersimpan…", done, total=total))
+            ctx.step(done, total, ngettext("%(num)s dari %(total)s baris tersimpan…",
+                                           "%(num)s dari %(total)s baris tersimpan…", done,
+                                           total=fmt_number(total)))
             if done < total and pause:
                 time.sleep(pause)  # SQLite: a writer waiting in its busy handler gets the lock between two batches
         if saved["created"] or saved["updated"]:

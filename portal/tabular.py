@@ -32,9 +32,9 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from portal.errors import DomainError
+from portal.i18n import ngettext
 
 MAX_ROWS = 50_000
 MAX_BYTES = 30 * 1024 * 1024
@@ -200,9 +200,9 @@ def _build(records, table, required, wanted, multi, max_rows, all_columns=False)
                 cells = cells[:width - 1] + [";".join(c for c in cells[width - 1:] if c)]
             else:
                 table.problems.append((number, ngettext(
-                    "Baris ini berisi %(num)d kolom, padahal judulnya %(m)d. Apit nilai yang memuat pemisah "
+                    "Baris ini berisi %(num)s kolom, padahal judulnya %(m)d. Apit nilai yang memuat pemisah "
                     "dengan tanda kutip.",
-                    "Baris ini berisi %(num)d kolom, padahal judulnya %(m)d. Apit nilai yang memuat pemisah "
+                    "Baris ini berisi %(num)s kolom, padahal judulnya %(m)d. Apit nilai yang memuat pemisah "
                     "dengan tanda kutip.", width + len(extra), m=width)))
         table.rows.append(Row(number, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}
                               | {name: "" for name in wanted if name not in index}))

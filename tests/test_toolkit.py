@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image
+from sqlalchemy import update
 from sqlmodel import select
 
 from portal.models import AuditLog, ToolkitItem, ToolkitPhoto, ToolkitRegulation, ToolkitStatusChange, User
@@ -1193,6 +1194,15 @@ def test_a_common_query_ranks_its_newest_matches_and_lists_the_older_ones_after_
     whole, found = _every_page(app, session, employee, {"q": "disiplin"}, fresh=True)
     assert whole == exact and found.ranked_newest == 0
     assert "item terbaru yang cocok" not in client.get("/toolkit/?q=disiplin&sort=relevance").get_data(as_text=True)
+    # What the filters leave (here: what an employee may see) can be fewer than the pool while the word matches more
+    # items of the kind: those left outside the pool follow newest first, and the page says so too.
+    monkeypatch.setitem(app.config, "TOOLKIT_RANK_POOL", 10)
+    hidden = sorted(disiplin_regulations)[-25:]
+    session.execute(update(ToolkitItem).where(ToolkitItem.id.in_(hidden)).values(status="diarsipkan"))
+    session.commit()
+    left, found = _every_page(app, session, employee, {"q": "disiplin"}, fresh=True)
+    assert left == sorted(set(disiplin_regulations) - set(hidden), reverse=True)
+    assert found.total == 5 and found.ranked_newest == 10
 
 
 def _plans(app, sql_with_params):

@@ -179,6 +179,31 @@ def test_english_plural_forms_are_used(app):
         assert render_template_string(source, n=30029) == "30.029 item cocok dengan “foto”"
 
 
+def test_counts_in_messages_are_grouped_for_the_language(app):
+    """ngettext (templates and Python) prints its count as the interface language groups it: "30.029 orang" /
+    "30,029 people", where `%(num)d` printed "30029". Every message takes its count as `%(num)s`, so a new one cannot
+    print it ungrouped."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from portal.i18n import ngettext
+
+    message = "%(num)s orang belum menyetujui pedoman"
+    source = "{{ ngettext('" + message + "', '" + message + "', n) }}"
+    with app.test_request_context("/"):
+        with force_locale("id"):
+            assert render_template_string(source, n=30029) == "30.029 orang belum menyetujui pedoman"
+            assert ngettext(message, message, 1234567) == "1.234.567 orang belum menyetujui pedoman"
+            assert ngettext(message, message, 7) == "7 orang belum menyetujui pedoman"
+        with force_locale("en"):
+            assert render_template_string(source, n=30029) == "30,029 people have not acknowledged the handbook"
+            assert render_template_string(source, n=1) == "1 person has not acknowledged the handbook"
+            assert ngettext(message, message, 1234) == "1,234 people have not acknowledged the handbook"
+            assert ngettext(message, message, 1234, num="many") == "many people have not acknowledged the handbook"
+    ungrouped = [entry.id for entry in catalog() if "%(num)d" in str(entry.id)]
+    assert not ungrouped, f"counts printed without grouping (use %(num)s): {ungrouped}"
+
+
 def test_templates_look_up_the_catalog_once_per_request_and_follow_a_language_switch(client, login_as, monkeypatch):
     """The templates' gettext keeps this request's translations beside Flask-Babel's locale (a list page called
     Flask-Babel's lookup 180 times); switching the language, or forcing another one, still translates anew."""

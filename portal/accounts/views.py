@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, logout_user
 
 from portal import db
@@ -14,6 +13,7 @@ from portal.dashboard import dashboard_cards
 from portal.extensions import rate_limited
 from portal.forms import EmptyForm, form_status, perform
 from portal.htmx import render
+from portal.i18n import ngettext
 from portal.permissions import LOGIN, public, requires
 
 bp = Blueprint("accounts", __name__)
@@ -71,9 +71,9 @@ def login():
     wait = 0 if known_device else throttle.waiting_seconds(username)
     if wait:
         services.record_failed_login(username, "login_throttled", user)
-        flash(ngettext("Terlalu banyak percobaan masuk ke akun ini. Tunggu %(num)d detik lalu coba lagi, atau "
+        flash(ngettext("Terlalu banyak percobaan masuk ke akun ini. Tunggu %(num)s detik lalu coba lagi, atau "
                        "masuk dari perangkat yang biasa Anda pakai.",
-                       "Terlalu banyak percobaan masuk ke akun ini. Tunggu %(num)d detik lalu coba lagi, atau "
+                       "Terlalu banyak percobaan masuk ke akun ini. Tunggu %(num)s detik lalu coba lagi, atau "
                        "masuk dari perangkat yang biasa Anda pakai.", wait), "error")
         return render("accounts/login.html", form=form, next_url=next_url, status=429)
     if not services.check_password(user, form.password.data):
@@ -82,9 +82,9 @@ def login():
         flash(_("Nama pengguna atau kata sandi salah."), "error")
         if delay:
             flash(ngettext("Untuk melindungi akun ini, percobaan berikutnya dari perangkat lain baru dapat dilakukan "
-                             "%(num)d detik lagi.",
+                             "%(num)s detik lagi.",
                              "Untuk melindungi akun ini, percobaan berikutnya dari perangkat lain baru dapat dilakukan "
-                             "%(num)d detik lagi.", delay), "warning")
+                             "%(num)s detik lagi.", delay), "warning")
         return render("accounts/login.html", form=form, next_url=next_url, status=401)
     throttle.record_success(username)
     db.begin_write()

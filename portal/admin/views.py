@@ -4,7 +4,6 @@ import math
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import audit, db, jobs, privacy, staging, tabular
@@ -23,6 +22,7 @@ from portal.admin.forms import (
 )
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import render
+from portal.i18n import ngettext
 from portal.jobs.access import get_own_job_or_404
 from portal.models import ROLES
 from portal.permissions import requires
@@ -126,7 +126,7 @@ def user_end_sessions(user_id):
     user = get_user_or_404(user_id)
     if EmptyForm().validate_on_submit():
         count = services.end_all_sessions(db.session(), current_user, user)
-        flash(ngettext("%(num)d sesi %(name)s diakhiri.", "%(num)d sesi %(name)s diakhiri.", count,
+        flash(ngettext("%(num)s sesi %(name)s diakhiri.", "%(num)s sesi %(name)s diakhiri.", count,
                        name=user.full_name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import or_
 from sqlmodel import select
 
@@ -25,6 +24,7 @@ from portal.content.week import (
     revoked_warnings,
     visible_posts,
 )
+from portal.i18n import ngettext
 from portal.models import (
     ContentAccount,
     ContentAccountManager,
@@ -198,8 +198,8 @@ def dashboard_cards(session, user):
     waiting = pending_for(session, user, limit=100, user_scope=user_scope)
     if waiting:
         cards.append({"title": _("Rencana konten"), "progress": None, "tone": "warn",
-                      "body": ngettext("%(num)d rencana pos menunggu persetujuan Anda.",
-                                       "%(num)d rencana pos menunggu persetujuan Anda.", len(waiting)),
+                      "body": ngettext("%(num)s rencana pos menunggu persetujuan Anda.",
+                                       "%(num)s rencana pos menunggu persetujuan Anda.", len(waiting)),
                       "url": url_for("content.post", post_id=waiting[0].id), "action": _("Tinjau")})
     if user_scope.plans_anything:
         rejected = session.exec(select(ContentPost).where(ContentPost.status == "draf",
@@ -207,8 +207,8 @@ def dashboard_cards(session, user):
                                                           ContentPost.created_by_id == user.id)).all()
         if rejected:
             cards.append({"title": _("Rencana konten"), "progress": None, "tone": "warn",
-                          "body": ngettext("%(num)d rencana pos Anda ditolak dan perlu diperbaiki.",
-                                           "%(num)d rencana pos Anda ditolak dan perlu diperbaiki.", len(rejected)),
+                          "body": ngettext("%(num)s rencana pos Anda ditolak dan perlu diperbaiki.",
+                                           "%(num)s rencana pos Anda ditolak dan perlu diperbaiki.", len(rejected)),
                           "url": url_for("content.post", post_id=rejected[0].id), "action": _("Perbaiki")})
         cards.extend(_report_cards(session, user, user_scope))
     return cards

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -18,6 +17,7 @@ from portal.content.common import MAX_CAPTION, clean_line, clean_text, parse_tag
 from portal.content.pillars import list_pillars
 from portal.content.post_search import changed, index_post
 from portal.errors import DomainError
+from portal.i18n import ngettext
 from portal.models import (
     ContentAccount,
     ContentPillar,
@@ -101,9 +101,9 @@ def _check_content(session, data):
     data.audience = clean_line(data.audience, 200)
     data.caption = clean_text(data.caption)
     if len(data.caption) > MAX_CAPTION:
-        raise DomainError(ngettext("Draf keterangan terlalu panjang: %(num)d karakter, paling banyak %(max)d. "
+        raise DomainError(ngettext("Draf keterangan terlalu panjang: %(num)s karakter, paling banyak %(max)d. "
                                    "Teks Anda masih ada di kotak; pendekkan lalu simpan lagi.",
-                                   "Draf keterangan terlalu panjang: %(num)d karakter, paling banyak %(max)d. "
+                                   "Draf keterangan terlalu panjang: %(num)s karakter, paling banyak %(max)d. "
                                    "Teks Anda masih ada di kotak; pendekkan lalu simpan lagi.",
                                    len(data.caption), max=MAX_CAPTION),
                           field="caption")

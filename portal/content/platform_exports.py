@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from portal import tabular
 from portal.content.common import text_key
 from portal.errors import DomainError
+from portal.i18n import ngettext
 from portal.models import ContentImportMapping, utcnow
 from portal.timezone import WIB
 
@@ -263,6 +263,6 @@ def normal_url(url):
 def refuse_unless_ok(preview):
     """An import writes nothing when any line is bad: a DomainError that says how many."""
     if not preview.ok:
-        raise DomainError(ngettext("Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
-                                   "Berkas berisi %(num)d baris bermasalah; tidak ada yang disimpan.",
+        raise DomainError(ngettext("Berkas berisi %(num)s baris bermasalah; tidak ada yang disimpan.",
+                                   "Berkas berisi %(num)s baris bermasalah; tidak ada yang disimpan.",
                                    len(preview.errors)))

@@ -3,7 +3,6 @@ calendar and key messages. Row-level rules live in portal/content/access.py."""
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import db
@@ -35,6 +34,7 @@ from portal.content.forms import (
 from portal.errors import DomainError
 from portal.forms import form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
+from portal.i18n import ngettext
 from portal.permissions import requires
 from portal.timezone import to_wib, today_wib
 
@@ -130,8 +130,8 @@ def _post_input(form):
 def _after_save(post):
     detail = pages.post_detail(db.session(), current_user, post)
     if detail.card.flags or detail.card.warnings:
-        flash(ngettext("Tersimpan, dengan %(num)d catatan untuk diperiksa (lihat di bawah).",
-                       "Tersimpan, dengan %(num)d catatan untuk diperiksa (lihat di bawah).",
+        flash(ngettext("Tersimpan, dengan %(num)s catatan untuk diperiksa (lihat di bawah).",
+                       "Tersimpan, dengan %(num)s catatan untuk diperiksa (lihat di bawah).",
                        len(detail.card.flags) + len(detail.card.warnings)), "warning")
     else:
         flash(_("Rencana pos tersimpan."), "success")

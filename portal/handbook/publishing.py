@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import and_, exists
 from sqlmodel import select
 
@@ -20,6 +19,7 @@ from portal import audit, cache, events, generations, jobs, search, snippets
 from portal.errors import DomainError
 from portal.handbook.drafts import draft_toc
 from portal.handbook.editions import edition_toc, latest_edition
+from portal.i18n import ngettext
 from portal.models import Edition, EditionChapter, EditionSection, Section, SectionRevision, utcnow
 
 SEARCH_KIND = "handbook"
@@ -131,8 +131,8 @@ def reindex_edition(session, edition, step=None):
 def _describe_reindex(result):
     if result.get("skipped"):
         return _("Edisi yang lebih baru sudah terbit; indeksnya dibuat oleh tugas edisi itu.")
-    return ngettext("Indeks pencarian diperbarui: %(num)d bagian diindeks ulang.",
-                    "Indeks pencarian diperbarui: %(num)d bagian diindeks ulang.", result.get("indexed", 0))
+    return ngettext("Indeks pencarian diperbarui: %(num)s bagian diindeks ulang.",
+                    "Indeks pencarian diperbarui: %(num)s bagian diindeks ulang.", result.get("indexed", 0))
 
 
 def _after_reindex(_result, _params):

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, func
 from sqlalchemy import select as sa_select
@@ -31,6 +30,7 @@ from portal.handbook.editions import (
     required_edition,
     revisions_by_id,
 )
+from portal.i18n import ngettext
 from portal.models import (
     Acknowledgement,
     AcknowledgementRule,
@@ -336,8 +336,8 @@ def dashboard_cards(session, user):
             body = _("Baca Pedoman Bijak Bermedia Sosial edisi %(v)s sampai selesai, lalu nyatakan bahwa Anda telah "
                      "membaca dan memahaminya.", v=edition.version)
         if page["unread"]:
-            body += " " + ngettext("Masih %(num)d bagian yang perlu Anda buka.",
-                                   "Masih %(num)d bagian yang perlu Anda buka.", len(page["unread"]))
+            body += " " + ngettext("Masih %(num)s bagian yang perlu Anda buka.",
+                                   "Masih %(num)s bagian yang perlu Anda buka.", len(page["unread"]))
         cards.append({"title": _("Baca dan setujui pedoman"), "body": body, "progress": percent,
                       "url": url_for("handbook.index"), "action": _("Lanjutkan membaca"), "tone": "warn"})
     else:

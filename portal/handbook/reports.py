@@ -11,13 +11,13 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import and_, exists, false, func, or_, true
 from sqlmodel import select
 
 from portal import audit, db, events
 from portal.errors import DomainError
 from portal.handbook.editions import edition_toc, latest_edition, required_edition
+from portal.i18n import ngettext
 from portal.models import (
     Acknowledgement,
     Attempt,
@@ -278,10 +278,10 @@ def team_card(session, user, scope_path):
                                                      "kelulusan kuis yang berlaku, dan hadir di pelatihan."),
                 "progress": None, "url": url_for("handbook.team"), "action": _("Buka tindak lanjut unit"),
                 "tone": "ok"}
-    parts = [ngettext("%(num)d orang belum menyetujui pedoman", "%(num)d orang belum menyetujui pedoman",
+    parts = [ngettext("%(num)s orang belum menyetujui pedoman", "%(num)s orang belum menyetujui pedoman",
                       counts["handbook"]),
-             ngettext("%(num)d orang belum lulus kuis", "%(num)d orang belum lulus kuis", counts["quiz"]),
-             ngettext("%(num)d orang tidak hadir di pelatihan", "%(num)d orang tidak hadir di pelatihan",
+             ngettext("%(num)s orang belum lulus kuis", "%(num)s orang belum lulus kuis", counts["quiz"]),
+             ngettext("%(num)s orang tidak hadir di pelatihan", "%(num)s orang tidak hadir di pelatihan",
                       counts["workshop"])]
     return {"title": _("Tindak lanjut unit Anda"), "body": "; ".join(parts) + ".", "progress": None,
             "url": url_for("handbook.team"), "action": _("Lihat dan kirim pengingat"), "tone": "warn"}

@@ -6,7 +6,6 @@ Each view parses the request, loads its rows through portal/handbook/access.py, 
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -24,6 +23,7 @@ from portal.handbook.forms import (
     SectionForm,
 )
 from portal.htmx import is_htmx, redirect_after_post, render
+from portal.i18n import ngettext
 from portal.permissions import report_scope, requires
 
 bp = Blueprint("handbook", __name__)
@@ -159,7 +159,7 @@ def remind():
     done = perform(reports.send_reminders, db.session(), current_user, report_scope(current_user),
                    form.topic.data, form.user_ids.data or [])
     if done:
-        flash(ngettext("Pengingat dikirim ke %(num)d orang.", "Pengingat dikirim ke %(num)d orang.", done.value),
+        flash(ngettext("Pengingat dikirim ke %(num)s orang.", "Pengingat dikirim ke %(num)s orang.", done.value),
               "success")
     return redirect_after_post(url_for("handbook.team"))
 

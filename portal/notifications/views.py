@@ -5,13 +5,13 @@ import click
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import db
 from portal.forms import EmptyForm, int_arg
 from portal.htmx import is_htmx, redirect_after_post, render
+from portal.i18n import ngettext
 from portal.notifications import receivers, services, tasks  # noqa: F401  (receivers connect on import)
 from portal.notifications.access import get_notification_or_404
 from portal.notifications.forms import SettingsForm
@@ -79,7 +79,7 @@ def read(notification_id):
 def read_all():
     if EmptyForm().validate():
         n = services.mark_all_read(db.session(), current_user)
-        flash(ngettext("%(num)d notifikasi ditandai sudah dibaca.", "%(num)d notifikasi ditandai sudah dibaca.", n),
+        flash(ngettext("%(num)s notifikasi ditandai sudah dibaca.", "%(num)s notifikasi ditandai sudah dibaca.", n),
               "success")
     return redirect_after_post(url_for("notifications.index"))
 

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func
 from sqlmodel import select
 
 from portal import audit, cache, generations
 from portal.errors import DomainError
 from portal.formatting import fmt_date, fmt_datetime, fmt_number
+from portal.i18n import ngettext
 from portal.models import (
     Attempt,
     AttemptQuestion,
@@ -261,8 +261,8 @@ def dashboard_cards(session, user):
         if status.open_attempt is not None:
             done, total = _progress(session, status.open_attempt)
             cards.append({"title": _("Lanjutkan kuis"),
-                          "body": ngettext("Anda sedang mengerjakan %(t)s: %(d)d dari %(num)d soal sudah dijawab.",
-                                           "Anda sedang mengerjakan %(t)s: %(d)d dari %(num)d soal sudah dijawab.",
+                          "body": ngettext("Anda sedang mengerjakan %(t)s: %(d)d dari %(num)s soal sudah dijawab.",
+                                           "Anda sedang mengerjakan %(t)s: %(d)d dari %(num)s soal sudah dijawab.",
                                            total, t=quiz.title, d=done),
                           "progress": 100 * done / total if total else 0,
                           "url": url_for("quiz.attempt", attempt_id=status.open_attempt.id),

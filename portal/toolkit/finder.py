@@ -197,7 +197,10 @@ def search_items(session, user, request, key=None):
     found.facets = counted[0] if request.facets else {}
     found.facet_sample = counted[2] if request.facets else 0
     pool = _rank_pool() if has_words and sort == "relevance" else 0
-    found.ranked_newest = pool if pool and found.total > pool else 0
+    # ranked from the pool: a result larger than it, or one the filters made smaller from more matches of its kind
+    # (their boundary, a walk of the index kept with the ranking)
+    found.ranked_newest = pool if pool and found.total and (
+        found.total > pool or _ranked_from(session, request, generation) is not None) else 0
     found.page = min(page, found.pages)
     if not found.total:  # common while typing, and each word is counted: kept like the counts
         found.suggestions = facets.kept("suggestions", key)

@@ -4,11 +4,11 @@ history, warnings and what the viewer may do with it."""
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import or_
 from sqlmodel import select
 
+from portal.i18n import ngettext
 from portal.models import (
     ToolkitCitation,
     ToolkitItem,
@@ -208,8 +208,8 @@ def item_warnings(item, photo, on=None):
                               "pegawai. Perbarui dokumen persetujuan atau arsipkan foto.",
                               d=day(photo.consent_expires_on)))
         elif days <= WARN_DAYS:
-            warnings.append(ngettext("Persetujuan orang dalam foto berakhir %(d)s (%(num)d hari lagi).",
-                                     "Persetujuan orang dalam foto berakhir %(d)s (%(num)d hari lagi).",
+            warnings.append(ngettext("Persetujuan orang dalam foto berakhir %(d)s (%(num)s hari lagi).",
+                                     "Persetujuan orang dalam foto berakhir %(d)s (%(num)s hari lagi).",
                                      days, d=day(photo.consent_expires_on)))
     if photo is not None and photo.consent == "tidak":
         warnings.append(_("Ada orang yang dapat dikenali tanpa persetujuan: foto ini tidak dapat diajukan."))
@@ -219,6 +219,6 @@ def item_warnings(item, photo, on=None):
             warnings.append(_("Masa berlaku berakhir %(d)s: item ini tidak tampil bagi pegawai.",
                               d=day(item.valid_until)))
         elif days <= WARN_DAYS:
-            warnings.append(ngettext("Masa berlaku berakhir %(d)s (%(num)d hari lagi).",
-                                     "Masa berlaku berakhir %(d)s (%(num)d hari lagi).", days, d=day(item.valid_until)))
+            warnings.append(ngettext("Masa berlaku berakhir %(d)s (%(num)s hari lagi).",
+                                     "Masa berlaku berakhir %(d)s (%(num)s hari lagi).", days, d=day(item.valid_until)))
     return warnings

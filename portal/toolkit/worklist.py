@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import and_, func, or_
 from sqlmodel import select
 
+from portal.i18n import ngettext
 from portal.models import ToolkitItem, ToolkitPhoto, User
 from portal.toolkit.access import approval_problem, is_editor, seen_clause
 from portal.toolkit.finder import revoked_citing
@@ -102,14 +102,14 @@ def dashboard_cards(session, user):
         return []
     parts = []
     if to_approve:
-        parts.append(ngettext("%(num)d item menunggu persetujuan Anda.", "%(num)d item menunggu persetujuan Anda.",
+        parts.append(ngettext("%(num)s item menunggu persetujuan Anda.", "%(num)s item menunggu persetujuan Anda.",
                               to_approve))
     if rejected:
-        parts.append(ngettext("%(num)d item Anda ditolak dan perlu diperbaiki.",
-                              "%(num)d item Anda ditolak dan perlu diperbaiki.", rejected))
+        parts.append(ngettext("%(num)s item Anda ditolak dan perlu diperbaiki.",
+                              "%(num)s item Anda ditolak dan perlu diperbaiki.", rejected))
     if warnings:
-        parts.append(ngettext("%(num)d item perlu perhatian (masa berlaku, izin foto, atau peraturan yang dicabut).",
-                              "%(num)d item perlu perhatian (masa berlaku, izin foto, atau peraturan yang dicabut).",
+        parts.append(ngettext("%(num)s item perlu perhatian (masa berlaku, izin foto, atau peraturan yang dicabut).",
+                              "%(num)s item perlu perhatian (masa berlaku, izin foto, atau peraturan yang dicabut).",
                               warnings))
     return [{"title": _("Perangkat humas"), "body": " ".join(parts), "progress": None,
              "url": url_for("toolkit.manage"), "action": _("Buka daftar kerja"), "tone": "warn"}]

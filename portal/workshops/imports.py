@@ -12,13 +12,13 @@ import secrets
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import select
 
 from portal import audit, certificates, jobs, staging, tabular
 from portal.accounts.validation import excel_nip_problem, read_nip
 from portal.errors import DomainError
+from portal.i18n import ngettext
 from portal.models import User, Workshop, WorkshopParticipant, utcnow
 from portal.staging import Preview
 from portal.workshops.registration import CODE_LENGTH  # the same codes as those made one at a time
@@ -155,7 +155,7 @@ def apply_import(session, actor, workshop, raw):
 # --- as a job (large files): the confirm step queues it; it re-checks everything, then writes in batches -----------
 
 def _describe(result):
-    return ngettext("%(num)d peserta diimpor.", "%(num)d peserta diimpor.", result["imported"])
+    return ngettext("%(num)s peserta diimpor.", "%(num)s peserta diimpor.", result["imported"])
 
 
 @jobs.job("import.participants", title=_l("Impor peserta pelatihan"), describe=_describe,

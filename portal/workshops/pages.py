@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask import url_for
-from flask_babel import format_datetime, ngettext
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import exists, or_
 from sqlmodel import select
 
 from portal import cache, generations, search
+from portal.i18n import ngettext
 from portal.models import Certificate, Workshop, WorkshopParticipant, WorkshopSession, utcnow
 from portal.permissions import can
 from portal.timezone import as_utc
@@ -232,8 +233,8 @@ def dashboard_cards(session, user):
     earned = my_certificates(session, user)
     if earned:
         cards.append({"title": _("Sertifikat pelatihan"),
-                      "body": ngettext("Anda sudah menyelesaikan %(num)d pelatihan: %(t)s.",
-                                       "Anda sudah menyelesaikan %(num)d pelatihan: %(t)s.", len(earned),
+                      "body": ngettext("Anda sudah menyelesaikan %(num)s pelatihan: %(t)s.",
+                                       "Anda sudah menyelesaikan %(num)s pelatihan: %(t)s.", len(earned),
                                        t=", ".join(c.title for c in earned[:3])),
                       "url": url_for("workshops.index") + "#riwayat", "action": _("Lihat riwayat"),
                       "progress": None, "tone": "ok"})

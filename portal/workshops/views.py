@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -17,6 +16,7 @@ from portal import certificates, db, exports, jobs, staging, tabular
 from portal.extensions import rate_limited
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
+from portal.i18n import ngettext
 from portal.jobs.access import get_own_job_or_404
 from portal.permissions import public, requires
 from portal.timezone import naive_wib_to_utc, to_wib, wib_naive
@@ -266,7 +266,7 @@ def import_confirm(workshop_id):
         return render("workshops/import.html", workshop=workshop, form=ImportForm(), preview=preview, error=None,
                       confirm_form=None, token=None, status=422)
     db.after_commit(db.session(), staging.discard, form.token.data)
-    flash(ngettext("%(num)d peserta diimpor.", "%(num)d peserta diimpor.", len(preview.rows)), "success")
+    flash(ngettext("%(num)s peserta diimpor.", "%(num)s peserta diimpor.", len(preview.rows)), "success")
     return redirect(url_for("workshops.manage", workshop_id=workshop.id), code=303)
 
 
@@ -331,7 +331,7 @@ def mark_all(workshop_id, session_id):
     if EmptyForm().validate_on_submit():
         done = perform(attendance.mark_all_present, db.session(), current_user, workshop, workshop_session)
         if done and not is_htmx():
-            flash(ngettext("%(num)d peserta ditandai hadir.", "%(num)d peserta ditandai hadir.", done.value),
+            flash(ngettext("%(num)s peserta ditandai hadir.", "%(num)s peserta ditandai hadir.", done.value),
                   "success")
     if is_htmx():
         return render("workshops/roster.html", block="roster", **_roster_context(workshop, workshop_session))
@@ -421,7 +421,7 @@ def issue(workshop_id):
     workshop = access.get_managed_workshop_or_403(workshop_id)
     if EmptyForm().validate_on_submit() and (done := perform(completion.issue_certificates, db.session(),
                                                              current_user, workshop)):
-        flash(ngettext("%(num)d sertifikat baru diterbitkan.", "%(num)d sertifikat baru diterbitkan.", done.value)
+        flash(ngettext("%(num)s sertifikat baru diterbitkan.", "%(num)s sertifikat baru diterbitkan.", done.value)
               if done.value else _("Tidak ada sertifikat baru: semua yang memenuhi syarat sudah menerimanya."),
               "success")
     return redirect_after_post(url_for("workshops.report", workshop_id=workshop.id))
