@@ -173,6 +173,38 @@ def test_a_worker_under_the_limit_or_with_the_guard_off_stays(monkeypatch):
     assert 5 < conf["resident_mb"]() < 100_000
 
 
+def test_the_worker_gives_freed_memory_back_once_it_has_grown(monkeypatch):
+    """malloc_trim(0) after a request once the RSS grew TRIM_AFTER_MB (8) since the last trim or the lowest reading,
+    at most every TRIM_EVERY_SECONDS; the guard judges the RSS after it."""
+    conf = _conf(monkeypatch, 150, seconds=0)
+    assert conf["_MALLOC_TRIM"] is not None  # glibc (Debian)
+    hooks = conf["post_request"].__globals__
+    readings, trims, clock = [], [], [1000.0]
+    hooks["resident_mb"] = lambda: readings.pop(0)
+    hooks["_MALLOC_TRIM"] = lambda pad: trims.append(pad) or readings.insert(0, readings.pop(0) - 20)
+    monkeypatch.setattr(hooks["time"], "monotonic", lambda: clock[0])
+    worker = _worker()
+
+    def request(rss):
+        readings[:] = [rss, rss]  # the reading after a request, and the one after a trim
+        conf["post_request"](worker, None, {}, None)
+
+    request(100)
+    request(107)
+    assert trims == []  # grown less than 8 MB
+    request(95)  # the lowest reading is the new base
+    request(104)
+    assert trims == [0]
+    request(100)
+    assert trims == [0]  # 10 s have not passed
+    clock[0] += 11
+    request(160)  # trimmed to 140: under the limit, kept
+    assert trims == [0, 0] and worker.alive is True and not conf["_over_since"]
+    request(200)  # within 10 s of the last trim: over the limit, and replaced (WORKER_MAX_RSS_SECONDS=0) next time
+    request(200)
+    assert worker.alive is False and trims == [0, 0]
+
+
 def test_the_worker_freezes_its_heap_after_start_and_once_its_caches_filled(monkeypatch):
     import gc
 
