@@ -313,8 +313,8 @@ def transactions_of(engine, send):
 
 
 @pytest.mark.parametrize("mode", ["immediate", "deferred"])
-def test_answering_a_question_costs_at_most_twelve_statements_in_one_transaction(app, client, login_as, session,
-                                                                                  bank, mode):
+def test_answering_a_question_costs_at_most_twelve_statements_and_locks_for_its_write_alone(
+        app, client, login_as, session, bank, mode):
     quiz = bank.quiz if mode == "immediate" else factories.make_quiz(session, [(bank.topics[0], 2)],
                                                                       feedback_mode="deferred")
     user = login_as("employee")
@@ -329,10 +329,16 @@ def test_answering_a_question_costs_at_most_twelve_statements_in_one_transaction
     assert ("Benar!" in body) if mode == "immediate" else ("Soal 2 dari 2" in body)
     statements = [sql for group in transactions for sql in group]
     assert len(statements) <= 12, "\n".join(statements)
-    # Everything about the quiz (reading the attempt, saving the answer, the next page) is one transaction.
-    quiz_work = [i for i, group in enumerate(transactions) if any("quiz_" in sql for sql in group)]
-    assert len(quiz_work) == 1, transactions
-    assert any(sql.lstrip().upper().startswith("UPDATE") for sql in transactions[quiz_work[0]])
+    # The attempt, the answer's check and the next page's question are read in one transaction that writes
+    # nothing; the one that writes (on SQLite: holds the write lock) locks the attempt, saves the answer with its
+    # compare-and-set UPDATE and moves the person's generation, and does nothing else.
+    writing = [group for group in transactions if any(sql.lstrip().upper().startswith(("UPDATE", "INSERT"))
+                                                        for sql in group)]
+    assert len(writing) == 1, transactions
+    assert [sql.split()[0].upper() for sql in writing[0]] == ["SELECT", "UPDATE", "INSERT"], writing[0]
+    assert "FROM quiz_attempt " in writing[0][0] and "quiz_attempt_question" in writing[0][1]
+    reads = [i for i, group in enumerate(transactions) if any("quiz_question_version" in sql for sql in group)]
+    assert len(reads) == 1 and reads[0] < transactions.index(writing[0]), transactions
     assert items_of(session, attempt_id)[0].answered_at is not None
 
 

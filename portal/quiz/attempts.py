@@ -4,7 +4,9 @@ certificate), the result and the history.
 Answers are saved with a compare-and-set UPDATE on a locked attempt row, so a double click or a replayed POST never
 counts twice; the score is computed once, at finish, from the stored answers. A service that changes an attempt is
 given the attempt locked for the transaction: loaded by `access.get_own_attempt_or_404(..., for_update=True)` in a
-view, or by `lock(session, attempt_id)` elsewhere. Services flush and never commit.
+view, or by `lock(session, attempt_id)` elsewhere. Answering is read and checked first (`prepare_answer`) and then
+saved on the attempt locked (`save_answer`), so that the answer view holds the write lock for the UPDATE alone.
+Services flush and never commit.
 """
 
 import random
@@ -30,7 +32,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.models.quiz import CHOICE_KINDS, UNDRAWN_KINDS, UNSCORED_KINDS
+from portal.models.quiz import UNDRAWN_KINDS, UNSCORED_KINDS
 from portal.quiz import kinds, quizzes, topics
 
 # --- the draw and the start ------------------------------------------------------------------------------------------
@@ -342,62 +344,32 @@ class Answered:
     page: AttemptPage | None  # that page, when asked for
 
 
-def _stored(shown, response):
-    """The columns {chosen, response} that store a response; DomainError when it is not a valid answer."""
-    if shown.kind in CHOICE_KINDS:
-        return {"chosen": _stored_choice(shown, response), "response": None}
-    if shown.kind == "matching":
-        return {"chosen": None, "response": _stored_pairs(shown, response)}
-    text = (response.text or "").replace("\r\n", "\n").strip()
-    if shown.kind != "essay":
-        text = " ".join(text.split())
-    if not text:
-        raise DomainError(_("Tulis jawaban Anda terlebih dahulu."), field="response")
-    if len(text) > kinds.MAX_RESPONSE:
-        raise DomainError(_("Jawaban terlalu panjang (paling banyak %(n)d karakter).", n=kinds.MAX_RESPONSE),
-                          field="response")
-    if shown.kind == "numerical" and kinds.parse_number(text) is None:
-        raise DomainError(_("Tulis jawaban berupa angka, misalnya 12 atau 3,5."), field="response")
-    return {"chosen": None, "response": text}
-
-
-def _stored_pairs(shown, response):
-    offered = {p.id for p in shown.partners}
-    pairs = {}
-    for item_id, partner_id in (response.pairs or {}).items():
-        try:
-            item_id, partner_id = int(item_id), int(partner_id)
-        except (TypeError, ValueError):
-            raise DomainError(_("Pasangan jawaban tidak dikenal."), field="response") from None
-        if partner_id not in offered or item_id not in {o.id for o in shown.options}:
-            raise DomainError(_("Pasangan jawaban tidak dikenal."), field="response")
-        pairs[item_id] = partner_id
-    if len(pairs) < len(shown.options):
-        raise DomainError(_("Pilih pasangan untuk setiap pernyataan."), field="response")
-    return ",".join(f"{o.id}:{pairs[o.id]}" for o in shown.options)
-
-
-def _stored_choice(shown, response):
-    """The `chosen` column for a response to a choice question; DomainError when it is not a valid answer."""
-    offered = kinds.ids(shown.item.option_order)
-    try:
-        wanted = {int(i) for i in response.options}
-    except (TypeError, ValueError):
-        raise DomainError(_("Pilihan jawaban tidak dikenal."), field="option") from None
-    if not wanted:
-        raise DomainError(_("Pilih jawaban terlebih dahulu."), field="option")
-    if not wanted <= set(offered):
-        raise DomainError(_("Pilihan jawaban tidak dikenal."), field="option")
-    if shown.kind != "multi" and len(wanted) != 1:
-        raise DomainError(_("Pilih satu jawaban saja."), field="option")
-    return ",".join(str(i) for i in offered if i in wanted)
-
-
 def answer(session, attempt, position, response, now=None, page=True):
     """Save the answer to question `position` of a locked attempt (see the module's docstring) and say which page
     comes next: with immediate feedback the same question, now showing its feedback (the first answer is final: a
     replay changes nothing); in exam mode (deferred) the next question, or the summary after the last one (answers
     may change until the attempt is submitted). With `page`, the Answered carries that page's view-model."""
+    return save_answer(session, attempt, prepare_answer(session, attempt, position, response, now, page))
+
+
+@dataclass
+class PreparedAnswer:
+    """An answer checked and ready to be saved, made from reads alone (`prepare_answer`): a view reads and checks
+    before it takes the write lock, which is then held for the compare-and-set UPDATE only (`save_answer`)."""
+
+    position: int
+    item: AttemptQuestion
+    items: list
+    shown: dict  # position -> ShownQuestion (the answered one, and the next page's)
+    values: dict  # the columns the UPDATE writes
+    target: int | None  # the question shown next; None: the summary
+    immediate: bool
+    quiz: Quiz | None  # the page's quiz, read with the rest (`_page` then finds it in the session)
+
+
+def prepare_answer(session, attempt, position, response, now=None, page=True):
+    """What `answer` saves for question `position` of `attempt`, checked (DomainError for an invalid answer, an
+    unknown question or a finished attempt), and what the next page shows, read without writing."""
     if not isinstance(response, Response):
         response = Response(options=list(response))
     now = now or utcnow()
@@ -411,10 +383,20 @@ def answer(session, attempt, position, response, now=None, page=True):
     target = position if immediate else (position + 1 if position < len(items) else None)
     wanted = [item] + ([items[target - 1]] if page and target not in (None, position) else [])
     shown = {s.position: s for s in shown_questions(session, wanted, len(items), links=page)}
-    values = {**_stored(shown[position], response), "answered_at": now}
+    values = {**kinds.stored(shown[position], response), "answered_at": now}
+    return PreparedAnswer(position=position, item=item, items=items, shown=shown, values=values, target=target,
+                          immediate=immediate, quiz=session.get(Quiz, attempt.quiz_id) if page else None)
+
+
+def save_answer(session, attempt, prepared):
+    """Save a PreparedAnswer of `attempt`, which is locked for this transaction (`lock`): a finished attempt takes no
+    answer; with immediate feedback only a question not yet answered takes one."""
+    if attempt.finished_at is not None:
+        raise DomainError(_("Kuis ini sudah Anda selesaikan; jawaban tidak dapat diubah lagi."))
+    item, values = prepared.item, prepared.values
     stmt = (update(AttemptQuestion).where(AttemptQuestion.id == item.id).values(**values)
             .execution_options(synchronize_session=False))
-    if immediate:
+    if prepared.immediate:
         stmt = stmt.where(AttemptQuestion.answered_at.is_(None))
     saved = session.execute(stmt).rowcount == 1
     if saved:
@@ -422,11 +404,13 @@ def answer(session, attempt, position, response, now=None, page=True):
             set_committed_value(item, name, value)
     else:
         session.refresh(item)  # the earlier answer stands
-    if not immediate:
-        notice = _("Jawaban soal %(n)d tersimpan.", n=position)
+    if not prepared.immediate:
+        notice = _("Jawaban soal %(n)d tersimpan.", n=prepared.position)
     else:
         notice = None if saved else _("Jawaban untuk soal ini sudah tersimpan sebelumnya dan tidak diubah.")
-    next_page = _page(session, attempt, items, shown.get(target), target) if page else None
+    target = prepared.target
+    next_page = _page(session, attempt, prepared.items, prepared.shown.get(target), target) \
+        if prepared.quiz is not None else None
     return Answered(saved=saved, notice=notice, position=target, page=next_page)
 
 

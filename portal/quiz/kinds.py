@@ -1,5 +1,5 @@
-"""What each kind of question accepts and how an answer to it is scored. No database: plain values in, plain
-values out, shared by the editor, the GIFT importer and the attempt.
+"""What each kind of question accepts, how a response to it is stored and how it is scored. No database: plain
+values in, plain values out, shared by the editor, the GIFT importer and the attempt.
 
 Answers ("options") of every kind have `text`, `fraction` (credit -1..1), `feedback` and `match_text`:
 - single, multi, truefalse: options to pick; multi adds up the picked fractions (wrong picks cost).
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from portal.errors import DomainError
 from portal.models.quiz import CHOICE_KINDS, UNSCORED_KINDS
 from portal.quiz import formats
 
@@ -227,3 +228,57 @@ def score(kind, options, chosen_ids=(), response=None):
         return Credit(score_matching(options, pairs(response)))
     matched = matching_answer(kind, options, response)
     return Credit(max(0.0, min(1.0, matched.fraction)) if matched else 0.0, matched)
+
+
+# --- a response as stored ----------------------------------------------------------------------------------------
+
+def stored(shown, response):
+    """The columns {chosen, response} of an attempt's question that store `response` (attempts.Response) to `shown`
+    (attempts.ShownQuestion); DomainError when it is not a valid answer."""
+    if shown.kind in CHOICE_KINDS:
+        return {"chosen": _stored_choice(shown, response), "response": None}
+    if shown.kind == "matching":
+        return {"chosen": None, "response": _stored_pairs(shown, response)}
+    text = (response.text or "").replace("\r\n", "\n").strip()
+    if shown.kind != "essay":
+        text = " ".join(text.split())
+    if not text:
+        raise DomainError(_("Tulis jawaban Anda terlebih dahulu."), field="response")
+    if len(text) > MAX_RESPONSE:
+        raise DomainError(_("Jawaban terlalu panjang (paling banyak %(n)d karakter).", n=MAX_RESPONSE),
+                          field="response")
+    if shown.kind == "numerical" and parse_number(text) is None:
+        raise DomainError(_("Tulis jawaban berupa angka, misalnya 12 atau 3,5."), field="response")
+    return {"chosen": None, "response": text}
+
+
+def _stored_pairs(shown, response):
+    offered = {p.id for p in shown.partners}
+    pairs = {}
+    for item_id, partner_id in (response.pairs or {}).items():
+        try:
+            item_id, partner_id = int(item_id), int(partner_id)
+        except (TypeError, ValueError):
+            raise DomainError(_("Pasangan jawaban tidak dikenal."), field="response") from None
+        if partner_id not in offered or item_id not in {o.id for o in shown.options}:
+            raise DomainError(_("Pasangan jawaban tidak dikenal."), field="response")
+        pairs[item_id] = partner_id
+    if len(pairs) < len(shown.options):
+        raise DomainError(_("Pilih pasangan untuk setiap pernyataan."), field="response")
+    return ",".join(f"{o.id}:{pairs[o.id]}" for o in shown.options)
+
+
+def _stored_choice(shown, response):
+    """The `chosen` column for a response to a choice question; DomainError when it is not a valid answer."""
+    offered = ids(shown.item.option_order)
+    try:
+        wanted = {int(i) for i in response.options}
+    except (TypeError, ValueError):
+        raise DomainError(_("Pilihan jawaban tidak dikenal."), field="option") from None
+    if not wanted:
+        raise DomainError(_("Pilih jawaban terlebih dahulu."), field="option")
+    if not wanted <= set(offered):
+        raise DomainError(_("Pilihan jawaban tidak dikenal."), field="option")
+    if shown.kind != "multi" and len(wanted) != 1:
+        raise DomainError(_("Pilih satu jawaban saja."), field="option")
+    return ",".join(str(i) for i in offered if i in wanted)

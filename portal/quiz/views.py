@@ -111,19 +111,24 @@ def attempt(attempt_id):
 
 @bp.post("/percobaan/<int:attempt_id>/soal/<int:position>")
 @requires("quiz.take")
+@db.deferred_write  # read and checked first; the write lock is taken for the UPDATE alone
 def answer(attempt_id, position):
-    form = AnswerForm()  # parsed and checked before the attempt is locked: the lock is held as briefly as can be
+    form = AnswerForm()
     if not form.validate_on_submit():
         abort(400)
-    attempt = access.get_own_attempt_or_404(attempt_id, for_update=True)
+    attempt = access.get_own_attempt_or_404(attempt_id)
     if attempt.finished_at is not None:
         flash(_("Kuis ini sudah Anda selesaikan; jawaban tidak dapat diubah lagi."), "error")
         return redirect_after_post(url_for("quiz.result", attempt_id=attempt.id))
     response = attempts.Response(options=form.option.data or [], text=form.response.data,
                                  pairs={key[6:]: value for key, value in request.form.items()
                                         if key.startswith("match-") and value})
-    done = perform(attempts.answer, db.session(), attempt, position, response, page=is_htmx(), form=form,
+    done = perform(attempts.prepare_answer, db.session(), attempt, position, response, page=is_htmx(), form=form,
                    field="option")
+    if done:
+        db.begin_write()
+        attempt = attempts.lock(db.session(), attempt.id)  # a finish in between is seen here
+        done = perform(attempts.save_answer, db.session(), attempt, done.value, form=form, field="option")
     if not done:
         page = attempts.question_page(db.session(), attempt, position)
         return _attempt_page(page, error=done.error.message, status=form_status(form, done.error), form=form)
