@@ -568,6 +568,33 @@ def test_statistics_match_a_hand_calculation(session, bank):
     assert reports.score_histogram(session, quiz, None) == [1, 0, 0, 1, 0, 1, 0, 0, 0, 1]
 
 
+def test_the_report_sums_the_answers_in_the_database(app, client, login_as, session, bank):
+    """The report's per-question statistics and sections are summed in the database (per version, per distinct
+    answer): reading every answer row into Python took 50 s for 200,000 attempts (three million rows)."""
+    from sqlalchemy import event
+
+    quiz = bank.quiz
+    for right in (0, 1, 2):
+        factories.make_attempt(session, factories.make_user(session), quiz, right=right)
+    session.commit()
+    login_as("admin")
+    read = []
+    engine = app.extensions["db_engine"]
+
+    def record(_conn, _cursor, sql, *_args):
+        if "quiz_attempt_question" in sql and sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            read.append(" ".join(sql.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(f"/quiz/laporan?kuis={quiz.id}").status_code == 200
+        assert client.get(f"/quiz/laporan/soal?kuis={quiz.id}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert read, "the report read no answers"
+    assert all(" GROUP BY " in sql for sql in read), [sql[:200] for sql in read if " GROUP BY " not in sql]
+
+
 def test_flags_for_too_hard_too_easy_and_low_discrimination():
     stat = reports.QuestionStat(question=None, version=None, topic=None, n=12, facility=0.2, discrimination=0.1,
                                 unanswered=0)
