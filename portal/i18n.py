@@ -89,7 +89,7 @@ def _count_text(num):
 
 def ngettext(singular, plural, num, /, **variables):
     """Flask-Babel's ngettext, with `%(num)s` grouped for the interface language unless `num=` is given: "30.029
-    pegawai" in Indonesian, "30,029" in English, where `%(num)s` printed "30029" in both. Messages with a count
+    pegawai" in Indonesian, "30,029" in English, where `%(num)d` printed "30029" in both. Messages with a count
     take it as `%(num)s`."""
     variables.setdefault("num", _count_text(num))
     return _translations().ungettext(singular, plural, num) % variables

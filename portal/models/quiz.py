@@ -18,6 +18,7 @@ from portal.models.accounts import utcnow
 # in the text where the answer goes.
 QUESTION_KINDS = ("single", "multi", "truefalse", "shortanswer", "numerical", "matching", "essay", "description")
 CHOICE_KINDS = ("single", "multi", "truefalse")  # the person picks options; other kinds type or pair an answer
+TYPED_KINDS = ("shortanswer", "numerical")  # a typed answer, matched against the accepted answers
 UNSCORED_KINDS = ("essay", "description")  # never count towards a score
 UNDRAWN_KINDS = ("description",)  # kept in the bank, never drawn into an attempt
 TEXT_FORMATS = ("markdown", "plain", "html")  # how a version's texts (stem, options, feedback) are written

@@ -32,7 +32,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.models.quiz import UNDRAWN_KINDS, UNSCORED_KINDS
+from portal.models.quiz import TYPED_KINDS, UNDRAWN_KINDS, UNSCORED_KINDS
 from portal.quiz import kinds, quizzes, topics
 
 # --- the draw and the start ------------------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ class ShownQuestion:
     @property
     def matched(self):
         """Short answer, numerical: the accepted answer the response matched (its feedback is shown), or None."""
-        return self._credit.matched if self.answered and self.kind in ("shortanswer", "numerical") else None
+        return self._credit.matched if self.answered and self.kind in TYPED_KINDS else None
 
     @property
     def accepted(self):
@@ -364,7 +364,7 @@ class PreparedAnswer:
     values: dict  # the columns the UPDATE writes
     target: int | None  # the question shown next; None: the summary
     immediate: bool
-    quiz: Quiz | None  # the page's quiz, read with the rest (`_page` then finds it in the session)
+    quiz: Quiz | None  # the next page's quiz, read with the rest (`_page` finds it in the session); None: no page
 
 
 def prepare_answer(session, attempt, position, response, now=None, page=True):

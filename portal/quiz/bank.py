@@ -23,7 +23,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.models.quiz import QUESTION_KINDS, QUESTION_STATUSES, TEXT_FORMATS, UNSCORED_KINDS
+from portal.models.quiz import QUESTION_KINDS, QUESTION_STATUSES, TEXT_FORMATS, TYPED_KINDS, UNSCORED_KINDS
 from portal.quiz import formats, images, kinds, topics
 
 MAX_NAME = topics.MAX_NAME
@@ -100,7 +100,7 @@ def _clean_options(kind, raw_options, text_format):
     options = []
     for option in raw_options:
         # Accepted short and numerical answers are compared with what people type: never markup.
-        typed = kind in ("shortanswer", "numerical")
+        typed = kind in TYPED_KINDS
         text = _clean_text(option.text, "plain" if typed else text_format)
         feedback = _clean_text(option.feedback, text_format)
         match_text = " ".join((option.match_text or "").split())

@@ -29,7 +29,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.models.quiz import CHOICE_KINDS
+from portal.models.quiz import CHOICE_KINDS, TYPED_KINDS
 from portal.quiz import kinds
 
 LOW_FACILITY, HIGH_FACILITY, LOW_DISCRIMINATION, MIN_N_FOR_DISCRIMINATION = 0.3, 0.95, 0.2, 10
@@ -232,7 +232,7 @@ def _option_stats(kind, options, answers, n):
     if kind in CHOICE_KINDS:
         chosen = [(set(kinds.ids(c)), count) for c, _r, count in answers]
         return [OptionStat(o, sum(count for ids, count in chosen if o.id in ids) / n) for o in options]
-    if kind in ("shortanswer", "numerical"):
+    if kind in TYPED_KINDS:
         matched = [(kinds.matching_answer(kind, options, response), count) for _c, response, count in answers]
         return [OptionStat(o, sum(count for m, count in matched if m is not None and m.id == o.id) / n)
                 for o in options]
@@ -254,7 +254,7 @@ def question_stats(session, quiz, scope_path, unit=None, sums=None):
                                .order_by(QuestionOption.position)).all():
         options.setdefault(option.version_id, []).append(option)
     answers = _answer_counts(session, quiz, scope_path, unit, [
-        v.id for v in versions.values() if v.kind in CHOICE_KINDS or v.kind in ("shortanswer", "numerical")])
+        v.id for v in versions.values() if v.kind in CHOICE_KINDS or v.kind in TYPED_KINDS])
     stats = []
     for version_id, summed in sums.items():
         version = versions[version_id]
