@@ -5,6 +5,7 @@ import csv
 import io
 import re
 import threading
+from unittest import mock
 
 import pytest
 from flask import url_for
@@ -303,6 +304,12 @@ def test_material_edition_asks_again_and_shows_what_changed(handbook, session, c
     page = text_of(client.get("/handbook/perubahan?sejak=2025.2"))
     assert [title for _kind, title in _changes(page)] == [
         "Hoaks dan verifikasi", "Keamanan akun", "Mengunggah foto kegiatan"]
+
+    # the diffs of a pair of editions are the same for every reader: made once per process
+    from portal.handbook import diffs
+
+    with mock.patch.object(diffs, "rendered_diff", side_effect=AssertionError("diffed again")):
+        assert text_of(client.get("/handbook/perubahan?sejak=2025.2")) == page
 
     # acknowledging means having read what changed since 2025.1 (also the non-material 2025.2 change)
     client.post("/handbook/setujui", data={"confirm": "y"})

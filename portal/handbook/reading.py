@@ -24,6 +24,7 @@ from portal.handbook.editions import (
     current_editions,
     edition_toc,
     editions,
+    kept_diffs,
     latest_edition,
     published_revisions,
     published_section,
@@ -283,7 +284,7 @@ def print_page(session):
     return {"edition": edition, "toc": toc, "bodies": bodies}
 
 
-@dataclass
+@dataclass(frozen=True)
 class ShownChange:
     change: object
     diff: object  # the formatted text with the changes marked (Markup), for changed sections
@@ -301,7 +302,13 @@ def changes_page(session, user, since_version=None):
     since = since or acknowledged_edition(session, user)
     if since is None and len(every) > 1:
         since = every[1]
-    changed = changes_between(session, since, edition) if since and since.id != edition.id else []
+    shown = kept_diffs(session, since, edition, lambda: _shown_changes(session, since, edition)) \
+        if since and since.id != edition.id else ()
+    return {"edition": edition, "since": since, "changed": shown, "editions": every}
+
+
+def _shown_changes(session, since, edition):
+    changed = changes_between(session, since, edition)
     revisions = revisions_by_id(session, {c.old_revision_id for c in changed} | {c.new_revision_id for c in changed})
     shown = []
     for index, c in enumerate(changed, start=1):
@@ -310,7 +317,7 @@ def changes_page(session, user, since_version=None):
         diff = diffs.rendered_diff(old.body, new.body, id_prefix=prefix) if c.kind == "changed" else None
         whole = (diffs.rendered_diff("", new.body, id_prefix=prefix) if c.kind == "added" else None)
         shown.append(ShownChange(c, diff, whole))
-    return {"edition": edition, "since": since, "changed": shown, "editions": every}
+    return tuple(shown)
 
 
 # --- dashboard ----------------------------------------------------------------------------------------------------
