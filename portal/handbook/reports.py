@@ -159,7 +159,9 @@ def ack_table(session, scope_path):
     total = len(edition_toc(session, edition).flat)
     header = [str(h) for h, _w in EXPORT_COLUMNS]
     widths = [w for _h, w in EXPORT_COLUMNS]
-    query = select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.active, _unit_scope(scope_path))
+    # columns, not entities: 50,000 people as ORM objects took seconds
+    query = (select(User.id, User.nip, User.full_name, Unit.code, Unit.name).join(Unit, Unit.id == User.unit_id)
+             .where(User.active, _unit_scope(scope_path)))
     acks = (select(Acknowledgement.user_id, Edition.version, Acknowledgement.acknowledged_at, Edition.published_at)
             .join(Edition, Edition.id == Acknowledgement.edition_id)
             .join(User, User.id == Acknowledgement.user_id).join(Unit, Unit.id == User.unit_id)
@@ -176,11 +178,12 @@ def ack_table(session, scope_path):
             .where(User.active, _unit_scope(scope_path)).group_by(SectionRead.user_id)).all())
     done_text, not_done_text = _("sudah"), _("belum")
     rows = []
-    for user, unit in session.exec(query.order_by(Unit.path, User.full_name, User.id)).all():
-        version, at, published_at = latest_ack.get(user.id, ("", None, None))
+    for user_id, nip, full_name, unit_code, unit_name in session.exec(
+            query.order_by(Unit.path, User.full_name, User.id)).all():
+        version, at, published_at = latest_ack.get(user_id, ("", None, None))
         done = required is not None and published_at is not None and published_at >= required.published_at
-        rows.append([user.nip or "", user.full_name, unit.code, unit.name, done_text if done else not_done_text,
-                     reads.get(user.id, 0), total, version, at])
+        rows.append([nip or "", full_name, unit_code, unit_name, done_text if done else not_done_text,
+                     reads.get(user_id, 0), total, version, at])
     return header, rows, widths
 
 
