@@ -111,6 +111,10 @@ def load_config(instance_path):
         "SESSION_RETENTION_DAYS": _int_setting("SESSION_RETENTION_DAYS", 90, minimum=0),
         # Confirmed imports with more lines than this run in the job worker, with a progress page.
         "IMPORT_JOB_MIN_ROWS": _int_setting("IMPORT_JOB_MIN_ROWS", 300, minimum=0),
+        # Exports that read more rows than this (people, attempts) are prepared by the job worker; the file is kept
+        # for EXPORT_KEEP_HOURS for the person who asked (portal/export_jobs.py).
+        "EXPORT_JOB_MIN_ROWS": _int_setting("EXPORT_JOB_MIN_ROWS", 10_000, minimum=0),
+        "EXPORT_KEEP_HOURS": _int_setting("EXPORT_KEEP_HOURS", 24, minimum=1),
         # A job writes an import in batches of this many rows, each its own short transaction (write lock).
         "IMPORT_BATCH_ROWS": _int_setting("IMPORT_BATCH_ROWS", 500, minimum=1),
         "IMPORT_BATCH_PAUSE_MS": _int_setting("IMPORT_BATCH_PAUSE_MS", 100, minimum=0),

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_, update
 from sqlmodel import select
 
-from portal import audit, exports, staging
+from portal import audit, export_jobs, exports, staging
 from portal.errors import DomainError
 from portal.models import AuditLog, Certificate, Job, UserRole, UserSession, utcnow
 
@@ -152,10 +152,11 @@ class PurgeReport:
     audit_entries: int = 0
     sessions: int = 0
     previews: int = 0
+    exports: int = 0
 
     def line(self):
         return (f"removed {self.audit_entries} audit entries, {self.sessions} ended sessions, "
-                f"{self.previews} import previews")
+                f"{self.previews} import previews, {self.exports} exported files")
 
 
 def purge(session, now=None):
@@ -169,6 +170,7 @@ def purge(session, now=None):
     report.sessions = session.exec(delete(UserSession).where(
         or_(UserSession.ended_at < session_before, UserSession.expires_at < session_before))).rowcount
     report.previews = staging.purge_expired() or 0
+    report.exports = export_jobs.purge_expired()
     audit.record(session, None, "privacy.purge", "retention", None, report.line(),
                  after={"audit_days": config["AUDIT_RETENTION_DAYS"],
                         "session_days": config["SESSION_RETENTION_DAYS"],

@@ -3,6 +3,7 @@ acknowledgement, reading progress, unit reports with CSV, and the demo content."
 
 import csv
 import io
+import os
 import re
 import threading
 from unittest import mock
@@ -945,6 +946,38 @@ def test_supervisor_csv_covers_their_scope_and_neutralises_formulas(org, client,
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", body["Ani Biro"][8])  # WIB, as on every other page
     for row in rows[1:]:
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row), row
+
+
+def test_a_large_export_is_prepared_by_the_worker_for_the_one_who_asked(org, app, client, login, login_as):
+    login(org["atasan"])
+    at_once = client.get("/handbook/laporan.csv").data
+    app.config["EXPORT_JOB_MIN_ROWS"] = 3  # the supervisor's scope has 4 people: too many to read in the request
+    offer = client.get("/handbook/laporan.csv")
+    assert offer.status_code == 200 and offer.mimetype == "text/html"
+    assert "Berkas ini membaca 4 baris data" in text_of(offer) and 'method="post"' in offer.get_data(as_text=True)
+    started = client.post("/handbook/laporan.csv")
+    assert started.status_code == 303
+    job_url = started.headers["Location"]
+    page = client.get(job_url).get_data(as_text=True)
+    assert "Berkas siap: 4 baris." in page
+    file_url = re.search(r'href="(/jobs/\d+/berkas)"', page).group(1)
+    prepared = client.get(file_url)
+    assert prepared.headers["Content-Disposition"].startswith('attachment; filename=persetujuan-pedoman.csv')
+    assert prepared.data == at_once  # the same file as the one sent at once
+    # only the person who asked may download it, and only while it is kept
+    client.post("/logout")
+    login_as("admin")
+    assert client.get(job_url).status_code == 200  # an admin sees every job's progress...
+    assert client.get(file_url).status_code == 404  # ...but not someone else's file
+    client.post("/logout")
+    login(org["atasan"])
+    from portal import export_jobs
+
+    with app.app_context():
+        for path in export_jobs.folder().iterdir():
+            os.utime(path, (1, 1))
+        assert export_jobs.purge_expired() == 1
+    assert client.get(file_url).status_code == 404
 
 
 def test_admin_sees_every_unit(org, client, login_as):

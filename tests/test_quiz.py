@@ -2,6 +2,7 @@
 attempt limits, question versions, scoring, reports and their exports, scenario images, the dashboard card."""
 
 import io
+import re
 import threading
 from datetime import timedelta
 from types import SimpleNamespace
@@ -664,6 +665,14 @@ def test_csv_and_xlsx_exports_open(client, login_as, session, bank, units):
     rows = {row[0]: row for row in units_sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["MINE"][2:5] == (1, 1, 1)
     assert client.get("/quiz/laporan/tidakada.csv").status_code == 404
+    # read from more attempts than EXPORT_JOB_MIN_ROWS, the same sheet is prepared by the job worker
+    client.application.config["EXPORT_JOB_MIN_ROWS"] = 0
+    assert "Siapkan berkas XLSX" in client.get("/quiz/laporan/percobaan.xlsx").get_data(as_text=True)
+    job_url = client.post("/quiz/laporan/percobaan.xlsx").headers["Location"]
+    file_url = re.search(r'href="(/jobs/\d+/berkas)"', client.get(job_url).get_data(as_text=True)).group(1)
+    prepared = openpyxl.load_workbook(io.BytesIO(client.get(file_url).data)).active
+    assert list(prepared.iter_rows(values_only=True)) == list(sheet.iter_rows(values_only=True))
+    assert client.post("/quiz/laporan/tidakada.csv").status_code == 404
 
 
 def test_report_page_shows_chart_with_text_alternative(client, login_as, session, bank):

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, func, or_, true
 from sqlmodel import select
 
-from portal import audit, db, events
+from portal import audit, db, events, export_jobs, exports
 from portal.errors import DomainError
 from portal.handbook.editions import edition_toc, latest_edition, required_edition
 from portal.i18n import ngettext
@@ -185,6 +185,18 @@ def ack_table(session, scope_path):
         rows.append([nip or "", full_name, unit_code, unit_name, done_text if done else not_done_text,
                      reads.get(user_id, 0), total, version, at])
     return header, rows, widths
+
+
+def ack_table_size(session, scope_path):
+    """How many people the acknowledgement export lists (what decides whether it leaves the request)."""
+    return session.exec(select(func.count()).select_from(User).join(Unit, Unit.id == User.unit_id)
+                        .where(User.active, _unit_scope(scope_path))).one()
+
+
+@export_jobs.table("handbook.acknowledgements")
+def ack_export(session, scope_path):
+    header, rows, widths = ack_table(session, scope_path)
+    return export_jobs.Table(exports.columns(header, widths), rows, "persetujuan-pedoman", _("Persetujuan pedoman"))
 
 
 # --- the supervisor's follow-up -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from portal import db, exports
+from portal import db, export_jobs
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.handbook import access, diffs, drafts, publishing, reading, reports
 from portal.handbook.drafts import EditConflict
@@ -125,18 +125,22 @@ def report():
 
 
 def _report_export(fmt):
-    header, rows, widths = reports.ack_table(db.session(), report_scope(current_user))
-    return exports.download(exports.columns(header, widths), rows, fmt, "persetujuan-pedoman",
-                            sheet_title=_("Persetujuan pedoman"))
+    """The file at once for a unit's people, else a job (POST) that prepares it: see portal/export_jobs.py."""
+    session, scope = db.session(), report_scope(current_user)
+    if request.method == "POST":
+        job = export_jobs.start(session, current_user, "handbook.acknowledgements", fmt, scope_path=scope)
+        return redirect(url_for("jobs.status", job_id=job.id), code=303)
+    return export_jobs.download_or_offer(session, "handbook.acknowledgements", fmt,
+                                         reports.ack_table_size(session, scope), scope_path=scope)
 
 
-@bp.get("/laporan.csv")
+@bp.route("/laporan.csv", methods=["GET", "POST"])
 @requires("handbook.report")
 def report_csv():
     return _report_export("csv")
 
 
-@bp.get("/laporan.xlsx")
+@bp.route("/laporan.xlsx", methods=["GET", "POST"])
 @requires("handbook.report")
 def report_xlsx():
     return _report_export("xlsx")

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import certificates, db, exports, staging
+from portal import certificates, db, export_jobs, staging
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.models.quiz import UNSCORED_KINDS
@@ -453,14 +453,20 @@ def question_report():
     return render("quiz/question_report.html", quiz=quiz, all_quizzes=every, unit=unit, thresholds=reports, **page)
 
 
-@bp.get("/laporan/<kind>.<fmt>")
+@bp.route("/laporan/<kind>.<fmt>", methods=["GET", "POST"])
 @requires("quiz.report")
 def report_export(kind, fmt):
+    """The file at once for a few thousand attempts, else a job (POST) that prepares it: portal/export_jobs.py."""
     if kind not in reports.EXPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
     quiz, _every = access.get_report_quiz_or_404(int_arg("kuis"))
     if quiz is None:
         abort(404)
     unit = access.get_report_unit_or_403(int_arg("unit"))
-    header, rows, widths = reports.export_table(db.session(), kind, quiz, report_scope(current_user), unit)
-    return exports.download(exports.columns(header, widths), rows, fmt, f"kuis-{kind}", kind)
+    session, scope = db.session(), report_scope(current_user)
+    params = {"kind": kind, "quiz_id": quiz.id, "scope_path": scope, "unit_id": unit.id if unit else None}
+    if request.method == "POST":
+        job = export_jobs.start(session, current_user, "quiz.report", fmt, **params)
+        return redirect(url_for("jobs.status", job_id=job.id), code=303)
+    return export_jobs.download_or_offer(session, "quiz.report", fmt,
+                                         reports.attempts_in_scope(session, quiz, scope, unit), **params)
