@@ -115,6 +115,10 @@ def load_config(instance_path):
         # for EXPORT_KEEP_HOURS for the person who asked (portal/export_jobs.py).
         "EXPORT_JOB_MIN_ROWS": _int_setting("EXPORT_JOB_MIN_ROWS", 10_000, minimum=0),
         "EXPORT_KEEP_HOURS": _int_setting("EXPORT_KEEP_HOURS", 24, minimum=1),
+        # A quiz report over more finished attempts than this is counted by the job worker and its numbers kept for
+        # QUIZ_REPORT_KEEP_MINUTES (portal/quiz/report_numbers.py); 20,000 attempts count in about a second.
+        "QUIZ_REPORT_JOB_MIN_ATTEMPTS": _int_setting("QUIZ_REPORT_JOB_MIN_ATTEMPTS", 20_000, minimum=0),
+        "QUIZ_REPORT_KEEP_MINUTES": _int_setting("QUIZ_REPORT_KEEP_MINUTES", 60, minimum=1),
         # A job writes an import in batches of this many rows, each its own short transaction (write lock).
         "IMPORT_BATCH_ROWS": _int_setting("IMPORT_BATCH_ROWS", 500, minimum=1),
         "IMPORT_BATCH_PAUSE_MS": _int_setting("IMPORT_BATCH_PAUSE_MS", 100, minimum=0),

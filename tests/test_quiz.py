@@ -2,6 +2,7 @@
 attempt limits, question versions, scoring, reports and their exports, scenario images, the dashboard card."""
 
 import io
+import json
 import re
 import threading
 from datetime import timedelta
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from PIL import Image
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from portal import events
@@ -18,6 +19,7 @@ from portal.models import (
     Attempt,
     AttemptQuestion,
     Certificate,
+    Job,
     Question,
     QuestionOption,
     QuestionVersion,
@@ -27,7 +29,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.quiz import attempts, kinds, reports
+from portal.quiz import attempts, kinds, report_numbers, reports
 from portal.quiz import bank as question_bank
 from tests import factories
 from tests.conftest import HX
@@ -632,6 +634,52 @@ def test_supervisor_sees_only_their_unit_tree(client, login_as, session, bank, u
     assert "OTHER" not in attempts_csv
     stats = client.get("/quiz/laporan/soal").get_data(as_text=True)
     assert "N1" in stats and "Kemudahan" in stats
+
+
+def _main(page):
+    """The report page's numbers and tables, without the note on when they were counted."""
+    main = page[page.index("<main"):page.index("</main>")]
+    return re.sub(r">\s+<", "><", re.sub(r'<form class="counted-note.*?</form>', "", main, flags=re.S))
+
+
+def test_a_large_report_is_counted_by_the_worker_and_kept_for_its_scope(client, login_as, session, bank, units):
+    for unit, right in ((units.mine, 3), (units.child, 1), (units.other, 2), (units.mine, 0)):
+        factories.make_attempt(session, factories.make_user(session, unit=unit), bank.quiz, right=right)
+    supervisor = login_as("supervisor", unit=units.mine)
+    at_once = {path: _main(client.get(path).get_data(as_text=True)) for path in ("/quiz/laporan", "/quiz/laporan/soal")}
+    client.application.config["QUIZ_REPORT_JOB_MIN_ATTEMPTS"] = 2  # the supervisor's scope holds three attempts
+    offer = client.get("/quiz/laporan").get_data(as_text=True)
+    assert "Laporan ini membaca 3 percobaan selesai" in offer and "Hitung laporan" in offer
+    assert "Sebaran nilai" not in offer
+    job_url = client.post(f"/quiz/laporan/hitung?kuis={bank.quiz.id}").headers["Location"]
+    job_page = client.get(job_url).get_data(as_text=True)
+    assert "Angka laporan sudah dihitung." in job_page and f"/quiz/laporan?kuis={bank.quiz.id}" in job_page
+    for path, page in at_once.items():
+        kept = client.get(path).get_data(as_text=True)
+        assert "dihitung di latar belakang pada" in kept and "Hitung ulang" in kept
+        assert _main(kept) == page  # the same numbers as counted in the request
+    # kept for the same quiz, scope and unit only: the child unit (one attempt) is counted in the request
+    child = client.get(f"/quiz/laporan?unit={units.child.id}").get_data(as_text=True)
+    assert "Sebaran nilai" in child and "dihitung di latar belakang" not in child
+    client.post("/logout")
+    login_as("admin")  # every unit: four attempts, another scope
+    assert "Laporan ini membaca 4 percobaan selesai" in client.get("/quiz/laporan/soal").get_data(as_text=True)
+    # after QUIZ_REPORT_KEEP_MINUTES the kept numbers are not used
+    client.post("/logout")
+    client.post("/login", data={"username": supervisor.username, "password": factories.PASSWORD})
+    session.execute(update(Job).where(Job.kind == report_numbers.JOB_KIND).values(
+        finished_at=Job.finished_at - timedelta(minutes=61)))
+    session.commit()
+    assert "Hitung laporan" in client.get("/quiz/laporan").get_data(as_text=True)
+
+
+def test_report_numbers_survive_their_json(session, bank, units):
+    for unit, right in ((units.mine, 3), (units.child, 1), (units.other, 2)):
+        factories.make_attempt(session, factories.make_user(session, unit=unit), bank.quiz, right=right)
+    counted = report_numbers.count(session, bank.quiz, None)
+    assert counted.versions and counted.answers and sum(counted.histogram) == 3
+    again = report_numbers.ReportNumbers.from_json(json.loads(json.dumps(counted.to_json())), None)
+    assert again == counted
 
 
 def test_employee_cannot_open_reports(client, login_as, bank):

@@ -78,10 +78,18 @@ def scope_units(session, scope_path):
     return [u for u in all_units(session) if scope_path is None or u.path.startswith(scope_path)]
 
 
-def unit_rows(session, quiz, scope_path):
+def unit_rows(session, quiz, scope_path, counts=None):
+    """[UnitRow] of every unit in scope, in tree order (`counts`: unit_counts when the caller has them)."""
     units = scope_units(session, scope_path)
+    counts = unit_counts(session, quiz, scope_path, units) if counts is None else counts
+    return [UnitRow(u, *counts.get(u.id, (0, 0, 0))) for u in units]
+
+
+def unit_counts(session, quiz, scope_path, units=None):
+    """{unit id: (active members, who finished an attempt, who holds a valid pass)} for the units in scope."""
+    units = scope_units(session, scope_path) if units is None else units
     if not units:
-        return []
+        return {}
     unit_ids = [u.id for u in units]
     members = dict(session.exec(select(User.unit_id, func.count()).where(User.active, User.unit_id.in_(unit_ids))
                                 .group_by(User.unit_id)).all())
@@ -95,7 +103,8 @@ def unit_rows(session, quiz, scope_path):
         .where(User.active, User.unit_id.in_(unit_ids), Attempt.quiz_id == quiz.id, Attempt.passed.is_(True),
                (Attempt.valid_until.is_(None)) | (Attempt.valid_until >= now))
         .group_by(User.unit_id)).all())
-    return [UnitRow(u, members.get(u.id, 0), done.get(u.id, 0), passed.get(u.id, 0)) for u in units]
+    return {u.id: (members.get(u.id, 0), done.get(u.id, 0), passed.get(u.id, 0)) for u in units
+            if u.id in members or u.id in done}
 
 
 def totals(rows):
@@ -210,7 +219,7 @@ def version_sums(session, quiz, scope_path, unit=None):
             for row in rows}
 
 
-def _answer_counts(session, quiz, scope_path, unit, version_ids):
+def answer_counts(session, quiz, scope_path, unit, version_ids):
     """{version id: [(chosen, response, count)]}: the distinct answers to the choice, short-answer and numerical
     versions among `version_ids`, counted in the database."""
     if not version_ids:
@@ -223,6 +232,11 @@ def _answer_counts(session, quiz, scope_path, unit, version_ids):
             .group_by(items.c.version_id, items.c.chosen, items.c.response)).all():
         counted.setdefault(version_id, []).append((chosen, response, n))
     return counted
+
+
+def counted_versions(versions):
+    """Ids of the versions whose distinct answers the report counts (choices, short answers, numbers)."""
+    return [v.id for v in versions if v.kind in CHOICE_KINDS or v.kind in TYPED_KINDS]
 
 
 def _option_stats(kind, options, answers, n):
@@ -239,8 +253,9 @@ def _option_stats(kind, options, answers, n):
     return []
 
 
-def question_stats(session, quiz, scope_path, unit=None, sums=None):
-    """[QuestionStat] per question version answered in scope (`sums`: version_sums when the caller has them)."""
+def question_stats(session, quiz, scope_path, unit=None, sums=None, answers=None):
+    """[QuestionStat] per question version answered in scope (`sums`, `answers`: version_sums and answer_counts
+    when the caller has them)."""
     sums = version_sums(session, quiz, scope_path, unit) if sums is None else sums
     if not sums:
         return []
@@ -253,8 +268,8 @@ def question_stats(session, quiz, scope_path, unit=None, sums=None):
     for option in session.exec(select(QuestionOption).where(QuestionOption.version_id.in_(list(sums)))
                                .order_by(QuestionOption.position)).all():
         options.setdefault(option.version_id, []).append(option)
-    answers = _answer_counts(session, quiz, scope_path, unit, [
-        v.id for v in versions.values() if v.kind in CHOICE_KINDS or v.kind in TYPED_KINDS])
+    if answers is None:
+        answers = answer_counts(session, quiz, scope_path, unit, counted_versions(versions.values()))
     stats = []
     for version_id, summed in sums.items():
         version = versions[version_id]
@@ -397,24 +412,22 @@ def export_file(session, kind, quiz_id, scope_path, unit_id=None):
 # --- pages ----------------------------------------------------------------------------------------------------------
 
 @db.plans_for_values
-def overview_page(session, quiz, scope_path, unit=None):
+def overview_page(session, quiz, scope_path, unit, numbers):
     """The report page: completion and pass rate per unit, the score histogram, the sections most often missed and
-    the per-question statistics, narrowed to `unit` when given."""
-    all_rows = unit_rows(session, quiz, scope_path)
+    the per-question statistics, narrowed to `unit` when given; from `numbers` (portal/quiz/report_numbers.py)."""
+    all_rows = unit_rows(session, quiz, scope_path, numbers.units)
     rows = [r for r in all_rows if unit is None or r.unit.path.startswith(unit.path)]
     units = [r.unit for r in all_rows]
-    sums = version_sums(session, quiz, scope_path, unit)
     return {"rows": rows, "scope_units": units, "scope_depth": min((u.depth for u in units), default=0),
-            "total": totals(rows), "histogram": score_histogram(session, quiz, scope_path, unit),
-            "sections": section_rollup(session, quiz, scope_path, unit, sums)[:10],
-            "stats": question_stats(session, quiz, scope_path, unit, sums)}
+            "total": totals(rows), "histogram": numbers.histogram,
+            "sections": section_rollup(session, quiz, scope_path, unit, numbers.versions)[:10],
+            "stats": question_stats(session, quiz, scope_path, unit, numbers.versions, numbers.answers)}
 
 
 @db.plans_for_values
-def questions_page(session, quiz, scope_path, unit=None):
-    """The per-question statistics page and the handbook sections behind the missed questions."""
+def questions_page(session, quiz, scope_path, unit, numbers):
+    """The per-question statistics page and the handbook sections behind the missed questions, from `numbers`."""
     units = scope_units(session, scope_path)
-    sums = version_sums(session, quiz, scope_path, unit)
     return {"scope_units": units, "scope_depth": min((u.depth for u in units), default=0),
-            "stats": question_stats(session, quiz, scope_path, unit, sums),
-            "sections": section_rollup(session, quiz, scope_path, unit, sums)}
+            "stats": question_stats(session, quiz, scope_path, unit, numbers.versions, numbers.answers),
+            "sections": section_rollup(session, quiz, scope_path, unit, numbers.versions)}

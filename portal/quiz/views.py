@@ -8,12 +8,22 @@ from flask import Blueprint, Response, abort, flash, redirect, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import certificates, db, export_jobs, staging
+from portal import certificates, db, staging
 from portal.forms import EmptyForm, form_status, int_arg, perform
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.models.quiz import UNSCORED_KINDS
-from portal.permissions import can, report_scope, requires
-from portal.quiz import access, attempts, bank, exchange, images, kinds, quizzes, reports, results, topics
+from portal.permissions import can, requires
+from portal.quiz import (
+    access,
+    attempts,
+    bank,
+    exchange,
+    images,
+    kinds,
+    quizzes,
+    results,
+    topics,
+)
 from portal.quiz.forms import (
     DIFFICULTY_LABELS,
     FORMAT_LABELS,
@@ -429,44 +439,4 @@ def export_gift():
         "Content-Disposition": 'attachment; filename="bank-soal.gift"'})
 
 
-# --- reports (admin: all units; supervisors: their unit tree) ----------------------------------------------------
-
-@bp.get("/laporan")
-@requires("quiz.report")
-def report():
-    quiz, every = access.get_report_quiz_or_404(int_arg("kuis"))
-    if quiz is None:
-        return render("quiz/report.html", quiz=None, all_quizzes=[])
-    unit = access.get_report_unit_or_403(int_arg("unit"))
-    page = reports.overview_page(db.session(), quiz, report_scope(current_user), unit)
-    return render("quiz/report.html", quiz=quiz, all_quizzes=every, unit=unit, bin_label=reports.bin_label, **page)
-
-
-@bp.get("/laporan/soal")
-@requires("quiz.report")
-def question_report():
-    quiz, every = access.get_report_quiz_or_404(int_arg("kuis"))
-    if quiz is None:
-        return render("quiz/report.html", quiz=None, all_quizzes=[])
-    unit = access.get_report_unit_or_403(int_arg("unit"))
-    page = reports.questions_page(db.session(), quiz, report_scope(current_user), unit)
-    return render("quiz/question_report.html", quiz=quiz, all_quizzes=every, unit=unit, thresholds=reports, **page)
-
-
-@bp.route("/laporan/<kind>.<fmt>", methods=["GET", "POST"])
-@requires("quiz.report")
-def report_export(kind, fmt):
-    """The file at once for a few thousand attempts, else a job (POST) that prepares it: portal/export_jobs.py."""
-    if kind not in reports.EXPORT_KINDS or fmt not in ("csv", "xlsx"):
-        abort(404)
-    quiz, _every = access.get_report_quiz_or_404(int_arg("kuis"))
-    if quiz is None:
-        abort(404)
-    unit = access.get_report_unit_or_403(int_arg("unit"))
-    session, scope = db.session(), report_scope(current_user)
-    params = {"kind": kind, "quiz_id": quiz.id, "scope_path": scope, "unit_id": unit.id if unit else None}
-    if request.method == "POST":
-        job = export_jobs.start(session, current_user, "quiz.report", fmt, **params)
-        return redirect(url_for("jobs.status", job_id=job.id), code=303)
-    return export_jobs.download_or_offer(session, "quiz.report", fmt,
-                                         reports.attempts_in_scope(session, quiz, scope, unit), **params)
+from portal.quiz import report_views  # noqa: E402, F401  # registers the report pages on `bp`

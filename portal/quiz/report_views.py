@@ -1,0 +1,82 @@
+"""The quiz's report pages and exports (admin: all units; supervisors: their unit tree), on the quiz blueprint."""
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from portal import db, export_jobs
+from portal.forms import int_arg
+from portal.htmx import render
+from portal.permissions import report_scope, requires
+from portal.quiz import access, report_numbers, reports
+from portal.quiz.views import bp
+
+# --- reports (admin: all units; supervisors: their unit tree) ----------------------------------------------------
+
+@bp.get("/laporan")
+@requires("quiz.report")
+def report():
+    quiz, every = access.get_report_quiz_or_404(int_arg("kuis"))
+    if quiz is None:
+        return render("quiz/report.html", quiz=None, all_quizzes=[])
+    unit = access.get_report_unit_or_403(int_arg("unit"))
+    session, scope = db.session(), report_scope(current_user)
+    found = report_numbers.for_report(session, quiz, scope, unit)
+    if found.numbers is None:
+        return _report_to_count(quiz, every, unit, found)
+    page = reports.overview_page(session, quiz, scope, unit, found.numbers)
+    return render("quiz/report.html", quiz=quiz, all_quizzes=every, unit=unit, bin_label=reports.bin_label,
+                  counted_at=found.numbers.counted_at, **page)
+
+
+def _report_to_count(quiz, every, unit, found):
+    """The report page while its numbers are too many to count in the request and none are kept."""
+    units = reports.scope_units(db.session(), report_scope(current_user))
+    return render("quiz/report_count.html", quiz=quiz, all_quizzes=every, unit=unit, found=found,
+                  scope_units=units, scope_depth=min((u.depth for u in units), default=0))
+
+
+@bp.post("/laporan/hitung")
+@requires("quiz.report")
+def report_count():
+    """Count a large report's numbers in the background (portal/quiz/report_numbers.py)."""
+    quiz, _every = access.get_report_quiz_or_404(int_arg("kuis"))
+    if quiz is None:
+        abort(404)
+    unit = access.get_report_unit_or_403(int_arg("unit"))
+    job = report_numbers.start(db.session(), current_user, quiz, report_scope(current_user), unit)
+    return redirect(url_for("jobs.status", job_id=job.id), code=303)
+
+
+@bp.get("/laporan/soal")
+@requires("quiz.report")
+def question_report():
+    quiz, every = access.get_report_quiz_or_404(int_arg("kuis"))
+    if quiz is None:
+        return render("quiz/report.html", quiz=None, all_quizzes=[])
+    unit = access.get_report_unit_or_403(int_arg("unit"))
+    session, scope = db.session(), report_scope(current_user)
+    found = report_numbers.for_report(session, quiz, scope, unit)
+    if found.numbers is None:
+        return _report_to_count(quiz, every, unit, found)
+    page = reports.questions_page(session, quiz, scope, unit, found.numbers)
+    return render("quiz/question_report.html", quiz=quiz, all_quizzes=every, unit=unit, thresholds=reports,
+                  counted_at=found.numbers.counted_at, **page)
+
+
+@bp.route("/laporan/<kind>.<fmt>", methods=["GET", "POST"])
+@requires("quiz.report")
+def report_export(kind, fmt):
+    """The file at once for a few thousand attempts, else a job (POST) that prepares it: portal/export_jobs.py."""
+    if kind not in reports.EXPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    quiz, _every = access.get_report_quiz_or_404(int_arg("kuis"))
+    if quiz is None:
+        abort(404)
+    unit = access.get_report_unit_or_403(int_arg("unit"))
+    session, scope = db.session(), report_scope(current_user)
+    params = {"kind": kind, "quiz_id": quiz.id, "scope_path": scope, "unit_id": unit.id if unit else None}
+    if request.method == "POST":
+        job = export_jobs.start(session, current_user, "quiz.report", fmt, **params)
+        return redirect(url_for("jobs.status", job_id=job.id), code=303)
+    return export_jobs.download_or_offer(session, "quiz.report", fmt,
+                                         reports.attempts_in_scope(session, quiz, scope, unit), **params)
