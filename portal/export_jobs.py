@@ -44,12 +44,13 @@ def table(name):
     return register
 
 
-def download_or_offer(session, name, fmt, estimate, **params):
-    """The file now when about `estimate` rows are read, else the page offering to prepare it in the background."""
+def download_or_offer(session, name, fmt, estimate, back_url, **params):
+    """The file now when about `estimate` rows are read, else the page offering to prepare it in the background
+    (with a link back to `back_url`, the report it came from)."""
     if estimate <= current_app.config["EXPORT_JOB_MIN_ROWS"]:
         made = _tables[name](session, **params)
         return exports.download(made.columns, made.rows, fmt, made.filename, sheet_title=made.sheet_title)
-    return render("export_offer.html", rows=estimate, fmt=fmt)
+    return render("export_offer.html", rows=estimate, fmt=fmt, back_url=back_url)
 
 
 def start(session, actor, name, fmt, **params):

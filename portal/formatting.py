@@ -68,6 +68,8 @@ def fmt_number(value, digits=0, fixed=False):
         symbols = _integer_symbols(str(locale)) if locale is not None else None
         if symbols is not None:
             return f"{value:,}".translate(symbols)
+    if value and not round(value, digits):
+        value = 0  # -0.001 at two decimals is "0", not "-0"
     pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
     return format_decimal(value, format=pattern)
 

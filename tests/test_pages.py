@@ -176,6 +176,9 @@ def test_whole_numbers_are_grouped_as_babel_groups_them(app):
                 for n in numbers:
                     assert fmt_number(n) == babel_format_decimal(n, format="#,##0", locale=language), (language, n)
                 assert fmt_number(1234.0) == ("1.234" if language == "id" else "1,234")
+                assert fmt_number(-0.001, 2) == "0" and fmt_number(-0.004, 2, fixed=True) == "0" + (
+                    ",00" if language == "id" else ".00")  # no "-0" (a discrimination index near zero)
+                assert fmt_number(-0.006, 2) == ("-0,01" if language == "id" else "-0.01")
 
 
 def nu_checker():

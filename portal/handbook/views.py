@@ -131,7 +131,8 @@ def _report_export(fmt):
         job = export_jobs.start(session, current_user, "handbook.acknowledgements", fmt, scope_path=scope)
         return redirect(url_for("jobs.status", job_id=job.id), code=303)
     return export_jobs.download_or_offer(session, "handbook.acknowledgements", fmt,
-                                         reports.ack_table_size(session, scope), scope_path=scope)
+                                         reports.ack_table_size(session, scope), url_for("handbook.report"),
+                                         scope_path=scope)
 
 
 @bp.route("/laporan.csv", methods=["GET", "POST"])
