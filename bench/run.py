@@ -623,6 +623,34 @@ def server_times(portal, facts, work, args, tag):
     return times
 
 
+# Pages outside the scenarios whose server time must not grow with the data either (issue 10: every page within
+# 1.5x from demo content to the large database); each once found taking 0.5-60 s on the large database: the week
+# plan (3,471 revoked regulations), the handbook's changes (500 diffs), the quiz report (200,000 attempts: now the
+# page offering to count it in the background), the handbook report and follow-up, a large export (its offer page).
+PAGES = (("pegawai", "/content/"), ("pegawai", "/content/cetak"), ("pegawai", "/handbook/perubahan"),
+         ("pegawai", "/workshops/"), ("humas", "/content/pilar"), ("humas", "/handbook/kelola"),
+         ("admin", "/quiz/laporan"), ("admin", "/quiz/laporan/soal"), ("admin", "/handbook/laporan"),
+         ("admin", "/handbook/tim"), ("admin", "/handbook/laporan.xlsx"), ("admin", "/toolkit/kelola"))
+
+
+def page_times(portal, work, tag):
+    """p50 server time of each of PAGES at one connection (2 s after 2 s of warm-up); None when it answered an
+    error."""
+    clients, times = {}, {}
+    for number, (role, path) in enumerate(PAGES):
+        client = clients.get(role) or clients.setdefault(role, Client(portal).login(role))
+        script = write_script(work / f"{tag}-page-{number}.lua", [("GET", path, "", client.cookie)])
+        wrk(portal + "/", script, 1, 2)
+        run = wrk(portal + "/", script, 1, 2)
+        times[f"{path} ({role})"] = run["p50_us"] / 1000 if run["requests"] and not run["errors"] else None
+    return times
+
+
+def _time_row(label, demo_ms, large_ms):
+    return {"label": label, "demo_ms": demo_ms, "large_ms": large_ms,
+            "ratio": large_ms / demo_ms if demo_ms and large_ms else None}
+
+
 def bench_import_only(kind, tmp, args, log):
     """`--import-only`: the 20,000-row import beside readers and logins, on 50,000 employees and a small rest."""
     from bench.generate import Progress, Size, generate
@@ -693,6 +721,7 @@ def bench_database(kind, tmp, args, log):
                                         portal, bare, work, args, log)
             scenarios["quiz"]["worker_peak_mb"] = _peak_mb(servers[0], log)
         large_times = server_times(portal, facts, work, args, "large") if not args.only else None
+        large_pages = page_times(portal, work, "large") if not args.only else None
         servers[0].reset_memory_peaks()
         imported = (run_import(portal, facts, readers, work, args, size, database_url, log)
                     if wanted(args, "import") else None)
@@ -715,11 +744,10 @@ def bench_database(kind, tmp, args, log):
         demo_facts = generate(demo_url, DEMO, work / "demo-instance", progress=progress)
         servers, demo_portal, _bare = start_servers(demo_url, work, "demo", with_bare=False)
         demo_times = server_times(demo_portal, demo_facts, work, args, "demo")
-        server_time = {name: {"label": scenarios[name]["label"], "demo_ms": demo_times[name],
-                              "large_ms": large_times[name],
-                              "ratio": (large_times[name] / demo_times[name]
-                                        if demo_times[name] and large_times[name] else None)}
+        demo_pages = page_times(demo_portal, work, "demo")
+        server_time = {name: _time_row(scenarios[name]["label"], demo_times[name], large_times[name])
                        for name in large_times}
+        server_time.update({label: _time_row(label, demo_pages[label], large_pages[label]) for label in large_pages})
         for row in server_time.values():
             log(f"  {row['label']}: demo {row['demo_ms'] or 0:.1f} ms, large {row['large_ms'] or 0:.1f} ms")
         return {"database": kind, "generation_s": generation_s, "scenarios": scenarios, "import": imported,

@@ -980,6 +980,27 @@ def test_a_large_export_is_prepared_by_the_worker_for_the_one_who_asked(org, app
     assert client.get(file_url).status_code == 404
 
 
+def test_the_people_list_comes_a_page_at_a_time_and_counts_everyone(org, client, login, monkeypatch):
+    from portal.handbook import reports
+
+    monkeypatch.setattr(reports, "PEOPLE_PAGE", 2)
+    login(org["atasan"])  # four active people in scope; one has not acknowledged
+
+    def people(page):
+        block = page[page.index('id="orang"'):]
+        return re.findall(r'<td data-label="Nama">([^<]+)</td>', block)
+
+    first = client.get("/handbook/laporan").get_data(as_text=True)
+    assert "1 orang belum menyetujui pedoman." in first
+    assert len(people(first)) == 2 and "HYPERLINK" in people(first)[0]  # who has not acknowledged comes first
+    assert "page=2" in first
+    second = client.get("/handbook/laporan?page=2", headers=HX).get_data(as_text=True)
+    assert "<html" not in second and people(second) == ["Atasan Biro", "Budi Bagian"]
+    assert "1 orang belum menyetujui pedoman." in second  # the whole scope, whichever page
+    bagian = client.get(f"/handbook/laporan?unit={org['bagian'].id}").get_data(as_text=True)
+    assert people(bagian) == ["Budi Bagian"] and "Semua pegawai di lingkup ini sudah menyetujui" in bagian
+
+
 def test_admin_sees_every_unit(org, client, login_as):
     login_as("admin")
     page = text_of(client.get("/handbook/laporan"))
