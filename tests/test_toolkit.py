@@ -349,6 +349,39 @@ def test_saving_consent_expiry_sets_visibility(app, session):
     assert photo.visible_until == soon
 
 
+def test_the_worklist_finds_what_expires_soon_through_the_dates_indexes(app, session):
+    from sqlalchemy import event
+
+    from portal.toolkit import worklist
+
+    soon = today() + timedelta(days=10)
+    expiring = factories.make_toolkit_item(session, "regulation", title="Berakhir segera", valid_until=soon)
+    consent = factories.make_toolkit_item(session, "photo", app=app, consent="ya", consent_expires_on=soon,
+                                          files={"photo": (factories.image_bytes(), "a.png"),
+                                                 "consent": factories.pdf_bytes()})
+    factories.make_toolkit_item(session, "regulation", title="Masih lama", valid_until=soon + timedelta(days=400))
+    admin = factories.make_user(session, roles=("admin",))
+    engine, statements = session.get_bind(), []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if "consent_expires_on <=" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with app.test_request_context():
+            found = worklist.worklist(session, admin)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert sorted(item.id for item, _warnings in found.attention) == sorted([expiring.id, consent.id])
+    if engine.dialect.name == "sqlite":  # each date through its index, never every item (PostgreSQL: its planner)
+        statement, parameters = statements[-1]
+        with engine.connect() as connection:
+            plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+        assert any("ix_toolkit_item_valid_until" in step for step in plan), plan
+        assert any("ix_toolkit_photo_consent_expires_on" in step for step in plan), plan
+
+
 # --- search -----------------------------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -47,7 +47,7 @@ class ToolkitItem(SQLModel, table=True):
     owner_unit_id: int = Field(foreign_key="unit.id", index=True)
     status: str = Field(default="draf", max_length=20)
     year: int | None = Field(default=None, index=True)  # regulation year, photo year taken, template year made
-    valid_until: date | None = Field(default=None)
+    valid_until: date | None = Field(default=None, index=True)  # humas' worklist: what expires soon
     visible_until: date | None = Field(default=None)  # min(valid_until, consent expiry): what employees are shown by
     created_by_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
@@ -104,7 +104,7 @@ class ToolkitPhoto(SQLModel, table=True):
     consent: str = Field(default="tidak_perlu", max_length=20)
     consent_path: str | None = Field(default=None, max_length=200, index=True)
     consent_mime: str | None = Field(default=None, max_length=40)
-    consent_expires_on: date | None = None
+    consent_expires_on: date | None = Field(default=None, index=True)  # humas' worklist: consent ending soon
 
 
 class ToolkitRegulation(SQLModel, table=True):
