@@ -1436,6 +1436,17 @@ def test_supervisor_card_counts_the_follow_up_lists_and_keeps_them_a_while(org, 
     assert "0 orang belum menyetujui pedoman" in text_of(client.get("/"))
 
 
+def test_the_follow_up_lists_the_first_people_and_counts_them_all(org, client, login, monkeypatch):
+    from portal.handbook import reports
+
+    monkeypatch.setattr(reports, "PEOPLE_LIMIT", 2)
+    login(org["atasan"])
+    page = text_of(client.get("/handbook/tim"))
+    assert "4 orang belum lulus kuis" in page  # nobody in the Biro holds a quiz pass: counted in full
+    assert "Yang ditampilkan: 2 orang pertama" in page
+    assert page.count('name="user_ids"') == 2 + 1  # two of the quiz list, the one who has not acknowledged
+
+
 def test_report_as_xlsx_in_the_interface_language(org, client, login):
     from datetime import datetime
 

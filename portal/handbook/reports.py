@@ -5,7 +5,7 @@ with a reminder that notifies those people (the `reminder_requested` event).
 A scope is what `permissions.report_scope` gives: None = every unit, a unit path = that subtree, "" = nothing.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import url_for
@@ -34,7 +34,7 @@ from portal.models import (
 from portal.timezone import today_wib
 
 MISSED_WORKSHOP_DAYS = 365  # a workshop absence counts for the follow-up this long
-PEOPLE_LIMIT = 500  # people per list of the follow-up page
+PEOPLE_LIMIT = 100  # people listed per topic on the follow-up page (counted in full)
 PEOPLE_PAGE = 50  # people per page of the report's list
 
 
@@ -231,9 +231,13 @@ REMINDER_TEXTS = {
 
 @dataclass
 class TeamFollowUp:
-    not_acknowledged: list  # [(user, unit)]
+    not_acknowledged: list  # [(user, unit)], the first PEOPLE_LIMIT
     no_quiz_pass: list
     missed_workshop: list
+    counts: dict = field(default_factory=dict)  # topic -> how many people in all (when counted)
+
+    def total(self, topic):
+        return self.counts.get(topic, len(self.of(topic)))
 
     def of(self, topic):
         return {"handbook": self.not_acknowledged, "quiz": self.no_quiz_pass, "workshop": self.missed_workshop}[topic]
@@ -264,15 +268,19 @@ def _follow_up_clauses(session, now):
 
 
 @db.plans_for_values
-def team_follow_up(session, scope_path, limit=PEOPLE_LIMIT, now=None):
+def team_follow_up(session, scope_path, limit=None, now=None, counted=True):
     """Who in scope has not acknowledged the handbook, holds no valid quiz pass, or missed a workshop session
-    (marked "tidak hadir" in the last MISSED_WORKSHOP_DAYS days)."""
-    clauses = _follow_up_clauses(session, now or utcnow())
+    (marked "tidak hadir" in the last MISSED_WORKSHOP_DAYS days): the first `limit` (PEOPLE_LIMIT) of each list and,
+    when `counted`, how many in all."""
+    limit = limit or PEOPLE_LIMIT
+    now = now or utcnow()
+    clauses = _follow_up_clauses(session, now)
     people = _people_in_scope(scope_path)
     return TeamFollowUp(
         not_acknowledged(session, scope_path, limit=limit),
         session.exec(people.where(clauses["quiz"]).limit(limit)).all(),
         session.exec(people.where(clauses["workshop"]).limit(limit)).all(),
+        team_counts(session, scope_path, now) if counted else {},
     )
 
 
@@ -319,7 +327,7 @@ def send_reminders(session, actor, scope_path, topic, user_ids):
     if topic not in REMINDER_TOPICS:
         raise DomainError(_("Pilih jenis pengingat yang tersedia."))
     wanted = {int(i) for i in user_ids if str(i).isdigit()}
-    listed = {user.id for user, _unit in team_follow_up(session, scope_path).of(topic)}
+    listed = {user.id for user, _unit in team_follow_up(session, scope_path, counted=False).of(topic)}
     chosen = sorted(wanted & listed)
     if not chosen:
         raise DomainError(_("Pilih sedikitnya satu orang yang akan diingatkan."))
