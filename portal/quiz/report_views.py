@@ -15,6 +15,18 @@ from portal.quiz.views import bp
 @bp.get("/laporan")
 @requires("quiz.report")
 def report():
+    return _report_page(reports.overview_page, "quiz/report.html", bin_label=reports.bin_label)
+
+
+@bp.get("/laporan/soal")
+@requires("quiz.report")
+def question_report():
+    return _report_page(reports.questions_page, "quiz/question_report.html", thresholds=reports)
+
+
+def _report_page(build, template, **context):
+    """A report page: its quiz and unit checked, its numbers kept or counted now, else the page offering to count
+    them in the background (portal/quiz/report_numbers.py)."""
     quiz, every = access.get_report_quiz_or_404(int_arg("kuis"))
     if quiz is None:
         return render("quiz/report.html", quiz=None, all_quizzes=[])
@@ -22,17 +34,12 @@ def report():
     session, scope = db.session(), report_scope(current_user)
     found = report_numbers.for_report(session, quiz, scope, unit)
     if found.numbers is None:
-        return _report_to_count(quiz, every, unit, found)
-    page = reports.overview_page(session, quiz, scope, unit, found.numbers)
-    return render("quiz/report.html", quiz=quiz, all_quizzes=every, unit=unit, bin_label=reports.bin_label,
-                  counted_at=found.numbers.counted_at, **page)
-
-
-def _report_to_count(quiz, every, unit, found):
-    """The report page while its numbers are too many to count in the request and none are kept."""
-    units = reports.scope_units(db.session(), report_scope(current_user))
-    return render("quiz/report_count.html", quiz=quiz, all_quizzes=every, unit=unit, found=found,
-                  scope_units=units, scope_depth=min((u.depth for u in units), default=0))
+        units = reports.scope_units(session, scope)
+        return render("quiz/report_count.html", quiz=quiz, all_quizzes=every, unit=unit, found=found,
+                      scope_units=units, scope_depth=min((u.depth for u in units), default=0))
+    page = build(session, quiz, scope, unit, found.numbers)
+    return render(template, quiz=quiz, all_quizzes=every, unit=unit, counted_at=found.numbers.counted_at,
+                  **context, **page)
 
 
 @bp.post("/laporan/hitung")
@@ -45,22 +52,6 @@ def report_count():
     unit = access.get_report_unit_or_403(int_arg("unit"))
     job = report_numbers.start(db.session(), current_user, quiz, report_scope(current_user), unit)
     return redirect(url_for("jobs.status", job_id=job.id), code=303)
-
-
-@bp.get("/laporan/soal")
-@requires("quiz.report")
-def question_report():
-    quiz, every = access.get_report_quiz_or_404(int_arg("kuis"))
-    if quiz is None:
-        return render("quiz/report.html", quiz=None, all_quizzes=[])
-    unit = access.get_report_unit_or_403(int_arg("unit"))
-    session, scope = db.session(), report_scope(current_user)
-    found = report_numbers.for_report(session, quiz, scope, unit)
-    if found.numbers is None:
-        return _report_to_count(quiz, every, unit, found)
-    page = reports.questions_page(session, quiz, scope, unit, found.numbers)
-    return render("quiz/question_report.html", quiz=quiz, all_quizzes=every, unit=unit, thresholds=reports,
-                  counted_at=found.numbers.counted_at, **page)
 
 
 @bp.route("/laporan/<kind>.<fmt>", methods=["GET", "POST"])
