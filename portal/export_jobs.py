@@ -89,7 +89,8 @@ def _next_url(result, _params):
     return url_for("jobs.download", job_id=result["job_id"])
 
 
-@jobs.job(JOB_KIND, title=_l("Menyiapkan berkas unduhan"), describe=_describe, next_url=_next_url)
+@jobs.job(JOB_KIND, title=_l("Menyiapkan berkas unduhan"), describe=_describe, next_url=_next_url,
+          next_label=_l("Unduh berkas"))
 def _build_file(ctx, source, fmt, params):
     build = _tables[source]
     with ctx.in_starters_language():

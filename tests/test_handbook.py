@@ -959,7 +959,7 @@ def test_a_large_export_is_prepared_by_the_worker_for_the_one_who_asked(org, app
     assert started.status_code == 303
     job_url = started.headers["Location"]
     page = client.get(job_url).get_data(as_text=True)
-    assert "Berkas siap: 4 baris." in page
+    assert "Berkas siap: 4 baris." in page and "Unduh berkas" in page
     file_url = re.search(r'href="(/jobs/\d+/berkas)"', page).group(1)
     prepared = client.get(file_url)
     assert prepared.headers["Content-Disposition"].startswith('attachment; filename=persetujuan-pedoman.csv')

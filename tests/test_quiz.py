@@ -654,6 +654,7 @@ def test_a_large_report_is_counted_by_the_worker_and_kept_for_its_scope(client, 
     job_url = client.post(f"/quiz/laporan/hitung?kuis={bank.quiz.id}").headers["Location"]
     job_page = client.get(job_url).get_data(as_text=True)
     assert "Angka laporan sudah dihitung." in job_page and f"/quiz/laporan?kuis={bank.quiz.id}" in job_page
+    assert "Buka laporan" in job_page
     for path, page in at_once.items():
         kept = client.get(path).get_data(as_text=True)
         assert "dihitung di latar belakang pada" in kept and "Hitung ulang" in kept

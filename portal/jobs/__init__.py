@@ -133,15 +133,16 @@ class JobKind:
     title: Any  # a lazy string: what the job page calls it
     describe: Any = None  # fn(result dict) -> text shown when done
     next_url: Any = None  # fn(result dict, params dict) -> where to go when done
+    next_label: Any = None  # the link's text (a lazy string); "Lanjutkan" when None
 
 
 KINDS = {}
 
 
-def job(kind, title, describe=None, next_url=None):
+def job(kind, title, describe=None, next_url=None, next_label=None):
     """Register `fn(ctx, **params) -> dict` as the job `kind`."""
     def register(fn):
-        KINDS[kind] = JobKind(kind, fn, title, describe, next_url)
+        KINDS[kind] = JobKind(kind, fn, title, describe, next_url, next_label)
         return fn
     return register
 

@@ -23,7 +23,8 @@ def status(job_id):
     next_url = kind.next_url(result, jobs.params_of(row)) if (kind and kind.next_url and row.status == "done") \
         else None
     return render("jobs/status.html", block="status", job=row, title=kind.title if kind else row.kind,
-                  summary=summary, tone=tone, next_url=next_url, poll_url=url_for("jobs.status", job_id=row.id),
+                  summary=summary, tone=tone, next_url=next_url, next_label=kind.next_label if kind else None,
+                  poll_url=url_for("jobs.status", job_id=row.id),
                   running=row.status in ("queued", "running"))
 
 

@@ -105,7 +105,8 @@ def _next_url(_result, params):
     return url_for("quiz.report", kuis=params["quiz_id"], unit=params["unit_id"])
 
 
-@jobs.job(JOB_KIND, title=_l("Menghitung laporan kuis"), describe=_describe, next_url=_next_url)
+@jobs.job(JOB_KIND, title=_l("Menghitung laporan kuis"), describe=_describe, next_url=_next_url,
+          next_label=_l("Buka laporan"))
 def _count_job(ctx, quiz_id, scope_path, unit_id):
     with ctx.in_starters_language():
         ctx.step(0, 1, _("Menghitung percobaan dan jawaban…"))  # commits: no write lock is held while counting
