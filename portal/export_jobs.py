@@ -11,7 +11,6 @@ whenever an export is written).
 """
 
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import db, exports, jobs
+from portal import db, exports, jobs, uploads
 from portal.htmx import render
 from portal.i18n import ngettext
 
@@ -68,17 +67,7 @@ def folder():
 
 def purge_expired(now=None):
     """Remove exported files (and leftovers of interrupted writes) older than EXPORT_KEEP_HOURS; returns how many."""
-    now = now or time.time()
-    keep = current_app.config["EXPORT_KEEP_HOURS"] * 3600
-    removed = 0
-    for path in folder().iterdir():
-        try:
-            if now - path.stat().st_mtime > keep:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
-    return removed
+    return uploads.remove_older_than(list(folder().iterdir()), current_app.config["EXPORT_KEEP_HOURS"] * 3600, now)
 
 
 def _describe(result):

@@ -28,7 +28,7 @@ from pathlib import Path
 from flask import abort, current_app
 from flask_login import current_user
 
-from portal import tabular
+from portal import tabular, uploads
 from portal.errors import DomainError
 
 _SCOPE_RE = re.compile(r"[a-z0-9]{1,30}")
@@ -415,14 +415,5 @@ def is_expired(path, now=None):
 
 def purge_expired(now=None):
     """Remove staged files (and leftovers of interrupted writes) older than the preview lifetime; returns how many."""
-    now = now or time.time()
-    removed = 0
-    for path in list(folder().glob(f"*{_SUFFIX}")) + list(folder().glob("*.part")) + list(folder().glob("*.csv")) \
-            + list(folder().glob("*.gift")):
-        try:
-            if now - path.stat().st_mtime > _max_age_seconds():
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
-    return removed
+    kept = [path for pattern in (f"*{_SUFFIX}", "*.part", "*.csv", "*.gift") for path in folder().glob(pattern)]
+    return uploads.remove_older_than(kept, _max_age_seconds(), now)

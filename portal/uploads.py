@@ -14,6 +14,7 @@ Every pillar uses these functions; none writes upload files by itself.
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,21 @@ class Stored:
     size: int
     width: int | None = None
     height: int | None = None
+
+
+def remove_older_than(paths, max_age_seconds, now=None):
+    """Delete the files among `paths` last written more than `max_age_seconds` ago (a file gone meanwhile is
+    skipped); returns how many were removed. For kept work files: import previews, prepared exports."""
+    now = now or time.time()
+    removed = 0
+    for path in paths:
+        try:
+            if now - path.stat().st_mtime > max_age_seconds:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _root():

@@ -116,15 +116,13 @@ class PersonRow:
 
 def people_progress(session, scope_path, unit=None, page=1, per_page=None):
     """One page of the active people in scope (under `unit`): sections of the current edition read, and
-    acknowledged or not; those who have not acknowledged first. Returns (rows, how many people in all)."""
+    acknowledged or not; those who have not acknowledged first."""
     per_page = per_page or PEOPLE_PAGE
     edition, required = latest_edition(session), required_edition(session)
     total = len(edition_toc(session, edition).flat)
     conditions = [User.active, _unit_scope(scope_path)]
     if unit is not None:
         conditions.append(Unit.path.startswith(unit.path))
-    people = session.exec(select(func.count()).select_from(User).join(Unit, Unit.id == User.unit_id)
-                          .where(*conditions)).one()
     acked = _acknowledged_clause(required).label("acked") if required is not None else false().label("acked")
     rows = session.exec(select(User, Unit, acked).join(Unit, Unit.id == User.unit_id).where(*conditions)
                         .order_by(acked, Unit.path, User.full_name, User.id)
@@ -137,7 +135,7 @@ def people_progress(session, scope_path, unit=None, page=1, per_page=None):
                                        EditionSection.edition_id == edition.id))
             .where(SectionRead.user_id.in_([user.id for user, _unit, _a in rows]))
             .group_by(SectionRead.user_id)).all())
-    return [PersonRow(user, u, reads.get(user.id, 0), total, bool(a)) for user, u, a in rows], people
+    return [PersonRow(user, u, reads.get(user.id, 0), total, bool(a)) for user, u, a in rows]
 
 
 @db.plans_for_values
@@ -145,13 +143,11 @@ def report_page(session, scope_path, unit=None, page=1):
     """The report: acknowledgement per unit and one page of people (PEOPLE_PAGE, those who have not acknowledged
     first; 500 people on one page made it 450 KB and 0.4 s)."""
     rows = ack_report(session, scope_path)
-    people, people_total = people_progress(session, scope_path, unit, page)
-    shown = [r for r in rows if unit is None or r.unit.path.startswith(unit.path)]
-    return {"rows": rows, "people": people, "unit": unit, "page": page,
-            "pages": max((people_total + PEOPLE_PAGE - 1) // PEOPLE_PAGE, 1),
+    shown = [r for r in rows if unit is None or r.unit.path.startswith(unit.path)]  # the people list's units
+    return {"rows": rows, "people": people_progress(session, scope_path, unit, page), "unit": unit, "page": page,
+            "pages": max((sum(r.members for r in shown) + PEOPLE_PAGE - 1) // PEOPLE_PAGE, 1),
             "members": sum(r.members for r in rows), "done": sum(r.acknowledged for r in rows),
             "edition": latest_edition(session), "required": required_edition(session),
-            "missing_count": sum(r.members - r.acknowledged for r in rows),
             "missing_shown": sum(r.members - r.acknowledged for r in shown)}
 
 
@@ -281,11 +277,11 @@ def team_follow_up(session, scope_path, limit=None, now=None, counted=True):
              session.exec(people.where(clauses["workshop"]).limit(limit)).all())
     return TeamFollowUp(
         *lists,
-        _counts_of_long_lists(session, scope_path, now, limit, lists) if counted else {},
+        _counts_of_long_lists(session, scope_path, limit, lists) if counted else {},
     )
 
 
-def _counts_of_long_lists(session, scope_path, now, limit, lists):
+def _counts_of_long_lists(session, scope_path, limit, lists):
     """{topic: how many in all} where a list was cut at `limit`; the dashboard card's counts (kept a while), as
     counting the whole institution's lists took 0.6 s a page. A list shorter than the limit is its own count."""
     if all(len(listed) < limit for listed in lists):

@@ -70,5 +70,5 @@ def report_export(kind, fmt):
         job = export_jobs.start(session, current_user, "quiz.report", fmt, **params)
         return redirect(url_for("jobs.status", job_id=job.id), code=303)
     return export_jobs.download_or_offer(session, "quiz.report", fmt,
-                                         reports.attempts_in_scope(session, quiz, scope, unit),
+                                         report_numbers.attempts_kept(session, quiz, scope, unit),
                                          url_for("quiz.report", kuis=quiz.id, unit=params["unit_id"]), **params)
