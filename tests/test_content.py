@@ -182,6 +182,53 @@ def test_bad_post_input_is_refused_with_a_message(client, session, login, world,
         assert "x" * 5001 in body
 
 
+def _linked(session, post_id):
+    from portal.models import ContentPostLink
+
+    session.rollback()
+    return sorted((link.kind, link.ref_id) for link in session.exec(
+        select(ContentPostLink).where(ContentPostLink.post_id == post_id)).all())
+
+
+def test_toolkit_items_beyond_the_list_are_linked_by_number_or_address_and_kept_when_editing(
+        client, session, login, world, monkeypatch):
+    """The form lists only the most used approved items (there may be 100,000): any other is pasted as its number or
+    address. An item the post links stays in the list, so that saving the form as shown does not unlink it (the list
+    held the first 500 by title, and editing a post linked to another item dropped its link)."""
+    import re
+
+    from portal.content import pages
+
+    monkeypatch.setattr(pages, "TOOLKIT_CHOICES", 1)
+    popular = factories.make_toolkit_item(session, title="Templat Paling Dipakai")
+    popular.usage_count = 50
+    session.commit()
+    rare = [factories.make_toolkit_item(session, title=f"Regulasi Jarang {n}") for n in range(2)]
+    pending = factories.make_toolkit_item(session, title="Belum Disetujui", status="diajukan")
+    login(world.manager_a)
+    form = client.get("/content/pos/baru").get_data(as_text=True)
+    assert "Templat Paling Dipakai" in form and "Regulasi Jarang" not in form
+    done = client.post("/content/pos/baru", data=post_data(
+        world, toolkit_ids=[popular.id],
+        toolkit_refs=f"{rare[0].id}, https://portal.example/toolkit/item/{rare[1].id}"))
+    assert done.status_code == 303
+    post = posts(session)[-1]
+    expected = sorted(("toolkit", item.id) for item in (popular, *rare))
+    assert _linked(session, post.id) == expected
+    edit = client.get(f"/content/pos/{post.id}/ubah").get_data(as_text=True)
+    selected = {int(value) for value in re.findall(r'<option selected value="(\d+)"', edit)}
+    assert {popular.id, rare[0].id, rare[1].id} <= selected  # listed and chosen, though not among the most used
+    resent = client.post(f"/content/pos/{post.id}/ubah", data=post_data(
+        world, topic="Topik diubah", version=post.version, toolkit_ids=sorted(selected & {i for _k, i in expected})))
+    assert resent.status_code == 303 and _linked(session, post.id) == expected
+    for bad, message in ((f"{rare[0].id} /toolkit/item/abc", "“/toolkit/item/abc” bukan nomor atau tautan"),
+                         (str(pending.id), "Hanya item perangkat humas yang sudah disetujui")):
+        refused = client.post(f"/content/pos/{post.id}/ubah", data=post_data(
+            world, version=post.version + 1, toolkit_ids=[popular.id], toolkit_refs=bad))
+        assert refused.status_code == 422 and message in refused.get_data(as_text=True)
+        assert _linked(session, post.id) == expected
+
+
 def test_a_post_for_an_account_of_another_unit_is_refused(client, session, login, world):
     login(world.manager_a)
     response = client.post("/content/pos/baru", data=post_data(world, account_ids=[world.ig_b.id]))

@@ -306,6 +306,20 @@ def test_material_edition_asks_again_and_shows_what_changed(handbook, session, c
     assert [title for _kind, title in _changes(page)] == [
         "Hoaks dan verifikasi", "Keamanan akun", "Mengunggah foto kegiatan"]
 
+    # a long list comes a page at a time, counted in full; the pages keep the edition compared with
+    from portal.handbook import reading
+
+    with mock.patch.object(reading, "CHANGES_PAGE", 3):
+        first = text_of(client.get("/handbook/perubahan"))
+        second = text_of(client.get("/handbook/perubahan?sejak=2025.1&page=2"))
+        past_the_end = text_of(client.get("/handbook/perubahan?sejak=2025.1&page=99"))
+    assert _changes(past_the_end) == _changes(second)
+    assert [kind for kind, _title in _changes(first)] == ["diubah", "diubah", "baru"]
+    assert _changes(second) == [("dihapus", "Mengunggah foto kegiatan")]
+    assert "4 bagian berbeda: 2 diubah, 1 baru, 1 dihapus." in " ".join(first.split())
+    assert "Ditampilkan 4–4." in second and 'id="chg-4"' in second
+    assert "/handbook/perubahan?sejak=2025.1&amp;page=2" in first
+
     # the diffs of a pair of editions are the same for every reader: made once per process
     from portal.handbook import diffs
 

@@ -806,6 +806,51 @@ def test_workshop_lists_are_paged(client, session, login_as):
         assert client.get(f"/workshops/?kelola={value}&page={value}").status_code == 200
 
 
+def test_the_list_for_an_employee_is_counted_and_cut_by_the_database(client, session, login_as, login):
+    """/workshops/ pages what an employee may see in SQL (not drafts; their audience or already theirs) and loads
+    only the shown workshops: it loaded every workshop of the institution to show twenty (97 ms at 2,000)."""
+    from sqlalchemy import event
+
+    from portal.models import WorkshopAudienceUnit
+    from portal.workshops.pages import INDEX_PAGE_SIZE
+
+    employee = login_as("employee")
+    trainer = factories.make_user(session, roles=("trainer",))
+    elsewhere_unit = factories.make_unit(session)
+    for n in range(INDEX_PAGE_SIZE + 4):
+        factories.make_workshop(session, trainer=trainer, title=f"Terbuka Umum {n:02d}")
+    elsewhere = factories.make_workshop(session, title="Hanya Unit Lain")
+    joined = factories.make_workshop(session, title="Sudah Diikuti")
+    for workshop in (elsewhere, joined):
+        session.add(WorkshopAudienceUnit(workshop_id=workshop.id, unit_id=elsewhere_unit.id))
+    factories.make_participant(session, joined, employee)
+    factories.make_workshop(session, status="draft", title="Draf Tersembunyi")
+    session.commit()
+    loaded = []
+
+    def count_load(target, _context):
+        loaded.append(target.id)
+
+    event.listen(Workshop, "load", count_load)
+    try:
+        first = client.get("/workshops/").get_data(as_text=True)
+        assert len(set(loaded)) <= INDEX_PAGE_SIZE
+        second = client.get("/workshops/?page=2").get_data(as_text=True)
+    finally:
+        event.remove(Workshop, "load", count_load)
+    assert first.count("Terbuka Umum") == INDEX_PAGE_SIZE - 1 and "Halaman 1 dari 2" in first
+    assert "Sudah Diikuti" in first and "Anda terdaftar" in first  # newest first, outside their audience
+    assert second.count("Terbuka Umum") == 5 and "Sudah Diikuti" not in second
+    for page in (first, second):
+        assert "Hanya Unit Lain" not in page and "Draf Tersembunyi" not in page
+    # their trainer lists them once, under the workshops they manage
+    client.post("/logout")
+    login(trainer)
+    mine = client.get("/workshops/").get_data(as_text=True)
+    managed = mine.split("Pelatihan untuk Anda")[0]
+    assert mine.count("Terbuka Umum") == managed.count("Terbuka Umum") == INDEX_PAGE_SIZE
+
+
 def test_a_page_of_participants_loads_only_its_rows_and_matches_the_whole_list(session):
     """participant_page orders, filters and pages plain values, then loads the shown page: it must show what
     paging the fully loaded list showed (registered by name, then the waiting list in its order with positions)."""

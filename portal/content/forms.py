@@ -1,3 +1,5 @@
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -13,7 +15,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.content.common import MAX_CAPTION
 from portal.models.content import KEY_MESSAGE_KINDS, PLATFORMS
@@ -66,11 +68,42 @@ class PostForm(FlaskForm):
         "Draf keterangan paling banyak %(max)d karakter. Teks Anda masih ada di kotak; pendekkan lalu simpan lagi."))])
     tags = StringField(_l("Tagar atau kata kunci"), validators=[Optional(), Length(max=300)])
     toolkit_ids = SelectMultipleField(_l("Perangkat humas yang dipakai"), coerce=int_or_none, validate_choice=False)
+    toolkit_refs = StringField(_l("Perangkat humas lain: nomor atau tautannya"),
+                               validators=[Optional(), Length(max=2000)])
     section_ids = SelectMultipleField(_l("Bagian pedoman yang dirujuk"), coerce=int_or_none, validate_choice=False)
     status = RadioField(_l("Tahap"), choices=[("ide", _l("ide")), ("draf", _l("draf"))], default="draf",
                         validate_choice=False)
     reason = StringField(_l("Alasan perubahan"), validators=[Optional(), Length(max=1000)])
     version = HiddenField()
+
+    def validate_toolkit_refs(self, field):
+        try:
+            item_refs(field.data)
+        except ValueError as bad:
+            raise ValidationError(_l("“%(piece)s” bukan nomor atau tautan item perangkat humas. Salin tautannya "
+                                     "dari halaman item, atau tulis nomornya.", piece=str(bad))) from None
+
+    def chosen_toolkit_ids(self):
+        """The items picked from the list and those pasted as numbers or addresses (after validation)."""
+        return [*(self.toolkit_ids.data or []), *item_refs(self.toolkit_refs.data)]
+
+
+ITEM_ADDRESS = re.compile(r"(?:^|/)toolkit/item/(\d{1,9})/?$")
+
+
+def item_refs(text):
+    """Toolkit item ids from what a planner pasted: numbers or the items' addresses (…/toolkit/item/123), separated
+    by commas, spaces or lines. Raises ValueError with the first piece that is neither."""
+    ids = []
+    for piece in re.split(r"[\s,;]+", text or ""):
+        if not piece:
+            continue
+        path = re.split(r"[?#]", piece, maxsplit=1)[0]
+        found = re.fullmatch(r"\d{1,9}", path) or ITEM_ADDRESS.search(path)
+        if found is None:
+            raise ValueError(piece[:60])
+        ids.append(int(found.group(1) if found.re is ITEM_ADDRESS else found.group(0)))
+    return ids
 
 
 class MoveForm(FlaskForm):

@@ -106,7 +106,15 @@ class FormChoices:
     sections: list
 
 
-def form_choices(session, user, around=None):
+TOOLKIT_CHOICES = 300  # approved toolkit items the post form lists, most used first (others are pasted by number)
+SECTION_CHOICES = 1000
+
+
+def form_choices(session, user, around=None, keep_toolkit=(), keep_sections=()):
+    """What the post form offers. The toolkit list holds the TOOLKIT_CHOICES most used approved items (there may
+    be 100,000; any other is linked by its number or address) and always the items in `keep_toolkit`, the ones
+    the post links or the form sent: an item missing from the list would be unlinked by saving the form.
+    Likewise the handbook sections and `keep_sections`."""
     user_scope = Scope(session, user)
     units = {u.id: u for u in session.exec(select(Unit)).all()}
     accounts = [a for a in session.exec(select(ContentAccount).where(ContentAccount.status == "aktif")
@@ -114,17 +122,27 @@ def form_choices(session, user, around=None):
                 if user_scope.plans_for(a)]
     today = around or today_wib()
     messages = key_messages_between(session, today - timedelta(days=60), today + timedelta(days=120))
-    toolkit = session.exec(select(ToolkitItem).where(ToolkitItem.status == "disetujui")
-                           .order_by(ToolkitItem.kind, ToolkitItem.title).limit(500)).all()
-    sections = session.exec(select(Section.id, SectionRevision.title).join(
-        SectionRevision, SectionRevision.id == Section.current_revision_id).where(Section.archived.is_(False))
-        .order_by(SectionRevision.title).limit(500)).all()
+    keep_toolkit = [i for i in keep_toolkit if isinstance(i, int)]
+    keep_sections = [i for i in keep_sections if isinstance(i, int)]
+    toolkit_columns = (ToolkitItem.id, ToolkitItem.kind, ToolkitItem.title)
+    most_used = select(*toolkit_columns).where(ToolkitItem.status == "disetujui").order_by(
+        ToolkitItem.usage_count.desc(), ToolkitItem.id.desc()).limit(TOOLKIT_CHOICES)
+    toolkit = {row.id: row for row in session.exec(most_used).all()}
+    if keep_toolkit:
+        toolkit.update((row.id, row) for row in session.exec(select(*toolkit_columns).where(
+            ToolkitItem.id.in_(keep_toolkit))).all())
+    section_columns = select(Section.id, SectionRevision.title).join(
+        SectionRevision, SectionRevision.id == Section.current_revision_id)
+    sections = dict(session.exec(section_columns.where(Section.archived.is_(False))
+                                 .order_by(SectionRevision.title).limit(SECTION_CHOICES)).all())
+    if keep_sections:
+        sections.update(session.exec(section_columns.where(Section.id.in_(keep_sections))).all())
     return FormChoices(
         accounts=[(a.id, f"{a.platform} {a.handle} — {units[a.unit_id].name}") for a in accounts],
         pillars=[(p.id, p.name) for p in list_pillars(session, active_only=True)],
         key_messages=[(m.id, f"{m.starts_on.strftime('%d-%m')} {m.title}") for m in messages],
-        toolkit=[(i.id, f"[{i.kind}] {i.title}") for i in toolkit],
-        sections=[(section_id, title) for section_id, title in sections])
+        toolkit=sorted(((i.id, f"[{i.kind}] {i.title}") for i in toolkit.values()), key=lambda c: c[1].lower()),
+        sections=sorted(sections.items(), key=lambda c: c[1].lower()))
 
 
 def pending_for(session, user, limit=20, user_scope=None):

@@ -109,7 +109,8 @@ def print_week():
 def _post_form(obj_data=None):
     session = db.session()
     form = PostForm(data=obj_data) if obj_data is not None and request.method == "GET" else PostForm()
-    choices = pages.form_choices(session, current_user)
+    choices = pages.form_choices(session, current_user, keep_toolkit=form.toolkit_ids.data or [],
+                                 keep_sections=form.section_ids.data or [])
     form.account_ids.choices = choices.accounts
     form.pillar_id.choices = choices.pillars
     form.key_message_id.choices = [(0, _("— tidak ada —"))] + choices.key_messages
@@ -123,7 +124,7 @@ def _post_input(form):
         account_ids=form.account_ids.data or [], day=form.day.data, clock=form.clock.data,
         pillar_id=form.pillar_id.data, topic=form.topic.data or "", audience=form.audience.data or "",
         caption=form.caption.data or "", tags=form.tags.data or "", key_message_id=form.key_message_id.data or None,
-        toolkit_ids=form.toolkit_ids.data or [], section_ids=form.section_ids.data or [],
+        toolkit_ids=form.chosen_toolkit_ids(), section_ids=form.section_ids.data or [],
         status=form.status.data or "draf")
 
 

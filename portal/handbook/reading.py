@@ -7,6 +7,7 @@ material edition, every section that changed since the person's last acknowledge
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -291,9 +292,13 @@ class ShownChange:
     html: object  # the whole text, for added ones
 
 
-def changes_page(session, user, since_version=None):
+CHANGES_PAGE = 20  # changed sections per page of "Apa yang berubah"
+
+
+def changes_page(session, user, since_version=None, page=1):
     """The sections that changed since an edition (asked for, else the one the user acknowledged, else the one
-    before the latest), each with its rendered word-level diff."""
+    before the latest), CHANGES_PAGE at a time, each with its rendered word-level diff, and how many changed in
+    each way. A page of every change was 1.5 MB with 500 changed sections."""
     edition = latest_edition(session)
     if edition is None:
         return None
@@ -302,9 +307,14 @@ def changes_page(session, user, since_version=None):
     since = since or acknowledged_edition(session, user)
     if since is None and len(every) > 1:
         since = every[1]
-    shown = kept_diffs(session, since, edition, lambda: _shown_changes(session, since, edition)) \
+    changed = kept_diffs(session, since, edition, lambda: _shown_changes(session, since, edition)) \
         if since and since.id != edition.id else ()
-    return {"edition": edition, "since": since, "changed": shown, "editions": every}
+    pages = max(1, -(-len(changed) // CHANGES_PAGE))
+    page = min(max(page, 1), pages)
+    kinds = Counter(shown.change.kind for shown in changed)
+    return {"edition": edition, "since": since, "editions": every, "total": len(changed), "kinds": kinds,
+            "changed": changed[(page - 1) * CHANGES_PAGE:page * CHANGES_PAGE], "page": page, "pages": pages,
+            "first_number": (page - 1) * CHANGES_PAGE + 1}
 
 
 def _shown_changes(session, since, edition):

@@ -92,7 +92,7 @@ def acknowledge():
 @requires("handbook.read")
 def changes():
     page = reading.changes_page(db.session(), current_user, access.get_edition_version_or_none(
-        request.args.get("sejak", "").strip())) or abort(404)
+        request.args.get("sejak", "").strip()), int_arg("page", 1)) or abort(404)
     return render("handbook/changes.html", **page)
 
 

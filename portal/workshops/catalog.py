@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy import exists, true
+from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import select
 
 from portal import audit, events, generations, search
@@ -248,12 +250,16 @@ def index_workshop(session, workshop):
     generations.move(session, GENERATION)
 
 
-def workshops_managed_by(session, user):
-    stmt = select(Workshop).order_by(Workshop.created_at.desc(), Workshop.id.desc())
-    if "admin" not in user.roles:
-        stmt = stmt.join(WorkshopTrainer, WorkshopTrainer.workshop_id == Workshop.id).where(
-            WorkshopTrainer.user_id == user.id)
-    return session.exec(stmt).all()
+def managed_by(user):
+    """SQL: the workshop is one `user` manages (admins: every workshop; a trainer: those they are assigned to)."""
+    if "admin" in user.roles:
+        return true()
+    return exists().where(WorkshopTrainer.workshop_id == Workshop.id, WorkshopTrainer.user_id == user.id)
+
+
+def workshops_managed_by(user):
+    """The statement of the workshops `user` manages, newest first."""
+    return select(Workshop).where(managed_by(user)).order_by(Workshop.created_at.desc(), Workshop.id.desc())
 
 
 # --- workshop sessions (the meetings) -----------------------------------------------------------------------------
@@ -286,12 +292,16 @@ def delete_workshop_session(session, actor, workshop, workshop_session):
     session.flush()
 
 
-def upcoming_sessions(session, workshop_ids, now=None, limit=10):
-    if not workshop_ids:
-        return []
+def upcoming_sessions(session, workshops, now=None, limit=10):
+    """[(WorkshopSession, Workshop)] not yet ended, earliest first, of `workshops`: ids, or a condition on Workshop
+    (`managed_by`)."""
+    if not isinstance(workshops, ColumnElement):
+        if not workshops:
+            return []
+        workshops = Workshop.id.in_(workshops)
     now = as_utc(now or utcnow())
     return session.exec(select(WorkshopSession, Workshop).join(Workshop, Workshop.id == WorkshopSession.workshop_id)
-                        .where(WorkshopSession.workshop_id.in_(workshop_ids), WorkshopSession.ends_at >= now)
+                        .where(workshops, WorkshopSession.ends_at >= now)
                         .order_by(WorkshopSession.starts_at).limit(limit)).all()
 
 

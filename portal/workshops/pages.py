@@ -7,7 +7,7 @@ from typing import NamedTuple
 from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_
+from sqlalchemy import and_, exists, func, or_
 from sqlmodel import select
 
 from portal import cache, generations, search
@@ -19,6 +19,7 @@ from portal.workshops.access import can_manage_workshop
 from portal.workshops.attendance import current_workshop_session
 from portal.workshops.catalog import (
     GENERATION,
+    managed_by,
     materials,
     safe_link,
     trainers,
@@ -46,14 +47,25 @@ generations.follow_people(WorkshopParticipant, Certificate)
 generations.follow("workshop_sessions", WorkshopSession)
 
 
-def visible_workshops(session, user):
-    """Workshops an employee may see (not drafts; in their audience or already theirs), with their participation."""
-    rows = session.exec(select(Workshop).where(Workshop.status != "draft")
-                        .order_by(Workshop.created_at.desc(), Workshop.id.desc())).all()
-    mine = {p.workshop_id: p for p in session.exec(select(WorkshopParticipant).where(
-        WorkshopParticipant.user_id == user.id)).all()}
-    audience = audience_filter(session, user, rows)
-    return [(w, mine.get(w.id)) for w in rows if mine.get(w.id) or w.id in audience]
+def visible_to(user):
+    """SQL: a workshop `user` may see as an employee: not a draft, and in their audience or already theirs (any
+    participation, cancelled included)."""
+    theirs = exists().where(WorkshopParticipant.workshop_id == Workshop.id, WorkshopParticipant.user_id == user.id)
+    return and_(Workshop.status != "draft", or_(audience_includes(user), theirs))
+
+
+def _newest_first(statement):
+    return statement.order_by(Workshop.created_at.desc(), Workshop.id.desc())
+
+
+def page_of_statement(session, statement, page, per_page):
+    """One page of a statement's rows, counted and cut by the database, in page_of's shape: a list of thousands of
+    workshops is never loaded to show twenty of them."""
+    total = session.exec(select(func.count()).select_from(statement.order_by(None).subquery())).one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page or 1, 1), pages)
+    rows = session.exec(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"rows": rows, "page": page, "pages": pages, "matches": total, "query": ""}
 
 
 def header_scope(session, user):
@@ -68,15 +80,12 @@ def header_scope(session, user):
 
 
 def header_matches(session, user, q, limit=5):
-    """The header search's workshop group: a search.Top of the workshops `user` may see as in `visible_workshops`
-    (not drafts; in their audience, i.e. no audience units or one of their unit's ancestors, or already theirs),
-    checked per match through indexes inside the full-text statement."""
+    """The header search's workshop group: a search.Top of the workshops `user` may see (`visible_to`), checked
+    per match through indexes inside the full-text statement."""
     from portal.workshops.catalog import SEARCH_KIND
 
-    return search.top(session, SEARCH_KIND, q, limit=limit, visible=lambda ref: [exists().where(
-        Workshop.id == ref, Workshop.status != "draft",
-        or_(audience_includes(user),
-            exists().where(WorkshopParticipant.workshop_id == Workshop.id, WorkshopParticipant.user_id == user.id)))])
+    return search.top(session, SEARCH_KIND, q, limit=limit,
+                      visible=lambda ref: [exists().where(Workshop.id == ref, visible_to(user))])
 
 
 INDEX_PAGE_SIZE = 20  # workshops per page in each list of /workshops/
@@ -92,15 +101,20 @@ class IndexPage:
 
 
 def index_page(session, user, page=1, managed_page=1):
-    """/workshops/: both lists paged (an admin manages every workshop; there may be thousands)."""
-    managed = workshops_managed_by(session, user) if can(user, "workshop.manage") else []
-    managed_ids = {w.id for w in managed}
+    """/workshops/: both lists paged by the database (an admin manages every workshop; there may be thousands)."""
+    manages = can(user, "workshop.manage")
+    managed = page_of_statement(session, workshops_managed_by(user), managed_page, INDEX_PAGE_SIZE) if manages \
+        else page_of([], 1)
     # A trainer's own workshops are listed once, under "managed", not again among the open ones.
-    others = page_of([row for row in visible_workshops(session, user) if row[0].id not in managed_ids], page,
-                     per_page=INDEX_PAGE_SIZE)
-    return IndexPage(others, page_of(managed, managed_page, per_page=INDEX_PAGE_SIZE),
-                     upcoming_sessions(session, list(managed_ids)), my_certificates(session, user),
-                     {w.id for w, _p in others["rows"] if registration_open(w)})
+    others = select(Workshop).where(visible_to(user), *([~managed_by(user)] if manages else []))
+    others = page_of_statement(session, _newest_first(others), page, INDEX_PAGE_SIZE)
+    shown_ids = [w.id for w in others["rows"]]
+    mine = {p.workshop_id: p for p in session.exec(select(WorkshopParticipant).where(
+        WorkshopParticipant.user_id == user.id, WorkshopParticipant.workshop_id.in_(shown_ids))).all()} \
+        if shown_ids else {}
+    others["rows"] = [(w, mine.get(w.id)) for w in others["rows"]]
+    return IndexPage(others, managed, upcoming_sessions(session, managed_by(user)) if manages else [],
+                     my_certificates(session, user), {w.id for w, _p in others["rows"] if registration_open(w)})
 
 
 @dataclass
