@@ -230,8 +230,9 @@ def fsck(repair):
 @click.command("purge")
 @with_appcontext
 def purge():
-    """Apply the retention settings: old audit entries, old ended sessions and expired import previews are removed
-    (AUDIT_RETENTION_DAYS, SESSION_RETENTION_DAYS, IMPORT_PREVIEW_HOURS). Run it daily, e.g. from cron."""
+    """Apply the retention settings: old audit entries, old ended sessions, expired import previews and prepared
+    exports, and old finished jobs are removed (AUDIT_RETENTION_DAYS, SESSION_RETENTION_DAYS, IMPORT_PREVIEW_HOURS,
+    EXPORT_KEEP_HOURS, JOB_RETENTION_DAYS). Run it daily, e.g. from cron."""
     from portal import privacy
 
     with db.unit_of_work(write=True) as session:

@@ -109,6 +109,9 @@ def load_config(instance_path):
         # Retention of personal data (`flask --app portal purge`, see portal/privacy.py and the README).
         "AUDIT_RETENTION_DAYS": _int_setting("AUDIT_RETENTION_DAYS", 730, minimum=0),
         "SESSION_RETENTION_DAYS": _int_setting("SESSION_RETENTION_DAYS", 90, minimum=0),
+        # Finished jobs (their parameters and results: an import's rejected lines, a report's numbers) are kept
+        # this long for their progress pages.
+        "JOB_RETENTION_DAYS": _int_setting("JOB_RETENTION_DAYS", 30, minimum=0),
         # Confirmed imports with more lines than this run in the job worker, with a progress page.
         "IMPORT_JOB_MIN_ROWS": _int_setting("IMPORT_JOB_MIN_ROWS", 300, minimum=0),
         # Exports that read more rows than this (people, attempts) are prepared by the job worker; the file is kept

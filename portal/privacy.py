@@ -153,10 +153,11 @@ class PurgeReport:
     sessions: int = 0
     previews: int = 0
     exports: int = 0
+    jobs: int = 0
 
     def line(self):
         return (f"removed {self.audit_entries} audit entries, {self.sessions} ended sessions, "
-                f"{self.previews} import previews, {self.exports} exported files")
+                f"{self.previews} import previews, {self.exports} exported files, {self.jobs} finished jobs")
 
 
 def purge(session, now=None):
@@ -171,8 +172,11 @@ def purge(session, now=None):
         or_(UserSession.ended_at < session_before, UserSession.expires_at < session_before))).rowcount
     report.previews = staging.purge_expired() or 0
     report.exports = export_jobs.purge_expired()
+    report.jobs = session.exec(delete(Job).where(
+        Job.status.in_(("done", "failed")),
+        Job.finished_at < now - timedelta(days=config["JOB_RETENTION_DAYS"]))).rowcount
     audit.record(session, None, "privacy.purge", "retention", None, report.line(),
                  after={"audit_days": config["AUDIT_RETENTION_DAYS"],
-                        "session_days": config["SESSION_RETENTION_DAYS"],
+                        "session_days": config["SESSION_RETENTION_DAYS"], "job_days": config["JOB_RETENTION_DAYS"],
                         "preview_hours": config.get("IMPORT_PREVIEW_HOURS", 24)})
     return report

@@ -152,6 +152,12 @@ def test_purge_applies_the_retention_settings(app, session):
     session.add(UserSession(token_hash="a" * 64, user_id=user.id, expires_at=now - timedelta(days=100),
                             ended_at=now - timedelta(days=100)))
     session.add(UserSession(token_hash="b" * 64, user_id=user.id, expires_at=now + timedelta(hours=1)))
+    from portal.models import Job
+
+    month = timedelta(days=31)
+    for kind, status, finished in (("old.done", "done", now - month), ("old.failed", "failed", now - month),
+                                   ("recent.done", "done", now - timedelta(days=2)), ("waiting", "queued", None)):
+        session.add(Job(kind=kind, status=status, created_at=now - month - month, finished_at=finished))
     session.commit()
     with app.app_context():
         folder = staging.folder()
@@ -165,7 +171,9 @@ def test_purge_applies_the_retention_settings(app, session):
     result = app.test_cli_runner().invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     assert "removed 1 audit entries, 1 ended sessions, 1 import previews" in result.output
+    assert "2 finished jobs" in result.output
     session.expire_all()
+    assert sorted(session.exec(select(Job.kind)).all()) == ["recent.done", "waiting"]
     actions = session.exec(select(AuditLog.action)).all()
     assert "old" not in actions and "recent" in actions and "privacy.purge" in actions
     assert [s.token_hash[0] for s in session.exec(select(UserSession)).all()] == ["b"]
