@@ -24,6 +24,7 @@ from portal.models import (
     Section,
     SectionRead,
     SectionRevision,
+    Unit,
     User,
 )
 from tests import factories
@@ -1013,6 +1014,65 @@ def test_the_people_list_comes_a_page_at_a_time_and_counts_everyone(org, client,
     assert "1 orang belum menyetujui pedoman." in second  # the whole scope, whichever page
     bagian = client.get(f"/handbook/laporan?unit={org['bagian'].id}").get_data(as_text=True)
     assert people(bagian) == ["Budi Bagian"] and "Semua pegawai di lingkup ini sudah menyetujui" in bagian
+
+
+def test_every_page_of_people_is_cut_from_the_unit_counts_as_the_whole_sorted_list(org, session, handbook):
+    """report_page reads only the units a page of people falls in: page after page, for several page sizes, the
+    pages put together are the whole list in its order (not acknowledged first, then by unit path and name), with
+    units of none, one or many people on either side of a page's edges."""
+    import random
+
+    from portal.handbook import reports
+
+    rng = random.Random(4)
+    extra = [factories.make_unit(session, name=f"Unit Acak {n}", parent=org["lain"] if n % 2 else org["biro"])
+             for n in range(5)]
+    for n in range(23):
+        person = factories.make_user(session, unit=rng.choice(extra + [org["lain"]]), full_name=f"Orang {n:02d}")
+        if rng.random() < 0.5:
+            factories.acknowledge(session, person, handbook.edition)
+    for scope, unit in ((None, None), (org["biro"].path, None), (None, org["lain"])):
+        whole = reports.report_page(session, scope, unit, page=1)
+        acked = set(session.exec(select(Acknowledgement.user_id)).all())
+        by_name = session.exec(select(User.id, Unit.path).join(Unit, Unit.id == User.unit_id).where(
+            User.active, Unit.path.startswith(unit.path if unit else (scope or "")))
+            .order_by(User.full_name, User.id)).all()  # names as the database sorts them
+        expected = [user_id for user_id, _path in sorted(by_name, key=lambda row: (row[0] in acked, row[1]))]
+        for per_page in (1, 3, 7, 50):
+            pages = -(-len(expected) // per_page)
+            found = []
+            for page in range(1, pages + 2):  # one past the end: empty
+                found += [row.user.id for row in reports.people_progress(
+                    session, [r for r in whole["rows"] if unit is None or r.unit.path.startswith(unit.path)],
+                    page, per_page)]
+            assert found == expected, (scope, unit, per_page)
+
+
+def test_the_report_counts_a_units_people_from_the_index_alone(app, org, session):
+    """ack_report's counts of active people per unit read the (unit_id, active) index, not the people's rows
+    (150 ms for 50,000 people through the unit_id index and the table)."""
+    from sqlalchemy import event
+
+    from portal.handbook import reports
+
+    engine, seen = app.extensions["db_engine"], []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if "count(" in statement and "user.active" in statement.replace('"', ""):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert reports.ack_report(session, None)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(seen) == 2  # members, and who acknowledged
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL plans by its statistics; the index is the same
+    with engine.connect() as conn:
+        for statement, parameters in seen:
+            plan = " | ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+            assert "COVERING INDEX ix_user_unit_id_active" in plan, plan
 
 
 def test_admin_sees_every_unit(org, client, login_as):

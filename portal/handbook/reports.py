@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, false, func, or_, true
+from sqlalchemy import and_, case, exists, false, func, or_, true
 from sqlmodel import select
 
 from portal import audit, db, events, export_jobs, exports
@@ -114,19 +114,33 @@ class PersonRow:
         return 100 * self.read / self.total if self.total else 0
 
 
-def people_progress(session, scope_path, unit=None, page=1, per_page=None):
-    """One page of the active people in scope (under `unit`): sections of the current edition read, and
-    acknowledged or not; those who have not acknowledged first."""
+def people_progress(session, unit_rows, page=1, per_page=None):
+    """One page of the active people of `unit_rows` (ack_report's rows, counted in this transaction): sections of
+    the current edition read, and acknowledged or not; those who have not acknowledged first, then by unit path
+    and name. The page is cut with the units' counts: only the people of the few units it falls in are read and
+    sorted (sorting 50,000 people to show 50 took 0.2 s a page)."""
     per_page = per_page or PEOPLE_PAGE
     edition, required = latest_edition(session), required_edition(session)
     total = len(edition_toc(session, edition).flat)
-    conditions = [User.active, _unit_scope(scope_path)]
-    if unit is not None:
-        conditions.append(Unit.path.startswith(unit.path))
-    acked = _acknowledged_clause(required).label("acked") if required is not None else false().label("acked")
-    rows = session.exec(select(User, Unit, acked).join(Unit, Unit.id == User.unit_id).where(*conditions)
-                        .order_by(acked, Unit.path, User.full_name, User.id)
-                        .offset((page - 1) * per_page).limit(per_page)).all()
+    acked = _acknowledged_clause(required) if required is not None else false()
+    units = sorted(unit_rows, key=lambda r: r.unit.path)
+    start, position, rows = (max(page, 1) - 1) * per_page, 0, []
+    for is_acked in (False, True):
+        shown = []  # (unit id, its rows' position) of the units this part of the page falls in
+        offset = None
+        for row in units:
+            count = row.acknowledged if is_acked else row.members - row.acknowledged
+            if count and position + count > start + len(rows) and position < start + per_page:
+                offset = start + len(rows) - position if offset is None else offset
+                shown.append(row.unit.id)
+            position += count
+        if not shown:
+            continue
+        order = case({unit_id: n for n, unit_id in enumerate(shown)}, value=User.unit_id)
+        rows += session.exec(select(User, Unit, acked.label("acked")).join(Unit, Unit.id == User.unit_id)
+                             .where(User.active, User.unit_id.in_(shown), acked if is_acked else ~acked)
+                             .order_by(order, User.full_name, User.id)
+                             .offset(offset).limit(per_page - len(rows))).all()
     reads = {}
     if edition is not None and rows:
         reads = dict(session.exec(
@@ -144,7 +158,7 @@ def report_page(session, scope_path, unit=None, page=1):
     first; 500 people on one page made it 450 KB and 0.4 s)."""
     rows = ack_report(session, scope_path)
     shown = [r for r in rows if unit is None or r.unit.path.startswith(unit.path)]  # the people list's units
-    return {"rows": rows, "people": people_progress(session, scope_path, unit, page), "unit": unit, "page": page,
+    return {"rows": rows, "people": people_progress(session, shown, page), "unit": unit, "page": page,
             "pages": max((sum(r.members for r in shown) + PEOPLE_PAGE - 1) // PEOPLE_PAGE, 1),
             "members": sum(r.members for r in rows), "done": sum(r.acknowledged for r in rows),
             "edition": latest_edition(session), "required": required_edition(session),
