@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.content.common import MAX_CAPTION
+from portal.forms import QuickSelect
 from portal.models.content import KEY_MESSAGE_KINDS, PLATFORMS
 
 ACCOUNT_STATUS_LABELS = {"aktif": _l("aktif"), "tidak_aktif": _l("tidak aktif")}
@@ -57,7 +58,8 @@ class PillarForm(FlaskForm):
 
 
 class PostForm(FlaskForm):
-    account_ids = SelectMultipleField(_l("Akun resmi"), coerce=int_or_none, validate_choice=False)
+    account_ids = SelectMultipleField(_l("Akun resmi"), coerce=int_or_none, validate_choice=False,
+                                      widget=QuickSelect(multiple=True))
     day = DateField(_l("Tanggal tayang"), validators=[InputRequired(_l("Tanggal tayang wajib diisi."))])
     clock = TimeField(_l("Jam tayang (WIB)"), validators=[InputRequired(_l("Jam tayang wajib diisi."))])
     pillar_id = SelectField(_l("Pilar konten"), coerce=int_or_none, validate_choice=False)
@@ -67,10 +69,12 @@ class PostForm(FlaskForm):
     caption = TextAreaField(_l("Draf keterangan (caption)"), validators=[Length(max=MAX_CAPTION, message=_l(
         "Draf keterangan paling banyak %(max)d karakter. Teks Anda masih ada di kotak; pendekkan lalu simpan lagi."))])
     tags = StringField(_l("Tagar atau kata kunci"), validators=[Optional(), Length(max=300)])
-    toolkit_ids = SelectMultipleField(_l("Perangkat humas yang dipakai"), coerce=int_or_none, validate_choice=False)
+    toolkit_ids = SelectMultipleField(_l("Perangkat humas yang dipakai"), coerce=int_or_none, validate_choice=False,
+                                      widget=QuickSelect(multiple=True))
     toolkit_refs = StringField(_l("Perangkat humas lain: nomor atau tautannya"),
                                validators=[Optional(), Length(max=2000)])
-    section_ids = SelectMultipleField(_l("Bagian pedoman yang dirujuk"), coerce=int_or_none, validate_choice=False)
+    section_ids = SelectMultipleField(_l("Bagian pedoman yang dirujuk"), coerce=int_or_none, validate_choice=False,
+                                      widget=QuickSelect(multiple=True))
     status = RadioField(_l("Tahap"), choices=[("ide", _l("ide")), ("draf", _l("draf"))], default="draf",
                         validate_choice=False)
     reason = StringField(_l("Alasan perubahan"), validators=[Optional(), Length(max=1000)])
