@@ -23,8 +23,10 @@ def _language():
     return locale.language if locale is not None else "id"
 
 
-def time_pattern():
-    return TIME.get(_language(), TIME["en"])
+def time_pattern(locale=None):
+    """HH.mm or HH:mm for `locale` (default: the interface's)."""
+    language = locale.language if locale is not None else _language()
+    return TIME.get(language, TIME["en"])
 
 
 def fmt_date(value, style="long"):
@@ -86,7 +88,7 @@ def fmt_datetime(value, style="medium", zone=True):
     if value is None:
         return EMPTY
     locale = get_locale()
-    clock = TIME.get(locale.language if locale is not None else "id", TIME["en"])
+    clock = time_pattern(locale)
     if style not in DATE:
         text = format_datetime(value, f"{style}, {clock}")
     else:

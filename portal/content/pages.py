@@ -106,6 +106,16 @@ class FormChoices:
     sections: list
 
 
+def account_choices(session, user):
+    """[(id, label)] of the active official accounts `user` plans for."""
+    user_scope = Scope(session, user)
+    units = {u.id: u for u in session.exec(select(Unit)).all()}
+    accounts = [a for a in session.exec(select(ContentAccount).where(ContentAccount.status == "aktif")
+                                        .order_by(ContentAccount.unit_id, ContentAccount.platform)).all()
+                if user_scope.plans_for(a)]
+    return [(a.id, f"{a.platform} {a.handle} — {units[a.unit_id].name}") for a in accounts]
+
+
 TOOLKIT_CHOICES = 300  # approved toolkit items the post form lists, most used first (others are pasted by number)
 SECTION_CHOICES = 1000
 
@@ -115,11 +125,6 @@ def form_choices(session, user, around=None, keep_toolkit=(), keep_sections=()):
     be 100,000; any other is linked by its number or address) and always the items in `keep_toolkit`, the ones
     the post links or the form sent: an item missing from the list would be unlinked by saving the form.
     Likewise the handbook sections and `keep_sections`."""
-    user_scope = Scope(session, user)
-    units = {u.id: u for u in session.exec(select(Unit)).all()}
-    accounts = [a for a in session.exec(select(ContentAccount).where(ContentAccount.status == "aktif")
-                                        .order_by(ContentAccount.unit_id, ContentAccount.platform)).all()
-                if user_scope.plans_for(a)]
     today = around or today_wib()
     messages = key_messages_between(session, today - timedelta(days=60), today + timedelta(days=120))
     keep_toolkit = [i for i in keep_toolkit if isinstance(i, int)]
@@ -138,7 +143,7 @@ def form_choices(session, user, around=None, keep_toolkit=(), keep_sections=()):
     if keep_sections:
         sections.update(session.exec(section_columns.where(Section.id.in_(keep_sections))).all())
     return FormChoices(
-        accounts=[(a.id, f"{a.platform} {a.handle} — {units[a.unit_id].name}") for a in accounts],
+        accounts=account_choices(session, user),
         pillars=[(p.id, p.name) for p in list_pillars(session, active_only=True)],
         key_messages=[(m.id, f"{m.starts_on.strftime('%d-%m')} {m.title}") for m in messages],
         toolkit=sorted(((i.id, f"[{i.kind}] {i.title}") for i in toolkit.values()), key=lambda c: c[1].lower()),

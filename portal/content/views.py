@@ -183,7 +183,7 @@ def _render_post(post, status=200, **forms):
     move_form = forms.get("move_form") or MoveForm(data={"day": local.date(), "clock": local.time(),
                                                          "version": post.version})
     copy_form = forms.get("copy_form") or CopyForm()
-    copy_form.account_id.choices = pages.form_choices(session, current_user).accounts
+    copy_form.account_id.choices = pages.account_choices(session, current_user)
     from portal.content import metrics
 
     return render(
