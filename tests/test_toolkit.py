@@ -349,7 +349,7 @@ def test_saving_consent_expiry_sets_visibility(app, session):
     assert photo.visible_until == soon
 
 
-def test_the_worklist_finds_what_expires_soon_through_the_dates_indexes(app, session):
+def test_the_worklist_reads_each_list_through_an_index(app, session):
     from sqlalchemy import event
 
     from portal.toolkit import worklist
@@ -359,12 +359,16 @@ def test_the_worklist_finds_what_expires_soon_through_the_dates_indexes(app, ses
     consent = factories.make_toolkit_item(session, "photo", app=app, consent="ya", consent_expires_on=soon,
                                           files={"photo": (factories.image_bytes(), "a.png"),
                                                  "consent": factories.pdf_bytes()})
+    long_ago = factories.make_toolkit_item(session, "regulation", title="Lama berakhir", valid_until=soon)
+    long_ago.valid_until = long_ago.visible_until = today() - timedelta(days=900)  # approved, then expired
+    session.add(long_ago)
+    session.commit()
     factories.make_toolkit_item(session, "regulation", title="Masih lama", valid_until=soon + timedelta(days=400))
     admin = factories.make_user(session, roles=("admin",))
     engine, statements = session.get_bind(), []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
-        if "consent_expires_on <=" in statement:
+        if statement.lstrip().upper().startswith("SELECT") and "toolkit_item" in statement:
             statements.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
@@ -373,13 +377,20 @@ def test_the_worklist_finds_what_expires_soon_through_the_dates_indexes(app, ses
             found = worklist.worklist(session, admin)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    assert sorted(item.id for item, _warnings in found.attention) == sorted([expiring.id, consent.id])
-    if engine.dialect.name == "sqlite":  # each date through its index, never every item (PostgreSQL: its planner)
-        statement, parameters = statements[-1]
+    # what expired long ago comes first, then what ends soon; the rest is not listed
+    assert [item.id for item, _warnings in found.attention][:1] == [long_ago.id]
+    assert sorted(item.id for item, _warnings in found.attention) == sorted([long_ago.id, expiring.id, consent.id])
+    if engine.dialect.name == "sqlite":  # every list in its index's order, never every item (PostgreSQL: its planner)
         with engine.connect() as connection:
-            plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
-        assert any("ix_toolkit_item_valid_until" in step for step in plan), plan
-        assert any("ix_toolkit_photo_consent_expires_on" in step for step in plan), plan
+            for statement, parameters in statements:
+                plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+                assert not any(step == "SCAN toolkit_item" for step in plan), (statement, plan)
+                if "ORDER BY toolkit_item" in statement and "GROUP BY" not in statement \
+                        and "IN (SELECT anon_1.id" not in statement:
+                    assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), (statement, plan)
+        expiring_plan = next(statement for statement, _parameters in statements if "visible_until <=" in statement)
+        assert "ix_toolkit_item_visible_facets" in str([row[3] for row in engine.connect().exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {expiring_plan}", next(p for s, p in statements if s == expiring_plan))])
 
 
 # --- search -----------------------------------------------------------------------------------------------------------

@@ -32,6 +32,10 @@ class ToolkitItem(SQLModel, table=True):
         # employees' listing: approved and still valid, newest or most used first
         Index("ix_toolkit_item_status_created", "status", "created_at"),
         Index("ix_toolkit_item_status_usage", "status", "usage_count"),
+        # humas' work list: what waits (oldest first), drafts (last changed first), rejected (last decided first)
+        Index("ix_toolkit_item_status_submitted", "status", "submitted_at", "id"),
+        Index("ix_toolkit_item_status_updated", "status", "updated_at"),
+        Index("ix_toolkit_item_status_decided", "status", "decided_at"),
         # covering index for the employees' visible set and its kind/unit/year facets (no table lookups)
         Index("ix_toolkit_item_visible_facets", "status", "visible_until", "kind", "owner_unit_id", "year"),
         Index("ix_toolkit_item_kind_status", "kind", "status"),
@@ -47,7 +51,7 @@ class ToolkitItem(SQLModel, table=True):
     owner_unit_id: int = Field(foreign_key="unit.id", index=True)
     status: str = Field(default="draf", max_length=20)
     year: int | None = Field(default=None, index=True)  # regulation year, photo year taken, template year made
-    valid_until: date | None = Field(default=None, index=True)  # humas' worklist: what expires soon
+    valid_until: date | None = Field(default=None)
     visible_until: date | None = Field(default=None)  # min(valid_until, consent expiry): what employees are shown by
     created_by_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
@@ -104,7 +108,7 @@ class ToolkitPhoto(SQLModel, table=True):
     consent: str = Field(default="tidak_perlu", max_length=20)
     consent_path: str | None = Field(default=None, max_length=200, index=True)
     consent_mime: str | None = Field(default=None, max_length=40)
-    consent_expires_on: date | None = Field(default=None, index=True)  # humas' worklist: consent ending soon
+    consent_expires_on: date | None = Field(default=None)
 
 
 class ToolkitRegulation(SQLModel, table=True):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, union
+from sqlalchemy import func, union_all
 from sqlmodel import select
 
 from portal.i18n import ngettext
@@ -51,15 +51,17 @@ def worklist(session, user, limit=50):
 def _attention(session, scope, on, limit):
     """(item, [warnings]) of approved or submitted items whose validity or photo consent ends within WARN_DAYS."""
     soon = date.fromordinal(on.toordinal() + WARN_DAYS)
-    attention = []
-    # each date through its own index (as one OR over the join, every item of the toolkit was read)
-    ending = union(select(ToolkitItem.id).where(ToolkitItem.valid_until <= soon),
-                   select(ToolkitPhoto.item_id).where(ToolkitPhoto.consent == "ya",
-                                                      ToolkitPhoto.consent_expires_on <= soon))
+    # `visible_until` is the earlier of the two dates, kept on every save: each status's first `limit` are read in
+    # the order of its (status, visible_until) index and merged, so nothing long expired is read or sorted beyond them
+    firsts = [select(ToolkitItem.id).where(ToolkitItem.status == status, ToolkitItem.visible_until <= soon, *scope)
+              .order_by(ToolkitItem.visible_until).limit(limit).subquery()
+              for status in ("disetujui", "diajukan")]
+    ending = union_all(*(select(first.c.id) for first in firsts))
     rows = session.exec(select(ToolkitItem, ToolkitPhoto).join(ToolkitPhoto, ToolkitPhoto.item_id == ToolkitItem.id,
                                                                isouter=True)
-                        .where(ToolkitItem.id.in_(ending), ToolkitItem.status.in_(("disetujui", "diajukan")), *scope)
-                        .order_by(ToolkitItem.visible_until).limit(limit)).all()
+                        .where(ToolkitItem.id.in_(ending))
+                        .order_by(ToolkitItem.visible_until, ToolkitItem.id).limit(limit)).all()
+    attention = []
     for item, photo in rows:
         warnings = item_warnings(item, photo, on)
         if warnings:
