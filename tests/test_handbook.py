@@ -1537,3 +1537,51 @@ def test_report_as_xlsx_in_the_interface_language(org, client, login):
     assert body["Ani Biro"][4] == "done" and body["=HYPERLINK(\"x\")"][4] == "not yet"
     assert isinstance(body["Ani Biro"][8], datetime) and body["Ani Biro"][5] == 4
     assert sheet.auto_filter.ref and sheet.freeze_panes == "A2"
+
+
+def test_the_management_page_counts_each_chapter_as_the_draft_does_and_opens_one_chapter_when_large(
+        handbook, session, sign_in, monkeypatch):
+    from portal.handbook import drafts
+
+    humas, sections = handbook.humas, handbook.sections
+    first_chapter = handbook.chapters[0]
+    # one of each: changed, changed then undone, new (never published), archived after publishing, archived new
+    factories.edit_section(session, humas, sections["hoaks-dan-verifikasi"], body="Teks baru yang berbeda.")
+    undone = sections["netralitas-politik"]
+    published_body = session.get(SectionRevision, undone.current_revision_id).body
+    factories.edit_section(session, humas, undone, body="Sementara.")
+    factories.edit_section(session, humas, undone, body=published_body)
+    services.create_section(session, humas, first_chapter.id, "Bagian baru", "Belum pernah terbit.", slug="baru")
+    archived_new = services.create_section(session, humas, first_chapter.id, "Baru lalu dihapus", "Teks.",
+                                           slug="baru-dihapus")
+    services.set_section_archived(session, humas, archived_new, True)
+    published_then_archived = next(s for slug, s in sections.items()
+                                   if s.chapter_id == first_chapter.id and slug != "baru")
+    services.set_section_archived(session, humas, published_then_archived, True)
+    session.commit()
+
+    toc = services.draft_toc(session, include_archived=True)
+    counts = drafts.chapter_counts(session)
+    for chapter, rows in toc:
+        expected = drafts.ChapterCounts(
+            sections=len(rows), changed=sum(d.unpublished for d in rows),
+            never=sum(not d.section.archived and d.published_revision_id is None for d in rows),
+            archived=sum(d.section.archived for d in rows))
+        assert counts.get(chapter.id, drafts.ChapterCounts()) == expected, chapter.title
+    pending = sum(d.unpublished for _chapter, rows in toc for d in rows)
+    assert pending == 3 and drafts.manage_page(session)["pending"] == pending
+
+    client = sign_in(humas)
+    every = text_of(client.get("/handbook/kelola"))
+    assert all(f"/handbook/kelola/bagian/{s.id}\"" in every for s in sections.values())
+    # a large handbook: the chapters with their counts, and the sections of the chosen chapter only
+    monkeypatch.setattr(drafts, "MANAGE_ALL_SECTIONS", 2)
+    overview = text_of(client.get("/handbook/kelola"))
+    assert "/handbook/kelola/bagian/" not in overview
+    assert f"/handbook/kelola?bab={first_chapter.id}#ch-{first_chapter.id}" in overview
+    assert "3 bagian berubah sejak edisi terakhir" in overview
+    chosen = text_of(client.get(f"/handbook/kelola?bab={first_chapter.id}"))
+    shown = {s.id for s in sections.values() if f"/handbook/kelola/bagian/{s.id}\"" in chosen}
+    assert shown == {s.id for s in sections.values() if s.chapter_id == first_chapter.id}
+    for wrong in ("999999", "abc", "-1", ""):
+        assert "/handbook/kelola/bagian/" not in text_of(client.get(f"/handbook/kelola?bab={wrong}"))

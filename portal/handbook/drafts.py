@@ -7,7 +7,7 @@ the section's head revision, so two editors never overwrite each other silently 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
@@ -49,20 +49,24 @@ class DraftSection:
         return (self.revision.title, self.revision.body) != self.published_text
 
 
-def draft_toc(session, include_archived=False):
+def draft_toc(session, include_archived=False, chapters=None):
     """[(chapter, [DraftSection])] of the working draft, flagging sections changed since the latest edition.
-    Archived sections (taken out of the next edition) are left out unless `include_archived`."""
+    Archived sections (taken out of the next edition) are left out unless `include_archived`. `chapters` (a set of
+    chapter ids): only their sections are read; every other chapter comes with none."""
+    if chapters is not None and not chapters:
+        return [(chapter, []) for chapter in _chapters(session)]
+    of_chapters = [Section.chapter_id.in_(chapters)] if chapters is not None else []
     edition = latest_edition(session)
     published = {}
     if edition is not None:
         pub = aliased(SectionRevision)
-        published = {row.section_id: row for row in session.exec(
-            select(EditionSection.section_id, EditionSection.revision_id, pub.title, pub.body)
-            .join(pub, pub.id == EditionSection.revision_id)
-            .where(EditionSection.edition_id == edition.id)).all()}
-    chapters = session.exec(select(Chapter).where(~Chapter.archived).order_by(Chapter.position, Chapter.id)).all()
+        statement = (select(EditionSection.section_id, EditionSection.revision_id, pub.title, pub.body)
+                     .join(pub, pub.id == EditionSection.revision_id).where(EditionSection.edition_id == edition.id))
+        if of_chapters:
+            statement = statement.join(Section, Section.id == EditionSection.section_id).where(*of_chapters)
+        published = {row.section_id: row for row in session.exec(statement).all()}
     query = (select(Section, SectionRevision).join(SectionRevision, SectionRevision.id == Section.current_revision_id)
-             .order_by(Section.position, Section.id))
+             .where(*of_chapters).order_by(Section.position, Section.id))
     if not include_archived:
         query = query.where(~Section.archived)
     by_chapter = {}
@@ -70,14 +74,58 @@ def draft_toc(session, include_archived=False):
         row = published.get(section.id)
         by_chapter.setdefault(section.chapter_id, []).append(
             DraftSection(section, revision, row.revision_id if row else None, (row.title, row.body) if row else None))
-    return [(chapter, by_chapter.get(chapter.id, [])) for chapter in chapters]
+    return [(chapter, by_chapter.get(chapter.id, [])) for chapter in _chapters(session)]
 
 
-def manage_page(session):
-    """Everything the management page shows."""
-    toc = draft_toc(session, include_archived=True)
-    pending = sum(1 for _chapter, sections in toc for s in sections if s.unpublished)
-    return {"toc": toc, "pending": pending, "editions": editions(session)}
+def _chapters(session):
+    return session.exec(select(Chapter).where(~Chapter.archived).order_by(Chapter.position, Chapter.id)).all()
+
+
+@dataclass
+class ChapterCounts:
+    """A chapter's sections in the working draft (archived ones included), by what the next edition does."""
+
+    sections: int = 0
+    changed: int = 0  # DraftSection.unpublished: new, changed, or taken out of the next edition
+    never: int = 0  # never published (and not archived)
+    archived: int = 0
+
+
+def chapter_counts(session):
+    """{chapter id: ChapterCounts}, counted by the database (one statement, no section read into Python). The texts
+    of a section whose draft revision differs from the published one are compared as DraftSection.unpublished
+    does: an edit undone is no change."""
+    edition = latest_edition(session)
+    current, pub = aliased(SectionRevision), aliased(SectionRevision)
+    published_id = EditionSection.revision_id
+    changed = case((Section.archived, case((published_id.is_not(None), 1), else_=0)),
+                   (published_id.is_(None), 1),
+                   (and_(current.id != pub.id, or_(current.title != pub.title, current.body != pub.body)), 1),
+                   else_=0)
+    never = case((and_(~Section.archived, published_id.is_(None)), 1), else_=0)
+    archived = case((Section.archived, 1), else_=0)
+    statement = (select(Section.chapter_id, func.count(), func.sum(changed), func.sum(never), func.sum(archived))
+                 .join(Chapter, and_(Chapter.id == Section.chapter_id, ~Chapter.archived))
+                 .join(current, current.id == Section.current_revision_id)
+                 .outerjoin(EditionSection, and_(EditionSection.section_id == Section.id,
+                                                 EditionSection.edition_id == (edition.id if edition else -1)))
+                 .outerjoin(pub, pub.id == published_id).group_by(Section.chapter_id))
+    return {chapter_id: ChapterCounts(*(int(n or 0) for n in numbers))
+            for chapter_id, *numbers in session.exec(statement).all()}
+
+
+MANAGE_ALL_SECTIONS = 120  # up to this many sections the management page lists them all; beyond, one chapter at a time
+
+
+def manage_page(session, chapter_id=None):
+    """Everything the management page shows: every chapter with its counts, and the sections of every chapter
+    (a handbook of up to MANAGE_ALL_SECTIONS) or of the chapter `chapter_id` only (a larger one)."""
+    counts = chapter_counts(session)
+    every = sum(c.sections for c in counts.values()) <= MANAGE_ALL_SECTIONS
+    toc = draft_toc(session, include_archived=True,
+                    chapters=None if every else ({chapter_id} if chapter_id in counts else set()))
+    return {"toc": toc, "counts": counts, "expanded": None if every else chapter_id, "every_chapter": every,
+            "pending": sum(c.changed for c in counts.values()), "editions": editions(session)}
 
 
 def _check_text(title, body):

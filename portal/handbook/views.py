@@ -174,7 +174,7 @@ def remind():
 @bp.get("/kelola")
 @requires("handbook.edit")
 def manage():
-    return render("handbook/manage.html", **drafts.manage_page(db.session()))
+    return render("handbook/manage.html", **drafts.manage_page(db.session(), int_arg("bab", 0)))
 
 
 @bp.route("/aturan", methods=["GET", "POST"])
