@@ -87,13 +87,11 @@ def ack_report(session, scope_path):
 
 
 def not_acknowledged(session, scope_path, unit=None, limit=None):
-    """[(user, unit)] of active people in scope (and under `unit`) who have not acknowledged."""
+    """The active people in scope (and under `unit`) who have not acknowledged, as `_people_in_scope` lists them."""
     required = required_edition(session)
     if required is None:
         return []
-    query = (select(User, Unit).join(Unit, Unit.id == User.unit_id)
-             .where(User.active, ~_acknowledged_clause(required), _unit_scope(scope_path))
-             .order_by(Unit.path, User.full_name))
+    query = _people_in_scope(scope_path).where(~_acknowledged_clause(required))
     if unit is not None:
         query = query.where(Unit.path.startswith(unit.path))
     if limit:
@@ -241,7 +239,7 @@ REMINDER_TEXTS = {
 
 @dataclass
 class TeamFollowUp:
-    not_acknowledged: list  # [(user, unit)], the first PEOPLE_LIMIT
+    not_acknowledged: list  # rows of `_people_in_scope` (id, full_name, unit_name), the first PEOPLE_LIMIT
     no_quiz_pass: list
     missed_workshop: list
     counts: dict = field(default_factory=dict)  # topic -> how many people in all (when counted)
@@ -258,8 +256,10 @@ class TeamFollowUp:
 
 
 def _people_in_scope(scope_path):
-    return (select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.active, _unit_scope(scope_path))
-            .order_by(Unit.path, User.full_name, User.id))
+    """The active people in scope by unit and name, as the follow-up lists show them: the columns only (no user
+    object, its unit and roles loaded for each of hundreds of names)."""
+    return (select(User.id, User.full_name, Unit.name.label("unit_name")).join(Unit, Unit.id == User.unit_id)
+            .where(User.active, _unit_scope(scope_path)).order_by(Unit.path, User.full_name, User.id))
 
 
 def _follow_up_clauses(session, now):
@@ -350,7 +350,7 @@ def send_reminders(session, actor, scope_path, topic, user_ids):
     if topic not in REMINDER_TOPICS:
         raise DomainError(_("Pilih jenis pengingat yang tersedia."))
     wanted = {int(i) for i in user_ids if str(i).isdigit()}
-    listed = {user.id for user, _unit in team_follow_up(session, scope_path, counted=False).of(topic)}
+    listed = {person.id for person in team_follow_up(session, scope_path, counted=False).of(topic)}
     chosen = sorted(wanted & listed)
     if not chosen:
         raise DomainError(_("Pilih sedikitnya satu orang yang akan diingatkan."))
