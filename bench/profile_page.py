@@ -42,7 +42,7 @@ def main(folder, username, path, rows="40"):
     gc.freeze()
     statements.clear()
     started, cpu = time.perf_counter(), time.process_time()
-    for _ in range(10):
+    for _ in range(int(os.environ.get("REPS", "10"))):
         response = client.get(path, headers=headers)
     # CPU time is the page's own cost; the wall time also counts waiting for a core on a busy machine
     print(f"{path}: {(time.perf_counter() - started) * 100:.1f} ms per request ({(time.process_time() - cpu) * 100:.1f}"
@@ -50,7 +50,7 @@ def main(folder, username, path, rows="40"):
           f"{len(response.data):,} bytes")
     profile = cProfile.Profile()
     profile.enable()
-    for _ in range(10):
+    for _ in range(int(os.environ.get("REPS", "10"))):
         client.get(path, headers=headers)
     profile.disable()
     pstats.Stats(profile).sort_stats(os.environ.get("PSORT", "cumulative")).print_stats(int(rows))

@@ -291,6 +291,26 @@ def test_answering_concurrently_from_two_sessions_counts_once(app, session, bank
     assert items_of(session, attempt.id)[0].chosen == stored.chosen
 
 
+def test_an_attempt_finished_meanwhile_takes_no_answer(app, session, bank):
+    from portal.errors import DomainError
+
+    user = factories.make_user(session)
+    attempt = factories.make_attempt(session, user, bank.quiz, finish=False)
+    item = items_of(session, attempt.id)[0]
+    open_attempt = session.get(Attempt, attempt.id)
+    prepared = attempts.prepare_answer(session, open_attempt, 1, right_ids(session, item), page=False)
+    session.commit()
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as other:  # another request finishes it
+        attempts.finish(other, user, attempts.lock(other, attempt.id))
+        other.commit()
+    locked = attempts.lock(session, attempt.id)
+    assert locked is open_attempt and locked.finished_at is not None and locked.score is not None
+    with pytest.raises(DomainError):
+        attempts.save_answer(session, locked, prepared)
+    session.rollback()
+    assert items_of(session, attempt.id)[0].answered_at is None
+
+
 def transactions_of(engine, send):
     """The SQL statements the database received while `send()` ran, grouped by transaction: [[sql, ...], ...]
     (BEGIN statements are not counted; a transaction ends at its commit or rollback)."""

@@ -106,9 +106,18 @@ def start(session, user, quiz, now=None, rng=None):
 
 
 def lock(session, attempt_id):
-    """The attempt, locked for this transaction (SELECT … FOR UPDATE, fresh values), for a change to it."""
-    return session.exec(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
-                        .execution_options(populate_existing=True)).one()
+    """The attempt, locked for this transaction (SELECT … FOR UPDATE), for a change to it. Only its finish time is
+    read afresh: it decides whether the attempt takes a change, and an open attempt's other values are the ones
+    loaded (finishing writes them all at once). One column, not the row: the answer view runs this holding the
+    write lock. A finished attempt is read whole again."""
+    finished_at = session.execute(select(Attempt.finished_at).where(Attempt.id == attempt_id)
+                                  .with_for_update()).one()[0]
+    attempt = session.get(Attempt, attempt_id)
+    if finished_at is None:
+        set_committed_value(attempt, "finished_at", None)
+    else:
+        session.refresh(attempt)
+    return attempt
 
 
 # --- showing a question ---------------------------------------------------------------------------------------------
