@@ -18,6 +18,17 @@ def upgrade():
     op.create_index('ix_toolkit_item_status_decided', 'toolkit_item', ['status', 'decided_at'], unique=False)
     op.drop_index('ix_toolkit_item_valid_until', table_name='toolkit_item')
     op.drop_index('ix_toolkit_photo_consent_expires_on', table_name='toolkit_photo')
+    _measure_if_measured()
+
+
+def _measure_if_measured():
+    """SQLite plans with the statistics of ANALYZE where it has run: new indexes without them beside measured ones
+    were misjudged (the post form's 300 most used items were sorted through the new (status, decided_at) index
+    instead of read in order through (status, usage_count), 20 ms instead of 0.3). Measure the table again then."""
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite" and bind.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is not None:
+        bind.exec_driver_sql("ANALYZE toolkit_item")
 
 
 def downgrade():

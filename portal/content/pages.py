@@ -120,21 +120,31 @@ TOOLKIT_CHOICES = 300  # approved toolkit items the post form lists, most used f
 SECTION_CHOICES = 1000
 
 
+TOOLKIT_COLUMNS = (ToolkitItem.id, ToolkitItem.kind, ToolkitItem.title)
+
+
+def most_used_toolkit_items():
+    """The TOOLKIT_CHOICES most used approved items (TOOLKIT_COLUMNS), most used first."""
+    return (select(*TOOLKIT_COLUMNS).where(ToolkitItem.status == "disetujui")
+            .order_by(ToolkitItem.usage_count.desc(), ToolkitItem.id.desc()).limit(TOOLKIT_CHOICES))
+
+
 def form_choices(session, user, around=None, keep_toolkit=(), keep_sections=()):
     """What the post form offers. The toolkit list holds the TOOLKIT_CHOICES most used approved items (there may
     be 100,000; any other is linked by its number or address) and always the items in `keep_toolkit`, the ones
     the post links or the form sent: an item missing from the list would be unlinked by saving the form.
-    Likewise the handbook sections and `keep_sections`."""
+    Likewise the handbook sections and `keep_sections`. Someone who manages no account is shown no form
+    (templates/content/post_form.html): nothing else is read for them."""
+    accounts = account_choices(session, user)
+    if not accounts:
+        return FormChoices(accounts=[], pillars=[], key_messages=[], toolkit=[], sections=[])
     today = around or today_wib()
     messages = key_messages_between(session, today - timedelta(days=60), today + timedelta(days=120))
     keep_toolkit = [i for i in keep_toolkit if isinstance(i, int)]
     keep_sections = [i for i in keep_sections if isinstance(i, int)]
-    toolkit_columns = (ToolkitItem.id, ToolkitItem.kind, ToolkitItem.title)
-    most_used = select(*toolkit_columns).where(ToolkitItem.status == "disetujui").order_by(
-        ToolkitItem.usage_count.desc(), ToolkitItem.id.desc()).limit(TOOLKIT_CHOICES)
-    toolkit = {row.id: row for row in session.exec(most_used).all()}
+    toolkit = {row.id: row for row in session.exec(most_used_toolkit_items()).all()}
     if keep_toolkit:
-        toolkit.update((row.id, row) for row in session.exec(select(*toolkit_columns).where(
+        toolkit.update((row.id, row) for row in session.exec(select(*TOOLKIT_COLUMNS).where(
             ToolkitItem.id.in_(keep_toolkit))).all())
     section_columns = select(Section.id, SectionRevision.title).join(
         SectionRevision, SectionRevision.id == Section.current_revision_id)
@@ -143,7 +153,7 @@ def form_choices(session, user, around=None, keep_toolkit=(), keep_sections=()):
     if keep_sections:
         sections.update(session.exec(section_columns.where(Section.id.in_(keep_sections))).all())
     return FormChoices(
-        accounts=account_choices(session, user),
+        accounts=accounts,
         pillars=[(p.id, p.name) for p in list_pillars(session, active_only=True)],
         key_messages=[(m.id, f"{m.starts_on.strftime('%d-%m')} {m.title}") for m in messages],
         toolkit=sorted(((i.id, f"[{i.kind}] {i.title}") for i in toolkit.values()), key=lambda c: c[1].lower()),
