@@ -352,16 +352,24 @@ def test_answering_a_question_costs_at_most_twelve_statements_and_locks_for_its_
     assert ("Benar!" in body) if mode == "immediate" else ("Soal 2 dari 2" in body)
     statements = [sql for group in transactions for sql in group]
     assert len(statements) <= 12, "\n".join(statements)
-    # The attempt, the answer's check and the next page's question are read in one transaction that writes
-    # nothing; the one that writes (on SQLite: holds the write lock) locks the attempt, saves the answer with its
-    # compare-and-set UPDATE and moves the person's generation, and does nothing else.
+    # The attempt, the answer's check and the next page's question are read first, locking nothing; then the
+    # attempt is locked, the answer saved with its compare-and-set UPDATE and the person's generation moved, and
+    # nothing else. SQLite: the reads are a transaction of their own, the write one holds the write lock for those
+    # three statements alone. PostgreSQL (no lock up front, no snapshot kept): one transaction, the attempt's row
+    # locked from its FOR UPDATE on.
     writing = [group for group in transactions if any(sql.lstrip().upper().startswith(("UPDATE", "INSERT"))
                                                         for sql in group)]
     assert len(writing) == 1, transactions
-    assert [sql.split()[0].upper() for sql in writing[0]] == ["SELECT", "UPDATE", "INSERT"], writing[0]
-    assert "FROM quiz_attempt " in writing[0][0] and "quiz_attempt_question" in writing[0][1]
-    reads = [i for i, group in enumerate(transactions) if any("quiz_question_version" in sql for sql in group)]
-    assert len(reads) == 1 and reads[0] < transactions.index(writing[0]), transactions
+    if app.extensions["db_engine"].dialect.name == "sqlite":
+        locked = writing[0]
+        reads = [i for i, group in enumerate(transactions) if any("quiz_question_version" in sql for sql in group)]
+        assert len(reads) == 1 and reads[0] < transactions.index(writing[0]), transactions
+    else:
+        start_lock = next(i for i, sql in enumerate(writing[0]) if "FOR UPDATE" in sql)
+        locked = writing[0][start_lock:]
+        assert any("quiz_question_version" in sql for sql in writing[0][:start_lock]), writing[0]
+    assert [sql.split()[0].upper() for sql in locked] == ["SELECT", "UPDATE", "INSERT"], locked
+    assert "FROM quiz_attempt " in locked[0] and "quiz_attempt_question" in locked[1]
     assert items_of(session, attempt_id)[0].answered_at is not None
 
 
