@@ -23,7 +23,7 @@ def main(folder, username, path, rows="40"):
     os.environ.setdefault("JOBS_DATABASE", str(folder / "jobs.db"))
     from portal import create_app
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.db'}", "INSTANCE_PATH": str(folder / "instance"),
+    app = create_app({"DATABASE_URL": os.environ.get("DBURL") or f"sqlite:///{folder / 'bench.db'}", "INSTANCE_PATH": str(folder / "instance"),
                       "SECRET_KEY": "bench-" + "x" * 40, "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     headers = {"User-Agent": "profile"}
