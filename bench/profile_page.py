@@ -3,8 +3,9 @@
     python bench/profile_page.py DIR USERNAME PATH [ROWS]
 
 Signs in as USERNAME (demo password) with the Flask test client, warms up, sets the garbage collector as
-gunicorn.conf.py does, prints the mean time (wall and CPU) and SQL statements of 10 requests and a cProfile listing
-(cumulative) of 10 more.
+gunicorn.conf.py does, prints the mean time (wall and CPU) and SQL statements of REPS requests (default 10) and a
+cProfile listing (PSORT, default cumulative) of REPS more. DBURL: a database other than DIR's SQLite file (e.g. the
+PostgreSQL database `bench/generate.py --database-url` filled).
 """
 
 import cProfile
@@ -23,7 +24,8 @@ def main(folder, username, path, rows="40"):
     os.environ.setdefault("JOBS_DATABASE", str(folder / "jobs.db"))
     from portal import create_app
 
-    app = create_app({"DATABASE_URL": os.environ.get("DBURL") or f"sqlite:///{folder / 'bench.db'}", "INSTANCE_PATH": str(folder / "instance"),
+    database_url = os.environ.get("DBURL") or f"sqlite:///{folder / 'bench.db'}"
+    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(folder / "instance"),
                       "SECRET_KEY": "bench-" + "x" * 40, "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     headers = {"User-Agent": "profile"}

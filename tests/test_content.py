@@ -253,7 +253,10 @@ def test_employee_without_accounts_is_told_how_to_get_one(client, session, login
     factories.make_toolkit_item(session, title="Templat Paling Dipakai")
     login(world.employee)
     engine, statements = session.get_bind(), []
-    capture = lambda _c, _cur, statement, *_rest: statements.append(statement)  # noqa: E731
+
+    def capture(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
     event.listen(engine, "before_cursor_execute", capture)
     try:
         body = client.get("/content/pos/baru").get_data(as_text=True)

@@ -1575,9 +1575,12 @@ def test_the_management_page_counts_each_chapter_as_the_draft_does_and_opens_one
     every = text_of(client.get("/handbook/kelola"))
     assert all(f"/handbook/kelola/bagian/{s.id}\"" in every for s in sections.values())
     # a large handbook: the chapters with their counts, and the sections of the chosen chapter only
+    services.create_chapter(session, humas, "Bab kosong", "")
+    session.commit()
     monkeypatch.setattr(drafts, "MANAGE_ALL_SECTIONS", 2)
     overview = text_of(client.get("/handbook/kelola"))
     assert "/handbook/kelola/bagian/" not in overview
+    assert overview.count("Bab ini belum berisi bagian.") == 1  # the empty chapter; the others are only folded
     assert f"/handbook/kelola?bab={first_chapter.id}#ch-{first_chapter.id}" in overview
     assert "3 bagian berubah sejak edisi terakhir" in overview
     chosen = text_of(client.get(f"/handbook/kelola?bab={first_chapter.id}"))
@@ -1585,3 +1588,13 @@ def test_the_management_page_counts_each_chapter_as_the_draft_does_and_opens_one
     assert shown == {s.id for s in sections.values() if s.chapter_id == first_chapter.id}
     for wrong in ("999999", "abc", "-1", ""):
         assert "/handbook/kelola/bagian/" not in text_of(client.get(f"/handbook/kelola?bab={wrong}"))
+
+
+def test_before_the_first_edition_every_section_counts_as_new(session):
+    from portal.handbook import drafts
+
+    draft = factories.make_handbook(session, version=None)
+    counts = drafts.chapter_counts(session)
+    for chapter in draft.chapters:
+        n = sum(1 for s in draft.sections.values() if s.chapter_id == chapter.id)
+        assert counts[chapter.id] == drafts.ChapterCounts(sections=n, changed=n, never=n, archived=0)

@@ -382,15 +382,17 @@ def test_the_worklist_reads_each_list_through_an_index(app, session):
     assert sorted(item.id for item, _warnings in found.attention) == sorted([long_ago.id, expiring.id, consent.id])
     if engine.dialect.name == "sqlite":  # every list in its index's order, never every item (PostgreSQL: its planner)
         with engine.connect() as connection:
-            for statement, parameters in statements:
-                plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
-                assert not any(step == "SCAN toolkit_item" for step in plan), (statement, plan)
-                if "ORDER BY toolkit_item" in statement and "GROUP BY" not in statement \
-                        and "IN (SELECT anon_1.id" not in statement:
-                    assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), (statement, plan)
-        expiring_plan = next(statement for statement, _parameters in statements if "visible_until <=" in statement)
-        assert "ix_toolkit_item_visible_facets" in str([row[3] for row in engine.connect().exec_driver_sql(
-            f"EXPLAIN QUERY PLAN {expiring_plan}", next(p for s, p in statements if s == expiring_plan))])
+            plans = {statement: [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                             parameters)]
+                     for statement, parameters in statements}
+        for statement, plan in plans.items():
+            assert not any(step == "SCAN toolkit_item" for step in plan), (statement, plan)
+            # (what expires soon sorts its merged first 50 of each status, no more: its outer ORDER BY may sort)
+            if "ORDER BY toolkit_item" in statement and "GROUP BY" not in statement \
+                    and "IN (SELECT anon_1.id" not in statement:
+                assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), (statement, plan)
+        expiring = next(plan for statement, plan in plans.items() if "visible_until <=" in statement)
+        assert any("ix_toolkit_item_visible_facets" in step for step in expiring), expiring
 
 
 # --- search -----------------------------------------------------------------------------------------------------------

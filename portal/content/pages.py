@@ -118,9 +118,7 @@ def account_choices(session, user):
 
 TOOLKIT_CHOICES = 300  # approved toolkit items the post form lists, most used first (others are pasted by number)
 SECTION_CHOICES = 1000
-
-
-TOOLKIT_COLUMNS = (ToolkitItem.id, ToolkitItem.kind, ToolkitItem.title)
+TOOLKIT_COLUMNS = (ToolkitItem.id, ToolkitItem.kind, ToolkitItem.title)  # what the form's toolkit list shows
 
 
 def most_used_toolkit_items():

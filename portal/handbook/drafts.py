@@ -7,7 +7,7 @@ the section's head revision, so two editors never overwrite each other silently 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import and_, case, false, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
@@ -104,11 +104,12 @@ def chapter_counts(session):
                    else_=0)
     never = case((and_(~Section.archived, published_id.is_(None)), 1), else_=0)
     archived = case((Section.archived, 1), else_=0)
+    in_edition = and_(EditionSection.section_id == Section.id, EditionSection.edition_id == edition.id) \
+        if edition is not None else false()  # nothing published yet: every section is new
     statement = (select(Section.chapter_id, func.count(), func.sum(changed), func.sum(never), func.sum(archived))
                  .join(Chapter, and_(Chapter.id == Section.chapter_id, ~Chapter.archived))
                  .join(current, current.id == Section.current_revision_id)
-                 .outerjoin(EditionSection, and_(EditionSection.section_id == Section.id,
-                                                 EditionSection.edition_id == (edition.id if edition else -1)))
+                 .outerjoin(EditionSection, in_edition)
                  .outerjoin(pub, pub.id == published_id).group_by(Section.chapter_id))
     return {chapter_id: ChapterCounts(*(int(n or 0) for n in numbers))
             for chapter_id, *numbers in session.exec(statement).all()}
@@ -118,14 +119,17 @@ MANAGE_ALL_SECTIONS = 120  # up to this many sections the management page lists 
 
 
 def manage_page(session, chapter_id=None):
-    """Everything the management page shows: every chapter with its counts, and the sections of every chapter
-    (a handbook of up to MANAGE_ALL_SECTIONS) or of the chapter `chapter_id` only (a larger one)."""
+    """Everything the management page shows: every chapter with its counts and its sections, [DraftSection], for
+    every chapter of a handbook of up to MANAGE_ALL_SECTIONS, else for the chapter `chapter_id` only (the others
+    with sections have None: the page links to them)."""
     counts = chapter_counts(session)
     every = sum(c.sections for c in counts.values()) <= MANAGE_ALL_SECTIONS
-    toc = draft_toc(session, include_archived=True,
-                    chapters=None if every else ({chapter_id} if chapter_id in counts else set()))
-    return {"toc": toc, "counts": counts, "expanded": None if every else chapter_id, "every_chapter": every,
-            "pending": sum(c.changed for c in counts.values()), "editions": editions(session)}
+    shown = None if every else ({chapter_id} if chapter_id in counts else set())
+    chapters = [(chapter, counts.get(chapter.id),
+                 None if shown is not None and chapter.id in counts and chapter.id not in shown else sections)
+                for chapter, sections in draft_toc(session, include_archived=True, chapters=shown)]
+    return {"chapters": chapters, "every_chapter": every, "pending": sum(c.changed for c in counts.values()),
+            "editions": editions(session)}
 
 
 def _check_text(title, body):
