@@ -1016,6 +1016,34 @@ def test_the_people_list_comes_a_page_at_a_time_and_counts_everyone(org, client,
     assert people(bagian) == ["Budi Bagian"] and "Semua pegawai di lingkup ini sudah menyetujui" in bagian
 
 
+def test_the_units_come_a_page_at_a_time_and_the_totals_count_them_all(org, session, client, login, monkeypatch):
+    """The chart and the table list UNITS_PAGE units (300 on one page made it 260 KB); the totals, the people
+    list and its pager keep counting every unit in scope, and the pagers keep each other's place."""
+    from portal.handbook import reports
+
+    monkeypatch.setattr(reports, "UNITS_PAGE", 1)
+    monkeypatch.setattr(reports, "PEOPLE_PAGE", 2)
+    login(org["atasan"])  # Biro Uji and Bagian Uji: four active people, three acknowledged
+
+    def units(page):
+        return list(report_rows(page))
+
+    def people(page):
+        return re.findall(r'<td data-label="Nama">([^<]+)</td>', page[page.index('id="orang"'):])
+
+    first = client.get("/handbook/laporan").get_data(as_text=True)
+    assert units(first) == ["Biro Uji"] and "Unit 1–1 dari 2 unit" in first
+    assert 'href="/handbook/laporan?unit_page=2"' in first and 'aria-label="Halaman unit"' in first
+    second = client.get("/handbook/laporan?unit_page=2").get_data(as_text=True)
+    assert units(second) == ["Bagian Uji"] and "Unit 2–2 dari 2 unit" in second
+    assert client.get("/handbook/laporan?unit_page=99").get_data(as_text=True).count("Bagian Uji") >= 1
+    for page in (first, second):  # the totals and the people list count every unit, on every page of units
+        assert "3 / 4</p>" in page and "1 orang belum menyetujui pedoman." in page
+        assert len(people(page)) == 2
+    assert "/handbook/laporan?unit=&amp;unit_page=2&amp;page=2" in second  # the people's pager keeps the units' page
+    assert f'href="/handbook/laporan?unit={org["biro"].id}#orang"' in first  # a unit's people, on page 1 of units
+
+
 def test_every_page_of_people_is_cut_from_the_unit_counts_as_the_whole_sorted_list(org, session, handbook):
     """report_page reads only the units a page of people falls in: page after page, for several page sizes, the
     pages put together are the whole list in its order (not acknowledged first, then by unit path and name), with
@@ -1032,7 +1060,7 @@ def test_every_page_of_people_is_cut_from_the_unit_counts_as_the_whole_sorted_li
         if rng.random() < 0.5:
             factories.acknowledge(session, person, handbook.edition)
     for scope, unit in ((None, None), (org["biro"].path, None), (None, org["lain"])):
-        whole = reports.report_page(session, scope, unit, page=1)
+        whole = {"rows": reports.ack_report(session, scope)}
         acked = set(session.exec(select(Acknowledgement.user_id)).all())
         by_name = session.exec(select(User.id, Unit.path).join(Unit, Unit.id == User.unit_id).where(
             User.active, Unit.path.startswith(unit.path if unit else (scope or "")))

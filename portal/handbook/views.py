@@ -121,7 +121,8 @@ def print_view():
 def report():
     unit = access.get_report_unit_or_403(int_arg("unit"))
     return render("handbook/report.html", block="people",
-                  **reports.report_page(db.session(), report_scope(current_user), unit, int_arg("page", 1)))
+                  **reports.report_page(db.session(), report_scope(current_user), unit, int_arg("page", 1),
+                                        int_arg("unit_page", 1)))
 
 
 def _report_export(fmt):
