@@ -68,8 +68,12 @@ def _unit_scope(scope_path):
 
 def ack_report(session, scope_path):
     """Acknowledgement per unit in scope, in tree order."""
+    from portal.accounts.services import all_units
+
     required = required_edition(session)
-    units = session.exec(select(Unit).where(_unit_scope(scope_path)).order_by(Unit.path)).all()
+    if scope_path == "":
+        return []
+    units = [u for u in all_units(session) if scope_path is None or u.path.startswith(scope_path)]  # in tree order
     if not units:
         return []
     unit_ids = [u.id for u in units]
@@ -80,11 +84,7 @@ def ack_report(session, scope_path):
         done = dict(session.exec(select(User.unit_id, func.count())
                                  .where(User.active, User.unit_id.in_(unit_ids), _acknowledged_clause(required))
                                  .group_by(User.unit_id)).all())
-    from portal.accounts.services import all_units
-
-    order = {u.id: i for i, u in enumerate(all_units(session))}
-    rows = [UnitRow(u, members.get(u.id, 0), done.get(u.id, 0)) for u in units]
-    return sorted(rows, key=lambda r: order.get(r.unit.id, 0))
+    return [UnitRow(u, members.get(u.id, 0), done.get(u.id, 0)) for u in units]
 
 
 def not_acknowledged(session, scope_path, unit=None, limit=None):
