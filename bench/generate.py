@@ -2,10 +2,10 @@
 
     python bench/generate.py --database-url sqlite:////path/bench.db [--small]
 
-Full size: 300 extra units, 50,000 employees, 500 handbook sections (published), 100,000 toolkit items,
-200,000 finished quiz attempts (with their drawn questions), 2,000 workshops (sessions, participants,
-attendance). `--small` makes a few hundred of each, for the test. Every generated employee has the demo password,
-so the load tool can sign in as any of them. Progress goes to stdout.
+Full size: 300 extra units, 50,000 employees (85% of them have acknowledged the handbook), 500 handbook sections
+(published), 100,000 toolkit items, 200,000 finished quiz attempts (with their drawn questions), 2,000 workshops
+(sessions, participants, attendance). `--small` makes a few hundred of each, for the test. Every generated employee
+has the demo password, so the load tool can sign in as any of them. Progress goes to stdout.
 """
 
 import argparse
@@ -27,8 +27,10 @@ sys.path.insert(0, str(ROOT))
 from portal import create_app, db  # noqa: E402
 from portal.demo.people import DEMO_PASSWORD, FIRST_NAMES_F, FIRST_NAMES_M, LAST_NAMES, TITLES, make_nip  # noqa: E402
 from portal.models import (  # noqa: E402
+    Acknowledgement,
     Attempt,
     AttemptQuestion,
+    Edition,
     EditionSection,
     Quiz,
     QuizTopicRule,
@@ -165,6 +167,32 @@ def make_handbook(session, count, rng):
                                     rng.choice(bodies), slug=f"uji-{made}")
         session.flush()
     handbook.publish_edition(session, humas, "2026.90", "Edisi uji beban", material=False, index_now=True)
+
+
+ACKNOWLEDGED = 0.85  # of the generated employees, who acknowledged the required edition (most, some time ago)
+ACKNOWLEDGED_BEFORE = 0.6  # of those, who had also acknowledged the material edition before it
+
+
+def make_acknowledgements(session, rng, user_ids):
+    """Acknowledgements of the handbook as an institution has them some weeks after an edition: most people have
+    acknowledged the required (latest material) edition, many of them the one before too (the report's counts and
+    the follow-up lists then read the whole acknowledgement table, as they would there)."""
+    material = session.exec(select(Edition).where(Edition.material)
+                            .order_by(Edition.published_at.desc(), Edition.id.desc())).all()
+    if not material:
+        return 0
+    already = set(session.exec(select(Acknowledgement.user_id, Acknowledgement.edition_id)).all())
+    rows = []
+    for user_id in user_ids:
+        if rng.random() >= ACKNOWLEDGED:
+            continue
+        editions = material[:2] if len(material) > 1 and rng.random() < ACKNOWLEDGED_BEFORE else material[:1]
+        for edition in editions:
+            if (user_id, edition.id) not in already:
+                rows.append({"user_id": user_id, "edition_id": edition.id,
+                             "acknowledged_at": edition.published_at + timedelta(days=rng.randint(1, 60))})
+    _bulk(session, Acknowledgement, rows)
+    return len(rows)
 
 
 def make_bench_quiz(session):
@@ -314,6 +342,9 @@ def generate(database_url, size, instance_path, progress=None, seed=7):
             with db.unit_of_work() as session:
                 make_handbook(session, size.sections, rng)
             progress(f"{size.sections} handbook sections, published")
+        with db.unit_of_work() as session:
+            acknowledged = make_acknowledgements(session, rng, user_ids)
+        progress(f"{acknowledged} handbook acknowledgements")
         if size.toolkit:
             from bench.toolkit_data import generate_toolkit
 

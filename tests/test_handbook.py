@@ -17,6 +17,7 @@ from portal.handbook import editions as editions_module
 from portal.handbook import services
 from portal.models import (
     Acknowledgement,
+    AcknowledgementState,
     AuditLog,
     Chapter,
     Edition,
@@ -1086,7 +1087,8 @@ def test_the_report_counts_a_units_people_from_the_index_alone(app, org, session
     engine, seen = app.extensions["db_engine"], []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
-        if "count(" in statement and "user.active" in statement.replace('"', ""):
+        if "count(" in statement and ("user.active" in statement.replace('"', "")
+                                      or "handbook_ack_state.active" in statement):
             seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
@@ -1096,11 +1098,62 @@ def test_the_report_counts_a_units_people_from_the_index_alone(app, org, session
         event.remove(engine, "before_cursor_execute", capture)
     assert len(seen) == 2  # members, and who acknowledged
     if engine.dialect.name != "sqlite":
-        return  # PostgreSQL plans by its statistics; the index is the same
+        return  # PostgreSQL plans by its statistics; the indexes are the same
     with engine.connect() as conn:
-        for statement, parameters in seen:
-            plan = " | ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
-            assert "COVERING INDEX ix_user_unit_id_active" in plan, plan
+        plans = [" | ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+                 for statement, parameters in seen]
+    assert "COVERING INDEX ix_user_unit_id_active" in plans[0], plans[0]
+    assert "COVERING INDEX ix_handbook_ack_state_unit" in plans[1], plans[1]  # no probe per person
+
+
+def test_the_acknowledgement_state_follows_every_write_the_way_the_acknowledgements_say(org, session, handbook):
+    """handbook_ack_state, kept by the database's triggers, gives the report the counts that asking every person's
+    acknowledgements gives, after acknowledgements (a newer edition, one removed), a move to another unit, a
+    deactivation and a reactivation (through the ORM and as a bulk statement, as an import writes), a new person,
+    and a new required edition."""
+    from sqlalchemy import delete, update
+
+    from portal.handbook import reports
+    from portal.handbook.editions import required_edition
+
+    def by_asking():
+        required = required_edition(session)
+        return dict(session.exec(select(User.unit_id, func.count()).where(
+            User.active, reports._acknowledged_clause(required)).group_by(User.unit_id)).all())
+
+    def by_state():
+        return {row.unit.id: row.acknowledged for row in reports.ack_report(session, None) if row.acknowledged}
+
+    def check(step):
+        session.flush()
+        assert by_state() == by_asking(), step
+
+    check("the fixture")
+    newcomer = factories.make_user(session, unit=org["bagian"], full_name="Orang Baru")
+    check("a new person")
+    factories.acknowledge(session, newcomer, handbook.edition)
+    check("acknowledged")
+    org["lina"].unit_id = org["biro"].id
+    session.add(org["lina"])
+    check("moved to another unit")
+    org["ani"].active = False
+    session.add(org["ani"])
+    check("deactivated")
+    session.exec(update(User).where(User.id == org["ani"].id).values(active=True, unit_id=org["lain"].id))
+    check("reactivated and moved by a bulk statement")
+    session.exec(delete(Acknowledgement).where(Acknowledgement.user_id == org["budi"].id))
+    check("an acknowledgement removed")
+    session.commit()
+    newer = factories.publish_edition(session, handbook.humas, "2099.1", material=True)
+    check("a newer required edition: nobody has acknowledged it")
+    assert not by_state()
+    factories.acknowledge(session, org["lina"], newer)
+    check("the newer edition acknowledged")
+    state = session.get(AcknowledgementState, org["lina"].id)
+    assert state.unit_id == org["biro"].id and state.active
+    assert session.get(AcknowledgementState, org["luki"].id) is None  # never acknowledged: no state
+
+
 
 
 def test_admin_sees_every_unit(org, client, login_as):

@@ -220,3 +220,49 @@ def test_the_worklist_indexes_migration_measures_nothing_where_nothing_was_measu
     migrate.upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first() is None
+
+
+def test_the_acknowledgement_state_migration_fills_it_and_its_triggers_keep_it(engine):
+    """0025 fills handbook_ack_state with each person's newest acknowledged edition, unit and active flag, and
+    installs the triggers that keep it from then on (an acknowledgement added, a person moved). Its downgrade
+    removes both: acknowledgements and people are written as before."""
+    from sqlalchemy import text
+
+    config = migrate.alembic_config(engine)
+    command.upgrade(config, "0024_toolkit_worklist_indexes")
+    with engine.begin() as conn:
+        for unit_id in (1, 2):
+            conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
+                              "VALUES (:id, :code, 'Unit', :path, CURRENT_TIMESTAMP)"),
+                         {"id": unit_id, "code": f"U{unit_id}", "path": f"/{unit_id}/"})
+        for user_id, active in ((1, True), (2, False), (3, True)):
+            conn.execute(text('INSERT INTO "user" (id, username, full_name, unit_id, active, preferred_language, '
+                              "auth_version, created_at) VALUES (:id, :name, 'Orang', 1, :active, 'id', 1, "
+                              "CURRENT_TIMESTAMP)"), {"id": user_id, "name": f"orang{user_id}", "active": active})
+        for edition_id, published in ((1, "2025-03-10 02:00:00"), (2, "2026-09-01 02:00:00")):
+            conn.execute(text("INSERT INTO handbook_edition (id, version, notes, material, published_at) "
+                              "VALUES (:id, :version, '', :material, :at)"),
+                         {"id": edition_id, "version": f"v{edition_id}", "material": True, "at": published})
+        for user_id, edition_id in ((1, 1), (1, 2), (2, 1)):
+            conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
+                              "VALUES (:user_id, :edition_id, CURRENT_TIMESTAMP)"),
+                         {"user_id": user_id, "edition_id": edition_id})
+    migrate.upgrade(engine)
+
+    def state():
+        with engine.connect() as conn:
+            return {row[0]: (row[1], bool(row[2]), str(row[3])[:10]) for row in conn.execute(text(
+                "SELECT user_id, unit_id, active, acknowledged_published_at FROM handbook_ack_state"))}
+
+    assert state() == {1: (1, True, "2026-09-01"), 2: (1, False, "2025-03-10")}  # filled; 3 never acknowledged
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
+                          "VALUES (3, 2, CURRENT_TIMESTAMP)"))
+        conn.execute(text('UPDATE "user" SET unit_id = 2 WHERE id = 1'))
+    assert state() == {1: (2, True, "2026-09-01"), 2: (1, False, "2025-03-10"), 3: (1, True, "2026-09-01")}
+    command.downgrade(config, "0024_toolkit_worklist_indexes")
+    with engine.begin() as conn:  # no trigger left writing into a table that is gone
+        conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
+                          "VALUES (3, 1, CURRENT_TIMESTAMP)"))
+        conn.execute(text('UPDATE "user" SET unit_id = 1, active = false WHERE id = 1'))
+        assert "handbook_ack_state" not in inspect(conn).get_table_names()

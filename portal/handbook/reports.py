@@ -20,6 +20,7 @@ from portal.handbook.editions import edition_toc, latest_edition, required_editi
 from portal.i18n import ngettext
 from portal.models import (
     Acknowledgement,
+    AcknowledgementState,
     Attempt,
     Edition,
     EditionSection,
@@ -80,10 +81,11 @@ def ack_report(session, scope_path):
     members = dict(session.exec(select(User.unit_id, func.count()).where(User.active, User.unit_id.in_(unit_ids))
                                 .group_by(User.unit_id)).all())
     done = {}
-    if required is not None:
-        done = dict(session.exec(select(User.unit_id, func.count())
-                                 .where(User.active, User.unit_id.in_(unit_ids), _acknowledged_clause(required))
-                                 .group_by(User.unit_id)).all())
+    if required is not None:  # from the state the database keeps beside each person (AcknowledgementState)
+        done = dict(session.exec(select(AcknowledgementState.unit_id, func.count())
+                                 .where(AcknowledgementState.active, AcknowledgementState.unit_id.in_(unit_ids),
+                                        AcknowledgementState.acknowledged_published_at >= required.published_at)
+                                 .group_by(AcknowledgementState.unit_id)).all())
     return [UnitRow(u, members.get(u.id, 0), done.get(u.id, 0)) for u in units]
 
 

@@ -20,6 +20,7 @@ from portal.models.content import (
 from portal.models.handbook import (
     Acknowledgement,
     AcknowledgementRule,
+    AcknowledgementState,
     Chapter,
     Edition,
     EditionChapter,
@@ -63,8 +64,8 @@ from portal.models.workshops import (
 )
 
 __all__ = [
-    "ROLES", "Acknowledgement", "AcknowledgementRule", "AuditLog", "Chapter", "Edition", "EditionChapter",
-    "EditionSection", "SearchDocument", "SearchTerm", "CacheGeneration", "PersonGeneration",
+    "ROLES", "Acknowledgement", "AcknowledgementRule", "AcknowledgementState", "AuditLog", "Chapter", "Edition",
+    "EditionChapter", "EditionSection", "SearchDocument", "SearchTerm", "CacheGeneration", "PersonGeneration",
     "Job", "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "UserSession", "utcnow",
     # quiz and certificates
     "Attempt", "AttemptQuestion", "Certificate", "Question", "QuestionOption", "QuestionSection", "QuestionVersion",

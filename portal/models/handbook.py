@@ -6,7 +6,7 @@ so drafts can never leak into what they see.
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from portal.models.accounts import utcnow
@@ -100,6 +100,95 @@ class Acknowledgement(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     edition_id: int = Field(foreign_key="handbook_edition.id", primary_key=True, index=True)
     acknowledged_at: datetime = Field(default_factory=utcnow)
+
+
+class AcknowledgementState(SQLModel, table=True):
+    """Each person's newest acknowledged edition (its publication time), with their unit and active flag copied
+    beside it. The database keeps it (`install_ack_state`): triggers on every acknowledgement added or removed and
+    on every change of a person's unit or active flag, whoever writes them (a service, an import's bulk statement,
+    a test's factory). The report counts who has acknowledged, per unit, from its index alone: asking each of
+    50,000 people's acknowledgements took 35-50 ms once most had acknowledged."""
+
+    __tablename__ = "handbook_ack_state"
+    __table_args__ = (Index("ix_handbook_ack_state_unit", "unit_id", "active", "acknowledged_published_at"),)
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    unit_id: int
+    active: bool
+    acknowledged_published_at: datetime | None = None
+
+
+# The state of one person (:uid), as their acknowledgements and their row say now.
+_ACK_STATE_ROW = ("SELECT u.id, u.unit_id, u.active, (SELECT max(e.published_at) FROM handbook_acknowledgement a "
+                  "JOIN handbook_edition e ON e.id = a.edition_id WHERE a.user_id = u.id) FROM {user} u "
+                  "WHERE u.id = {uid}")
+_ACK_STATE_ROW_PG = _ACK_STATE_ROW.format(user='"user"', uid="uid")
+_ACK_STATE_SQLITE = [
+    # SQLite writes one transaction at a time: each trigger reads every acknowledgement of the person.
+    *(f"CREATE TRIGGER IF NOT EXISTS handbook_ack_state_{name} AFTER {when} ON handbook_acknowledgement BEGIN "
+      "INSERT INTO handbook_ack_state (user_id, unit_id, active, acknowledged_published_at) "
+      f"{_ACK_STATE_ROW.format(user='user', uid=row + '.user_id')} "
+      "ON CONFLICT (user_id) DO UPDATE SET acknowledged_published_at = excluded.acknowledged_published_at; END"
+      for name, when, row in (("ai", "INSERT", "new"), ("ad", "DELETE", "old"))),
+    "CREATE TRIGGER IF NOT EXISTS handbook_ack_state_au AFTER UPDATE OF unit_id, active ON user BEGIN "
+    "UPDATE handbook_ack_state SET unit_id = new.unit_id, active = new.active WHERE user_id = new.id; END",
+]
+_ACK_STATE_PG = [
+    # READ COMMITTED: the person's row is locked (FOR SHARE) while their state is written, so a unit change or a
+    # deactivation committed meanwhile waits for it or is read by it; two acknowledgements of one person at once
+    # keep the newer edition (GREATEST), whichever commits last.
+    "CREATE OR REPLACE FUNCTION handbook_ack_state_from_ack() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "DECLARE uid integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.user_id ELSE NEW.user_id END; BEGIN "
+    "INSERT INTO handbook_ack_state (user_id, unit_id, active, acknowledged_published_at) "
+    f"{_ACK_STATE_ROW_PG} FOR SHARE OF u "
+    "ON CONFLICT (user_id) DO UPDATE SET acknowledged_published_at = CASE WHEN TG_OP = 'DELETE' "
+    "THEN EXCLUDED.acknowledged_published_at ELSE GREATEST(handbook_ack_state.acknowledged_published_at, "
+    "EXCLUDED.acknowledged_published_at) END; RETURN NULL; END $$",
+    "CREATE OR REPLACE FUNCTION handbook_ack_state_from_user() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "UPDATE handbook_ack_state SET unit_id = NEW.unit_id, active = NEW.active WHERE user_id = NEW.id; "
+    "RETURN NULL; END $$",
+    "DROP TRIGGER IF EXISTS handbook_ack_state_ack ON handbook_acknowledgement",
+    "CREATE TRIGGER handbook_ack_state_ack AFTER INSERT OR DELETE ON handbook_acknowledgement FOR EACH ROW "
+    "EXECUTE FUNCTION handbook_ack_state_from_ack()",
+    'DROP TRIGGER IF EXISTS handbook_ack_state_user ON "user"',
+    'CREATE TRIGGER handbook_ack_state_user AFTER UPDATE OF unit_id, active ON "user" FOR EACH ROW '
+    "WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id OR OLD.active IS DISTINCT FROM NEW.active) "
+    "EXECUTE FUNCTION handbook_ack_state_from_user()",
+]
+
+
+def install_ack_state(connection):
+    """The triggers that keep handbook_ack_state (on a new database, and by the migration that adds it)."""
+    for statement in _ACK_STATE_SQLITE if connection.dialect.name == "sqlite" else _ACK_STATE_PG:
+        connection.execute(text(statement))
+
+
+def fill_ack_state(connection):
+    """handbook_ack_state of everyone who has acknowledged, from scratch (the migration that adds it)."""
+    user = "user" if connection.dialect.name == "sqlite" else '"user"'
+    connection.execute(text("DELETE FROM handbook_ack_state"))
+    connection.execute(text(
+        "INSERT INTO handbook_ack_state (user_id, unit_id, active, acknowledged_published_at) "  # noqa: S608  # nosec B608
+        f"SELECT u.id, u.unit_id, u.active, max(e.published_at) FROM handbook_acknowledgement a "
+        f"JOIN handbook_edition e ON e.id = a.edition_id JOIN {user} u ON u.id = a.user_id "
+        "GROUP BY u.id, u.unit_id, u.active"))
+
+
+def uninstall_ack_state(connection):
+    if connection.dialect.name == "sqlite":
+        for name in ("ai", "ad", "au"):
+            connection.execute(text(f"DROP TRIGGER IF EXISTS handbook_ack_state_{name}"))
+        return
+    connection.execute(text("DROP TRIGGER IF EXISTS handbook_ack_state_ack ON handbook_acknowledgement"))
+    connection.execute(text('DROP TRIGGER IF EXISTS handbook_ack_state_user ON "user"'))
+    connection.execute(text("DROP FUNCTION IF EXISTS handbook_ack_state_from_ack()"))
+    connection.execute(text("DROP FUNCTION IF EXISTS handbook_ack_state_from_user()"))
+
+
+@event.listens_for(SQLModel.metadata, "after_create")
+def _ack_state_after_create(_metadata, connection, tables=None, **_kw):
+    if tables is None or AcknowledgementState.__table__ in tables:
+        install_ack_state(connection)
 
 
 ACK_SCOPES = ("all", "core")
