@@ -3,6 +3,7 @@
 import functools
 import secrets
 import threading
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -156,30 +157,51 @@ def units_changed(session):
     generations.move(session, UNITS_GENERATION)
 
 
-def unit_choices(session):
-    """(id, label indented by depth) in tree order, for select fields. Kept in this process until a unit write
-    moves the units' generation (`units_changed`; a unit added or removed behind the services' back changes the
-    count or the highest id, also in the key): building them reads every unit, and with a few hundred that was a
-    third of the admin user search (make bench)."""
-    key = generations.read_with(session, UNITS_GENERATION, "SELECT count(*) FROM unit", "SELECT max(id) FROM unit")
-    return cache.remembered("unit_choices", key, 3600, lambda: _build_unit_choices(session))
+class UnitRef(NamedTuple):
+    """A unit as lists and reports show it (read as columns, kept: see `unit_tree`)."""
+
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    path: str
 
 
-def _build_unit_choices(session):
-    rows = session.exec(select(Unit.id, Unit.parent_id, Unit.code, Unit.name, Unit.path)).all()
+def _units_key(session):
+    """What the kept unit lists are keyed by: the units' generation (`units_changed`), and the count and highest id
+    (a unit added or removed behind the services' back)."""
+    return generations.read_with(session, UNITS_GENERATION, "SELECT count(*) FROM unit", "SELECT max(id) FROM unit")
+
+
+def unit_tree(session):
+    """Every unit as a UnitRef in tree order (parents before children, siblings by code), kept in this process
+    until the units change (`_units_key`): reports walk it on every page (300 units as ORM objects: 2 ms)."""
+    return cache.remembered("unit_tree", _units_key(session), 3600, lambda: _build_unit_tree(session))
+
+
+def _build_unit_tree(session):
+    rows = session.exec(select(Unit.id, Unit.code, Unit.name, Unit.parent_id, Unit.path)).all()
     children = {}
     for row in rows:
-        children.setdefault(row.parent_id, []).append(row)
-    choices = []
+        children.setdefault(row.parent_id, []).append(UnitRef(*row))
+    ordered = []
     stack = [sorted(children.get(None, []), key=lambda r: r.code, reverse=True)]
     while stack:
         if not stack[-1]:
             stack.pop()
             continue
-        row = stack[-1].pop()
-        choices.append((row.id, ("— " * row.path.strip("/").count("/")) + f"{row.name} ({row.code})"))
-        stack.append(sorted(children.get(row.id, []), key=lambda r: r.code, reverse=True))
-    return tuple(choices)
+        unit = stack[-1].pop()
+        ordered.append(unit)
+        stack.append(sorted(children.get(unit.id, []), key=lambda r: r.code, reverse=True))
+    return tuple(ordered)
+
+
+def unit_choices(session):
+    """(id, label indented by depth) in tree order, for select fields, kept like `unit_tree`: building them reads
+    every unit, and with a few hundred that was a third of the admin user search (make bench)."""
+    return cache.remembered("unit_choices", _units_key(session), 3600, lambda: tuple(
+        (unit.id, ("— " * unit.path.strip("/").count("/")) + f"{unit.name} ({unit.code})")
+        for unit in unit_tree(session)))
 
 
 def subtree_ids(session, unit):

@@ -7,6 +7,7 @@ A scope is what `permissions.report_scope` gives: None = every unit, a unit path
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -42,7 +43,7 @@ UNITS_PAGE = 50  # units per page of the report's chart and table (300 units on 
 
 @dataclass
 class UnitRow:
-    unit: Unit
+    unit: object  # accounts.services.UnitRef
     members: int
     acknowledged: int
 
@@ -69,12 +70,12 @@ def _unit_scope(scope_path):
 
 def ack_report(session, scope_path):
     """Acknowledgement per unit in scope, in tree order."""
-    from portal.accounts.services import all_units
+    from portal.accounts.services import unit_tree
 
     required = required_edition(session)
     if scope_path == "":
         return []
-    units = [u for u in all_units(session) if scope_path is None or u.path.startswith(scope_path)]  # in tree order
+    units = [u for u in unit_tree(session) if scope_path is None or u.path.startswith(scope_path)]  # in tree order
     if not units:
         return []
     unit_ids = [u.id for u in units]
@@ -102,10 +103,18 @@ def not_acknowledged(session, scope_path, unit=None, limit=None):
     return session.exec(query).all()
 
 
+class Person(NamedTuple):
+    """A person as the report's list shows them (columns, not the user with their roles)."""
+
+    id: int
+    full_name: str
+    nip: str | None
+
+
 @dataclass
 class PersonRow:
-    user: User
-    unit: Unit
+    user: Person
+    unit_name: str
     read: int
     total: int
     acknowledged: bool
@@ -138,7 +147,8 @@ def people_progress(session, unit_rows, page=1, per_page=None):
         if not shown:
             continue
         order = case({unit_id: n for n, unit_id in enumerate(shown)}, value=User.unit_id)
-        rows += session.exec(select(User, Unit, acked.label("acked")).join(Unit, Unit.id == User.unit_id)
+        rows += session.exec(select(User.id, User.full_name, User.nip, Unit.name, acked.label("acked"))
+                             .join(Unit, Unit.id == User.unit_id)
                              .where(User.active, User.unit_id.in_(shown), acked if is_acked else ~acked)
                              .order_by(order, User.full_name, User.id)
                              .offset(offset).limit(per_page - len(rows))).all()
@@ -148,9 +158,10 @@ def people_progress(session, unit_rows, page=1, per_page=None):
             select(SectionRead.user_id, func.count())
             .join(EditionSection, and_(EditionSection.section_id == SectionRead.section_id,
                                        EditionSection.edition_id == edition.id))
-            .where(SectionRead.user_id.in_([user.id for user, _unit, _a in rows]))
+            .where(SectionRead.user_id.in_([row[0] for row in rows]))
             .group_by(SectionRead.user_id)).all())
-    return [PersonRow(user, u, reads.get(user.id, 0), total, bool(a)) for user, u, a in rows]
+    return [PersonRow(Person(user_id, name, nip), unit_name, reads.get(user_id, 0), total, bool(a))
+            for user_id, name, nip, unit_name, a in rows]
 
 
 @db.plans_for_values
