@@ -1017,6 +1017,49 @@ def test_the_people_list_comes_a_page_at_a_time_and_counts_everyone(org, client,
     assert people(bagian) == ["Budi Bagian"] and "Semua pegawai di lingkup ini sudah menyetujui" in bagian
 
 
+@pytest.mark.parametrize("first", ["move", "acknowledgement"])
+def test_a_move_and_an_acknowledgement_at_once_leave_the_state_in_the_new_unit(app, org, session, handbook, first):
+    """PostgreSQL (READ COMMITTED), two transactions at once: a person moved to another unit while they acknowledge.
+    Whichever writes first, the other waits for the person's row (the acknowledgement's trigger reads it FOR SHARE;
+    an acknowledgement alone only takes the foreign key's lock, which a move does not wait for), and the state ends
+    in the new unit. SQLite writes one transaction at a time."""
+    from sqlalchemy import insert, update
+
+    from portal.models import utcnow
+
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time")
+    person, new_unit = org["luki"], org["biro"]
+    session.commit()
+    move = update(User).where(User.id == person.id).values(unit_id=new_unit.id)
+    acknowledge = insert(Acknowledgement).values(user_id=person.id, edition_id=handbook.edition.id,
+                                                 acknowledged_at=utcnow())
+    statements = {"move": move, "acknowledgement": acknowledge}
+    second = "acknowledgement" if first == "move" else "move"
+    with engine.connect() as one, engine.connect() as other:
+        one.execute(statements[first])  # not committed yet
+        done = threading.Event()
+
+        def write_second():
+            other.execute(statements[second])
+            other.commit()
+            done.set()
+
+        thread = threading.Thread(target=write_second)
+        thread.start()
+        try:
+            assert not done.wait(0.5)  # waits for the first transaction's lock on the person's row
+            one.commit()
+            assert done.wait(10)
+        finally:
+            one.rollback()
+            thread.join(10)
+    session.expire_all()
+    state = session.get(AcknowledgementState, person.id)
+    assert state is not None and state.unit_id == new_unit.id and state.active
+
+
 def test_the_units_come_a_page_at_a_time_and_the_totals_count_them_all(org, session, client, login, monkeypatch):
     """The chart and the table list UNITS_PAGE units (300 on one page made it 260 KB); the totals, the people
     list and its pager keep counting every unit in scope, and the pagers keep each other's place."""
