@@ -1170,6 +1170,10 @@ def test_the_acknowledgement_state_follows_every_write_the_way_the_acknowledgeme
     def check(step):
         session.flush()
         assert by_state() == by_asking(), step
+        asked = reports.not_acknowledged(session, None)
+        assert reports.team_counts(session, None)["handbook"] == len(asked), step  # the dashboard card's count
+        biro = org["biro"].path
+        assert reports.team_counts(session, biro)["handbook"] == len(reports.not_acknowledged(session, biro)), step
 
     check("the fixture")
     newcomer = factories.make_user(session, unit=org["bagian"], full_name="Orang Baru")
