@@ -53,10 +53,11 @@ class UnitRow:
 
 
 def _acknowledged_clause(required):
-    return exists().where(
-        Acknowledgement.user_id == User.id, Acknowledgement.edition_id == Edition.id,
-        Edition.published_at >= required.published_at,
-    )
+    """The condition on User that they have acknowledged `required` or a later edition, read from the state the
+    database keeps per person (AcknowledgementState: one row by primary key, not their acknowledgements and
+    editions): the report's counts come from the same state, so its lists and its page cuts agree with them."""
+    return exists().where(AcknowledgementState.user_id == User.id,
+                          AcknowledgementState.acknowledged_published_at >= required.published_at)
 
 
 def _unit_scope(scope_path):
@@ -329,29 +330,10 @@ def team_counts(session, scope_path, now=None):
     for topic, clause in _follow_up_clauses(session, now or utcnow()).items():
         if clause is None:
             counts[topic] = 0
-        elif topic == "handbook":  # everyone in scope but who has acknowledged: two counts from indexes
-            counts[topic] = _active_in_scope(session, scope_path) - _acknowledged_in_scope(session, scope_path)
-        else:
-            counts[topic] = session.exec(select(func.count()).select_from(User).join(Unit, Unit.id == User.unit_id)
-                                         .where(User.active, _unit_scope(scope_path), clause)).one()
+            continue
+        counts[topic] = session.exec(select(func.count()).select_from(User).join(Unit, Unit.id == User.unit_id)
+                                     .where(User.active, _unit_scope(scope_path), clause)).one()
     return counts
-
-
-def _active_in_scope(session, scope_path):
-    return session.exec(select(func.count()).select_from(User).join(Unit, Unit.id == User.unit_id)
-                        .where(User.active, _unit_scope(scope_path))).one()
-
-
-def _acknowledged_in_scope(session, scope_path):
-    """The active people in scope who have acknowledged the required edition (or a later one), from the state the
-    database keeps (AcknowledgementState): asking every person's acknowledgements took 35-50 ms at 50,000."""
-    required = required_edition(session)
-    if required is None:
-        return 0
-    return session.exec(select(func.count()).select_from(AcknowledgementState)
-                        .join(Unit, Unit.id == AcknowledgementState.unit_id)
-                        .where(AcknowledgementState.active, _unit_scope(scope_path),
-                               AcknowledgementState.acknowledged_published_at >= required.published_at)).one()
 
 
 def team_counts_kept(session, scope_path):

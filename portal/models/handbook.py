@@ -121,13 +121,13 @@ class AcknowledgementState(SQLModel, table=True):
 # The state of one person (:uid), as their acknowledgements and their row say now.
 _ACK_STATE_ROW = ("SELECT u.id, u.unit_id, u.active, (SELECT max(e.published_at) FROM handbook_acknowledgement a "
                   "JOIN handbook_edition e ON e.id = a.edition_id WHERE a.user_id = u.id) FROM {user} u "
-                  "WHERE u.id = {uid}")
-_ACK_STATE_ROW_PG = _ACK_STATE_ROW.format(user='"user"', uid="uid")
+                  "WHERE {where}")
+_ACK_STATE_ROW_PG = _ACK_STATE_ROW.format(user='"user"', where="u.id = uid")
 _ACK_STATE_SQLITE = [
     # SQLite writes one transaction at a time: each trigger reads every acknowledgement of the person.
     *(f"CREATE TRIGGER IF NOT EXISTS handbook_ack_state_{name} AFTER {when} ON handbook_acknowledgement BEGIN "
       "INSERT INTO handbook_ack_state (user_id, unit_id, active, acknowledged_published_at) "
-      f"{_ACK_STATE_ROW.format(user='user', uid=row + '.user_id')} "
+      f"{_ACK_STATE_ROW.format(user='user', where='u.id = ' + row + '.user_id')} "
       "ON CONFLICT (user_id) DO UPDATE SET acknowledged_published_at = excluded.acknowledged_published_at; END"
       for name, when, row in (("ai", "INSERT", "new"), ("ad", "DELETE", "old"))),
     "CREATE TRIGGER IF NOT EXISTS handbook_ack_state_au AFTER UPDATE OF unit_id, active ON user BEGIN "
@@ -164,14 +164,14 @@ def install_ack_state(connection):
 
 
 def fill_ack_state(connection):
-    """handbook_ack_state of everyone who has acknowledged, from scratch (the migration that adds it)."""
+    """handbook_ack_state of everyone who has acknowledged, from scratch (the migration that adds it), as the
+    triggers write it."""
     user = "user" if connection.dialect.name == "sqlite" else '"user"'
+    row = _ACK_STATE_ROW.format(user=user, where="EXISTS (SELECT 1 FROM handbook_acknowledgement k "
+                                                  "WHERE k.user_id = u.id)")
     connection.execute(text("DELETE FROM handbook_ack_state"))
-    connection.execute(text(
-        "INSERT INTO handbook_ack_state (user_id, unit_id, active, acknowledged_published_at) "  # noqa: S608  # nosec B608
-        f"SELECT u.id, u.unit_id, u.active, max(e.published_at) FROM handbook_acknowledgement a "
-        f"JOIN handbook_edition e ON e.id = a.edition_id JOIN {user} u ON u.id = a.user_id "
-        "GROUP BY u.id, u.unit_id, u.active"))
+    connection.execute(text("INSERT INTO handbook_ack_state (user_id, unit_id, active, acknowledged_published_at) "
+                            + row))
 
 
 def uninstall_ack_state(connection):
