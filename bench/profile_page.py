@@ -43,16 +43,18 @@ def main(folder, username, path, rows="40"):
     gc.collect()
     gc.freeze()
     statements.clear()
+    reps = int(os.environ.get("REPS", "10"))
     started, cpu = time.perf_counter(), time.process_time()
-    for _ in range(int(os.environ.get("REPS", "10"))):
+    for _ in range(reps):
         response = client.get(path, headers=headers)
     # CPU time is the page's own cost; the wall time also counts waiting for a core on a busy machine
-    print(f"{path}: {(time.perf_counter() - started) * 100:.1f} ms per request ({(time.process_time() - cpu) * 100:.1f}"
-          f" ms CPU), {len(statements) / 10:.0f} SQL statements, status {response.status_code}, "
+    print(f"{path}: {(time.perf_counter() - started) * 1000 / reps:.2f} ms per request "
+          f"({(time.process_time() - cpu) * 1000 / reps:.2f} ms CPU), {len(statements) / reps:.0f} SQL statements, "
+          f"status {response.status_code}, "
           f"{len(response.data):,} bytes")
     profile = cProfile.Profile()
     profile.enable()
-    for _ in range(int(os.environ.get("REPS", "10"))):
+    for _ in range(reps):
         client.get(path, headers=headers)
     profile.disable()
     pstats.Stats(profile).sort_stats(os.environ.get("PSORT", "cumulative")).print_stats(int(rows))

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from portal.search import ABBREVIATIONS, STOPWORDS, TOKEN_RE, TOKEN_START_RE, _phrases, query_terms, stem
+from portal.search_language import ABBREVIATIONS, STOPWORDS, TOKEN_RE, TOKEN_START_RE, _phrases, query_terms, stem
 
 
 @lru_cache(maxsize=512)

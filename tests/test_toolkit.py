@@ -1140,41 +1140,72 @@ def test_a_search_matches_the_words_once_per_request(app, client, session, login
 
 
 def test_a_small_result_is_counted_once_with_its_page(app, client, session, login_as, many_regulations, monkeypatch):
-    """Whether a result may be large is first asked of the full-text index alone (search.nth_newest: a walk that
+    """Whether a result may be large is first asked of the full-text index alone (search.newest_edges: a walk that
     stops after TOOLKIT_FACET_EXACT_MAX + 1 matches); a result that cannot be is counted by the one statement that
-    reads its page, without the separate count by kind and status (a join per match)."""
+    reads its page. One that can is counted up to the limit by a walk that checks each match's visibility and
+    stops there (search.count_up_to), never grouped by kind and status over every match."""
     login_as("employee")
     monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 30)  # 30 match: not more
     response, sql = statements_during(app, lambda: client.get("/toolkit/?q=disiplin"))
     assert "30 item cocok" in response.get_data(as_text=True)
-    assert not [s for s in sql if "GROUP BY toolkit_item.kind, toolkit_item.status" in s]
-    monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 29)  # more than that: counted by kind and status
+    assert not [s for s in sql if "SELECT count(*) AS count_1" in s and "EXISTS" in s]
+    monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 29)  # more than that: counted up to 29
     response, sql = statements_during(app, lambda: client.get("/toolkit/?q=disiplin+pegawai"))
-    assert "30 item cocok" in response.get_data(as_text=True)
-    assert [s for s in sql if "GROUP BY toolkit_item.kind, toolkit_item.status" in s]
+    assert "Lebih dari 29 item cocok dengan “disiplin pegawai”" in response.get_data(as_text=True)
+    assert [s for s in sql if "SELECT count(*) AS count_1" in s and "EXISTS" in s and "LIMIT" in s]
+    assert not [s for s in sql if "GROUP BY toolkit_item.kind, toolkit_item.status" in s]
+    monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 30)  # a filter leaves 30 or fewer: counted again
+    page = client.get("/toolkit/?q=disiplin+pegawai&kind=regulation").get_data(as_text=True)
+    assert "30 item cocok" in page and "Lebih dari" not in page
 
 
-def test_a_large_result_counts_kinds_exactly_and_other_facets_over_its_best_matches(
+def test_a_large_result_is_counted_up_to_the_limit_and_other_facets_over_its_best_matches(
         app, client, session, login_as, many_regulations, monkeypatch):
-    from portal.toolkit import finder
+    """Counting every one of 40,000 matches cost more than the rest of the page: a result larger than
+    TOOLKIT_FACET_EXACT_MAX says "more than" that, offers its kinds (and the editors' statuses) without counts, and
+    counts the other facets over its best matches. Hidden items do not count towards the limit."""
+    from portal.toolkit import facets, finder
 
     monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 10)
     monkeypatch.setattr(finder, "BEST_CANDIDATES", 12)
     employee = login_as("employee")
     with app.test_request_context():
         found = finder.search_items(session, employee, finder.SearchRequest(q="disiplin"))
-        exact = finder.search_items(session, employee, finder.SearchRequest(q="disiplin", kind="regulation"))
-    assert found.total == 30 and found.facet_sample == 12  # all 12 best are visible to employees
-    assert found.facets["kind"] == [("regulation", "Peraturan", 30)]
+        chosen = finder.search_items(session, employee, finder.SearchRequest(q="disiplin", kind="regulation"))
+    assert (found.total, found.more_than, found.facet_sample) == (11, 10, 12)  # all 12 best are visible
+    assert found.facets["kind"] == [("photo", "Foto", None), ("regulation", "Peraturan", None),
+                                    ("template", "Templat jawaban", None)]
     assert sum(n for _tag, _label, n in found.facets["tag"] if _tag == "disiplin") == 12  # the 12 best only
-    assert len(found.results) == finder.PAGE_SIZE
-    assert exact.total == 30  # the kind filter: still exact
+    assert len(found.results) == 12  # the first page, cut from the 12 best
+    assert (chosen.total, chosen.more_than) == (11, 10)
     page = client.get("/toolkit/?q=disiplin").get_data(as_text=True)
-    assert "dihitung dari 12 hasil paling relevan" in page
-    second = client.get("/toolkit/?q=disiplin&page=2").get_data(as_text=True)  # past the 12 best: read afresh
-    assert second.count('class="result-title"') == 30 - finder.PAGE_SIZE
+    assert "Lebih dari 10 item cocok dengan “disiplin”" in page and "dihitung dari 12 hasil paling relevan" in page
+    tabs = page[page.index('class="subnav kind-tabs"'):page.index("</nav>", page.index('class="subnav kind-tabs"'))]
+    assert "Peraturan" in tabs and 'class="count"' not in tabs
     small = client.get("/toolkit/?q=disiplin&tag=bagian+1").get_data(as_text=True)  # 7 or 8: exact again
-    assert "hasil paling relevan" not in small
+    assert "hasil paling relevan" not in small and "Lebih dari" not in small
+    # only 10 of the matches are visible: the result is not "more than 10"
+    hidden = session.exec(select(ToolkitItem).where(ToolkitItem.title.contains("Disiplin")).limit(20)).all()
+    for item in hidden:
+        item.status = "draf"
+    session.commit()
+    with app.test_request_context():
+        facets.forget()  # the statuses were changed behind the services' back: no generation moved
+        visible = finder.search_items(session, employee, finder.SearchRequest(q="disiplin"))
+    assert (visible.total, visible.more_than) == (10, 0)
+    assert visible.facets["kind"] == [("regulation", "Peraturan", 10)]
+
+
+def test_editors_pick_a_status_of_a_large_result_without_counts(app, client, session, login_as, many_regulations,
+                                                               monkeypatch):
+    monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 10)
+    login_as("humas")
+    page = client.get("/toolkit/?q=disiplin").get_data(as_text=True)
+    assert "Lebih dari 10 item cocok" in page
+    facet = page[page.index("<h3>Status</h3>"):page.index("</section>", page.index("<h3>Status</h3>"))]
+    assert "Disetujui" in facet and "Draf" in facet and 'class="count"' not in facet
+    chosen = client.get("/toolkit/?q=disiplin&status=disetujui").get_data(as_text=True)
+    assert "Lebih dari 10 item cocok" in chosen
 
 
 @pytest.fixture
@@ -1207,7 +1238,7 @@ def _every_page(app, session, user, request_args, fresh):
         page += 1
 
 
-@pytest.mark.parametrize("exact_max", [10, 2000], ids=["large", "counted-with-the-page"])
+@pytest.mark.parametrize("exact_max", [29, 2000], ids=["large", "counted-with-the-page"])
 def test_a_common_query_ranks_its_newest_matches_and_lists_the_older_ones_after_them(
         app, client, session, login_as, disiplin_regulations, monkeypatch, exact_max):
     """TOOLKIT_RANK_POOL: bm25 costs about a microsecond a match, so a word in 30,000 of 100,000 items took 25-30 ms
@@ -1315,7 +1346,7 @@ def test_search_query_plans_use_the_indexes(app, session, many_regulations):
 
 def test_a_new_query_reads_its_matched_items_through_the_covering_index(
         app, session, many_regulations, monkeypatch):
-    """A new query's matches are counted by kind and status, its best page checked for visibility and (ordered by
+    """A new query's matches are counted up to the limit, its best page checked for visibility and (ordered by
     relevance) its filtered set built from the index by id, never from the items' rows: at 100,000 items the count
     of a common word took 30 ms through the rows, 22 through the index (SQLite only: without statistics for that
     index it reads the rows; PostgreSQL plans by statistics)."""
@@ -1336,7 +1367,7 @@ def test_a_new_query_reads_its_matched_items_through_the_covering_index(
         with app.test_request_context():
             from portal import db
 
-            monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 10)  # 30 matches: a large result
+            monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 29)  # 30 matches: a large result
             large = finder.search_items(db.session(), employee, finder.SearchRequest(q="disiplin"))
             again = finder.search_items(db.session(), employee, finder.SearchRequest(q="disiplin", page=2))
             monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 2000)  # counted exactly with the page
@@ -1344,7 +1375,7 @@ def test_a_new_query_reads_its_matched_items_through_the_covering_index(
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert large.total == again.total == small.total == 30 and large.facet_sample
-    counts = [c for c in captured if "GROUP BY toolkit_item.kind, toolkit_item.status" in c[0]]
+    counts = [c for c in captured if c[0].startswith("SELECT count(*)") and "EXISTS" in c[0]]
     best_page = [c for c in captured if c[0].startswith("SELECT toolkit_item.id") and " IN (" in c[0]]
     filtered = [c for c in captured if "toolkit_filtered AS MATERIALIZED" in c[0] and "search_match" in c[0]]
     assert counts and best_page and filtered

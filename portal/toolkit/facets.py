@@ -120,14 +120,16 @@ def _put(key, value):
 
 
 def cached(key):
-    """(facets, total, sample) counted for `key` (the generation first) within the cache time, else None."""
+    """(facets, total, sample, more_than) counted for `key` (the generation first) within the cache time, else
+    None."""
     value = _get(("facets", *key))
     if value is None:
         return None
-    counts, total, sample = value
+    counts, total, sample, *more_than = value  # kept by an older version (Redis): three values
     if total < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 0):
         return None
-    return {name: [tuple(row) for row in rows] for name, rows in counts.items()}, total, sample
+    return ({name: [tuple(row) for row in rows] for name, rows in counts.items()}, total, sample,
+            more_than[0] if more_than else 0)
 
 
 def remember(key, value):
@@ -205,14 +207,20 @@ def branches(filtered, own_filters, editor):
     return found
 
 
-def labelled(session, grouped, editor, kind, sample=0):
-    """({facet: [(value, label, count)]}, total, sample) from the counted rows {facet: [(value, n)]}. `sample`: 0
-    when every facet was counted over the whole result, else how many of its best matches the facets other than
-    kind and status were counted over (see finder._count_large)."""
+def labelled(session, grouped, editor, kind, sample=0, more_than=0):
+    """({facet: [(value, label, count)]}, total, sample, more_than) from the counted rows {facet: [(value, n)]}.
+    `sample`: 0 when every facet was counted over the whole result, else how many of its best matches the facets
+    other than kind and status were counted over (see finder._count_large). `more_than`: 0 when the result was
+    counted, else the number it was counted up to: the total is one more, and kinds and statuses have no count
+    (None), each offered as a filter."""
     kinds = dict(grouped.get("kind", []))
-    total = kinds.get(kind, 0) if kind else sum(kinds.values())
-    facets = {"kind": [(k, str(KIND_LABELS[k]), kinds[k]) for k in KINDS if k in kinds],
-              "tag": [(t, t, n) for t, n in grouped.get("tag", [])]}
+    if more_than:
+        total = more_than + 1
+        kind_facet = [(k, str(KIND_LABELS[k]), None) for k in KINDS]
+    else:
+        total = kinds.get(kind, 0) if kind else sum(kinds.values())
+        kind_facet = [(k, str(KIND_LABELS[k]), kinds[k]) for k in KINDS if k in kinds]
+    facets = {"kind": kind_facet, "tag": [(t, t, n) for t, n in grouped.get("tag", [])]}
     units = [(int(u), n) for u, n in grouped.get("unit", [])]
     names = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_([u for u, _n in units])))
                  .all()) if units else {}
@@ -225,10 +233,12 @@ def labelled(session, grouped, editor, kind, sample=0):
     facets["legal_status"] = [(s, str(LEGAL_STATUS_LABELS[s]), legal[s]) for s in LEGAL_STATUSES if s in legal]
     channels = dict(grouped.get("channel", []))
     facets["channel"] = [(c, c, channels[c]) for c in CHANNELS if c in channels]
-    if editor:
+    if editor and more_than:
+        facets["status"] = [(s, str(STATUS_LABELS[s]), None) for s in STATUSES]
+    elif editor:
         counts = dict(grouped.get("status", []))
         facets["status"] = [(s, str(STATUS_LABELS[s]), counts[s]) for s in STATUSES if s in counts]
-    return facets, total, sample
+    return facets, total, sample, more_than
 
 
 def union(parts):

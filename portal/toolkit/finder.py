@@ -4,9 +4,10 @@ A new query's words are matched once (portal.search's `matching`, a materialised
 the facet counts (each facet ignoring its own filter) and the requested page (ranked and cut with LIMIT inside the
 database) are read from the matched set. The counts are then kept (portal/toolkit/facets.py), and so are the query's
 first matches in each order and kind (`_ranking`): the first pages of its orders and filters are cut from those,
-and only a page they cannot fill reads the whole match again. A large result (`_count_large`) has its kinds and
-statuses counted apart, and its relevance order ranks only its TOOLKIT_RANK_POOL newest matches (`_rank_pool`),
-the older ones after them, newest first. Browsing without words reads the page through the item indexes.
+and only a page they cannot fill reads the whole match again. A large result (`_count_large`) is counted up to
+TOOLKIT_FACET_EXACT_MAX ("more than"), and its relevance order ranks only its TOOLKIT_RANK_POOL newest matches
+(`_rank_pool`), the older ones after them, newest first. Browsing without words reads the page through the item
+indexes.
 Employees only ever see visible items; a regional humas also sees every item of their own subtree; central humas
 see everything (archived items when asked for).
 """
@@ -112,6 +113,7 @@ class SearchPage:
     suggestions: dict = field(default_factory=dict)  # "words" -> [(word, count)], "tags" -> [tag]
     searched: bool = False  # the query had searchable words
     facet_sample: int = 0  # facets other than kind and status were counted over this many best matches (0: all)
+    more_than: int = 0  # the result was counted up to this many and has more (`total` is one more; 0: counted)
     ranked_newest: int = 0  # the relevance order ranked only this many newest matches, older ones follow (0: all)
 
 
@@ -196,6 +198,7 @@ def search_items(session, user, request, key=None):
                        searched=has_words)
     found.facets = counted[0] if request.facets else {}
     found.facet_sample = counted[2] if request.facets else 0
+    found.more_than = counted[3]
     pool = _rank_pool() if has_words and sort == "relevance" else 0
     # ranked from the pool: a result larger than it, or one the filters made smaller from more matches of its kind
     # (their boundary, a walk of the index kept with the ranking)
@@ -270,36 +273,31 @@ def _match_once(session, editor, request, match, base_conditions, chosen, sort, 
     if counted is None and request.facets:
         counted = facets.labelled(session, grouped, editor, request.kind)
     elif counted is None:
-        counted = ({}, sum(n for _value, n in grouped.get("total", [])), 0)
+        counted = ({}, sum(n for _value, n in grouped.get("total", [])), 0, 0)
     return counted, ids
 
 
 def _count_large(session, editor, request, base_conditions, chosen, generation):
-    """(facets, total, sample) of a query whose filtered result is larger than TOOLKIT_FACET_EXACT_MAX, else None
-    (the caller counts everything exactly, `_match_once`).
+    """(facets, total, sample, more_than) of a query whose filtered result is larger than TOOLKIT_FACET_EXACT_MAX,
+    else None (the caller counts everything exactly, `_match_once`).
 
-    Counting tags, units, years, regulation types and channels over tens of thousands of matches costs hundreds of
-    milliseconds on SQLite (a common word matches a third of 100,000 items), and ranking them all as much again. So
-    one statement counts the result by kind and status, exactly and without ranking (the total, the kind tabs and
-    the editors' status facet stay exact); when that total is over the limit, the other facets are counted over the
-    query's BEST_CANDIDATES best matches (the ranking the first pages are cut from anyway) that pass the same
-    filters, and the page says so. A refinement picked from them is then counted exactly again if it is small."""
+    A common word matches a third of 100,000 items: counting them all, even by kind and status alone, cost 25 ms on
+    SQLite and ~100 ms on PostgreSQL (a join per match), and ranking them as much again. Nobody reads 30,000
+    results; they narrow the search. So the result is counted up to the limit only, by a walk of the full-text index
+    that stops there (`search.count_up_to`, the viewer's visibility and every filter checked per match through the
+    item index), and the page says "more than" that; the kind tabs and the editors' statuses are offered without
+    counts. The other facets are counted over the query's BEST_CANDIDATES best matches (the ranking the first pages
+    are cut from anyway) that pass the same filters, and the page says so. A refinement picked from them is counted
+    exactly again when it is small."""
     limit = current_app.config["TOOLKIT_FACET_EXACT_MAX"] if has_app_context() else FACET_EXACT_MAX
-    if limit <= 0 or search.nth_newest(session, SEARCH_KIND, request.q, limit) is None:
-        return None  # no more than `limit` match at all (a walk of the index, not a join per match)
-    unscored = search.matching(session, SEARCH_KIND, request.q, scored=False)
-    others = [c for name, c in _chosen_on(None, chosen).items() if name not in ("kind", "status")]
-    rows = session.exec(select(ToolkitItem.kind, ToolkitItem.status, func.count())
-                        .join(unscored, unscored.c.ref_id == ToolkitItem.id).with_hint(ToolkitItem, *BY_ID_INDEX)
-                        .where(*base_conditions, *others).group_by(ToolkitItem.kind, ToolkitItem.status)).all()
-    kind_ok, status_ok = _chosen_test(chosen.get("kind")), _chosen_test(chosen.get("status"))
-    kinds, statuses = {}, {}  # each facet ignores its own filter
-    for kind, status, n in rows:
-        if status_ok(status):
-            kinds[kind] = kinds.get(kind, 0) + n
-        if kind_ok(kind):
-            statuses[status] = statuses.get(status, 0) + n
-    if sum(n for kind, n in kinds.items() if kind_ok(kind)) <= limit:
+    if limit <= 0 or not _more_than(session, request, generation, limit):
+        return None  # no more than `limit` of the kind match at all (a walk of the index, not a join per match)
+    conditions = [*base_conditions, *_chosen_on(None, chosen).values()]
+    passing = search.count_up_to(session, SEARCH_KIND, request.q, limit + 1, within=lambda ref: [
+        # Core's EXISTS (an ORM select would not compile beside the engine's textual FROM); SELECT 1: a row's
+        # other columns are not read, and the index covers what is
+        exists(literal(1)).where(ToolkitItem.id == ref, *conditions).with_hint(ToolkitItem.__table__, *BY_ID_INDEX)])
+    if passing <= limit:
         return None
     ranking = _ranking(session, request, "relevance", generation)
     sampled = (select(*FILTERED_COLUMNS).where(ToolkitItem.id.in_(ranking), *base_conditions)
@@ -312,16 +310,7 @@ def _count_large(session, editor, request, base_conditions, chosen, generation):
                 sample += n
             elif value is not None and facet != "status":
                 grouped.setdefault(facet, []).append((value, n))
-    grouped["kind"], grouped["status"] = list(kinds.items()), list(statuses.items())  # labelled() orders them
-    return facets.labelled(session, grouped, editor, request.kind, sample=sample)
-
-
-def _chosen_test(choice):
-    """A chosen item-column filter (kind or status) as a test in Python."""
-    if choice is None:
-        return lambda _value: True
-    how, wanted = choice
-    return (lambda value: value != "diarsipkan") if how == "not_archived" else (lambda value: value == wanted)
+    return facets.labelled(session, grouped, editor, request.kind, sample=sample, more_than=limit)
 
 
 BEST_PAGES = 4  # pages cut from the kept best matches (when the counts are known)
@@ -384,11 +373,31 @@ def _scored_match(session, request, sort, generation):
     return search.matching(session, SEARCH_KIND, request.q, ranked_from=ranked_from)
 
 
+def _more_than(session, request, generation, limit):
+    """Whether more than `limit` items of the chosen kind match the query: from the walk of the index that finds
+    where its relevance order starts ranking (`_ranked_from`), in one statement with it when it is not kept yet."""
+    pool, key = _rank_pool(), _ranked_from_key(request, generation)
+    kept = facets.kept("ranked_from", key)
+    if kept is None:
+        edges = search.newest_edges(session, SEARCH_KIND, request.q, (limit, pool), within=_of_kind(request.kind))
+        facets.keep("ranked_from", key, [edges.get(pool)])
+        return edges[limit] is not None
+    if kept[0] is not None and pool >= limit:
+        return True  # more than the pool match
+    if kept[0] is None and 0 < pool <= limit:
+        return False  # no more than the pool match
+    return search.nth_newest(session, SEARCH_KIND, request.q, limit, within=_of_kind(request.kind)) is not None
+
+
+def _ranked_from_key(request, generation):
+    return generation, _rank_pool(), request.kind or "", *search.query_terms(request.q)
+
+
 def _ranked_from(session, request, generation):
     """Where the query's relevance order starts ranking (search.nth_newest; None: every match is ranked), kept
     like the ranking: every page and path of one search (the kept first matches, a page over every match, one
     statement with the counts) orders alike."""
-    key = (generation, _rank_pool(), request.kind or "", *search.query_terms(request.q))
+    key = _ranked_from_key(request, generation)
     kept = facets.kept("ranked_from", key)
     if kept is None:
         kept = [search.nth_newest(session, SEARCH_KIND, request.q, _rank_pool(), within=_of_kind(request.kind))]
@@ -403,7 +412,7 @@ def _count(session, editor, request, base_conditions, chosen):
     on_filtered = _chosen_on(base.c, chosen)
     if not request.facets:
         total = session.exec(select(func.count()).select_from(base).where(*on_filtered.values())).one()
-        return {}, total, 0
+        return {}, total, 0, 0
     grouped = {}
     for facet, value, n in session.execute(facets.union(facets.branches(base, on_filtered, editor))).all():
         if value is not None:
