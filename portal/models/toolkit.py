@@ -39,7 +39,7 @@ class ToolkitItem(SQLModel, table=True):
         # covering index for the employees' visible set and its kind/unit/year facets (no table lookups)
         Index("ix_toolkit_item_visible_facets", "status", "visible_until", "kind", "owner_unit_id", "year"),
         Index("ix_toolkit_item_kind_status", "kind", "status"),
-        # the same columns by id: a search's matches are counted by kind and status (and checked for visibility)
+        # the same columns by id: a search's matches are checked for visibility and filters (and counted, grouped)
         # through this index instead of the items' rows (SQLite: named with INDEXED BY, see finder.BY_ID_INDEX)
         Index("ix_toolkit_item_id_facets", "id", "status", "visible_until", "kind", "owner_unit_id", "year"),
     )
