@@ -337,7 +337,7 @@ def matching(session, kind, query, prefix_last=True, scored=True, ranked_from=No
     """A common table expression (columns `ref_id`, `score`) of the documents of `kind` matching `query`, or None
     when the query has no searchable words. Pillars join it to their own tables, then filter, count, group (facets)
     and order by `score` in SQL, so nothing is filtered in Python however many documents there are. `scored=False`
-    skips the ranking, for counting and grouping. `ranked_from` (from `nth_newest`): only documents with a ref id
+    skips the ranking, for counting and grouping. `ranked_from` (from `newest_edges`): only documents with a ref id
     at least that are scored; the others' score is NULL, and they sort after every scored one (newest first)."""
     from sqlalchemy import Float, Integer
 
@@ -375,7 +375,7 @@ def best_matches(session, kind, query, best, within=None, prefix_last=True, pool
     pages that end the results, and any page when fewer than `best` came back. `within(ref)` adds SQL conditions on
     the ref id column (as `top`'s `visible`), e.g. a correlated EXISTS for a filter the ranking should honour.
     `pool` (at least `best`; 0: every match): only the `pool` newest matches are ranked, as `matching` orders them
-    with `ranked_from=nth_newest(...)`, in the same walk (no statement for the boundary)."""
+    with `ranked_from` from `newest_edges`, in the same walk (no statement for the boundary)."""
     from sqlalchemy import Float
 
     terms = query_terms(query)
@@ -416,19 +416,13 @@ def count_up_to(session, kind, query, n, within=None, prefix_last=True):
     return session.execute(select(func.count()).select_from(found.limit(n).subquery())).scalar_one()
 
 
-def nth_newest(session, kind, query, n, within=None, prefix_last=True):
-    """The ref id of the `n`-th newest document of `kind` matching `query` (and `within`, as in `best_matches`) when
-    an older one matches too, else None: whether more than `n` match, and where the `n` newest begin, from a walk
-    of the engine's index that stops there and reads no document (0.2-1.3 ms for 5,000). Ranking costs about a
-    microsecond a match (bm25 reads its positions and column sizes: 25-30 ms for a word in 30,000 of 100,000
-    documents); a pillar passing this to `matching` as `ranked_from` (and `n` to `best_matches` as `pool`) ranks
-    its `n` newest matches only, then lists the older ones newest first."""
-    return newest_edges(session, kind, query, (n,), within, prefix_last).get(n)
-
-
 def newest_edges(session, kind, query, ns, within=None, prefix_last=True):
-    """{n: `nth_newest(..., n)`} for each of `ns` from one walk of the engine's index (it stops after the largest
-    n + 1 matches)."""
+    """{n: the ref id of the n-th newest document of `kind` matching `query` (and `within`, as in `best_matches`)
+    when an older one matches too, else None} for each of `ns`: whether more than n match, and where the n newest
+    begin, from one walk of the engine's index that stops after the largest n + 1 and reads no document (0.2-1.3 ms
+    for 5,000). Ranking costs about a microsecond a match (bm25 reads its positions and column sizes: 25-30 ms for
+    a word in 30,000 of 100,000 documents); a pillar passing an edge to `matching` as `ranked_from` (and its n to
+    `best_matches` as `pool`) ranks its n newest matches only, then lists the older ones newest first."""
     from sqlalchemy import func
 
     ns = sorted({n for n in ns if n > 0})

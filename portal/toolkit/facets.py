@@ -34,6 +34,9 @@ CACHE_KEY = "toolkit_facet_cache"
 REDIS_KEY = "toolkit_facet_redis"
 SUBJECT = "toolkit"  # the cache_generation row
 MAX_ENTRIES = 500
+# The counts' entries name their format: instances of two versions sharing Redis during a deploy never read each
+# other's (the four values with `more_than` were three before).
+FACETS_FORMAT = "facets.2"
 _lock = threading.Lock()
 
 
@@ -122,27 +125,26 @@ def _put(key, value):
 def cached(key):
     """(facets, total, sample, more_than) counted for `key` (the generation first) within the cache time, else
     None."""
-    value = _get(("facets", *key))
+    value = _get((FACETS_FORMAT, *key))
     if value is None:
         return None
-    counts, total, sample, *more_than = value  # kept by an older version (Redis): three values
+    counts, total, sample, more_than = value
     if total < current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 0):
         return None
-    return ({name: [tuple(row) for row in rows] for name, rows in counts.items()}, total, sample,
-            more_than[0] if more_than else 0)
+    return {name: [tuple(row) for row in rows] for name, rows in counts.items()}, total, sample, more_than
 
 
 def remember(key, value):
     if _seconds() and value[1] >= current_app.config.get("TOOLKIT_FACET_CACHE_MIN", 0):
-        _put(("facets", *key), value)
+        _put((FACETS_FORMAT, *key), value)
 
 
 def kept(name, key):
     """Another value of a search kept under (`name`, `key`) within the cache time, else None: "ranking", the
     first matching item ids of a query in one order (key: the generation, the order, TOOLKIT_RANK_POOL, the kind,
-    the query's terms; they do not depend on who asks), "ranked_from", where a query's relevance order starts
-    ranking (key: the generation, TOOLKIT_RANK_POOL, the kind, the terms), or "suggestions" for an empty result
-    (key: as the counts')."""
+    the query's terms; they do not depend on who asks), "newest_edges", where a query's relevance order starts
+    ranking and whether it has more than TOOLKIT_FACET_EXACT_MAX matches (key: the generation, TOOLKIT_RANK_POOL,
+    TOOLKIT_FACET_EXACT_MAX, the kind, the terms), or "suggestions" for an empty result (key: as the counts')."""
     return _get((name, *key))
 
 

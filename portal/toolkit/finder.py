@@ -289,8 +289,8 @@ def _count_large(session, editor, request, base_conditions, chosen, generation):
     counts. The other facets are counted over the query's BEST_CANDIDATES best matches (the ranking the first pages
     are cut from anyway) that pass the same filters, and the page says so. A refinement picked from them is counted
     exactly again when it is small."""
-    limit = current_app.config["TOOLKIT_FACET_EXACT_MAX"] if has_app_context() else FACET_EXACT_MAX
-    if limit <= 0 or not _more_than(session, request, generation, limit):
+    limit = _exact_max()
+    if limit <= 0 or not _newest_edges(session, request, generation)[1]:
         return None  # no more than `limit` of the kind match at all (a walk of the index, not a join per match)
     conditions = [*base_conditions, *_chosen_on(None, chosen).values()]
     passing = search.count_up_to(session, SEARCH_KIND, request.q, limit + 1, within=lambda ref: [
@@ -354,7 +354,7 @@ def _ranking(session, request, sort, generation):
 
 
 def _of_kind(kind):
-    """`within` for search.best_matches and search.nth_newest: matches of `kind` only (None: every kind)."""
+    """`within` for search.best_matches and search.newest_edges: matches of `kind` only (None: every kind)."""
     return (lambda ref: [exists().where(ToolkitItem.id == ref, ToolkitItem.kind == kind)]) if kind else None
 
 
@@ -373,36 +373,29 @@ def _scored_match(session, request, sort, generation):
     return search.matching(session, SEARCH_KIND, request.q, ranked_from=ranked_from)
 
 
-def _more_than(session, request, generation, limit):
-    """Whether more than `limit` items of the chosen kind match the query: from the walk of the index that finds
-    where its relevance order starts ranking (`_ranked_from`), in one statement with it when it is not kept yet."""
-    pool, key = _rank_pool(), _ranked_from_key(request, generation)
-    kept = facets.kept("ranked_from", key)
-    if kept is None:
-        edges = search.newest_edges(session, SEARCH_KIND, request.q, (limit, pool), within=_of_kind(request.kind))
-        facets.keep("ranked_from", key, [edges.get(pool)])
-        return edges[limit] is not None
-    if kept[0] is not None and pool >= limit:
-        return True  # more than the pool match
-    if kept[0] is None and 0 < pool <= limit:
-        return False  # no more than the pool match
-    return search.nth_newest(session, SEARCH_KIND, request.q, limit, within=_of_kind(request.kind)) is not None
-
-
-def _ranked_from_key(request, generation):
-    return generation, _rank_pool(), request.kind or "", *search.query_terms(request.q)
+def _exact_max():
+    """TOOLKIT_FACET_EXACT_MAX: results up to this size are counted exactly (0: every result)."""
+    return current_app.config["TOOLKIT_FACET_EXACT_MAX"] if has_app_context() else FACET_EXACT_MAX
 
 
 def _ranked_from(session, request, generation):
-    """Where the query's relevance order starts ranking (search.nth_newest; None: every match is ranked), kept
-    like the ranking: every page and path of one search (the kept first matches, a page over every match, one
-    statement with the counts) orders alike."""
-    key = _ranked_from_key(request, generation)
-    kept = facets.kept("ranked_from", key)
+    """Where the query's relevance order starts ranking (None: every match is ranked): see `_newest_edges`."""
+    return _newest_edges(session, request, generation)[0]
+
+
+def _newest_edges(session, request, generation):
+    """[where the query's relevance order starts ranking (the TOOLKIT_RANK_POOL-th newest match of the chosen kind,
+    None when no older one matches), whether more than TOOLKIT_FACET_EXACT_MAX of the kind match], from one walk of
+    the index (search.newest_edges), kept like the ranking: every page and path of one search (the kept first
+    matches, a page over every match, one statement with the counts) orders alike."""
+    pool, limit = _rank_pool(), _exact_max()
+    key = (generation, pool, limit, request.kind or "", *search.query_terms(request.q))
+    kept = facets.kept("newest_edges", key)
     if kept is None:
-        kept = [search.nth_newest(session, SEARCH_KIND, request.q, _rank_pool(), within=_of_kind(request.kind))]
-        facets.keep("ranked_from", key, kept)
-    return kept[0]
+        edges = search.newest_edges(session, SEARCH_KIND, request.q, (pool, limit), within=_of_kind(request.kind))
+        kept = [edges.get(pool), edges.get(limit) is not None]
+        facets.keep("newest_edges", key, kept)
+    return kept
 
 
 def _count(session, editor, request, base_conditions, chosen):
