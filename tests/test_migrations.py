@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 import portal.models  # noqa: F401  (every table on the metadata)
 from portal import migrate
 from portal.db import make_engine
+from portal.models.accounts import USER_SEARCH_TEXT_PG
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -266,3 +267,39 @@ def test_the_acknowledgement_state_migration_fills_it_and_its_triggers_keep_it(e
                           "VALUES (3, 1, CURRENT_TIMESTAMP)"))
         conn.execute(text('UPDATE "user" SET unit_id = 1, active = false WHERE id = 1'))
         assert "handbook_ack_state" not in inspect(conn).get_table_names()
+
+
+@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
+def test_the_user_search_text_migration_moves_the_trigram_index_to_a_stored_column(engine):
+    """0026 (PostgreSQL): the search text becomes a stored generated column with the trigram index; existing people
+    get it, a rename updates it, and the downgrade restores the index on the expression."""
+    from sqlalchemy import text
+
+    def indexes(conn):
+        return {i["name"] for i in inspect(conn).get_indexes("user")}
+
+    config = migrate.alembic_config(engine)
+    command.upgrade(config, "0025_handbook_ack_state")
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX IF EXISTS fts_user_text_trgm"))  # 0008 as it was: the expression's index only
+        conn.execute(text('ALTER TABLE "user" DROP COLUMN IF EXISTS fts_search_text'))
+        schema = conn.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                                   "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
+        conn.execute(text(f'CREATE INDEX IF NOT EXISTS fts_user_trgm ON "user" USING GIN ({USER_SEARCH_TEXT_PG} '
+                          f'"{schema}".gin_trgm_ops)'))
+        conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
+                          "VALUES (1, 'U1', 'Unit', '/1/', CURRENT_TIMESTAMP)"))
+        conn.execute(text('INSERT INTO "user" (id, username, full_name, email, unit_id, active, preferred_language, '
+                          "auth_version, created_at) VALUES (1, 'rina.s', 'Rina Setiawati', 'Rina@Contoh.id', 1, "
+                          "true, 'id', 1, CURRENT_TIMESTAMP)"))
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        assert "fts_user_text_trgm" in indexes(conn) and "fts_user_trgm" not in indexes(conn)
+        stored = conn.execute(text('SELECT fts_search_text FROM "user"')).scalar()
+        assert stored == "rina setiawati rina.s  rina@contoh.id"  # (no NIP: an empty part)
+        conn.execute(text('UPDATE "user" SET full_name = \'Rina Wulandari\' WHERE id = 1'))
+        assert conn.execute(text("SELECT id FROM \"user\" WHERE fts_search_text LIKE '%wulan%'")).scalar() == 1
+    command.downgrade(config, "0025_handbook_ack_state")
+    with engine.connect() as conn:
+        assert "fts_user_trgm" in indexes(conn) and "fts_user_text_trgm" not in indexes(conn)
+        assert "fts_search_text" not in {c["name"] for c in inspect(conn).get_columns("user")}

@@ -202,3 +202,20 @@ def test_a_narrow_search_on_postgresql_sorts_its_matches_without_walking_the_nam
     connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table: ask what the planner CAN do
     plan = " | ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + page_query, parameters).all())
     assert "ix_user_full_name_id" not in plan and "Sort" in plan, plan
+
+
+def test_a_narrow_search_runs_its_match_once(session, people):
+    """A text search of 3+ characters counts and cuts its page in one statement, and lists the page by its ids: the
+    match (SQLite's trigram posting lists, PostgreSQL's recheck of every candidate row) is the statement's cost."""
+    from sqlalchemy import event
+
+    statements = []
+    listener = lambda _conn, _cursor, sql, *_rest: statements.append(sql)  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listener)
+    try:
+        users, total = user_search.search_users(session, "kementerian")
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listener)
+    assert {u.username for u in users} == {"ratna.sari", "budi"} and total == 2
+    match = "fts_user MATCH" if session.get_bind().dialect.name == "sqlite" else "fts_search_text LIKE"
+    assert sum(match in sql for sql in statements) == 1, statements
