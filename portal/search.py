@@ -393,35 +393,6 @@ def best_matches(session, kind, query, best, within=None, prefix_last=True, pool
     return [(row.ref_id, float(row.score)) for row in session.execute(ranked.limit(best)).all()]
 
 
-def best_of_newest(session, kind, query, best, pool, within=None, prefix_last=True):
-    """([(ref_id, score)] as `best_matches(..., pool=pool)` gives them, the ref id where the `pool` newest matches
-    begin as `newest_edges` finds it, or None when no older one matches), from one walk of the engine's index:
-    PostgreSQL walks the ref id index testing each row's tsvector, so two walks of the same matches (the boundary,
-    then the ranking) cost 100 ms each for a word in 40% of 100,000 documents. The walk goes one match past the
-    pool to see whether an older one matches."""
-    from sqlalchemy import Float, case, func, or_
-
-    terms = query_terms(query)
-    if not terms:
-        return [], None
-    pool = max(pool, best)
-    source, match, kind_conditions, score, ref = _engine(session, kind, terms, prefix_last, preview=False)
-    newest = (select(ref.label("ref_id"), score.cast(Float).label("score")).select_from(source)
-              .where(match, *kind_conditions, *(within(ref) if within is not None else []))
-              .order_by(ref.desc()).limit(pool + 1).subquery("newest"))
-    numbered = select(newest.c.ref_id, newest.c.score, func.row_number().over(
-        order_by=newest.c.ref_id.desc()).label("n")).subquery("numbered")
-    placed = select(numbered.c.ref_id, numbered.c.score, numbered.c.n, func.row_number().over(order_by=(
-        case((numbered.c.n <= pool, 0), else_=1), numbered.c.score.desc(), numbered.c.ref_id.desc())
-    ).label("place")).subquery("placed")
-    rows = session.execute(select(placed.c.ref_id, placed.c.score, placed.c.n, placed.c.place)
-                           .where(or_(placed.c.place <= best, placed.c.n >= pool))).all()
-    ranked = [(row.ref_id, float(row.score)) for row in sorted(rows, key=lambda row: row.place)
-              if row.place <= best and row.n <= pool]
-    edge = {row.n: row.ref_id for row in rows if row.n >= pool}
-    return ranked, edge.get(pool) if pool + 1 in edge else None
-
-
 def count_up_to(session, kind, query, n, within=None, prefix_last=True):
     """How many documents of `kind` match `query` (and `within`, as in `best_matches`), counted up to `n`: the engine
     stops after `n` matches that pass, so a word in a third of 100,000 documents costs what `n` matches cost (the

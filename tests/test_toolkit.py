@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from portal.models import AuditLog, ToolkitItem, ToolkitPhoto, ToolkitRegulation, ToolkitStatusChange, User
-from portal.toolkit import access, editing, facets, finder, hits, workflow
+from portal.toolkit import access, editing, facets, finder, workflow
 from portal.toolkit.labels import today
 from tests import factories
 from tests.conftest import HX
@@ -815,7 +815,7 @@ def test_demo_content(app, session):
     assert statuses == {"draf", "diajukan", "disetujui", "ditolak", "diarsipkan"}
     skb = session.exec(select(ToolkitRegulation).where(ToolkitRegulation.number.is_(None))).one()
     assert skb.short_name == "SKB 11 K/L"
-    assert len(hits.revoked_citing(session)) == 1
+    assert len(finder.revoked_citing(session)) == 1
     photos = session.exec(select(ToolkitPhoto)).all()
     assert len(photos) == 22
     root = Path(app.config["UPLOAD_DIR"])
@@ -1283,47 +1283,6 @@ def test_a_common_query_ranks_its_newest_matches_and_lists_the_older_ones_after_
     left, found = _every_page(app, session, employee, {"q": "disiplin"}, fresh=True)
     assert left == sorted(set(disiplin_regulations) - set(hidden), reverse=True)
     assert found.total == 5 and found.ranked_newest == 10
-
-
-def test_the_ranking_of_the_newest_matches_finds_where_they_begin_in_the_same_walk(app, session,
-                                                                                    disiplin_regulations):
-    """search.best_of_newest ranks what best_matches(pool=) ranks and finds the boundary newest_edges finds."""
-    from portal import search
-
-    for pool, best in ((5, 5), (10, 4), (29, 8), (30, 8), (40, 12)):
-        ranked, boundary = search.best_of_newest(session, "toolkit", "disiplin", best, pool)
-        assert ranked == search.best_matches(session, "toolkit", "disiplin", best, pool=pool), (pool, best)
-        assert boundary == search.newest_edges(session, "toolkit", "disiplin", (pool,))[pool], (pool, best)
-    assert boundary is None and search.best_of_newest(session, "toolkit", "", 5, 10) == ([], None)
-
-
-def test_a_large_result_walks_its_newest_matches_once_for_the_ranking_and_its_boundary(
-        app, client, session, login_as, disiplin_regulations, monkeypatch):
-    """More than TOOLKIT_FACET_EXACT_MAX match and the relevance pool is larger: the walk asking "more than the
-    limit?" stops there, and the pool's boundary comes with the ranking (PostgreSQL walked the same 5,000 newest
-    matches twice, ~100 ms each for a word in 40% of the items). Every page orders as before."""
-    from portal.toolkit import finder
-
-    monkeypatch.setitem(app.config, "TOOLKIT_FACET_EXACT_MAX", 5)
-    monkeypatch.setitem(app.config, "TOOLKIT_RANK_POOL", 10)
-    monkeypatch.setattr(finder, "PAGE_SIZE", 4)
-    monkeypatch.setattr(finder, "BEST_CANDIDATES", 8)
-    employee = login_as("employee")
-    facets.forget()
-    response, sql = statements_during(app, lambda: client.get("/toolkit/?q=disiplin"))
-    page = response.get_data(as_text=True)
-    assert "Lebih dari 5 item cocok" in page and "dihitung atas 10 item terbaru yang cocok" in page
-    matches = full_text_matches(sql)
-    ranked = [s for s in matches if "bm25(" in s or "ts_rank_cd(" in s]
-    walks = [s for s in matches if s not in ranked and "row_number()" in s]
-    assert len(ranked) == 1 and "row_number()" in ranked[0] and len(walks) == 1, matches
-    with app.test_request_context():
-        kept = finder.search_items(session, employee, finder.SearchRequest(q="disiplin"))  # from the kept ranking
-        facets.forget()
-        every = finder.search_items(session, employee, finder.SearchRequest(q="disiplin", facets=False))
-    assert [h.item.id for h in kept.results] == [h.item.id for h in every.results]  # read over every match
-    assert {h.item.id for h in kept.results} <= set(sorted(disiplin_regulations)[-10:])
-    assert kept.ranked_newest == every.ranked_newest == 10
 
 
 def _plans(app, sql_with_params):

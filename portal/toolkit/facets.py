@@ -142,10 +142,9 @@ def remember(key, value):
 def kept(name, key):
     """Another value of a search kept under (`name`, `key`) within the cache time, else None: "ranking", the
     first matching item ids of a query in one order (key: the generation, the order, TOOLKIT_RANK_POOL, the kind,
-    the query's terms; they do not depend on who asks), "ranked_from", where a query's relevance order starts
-    ranking (key: the generation, TOOLKIT_RANK_POOL, the kind, the terms), "more_than", whether it has more than
-    TOOLKIT_FACET_EXACT_MAX matches (key: that limit, then as "ranked_from"), or "suggestions" for an empty result
-    (key: as the counts')."""
+    the query's terms; they do not depend on who asks), "newest_edges", where a query's relevance order starts
+    ranking and whether it has more than TOOLKIT_FACET_EXACT_MAX matches (key: the generation, TOOLKIT_RANK_POOL,
+    TOOLKIT_FACET_EXACT_MAX, the kind, the terms), or "suggestions" for an empty result (key: as the counts')."""
     return _get((name, *key))
 
 

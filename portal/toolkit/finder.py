@@ -16,22 +16,25 @@ from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 from sqlalchemy import String, cast, exists, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from portal import search, snippets
 from portal.models import (
+    ToolkitCitation,
     ToolkitItem,
+    ToolkitPhoto,
     ToolkitRegulation,
     ToolkitTag,
     ToolkitTemplate,
+    Unit,
 )
 from portal.toolkit import facets
-from portal.toolkit.access import editor_unit_path, is_editor, seen_clause
+from portal.toolkit.access import editor_unit_path, is_editor, is_visible, seen_clause
 from portal.toolkit.hints import empty_result_hints
-from portal.toolkit.hits import hits
-from portal.toolkit.labels import SEARCH_KIND, today
+from portal.toolkit.labels import SEARCH_KIND, regulation_short, today
 
 PAGE_SIZE = 24
 # SQLite reads an item matched by id through its primary key (the whole row) unless ANALYZE has measured this index,
@@ -76,6 +79,26 @@ class SearchRequest:
     def filtered(self):
         return bool(self.kind or self.tags or self.unit_id or self.year or self.status or self.reg_type
                     or self.legal_status or self.channel)
+
+
+@dataclass
+class SearchHit:
+    """One item on a result page, with what the list shows of it."""
+
+    item: ToolkitItem
+    unit_name: str
+    tags: list
+    title_html: Markup
+    snippet: Markup
+    photo: ToolkitPhoto | None = None
+    regulation: ToolkitRegulation | None = None
+    template: ToolkitTemplate | None = None
+    revoked: bool = False
+    visible: bool = True
+
+    @property
+    def short(self):
+        return regulation_short(self.regulation, self.item.year) if self.regulation else ""
 
 
 @dataclass
@@ -192,7 +215,7 @@ def search_items(session, user, request, key=None):
         match = _scored_match(session, request, sort, generation) if has_words else None
         ids = _page_ids(session, request, match, base_conditions, chosen, sort, found.page)
     items = {item.id: item for item in session.exec(select(ToolkitItem).where(ToolkitItem.id.in_(ids))).all()}
-    found.results = hits(session, [items[i] for i in ids if i in items], request.q, on)
+    found.results = _hits(session, [items[i] for i in ids if i in items], request.q, on)
     return found
 
 
@@ -267,7 +290,7 @@ def _count_large(session, editor, request, base_conditions, chosen, generation):
     are cut from anyway) that pass the same filters, and the page says so. A refinement picked from them is counted
     exactly again when it is small."""
     limit = _exact_max()
-    if limit <= 0 or not _more_than_limit(session, request, generation):
+    if limit <= 0 or not _newest_edges(session, request, generation)[1]:
         return None  # no more than `limit` of the kind match at all (a walk of the index, not a join per match)
     conditions = [*base_conditions, *_chosen_on(None, chosen).values()]
     passing = search.count_up_to(session, SEARCH_KIND, request.q, limit + 1, within=lambda ref: [
@@ -317,14 +340,9 @@ def _ranking(session, request, sort, generation):
     ranking = facets.kept("ranking", key)
     if ranking is not None:
         return ranking
-    if sort == "relevance" and _rank_pool():  # ranked and cut inside the engine, the pool's boundary found alike
-        ranked, boundary = search.best_of_newest(session, SEARCH_KIND, request.q, BEST_CANDIDATES, _rank_pool(),
-                                                 within=_of_kind(request.kind))
-        ranking = [ref for ref, _score in ranked]
-        facets.keep("ranked_from", _edge_key(request, generation), [boundary])
-    elif sort == "relevance":
+    if sort == "relevance":  # ranked and cut inside the engine
         ranking = [ref for ref, _score in search.best_matches(
-            session, SEARCH_KIND, request.q, BEST_CANDIDATES, within=_of_kind(request.kind))]
+            session, SEARCH_KIND, request.q, BEST_CANDIDATES, within=_of_kind(request.kind), pool=_rank_pool())]
     else:
         match = search.matching(session, SEARCH_KIND, request.q, scored=False)
         of_kind = [ToolkitItem.kind == request.kind] if request.kind else []
@@ -360,42 +378,24 @@ def _exact_max():
     return current_app.config["TOOLKIT_FACET_EXACT_MAX"] if has_app_context() else FACET_EXACT_MAX
 
 
-def _edge_key(request, generation):
-    return (generation, _rank_pool(), request.kind or "", *search.query_terms(request.q))
-
-
 def _ranked_from(session, request, generation):
-    """Where the query's relevance order starts ranking: the TOOLKIT_RANK_POOL-th newest match of the chosen kind,
-    None when no older one matches or every match is ranked. Kept like the ranking, so that every page and path of
-    one search (the kept first matches, a page over every match, one statement with the counts) orders alike; found
-    by the walk that asks whether a result is large (`_more_than_limit`), or with the ranking (one walk on
-    PostgreSQL instead of two of 100 ms for a word in 40% of the items), else by a walk of its own."""
-    pool = _rank_pool()
-    if not pool:
-        return None
-    kept = facets.kept("ranked_from", _edge_key(request, generation))
-    if kept is None:
-        kept = [search.newest_edges(session, SEARCH_KIND, request.q, (pool,), within=_of_kind(request.kind))[pool]]
-        facets.keep("ranked_from", _edge_key(request, generation), kept)
-    return kept[0]
+    """Where the query's relevance order starts ranking (None: every match is ranked): see `_newest_edges`."""
+    return _newest_edges(session, request, generation)[0]
 
 
-def _more_than_limit(session, request, generation):
-    """Whether more than TOOLKIT_FACET_EXACT_MAX items of the chosen kind match: a walk of the index that stops after
-    one more and reads no document (search.newest_edges), kept like the ranking. Where the relevance pool begins is
-    learnt on the way when the pool is no larger, or when the result is not larger than the limit (then not larger
-    than the pool either: no boundary)."""
+def _newest_edges(session, request, generation):
+    """[where the query's relevance order starts ranking (the TOOLKIT_RANK_POOL-th newest match of the chosen kind,
+    None when no older one matches), whether more than TOOLKIT_FACET_EXACT_MAX of the kind match], from one walk of
+    the index (search.newest_edges), kept like the ranking: every page and path of one search (the kept first
+    matches, a page over every match, one statement with the counts) orders alike."""
     pool, limit = _rank_pool(), _exact_max()
-    key = (limit, *_edge_key(request, generation))
-    more = facets.kept("more_than", key)
-    if more is None:
-        ns = (limit, pool) if 0 < pool <= limit else (limit,)
-        edges = search.newest_edges(session, SEARCH_KIND, request.q, ns, within=_of_kind(request.kind))
-        more = edges[limit] is not None
-        facets.keep("more_than", key, more)
-        if 0 < pool <= limit or (pool and not more):
-            facets.keep("ranked_from", _edge_key(request, generation), [edges.get(pool)])
-    return more
+    key = (generation, pool, limit, request.kind or "", *search.query_terms(request.q))
+    kept = facets.kept("newest_edges", key)
+    if kept is None:
+        edges = search.newest_edges(session, SEARCH_KIND, request.q, (pool, limit), within=_of_kind(request.kind))
+        kept = [edges.get(pool), edges.get(limit) is not None]
+        facets.keep("newest_edges", key, kept)
+    return kept
 
 
 def _count(session, editor, request, base_conditions, chosen):
@@ -425,6 +425,51 @@ def _page_ids(session, request, match, base_conditions, chosen, sort, page):
         order = _order(ToolkitItem, sort, scored=False)
     return list(session.exec(statement.where(*conditions).order_by(*order)
                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all())
+
+
+def _hits(session, items, q, on):
+    if not items:
+        return []
+    ids = [item.id for item in items]
+    tags = {}
+    for item_id, tag in session.exec(select(ToolkitTag.item_id, ToolkitTag.tag).where(ToolkitTag.item_id.in_(ids))
+                                     .order_by(ToolkitTag.tag)).all():
+        tags.setdefault(item_id, []).append(tag)
+    units = dict(session.exec(select(Unit.id, Unit.name)
+                              .where(Unit.id.in_({item.owner_unit_id for item in items}))).all())
+    photos = {p.item_id: p for p in session.exec(select(ToolkitPhoto).where(ToolkitPhoto.item_id.in_(ids))).all()}
+    regulations = {r.item_id: r for r in session.exec(select(ToolkitRegulation)
+                                                      .where(ToolkitRegulation.item_id.in_(ids))).all()}
+    templates = {t.item_id: t for t in session.exec(select(ToolkitTemplate)
+                                                    .where(ToolkitTemplate.item_id.in_(ids))).all()}
+    revoked = revoked_citing(session, ids)
+    hits = []
+    for item in items:
+        regulation, template = regulations.get(item.id), templates.get(item.id)
+        title = f"{regulation_short(regulation, item.year)} — {item.title}" if regulation else item.title
+        text = item.description or (template.body if template else "")
+        if q:
+            title_html = snippets.highlight(title, q, max_length=300)
+            snippet = snippets.highlight(f"{text} {template.body}" if template and item.description else text, q,
+                                       max_length=220)
+        else:
+            title_html = escape(title)
+            snippet = escape(text[:220] + ("…" if len(text) > 220 else ""))
+        hits.append(SearchHit(item=item, unit_name=units.get(item.owner_unit_id, ""), tags=tags.get(item.id, []),
+                              title_html=title_html, snippet=snippet, photo=photos.get(item.id),
+                              regulation=regulation, template=template, revoked=item.id in revoked,
+                              visible=is_visible(item, on)))
+    return hits
+
+
+def revoked_citing(session, template_ids=None):
+    """Ids of templates (among `template_ids`, or all) citing a regulation whose status is dicabut."""
+    statement = (select(ToolkitCitation.template_id).distinct()
+                 .join(ToolkitRegulation, ToolkitRegulation.item_id == ToolkitCitation.regulation_id)
+                 .where(ToolkitRegulation.legal_status == "dicabut"))
+    if template_ids is not None:
+        statement = statement.where(ToolkitCitation.template_id.in_(template_ids))
+    return set(session.exec(statement).all())
 
 
 def header_matches(session, user, q, limit=5):

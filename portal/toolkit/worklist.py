@@ -11,7 +11,7 @@ from sqlmodel import select
 from portal.i18n import ngettext
 from portal.models import ToolkitItem, ToolkitPhoto, User
 from portal.toolkit.access import approval_problem, is_editor, seen_clause
-from portal.toolkit.hits import revoked_citing
+from portal.toolkit.finder import revoked_citing
 from portal.toolkit.item_page import WARN_DAYS, item_warnings
 from portal.toolkit.labels import today
 
