@@ -1,5 +1,7 @@
 """Admin user search: substring search over name, username, NIP and e-mail through an index, never a table scan."""
 
+import contextlib
+
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
@@ -26,6 +28,23 @@ def found(session, q):
     users, total = user_search.search_users(session, q)
     assert total == len(users)
     return {u.username for u in users}
+
+
+@contextlib.contextmanager
+def recorded(session):
+    """[(sql, parameters)] of the statements run on `session`'s engine inside the block."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def record(_conn, _cursor, sql, parameters, *_rest):
+        statements.append((sql, parameters))
+
+    event.listen(session.get_bind(), "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", record)
 
 
 def test_substrings_of_every_field(session, people):
@@ -72,8 +91,6 @@ def test_the_search_reads_an_index_not_the_table(session, people):
 def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session, monkeypatch):
     """Beyond BROAD_MATCH matches (SQLite) the page is read in name order through the index instead of sorting
     every match; the people, their order, the total and the pages must be the same either way, filters included."""
-    from sqlalchemy import event
-
     unit, other = factories.make_unit(session), factories.make_unit(session)
     names = ["Wati", "Agus", "Yusuf", "Bambang", "Citra", "Agus", "Dewi", "Eko", "Fajar", "Gita", "Hadi", "Indah"]
     for n, name in enumerate(names):
@@ -82,20 +99,12 @@ def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session
     session.commit()
     searches = [dict(q="kementerian"), dict(q="kementerian", page=2, per_page=5), dict(q="ment", unit_id=other.id),
                 dict(q="kementerian", role="supervisor"), dict(q="kementerian", active=True), dict(q="agus")]
-    statements = []
-
-    def record(*args):
-        statements.append((args[2], args[3]))
-
-    event.listen(session.get_bind(), "before_cursor_execute", record)
-    try:
+    with recorded(session) as statements:
         monkeypatch.setattr(user_search, "BROAD_MATCH", 10**9)
         narrow = [user_search.search_users(session, **s) for s in searches]
         monkeypatch.setattr(user_search, "BROAD_MATCH", 1)
         statements.clear()
         broad = [user_search.search_users(session, **s) for s in searches]
-    finally:
-        event.remove(session.get_bind(), "before_cursor_execute", record)
     for search_, (n_users, n_total), (b_users, b_total) in zip(searches, narrow, broad, strict=True):
         assert [u.id for u in b_users] == [u.id for u in n_users] and b_total == n_total, search_
     assert [u.full_name for u in narrow[0][0]][:3] == ["Agus Kementerian", "Agus Kementerian", "Bambang Kementerian"]
@@ -112,17 +121,10 @@ def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session
 def test_a_narrow_search_sorts_its_matches_from_the_names_index(session, people):
     """SQLite: a narrow text search (no other filter) sorts its matches' names from the (id, full_name) index, not
     their whole rows, and the page is the same as sorting the rows."""
-    from sqlalchemy import event
-
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("the SQLite FTS5 path; PostgreSQL sorts its trigram matches (tested below)")
-    statements = []
-    listener = lambda _conn, _cursor, sql, params, *_rest: statements.append((sql, params))  # noqa: E731
-    event.listen(session.get_bind(), "before_cursor_execute", listener)
-    try:
+    with recorded(session) as statements:
         users, total = user_search.search_users(session, "kementerian", per_page=1, page=2)
-    finally:
-        event.remove(session.get_bind(), "before_cursor_execute", listener)
     expected = session.exec(select(User).where(User.email.like("%kementerian%")).order_by(User.full_name, User.id)
                             ).all()
     assert total == 2 and [u.id for u in users] == [expected[1].id]
@@ -181,20 +183,10 @@ def test_a_narrow_search_on_postgresql_sorts_its_matches_without_walking_the_nam
     """PostgreSQL's planner expects a text search's matches spread evenly along the (full_name, id) index and would
     walk it to the page: "rina" (1,026 people whose names sit together far along it) read 37,779 rows, 100 ms. A
     narrow search (up to BROAD_MATCH matches) is filtered on the row through the trigram index and sorted."""
-    from sqlalchemy import event
-
     if session.get_bind().dialect.name == "sqlite":
         pytest.skip("PostgreSQL's plan (SQLite's is checked in the test above)")
-    statements = []
-
-    def record(*args):
-        statements.append((args[2], args[3]))
-
-    event.listen(session.get_bind(), "before_cursor_execute", record)
-    try:
+    with recorded(session) as statements:
         users, total = user_search.search_users(session, "kementerian")
-    finally:
-        event.remove(session.get_bind(), "before_cursor_execute", record)
     assert {u.username for u in users} == {"ratna.sari", "budi"} and total == 2
     page_query, parameters = next(s for s in statements if "ORDER BY" in s[0] and "LIMIT" in s[0])
     assert '"user".id IN' not in page_query, page_query  # the match on the row, not the table joined to itself
@@ -207,15 +199,8 @@ def test_a_narrow_search_on_postgresql_sorts_its_matches_without_walking_the_nam
 def test_a_narrow_search_runs_its_match_once(session, people):
     """A text search of 3+ characters counts and cuts its page in one statement, and lists the page by its ids: the
     match (SQLite's trigram posting lists, PostgreSQL's recheck of every candidate row) is the statement's cost."""
-    from sqlalchemy import event
-
-    statements = []
-    listener = lambda _conn, _cursor, sql, *_rest: statements.append(sql)  # noqa: E731
-    event.listen(session.get_bind(), "before_cursor_execute", listener)
-    try:
+    with recorded(session) as statements:
         users, total = user_search.search_users(session, "kementerian")
-    finally:
-        event.remove(session.get_bind(), "before_cursor_execute", listener)
     assert {u.username for u in users} == {"ratna.sari", "budi"} and total == 2
     match = "fts_user MATCH" if session.get_bind().dialect.name == "sqlite" else "fts_search_text LIKE"
-    assert sum(match in sql for sql in statements) == 1, statements
+    assert sum(match in sql for sql, _parameters in statements) == 1, statements
