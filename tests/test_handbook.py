@@ -30,6 +30,7 @@ from portal.models import (
 )
 from tests import factories
 from tests.conftest import HX, csrf_token_from
+from tests.statements import recorded
 
 DRAFT_WORD = "zirkoniumdraf"
 DRAFT_TITLE = "Judul Rahasia Draf"
@@ -492,18 +493,11 @@ def test_a_section_page_asks_two_statements_and_still_follows_a_new_edition(app,
                                                                            login_as):
     """The session record's statement also reads every cache counter (portal/generations.py): besides it the page
     asks only whether the section was read. A publication committed between two requests shows at the next one."""
-    from sqlalchemy import event
-
     login_as("employee")
     assert client.get("/handbook/bagian/akun-pribadi").status_code == 200  # warm: the edition's parts are kept
-    seen = []
-    listener = lambda _conn, _cursor, sql, *_rest: seen.append(sql)  # noqa: E731
-    event.listen(app.extensions["db_engine"], "before_cursor_execute", listener)
-    try:
+    with recorded(app.extensions["db_engine"]) as seen:
         page = text_of(client.get("/handbook/bagian/akun-pribadi"))
-    finally:
-        event.remove(app.extensions["db_engine"], "before_cursor_execute", listener)
-    asked = [sql for sql in seen if sql.strip().upper() not in ("BEGIN", "ROLLBACK", "COMMIT")]
+    asked = [sql for sql, _parameters in seen if sql.strip().upper() not in ("BEGIN", "ROLLBACK", "COMMIT")]
     assert len(asked) == 2, asked
     assert "cache_generation" in asked[0] and "user_session" in asked[0] and "handbook_read" in asked[1]
     assert "Tandai sudah dibaca" in page  # not read yet: the read-mark form, with its CSRF field

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 import portal.models  # noqa: F401  (every table on the metadata)
 from portal import migrate
 from portal.db import make_engine
-from portal.models.accounts import USER_SEARCH_TEXT_PG
+from portal.models.accounts import USER_SEARCH_TEXT_PG, trigram_ops
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -283,10 +283,8 @@ def test_the_user_search_text_migration_moves_the_trigram_index_to_a_stored_colu
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX IF EXISTS fts_user_text_trgm"))  # 0008 as it was: the expression's index only
         conn.execute(text('ALTER TABLE "user" DROP COLUMN IF EXISTS fts_search_text'))
-        schema = conn.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
-                                   "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
         conn.execute(text(f'CREATE INDEX IF NOT EXISTS fts_user_trgm ON "user" USING GIN ({USER_SEARCH_TEXT_PG} '
-                          f'"{schema}".gin_trgm_ops)'))
+                          f"{trigram_ops(conn)})"))
         conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
                           "VALUES (1, 'U1', 'Unit', '/1/', CURRENT_TIMESTAMP)"))
         conn.execute(text('INSERT INTO "user" (id, username, full_name, email, unit_id, active, preferred_language, '

@@ -21,6 +21,7 @@ from portal.toolkit import access, editing, facets, finder, workflow
 from portal.toolkit.labels import today
 from tests import factories
 from tests.conftest import HX
+from tests.statements import recorded
 
 HOSTILE_QUERIES = ['"NEAR(*', "*", '"', "(", "-foo", "NEAR/2", "a AND OR NOT b", "foto:*", "title_terms:foto",
                    "'; DROP TABLE toolkit_item; --", "x" * 5000, "😀", "%", "_", "&|!<->", "\\", "foto\x00", "١٢٣"]
@@ -883,20 +884,9 @@ def test_dashboard_tells_central_humas_what_waits_for_approval(client, session, 
 
 def statements_during(app, send):
     """(response, [sql, ...]) of what the database received while `send()` ran."""
-    from sqlalchemy import event
-
-    engine = app.extensions["db_engine"]
-    seen = []
-
-    def record(_conn, _cursor, sql, *_args):
-        seen.append(" ".join(sql.split()))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded(app.extensions["db_engine"]) as statements:
         response = send()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return response, seen
+    return response, [" ".join(sql.split()) for sql, _parameters in statements]
 
 
 def test_approving_asks_once_whether_the_approver_is_central_humas(app, client, session, login, central):

@@ -1,7 +1,5 @@
 """Admin user search: substring search over name, username, NIP and e-mail through an index, never a table scan."""
 
-import contextlib
-
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
@@ -10,6 +8,7 @@ from portal.accounts import user_search
 from portal.accounts.user_search import _matching_user_ids
 from portal.models import User
 from tests import factories
+from tests.statements import recorded
 
 
 @pytest.fixture
@@ -29,22 +28,6 @@ def found(session, q):
     assert total == len(users)
     return {u.username for u in users}
 
-
-@contextlib.contextmanager
-def recorded(session):
-    """[(sql, parameters)] of the statements run on `session`'s engine inside the block."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def record(_conn, _cursor, sql, parameters, *_rest):
-        statements.append((sql, parameters))
-
-    event.listen(session.get_bind(), "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(session.get_bind(), "before_cursor_execute", record)
 
 
 def test_substrings_of_every_field(session, people):
@@ -99,7 +82,7 @@ def test_a_broad_search_walks_the_name_index_and_answers_as_a_narrow_one(session
     session.commit()
     searches = [dict(q="kementerian"), dict(q="kementerian", page=2, per_page=5), dict(q="ment", unit_id=other.id),
                 dict(q="kementerian", role="supervisor"), dict(q="kementerian", active=True), dict(q="agus")]
-    with recorded(session) as statements:
+    with recorded(session.get_bind()) as statements:
         monkeypatch.setattr(user_search, "BROAD_MATCH", 10**9)
         narrow = [user_search.search_users(session, **s) for s in searches]
         monkeypatch.setattr(user_search, "BROAD_MATCH", 1)
@@ -123,7 +106,7 @@ def test_a_narrow_search_sorts_its_matches_from_the_names_index(session, people)
     their whole rows, and the page is the same as sorting the rows."""
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("the SQLite FTS5 path; PostgreSQL sorts its trigram matches (tested below)")
-    with recorded(session) as statements:
+    with recorded(session.get_bind()) as statements:
         users, total = user_search.search_users(session, "kementerian", per_page=1, page=2)
     expected = session.exec(select(User).where(User.email.like("%kementerian%")).order_by(User.full_name, User.id)
                             ).all()
@@ -185,7 +168,7 @@ def test_a_narrow_search_on_postgresql_sorts_its_matches_without_walking_the_nam
     narrow search (up to BROAD_MATCH matches) is filtered on the row through the trigram index and sorted."""
     if session.get_bind().dialect.name == "sqlite":
         pytest.skip("PostgreSQL's plan (SQLite's is checked in the test above)")
-    with recorded(session) as statements:
+    with recorded(session.get_bind()) as statements:
         users, total = user_search.search_users(session, "kementerian")
     assert {u.username for u in users} == {"ratna.sari", "budi"} and total == 2
     page_query, parameters = next(s for s in statements if "ORDER BY" in s[0] and "LIMIT" in s[0])
@@ -199,7 +182,7 @@ def test_a_narrow_search_on_postgresql_sorts_its_matches_without_walking_the_nam
 def test_a_narrow_search_runs_its_match_once(session, people):
     """A text search of 3+ characters counts and cuts its page in one statement, and lists the page by its ids: the
     match (SQLite's trigram posting lists, PostgreSQL's recheck of every candidate row) is the statement's cost."""
-    with recorded(session) as statements:
+    with recorded(session.get_bind()) as statements:
         users, total = user_search.search_users(session, "kementerian")
     assert {u.username for u in users} == {"ratna.sari", "budi"} and total == 2
     match = "fts_user MATCH" if session.get_bind().dialect.name == "sqlite" else "fts_search_text LIKE"

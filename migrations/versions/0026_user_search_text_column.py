@@ -24,14 +24,12 @@ def upgrade():
 
 
 def downgrade():
-    from portal.models.accounts import USER_SEARCH_COLUMN_PG, USER_SEARCH_TEXT_PG
+    from portal.models.accounts import USER_SEARCH_COLUMN_PG, USER_SEARCH_TEXT_PG, trigram_ops
 
     connection = op.get_bind()
     if connection.dialect.name == "sqlite":
         return
-    schema = connection.exec_driver_sql("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
-                                        "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").scalar()
     connection.exec_driver_sql("DROP INDEX IF EXISTS fts_user_text_trgm")
     connection.exec_driver_sql(f'ALTER TABLE "user" DROP COLUMN IF EXISTS {USER_SEARCH_COLUMN_PG}')
     connection.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS fts_user_trgm ON "user" USING GIN '
-                               f'({USER_SEARCH_TEXT_PG} "{schema}".gin_trgm_ops)')
+                               f"({USER_SEARCH_TEXT_PG} {trigram_ops(connection)})")

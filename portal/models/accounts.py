@@ -148,19 +148,24 @@ USER_SEARCH_TEXT_PG = ("(lower(full_name) || ' ' || username || ' ' || coalesce(
 USER_SEARCH_COLUMN_PG = "fts_search_text"
 
 
+def trigram_ops(connection):
+    """PostgreSQL: pg_trgm's GIN operator class, named with the schema the extension was installed in (which need
+    not be on the search path)."""
+    schema = connection.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                                     "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
+    return f'"{schema}".gin_trgm_ops'
+
+
 def install_user_search(connection):
     if connection.dialect.name == "sqlite":
         for statement in USER_SEARCH_SQLITE:
             connection.execute(text(statement))
         return
     connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-    # The operator class lives in the schema the extension was installed in, which need not be on the search path.
-    schema = connection.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
-                                     "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
     connection.execute(text(f'ALTER TABLE "user" ADD COLUMN IF NOT EXISTS {USER_SEARCH_COLUMN_PG} text '
                             f"GENERATED ALWAYS AS {USER_SEARCH_TEXT_PG} STORED"))
     connection.execute(text(f'CREATE INDEX IF NOT EXISTS fts_user_text_trgm ON "user" USING GIN '
-                            f'({USER_SEARCH_COLUMN_PG} "{schema}".gin_trgm_ops)'))
+                            f"({USER_SEARCH_COLUMN_PG} {trigram_ops(connection)})"))
     connection.execute(text("DROP INDEX IF EXISTS fts_user_trgm"))  # the index on the expression, before 0026
 
 

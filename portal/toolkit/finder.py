@@ -380,7 +380,7 @@ def _exact_max():
 
 def _ranked_from(session, request, generation):
     """Where the query's relevance order starts ranking (None: every match is ranked): see `_newest_edges`."""
-    return _newest_edges(session, request, generation)[0]
+    return _newest_edges(session, request, generation)[0] if _rank_pool() else None
 
 
 def _newest_edges(session, request, generation):
