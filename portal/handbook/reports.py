@@ -36,7 +36,7 @@ from portal.models import (
 from portal.timezone import today_wib
 
 MISSED_WORKSHOP_DAYS = 365  # a workshop absence counts for the follow-up this long
-PEOPLE_LIMIT = 100  # people listed per topic on the follow-up page (counted in full)
+PEOPLE_LIMIT = 10  # people listed per topic on the follow-up overview (counted in full; each topic has its pages)
 PEOPLE_PAGE = 50  # people per page of the report's list
 UNITS_PAGE = 50  # units per page of the report's chart and table (300 units on one page: 260 KB, 45 ms of template)
 
@@ -297,22 +297,44 @@ def _follow_up_clauses(session, now):
             "quiz": ~valid_pass, "workshop": missed}
 
 
+def _listed(session, scope_path, topic, now, limit, offset=0):
+    """One topic's people in scope, `limit` from `offset`, in unit and name order."""
+    clause = _follow_up_clauses(session, now)[topic]
+    if clause is None:
+        return []
+    return session.exec(_people_in_scope(scope_path).where(clause).offset(offset).limit(limit)).all()
+
+
 @db.plans_for_values
 def team_follow_up(session, scope_path, limit=None, now=None, counted=True):
-    """Who in scope has not acknowledged the handbook, holds no valid quiz pass, or missed a workshop session
-    (marked "tidak hadir" in the last MISSED_WORKSHOP_DAYS days): the first `limit` (PEOPLE_LIMIT) of each list and,
-    when `counted`, how many in all."""
+    """The follow-up overview: who in scope has not acknowledged the handbook, holds no valid quiz pass, or missed a
+    workshop session (marked "tidak hadir" in the last MISSED_WORKSHOP_DAYS days): the first `limit`
+    (PEOPLE_LIMIT) of each list and, when `counted`, how many in all (`team_topic_page` pages through one list)."""
     limit = limit or PEOPLE_LIMIT
     now = now or utcnow()
-    clauses = _follow_up_clauses(session, now)
-    people = _people_in_scope(scope_path)
-    lists = (not_acknowledged(session, scope_path, limit=limit),
-             session.exec(people.where(clauses["quiz"]).limit(limit)).all(),
-             session.exec(people.where(clauses["workshop"]).limit(limit)).all())
+    lists = [_listed(session, scope_path, topic, now, limit) for topic in REMINDER_TOPICS]
     return TeamFollowUp(
         *lists,
         _counts_of_long_lists(session, scope_path, limit, lists) if counted else {},
     )
+
+
+@db.plans_for_values
+def team_topic_page(session, scope_path, topic, page=1, now=None):
+    """One page (PEOPLE_PAGE) of one follow-up list: {"people", "total", "page", "pages"}. The total is the kept
+    count (`team_counts_kept`), corrected by what this page found: a short page ends the list there."""
+    page = max(page, 1)
+    start = (page - 1) * PEOPLE_PAGE
+    people = _listed(session, scope_path, topic, now or utcnow(), PEOPLE_PAGE, start)
+    found = start + len(people)
+    if 0 < len(people) < PEOPLE_PAGE or found == 0:
+        total = found  # a short page ends the list
+    elif people:
+        total = max(team_counts_kept(session, scope_path)[topic], found)
+    else:  # past the end: the list has at most `start` people
+        total = min(team_counts_kept(session, scope_path)[topic], start)
+    return {"people": people, "total": total, "page": page,
+            "pages": max((total + PEOPLE_PAGE - 1) // PEOPLE_PAGE, 1)}
 
 
 def _counts_of_long_lists(session, scope_path, limit, lists):
@@ -370,8 +392,11 @@ def send_reminders(session, actor, scope_path, topic, user_ids):
     if topic not in REMINDER_TOPICS:
         raise DomainError(_("Pilih jenis pengingat yang tersedia."))
     wanted = {int(i) for i in user_ids if str(i).isdigit()}
-    listed = {person.id for person in team_follow_up(session, scope_path, counted=False).of(topic)}
-    chosen = sorted(wanted & listed)
+    clause = _follow_up_clauses(session, utcnow())[topic]
+    chosen = []  # those of the wanted who are on that list now (on any of its pages)
+    if wanted and clause is not None:
+        chosen = sorted(session.exec(select(User.id).join(Unit, Unit.id == User.unit_id).where(
+            User.active, _unit_scope(scope_path), clause, User.id.in_(wanted))).all())
     if not chosen:
         raise DomainError(_("Pilih sedikitnya satu orang yang akan diingatkan."))
     actor = getattr(actor, "_get_current_object", lambda: actor)()  # the user, not the request's proxy

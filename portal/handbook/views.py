@@ -151,23 +151,34 @@ def report_xlsx():
 @bp.get("/tim")
 @requires("handbook.report")
 def team():
+    """The overview of the three follow-up lists, or (?topik=) one list's pages."""
+    topic = request.args.get("topik")
+    if topic in reports.REMINDER_TOPICS:
+        listing = reports.team_topic_page(db.session(), report_scope(current_user), topic, int_arg("page", 1))
+        return render("handbook/team.html", topic=topic, listing=listing, topics=reports.REMINDER_TOPICS)
     team = reports.team_follow_up(db.session(), report_scope(current_user))
-    return render("handbook/team.html", team=team, topics=reports.REMINDER_TOPICS, form=ReminderForm())
+    return render("handbook/team.html", team=team, topics=reports.REMINDER_TOPICS)
 
 
 @bp.post("/tim/ingatkan")
 @requires("handbook.report")
 def remind():
     form = ReminderForm()
+    # back to the list the form was on: the overview, or one topic's page
+    back = url_for("handbook.team")
+    if form.back_to_topic.data and form.topic.data in reports.REMINDER_TOPICS:
+        page = form.page.data or ""
+        back = url_for("handbook.team", topik=form.topic.data, page=int(page) if page.isdigit() and len(page) < 7
+                       else None)
     if not form.validate_on_submit():
         flash(_("Formulir pengingat tidak lengkap; coba lagi."), "error")
-        return redirect_after_post(url_for("handbook.team"))
+        return redirect_after_post(back)
     done = perform(reports.send_reminders, db.session(), current_user, report_scope(current_user),
                    form.topic.data, form.user_ids.data or [])
     if done:
         flash(ngettext("Pengingat dikirim ke %(num)s orang.", "Pengingat dikirim ke %(num)s orang.", done.value),
               "success")
-    return redirect_after_post(url_for("handbook.team"))
+    return redirect_after_post(back)
 
 
 # --- editing (humas, admin) ---------------------------------------------------------------------------------------

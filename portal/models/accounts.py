@@ -45,7 +45,8 @@ class User(UserMixin, SQLModel, table=True):
     __table_args__ = (Index("ix_user_full_name_id", "full_name", "id"),
                       Index("ix_user_lower_full_name", func.lower(column("full_name"))),
                       Index("ix_user_id_full_name", "id", "full_name"),
-                      Index("ix_user_unit_id_active", "unit_id", "active"))
+                      # a unit's active people counted, and listed by name (the follow-up lists), from the index
+                      Index("ix_user_unit_id_active_name", "unit_id", "active", "full_name"))
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True, index=True)

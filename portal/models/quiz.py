@@ -159,6 +159,11 @@ class Attempt(SQLModel, table=True):
         # At most one unfinished attempt per person and quiz, even when "Mulai" is clicked twice at once.
         Index("uq_quiz_attempt_open", "user_id", "quiz_id", unique=True,
               sqlite_where=text("finished_at IS NULL"), postgresql_where=text("finished_at IS NULL")),
+        # A person's passes and how long they hold: "who holds no valid pass" (the supervisor's follow-up) reads
+        # these entries instead of every attempt's row.
+        Index("ix_quiz_attempt_valid_pass", "user_id", "valid_until",
+              sqlite_where=text("passed = 1 AND finished_at IS NOT NULL"),
+              postgresql_where=text("passed AND finished_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
