@@ -4,6 +4,7 @@ approval workflow, counters, template use, files never orphaned, demo content.
 Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
 """
 
+import functools
 import io
 import re
 import struct
@@ -394,6 +395,37 @@ def test_the_worklist_reads_each_list_through_an_index(app, session):
                 assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), (statement, plan)
         expiring = next(plan for statement, plan in plans.items() if "visible_until <=" in statement)
         assert any("ix_toolkit_item_visible_facets" in step for step in expiring), expiring
+
+
+def test_the_worklist_shows_the_first_of_each_list_and_counts_them_all(app, client, session, login_as, monkeypatch):
+    """Each list shows its first few; its heading counts the whole list (kept per toolkit generation: a write shows
+    at once) and a link leads to all of it; what needs attention shows more on request."""
+    from portal.toolkit import worklist
+
+    monkeypatch.setattr(worklist, "worklist", functools.partial(worklist.worklist, limit=1))
+    admin = login_as("admin")
+    author = factories.make_user(session, roles=("humas",), full_name="Humas Daerah Uji")
+    for title in ("Draf pertama", "Draf kedua"):
+        factories.make_toolkit_item(session, "regulation", status="draf", author=author, title=title)
+    soon = today() + timedelta(days=10)
+    for title in ("Berakhir satu", "Berakhir dua"):
+        factories.make_toolkit_item(session, "regulation", title=title, valid_until=soon)
+    page = client.get("/toolkit/kelola").get_data(as_text=True)
+    drafts = page[page.index('id="drafts-title"'):page.index('id="rejected-title"')]
+    assert '<span class="count">2</span>' in drafts and drafts.count("<li>") == 1
+    assert 'href="/toolkit/?status=draf">Lihat semua 2 item' in drafts
+    listed = client.get("/toolkit/?status=draf").get_data(as_text=True)
+    assert "Draf pertama" in listed and "Draf kedua" in listed
+    attention = page[page.index('id="attention-title"'):page.index('id="waiting-title"')]
+    assert attention.count("<li>") == 1 and "Tampilkan lebih banyak" in attention
+    every = client.get("/toolkit/kelola?perhatian=semua").get_data(as_text=True)
+    every = every[every.index('id="attention-title"'):every.index('id="waiting-title"')]
+    assert every.count("<li>") == 2 and "Tampilkan lebih sedikit" in every
+    # the counts are kept, and a write (through the toolkit's services) counts afresh
+    factories.make_toolkit_item(session, "regulation", status="draf", author=author, title="Draf ketiga")
+    page = client.get("/toolkit/kelola").get_data(as_text=True)
+    assert 'Lihat semua 3 item' in page
+    assert worklist.status_counts(session, admin)["draf"] == 3
 
 
 # --- search -----------------------------------------------------------------------------------------------------------

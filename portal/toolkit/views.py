@@ -169,7 +169,9 @@ def use(item_id):
 @requires("toolkit.edit")
 def manage():
     session = db.session()
-    return render("toolkit/manage.html", work=worklist.worklist(session, current_user), kind_titles=KIND_LABELS,
+    every = request.args.get("perhatian") == "semua"  # what needs attention, up to ATTENTION_ALL
+    work = worklist.worklist(session, current_user, attention_limit=worklist.ATTENTION_ALL if every else None)
+    return render("toolkit/manage.html", work=work, kind_titles=KIND_LABELS, every_attention=every,
                   central=access.is_central_humas(current_user, session), status_labels=STATUS_LABELS)
 
 
