@@ -248,7 +248,7 @@ def test_the_acknowledgement_state_migration_fills_it_and_its_triggers_keep_it(e
             conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
                               "VALUES (:user_id, :edition_id, CURRENT_TIMESTAMP)"),
                          {"user_id": user_id, "edition_id": edition_id})
-    migrate.upgrade(engine)
+    command.upgrade(config, "0025_handbook_ack_state")
 
     def state():
         with engine.connect() as conn:
@@ -267,6 +267,63 @@ def test_the_acknowledgement_state_migration_fills_it_and_its_triggers_keep_it(e
                           "VALUES (3, 1, CURRENT_TIMESTAMP)"))
         conn.execute(text('UPDATE "user" SET unit_id = 1, active = false WHERE id = 1'))
         assert "handbook_ack_state" not in inspect(conn).get_table_names()
+
+
+def test_the_unit_counts_migration_fills_them_and_its_triggers_keep_them(engine):
+    """0028 gives every person a handbook_ack_state row (none acknowledged: NULL), counts the active people of each
+    unit per last acknowledged edition into handbook_ack_unit, and installs the triggers that keep both (a new
+    person, an acknowledgement, a move, a deactivation). Its downgrade removes them and the rows it added."""
+    from sqlalchemy import text
+
+    config = migrate.alembic_config(engine)
+    command.upgrade(config, "0027_follow_up_indexes")
+    with engine.begin() as conn:
+        for unit_id in (1, 2):
+            conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
+                              "VALUES (:id, :code, 'Unit', :path, CURRENT_TIMESTAMP)"),
+                         {"id": unit_id, "code": f"U{unit_id}", "path": f"/{unit_id}/"})
+        for user_id, active in ((1, True), (2, False), (3, True), (4, True)):
+            conn.execute(text('INSERT INTO "user" (id, username, full_name, unit_id, active, preferred_language, '
+                              "auth_version, created_at) VALUES (:id, :name, 'Orang', 1, :active, 'id', 1, "
+                              "CURRENT_TIMESTAMP)"), {"id": user_id, "name": f"orang{user_id}", "active": active})
+        for edition_id, published in ((1, "2025-03-10 02:00:00"), (2, "2026-09-01 02:00:00")):
+            conn.execute(text("INSERT INTO handbook_edition (id, version, notes, material, published_at) "
+                              "VALUES (:id, :version, '', :material, :at)"),
+                         {"id": edition_id, "version": f"v{edition_id}", "material": True, "at": published})
+        for user_id, edition_id in ((1, 2), (2, 1), (3, 1)):
+            conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
+                              "VALUES (:user_id, :edition_id, CURRENT_TIMESTAMP)"),
+                         {"user_id": user_id, "edition_id": edition_id})
+    migrate.upgrade(engine)
+
+    def counts():
+        """{(unit, last edition's year or 1970 for none): active people}, the rows that count."""
+        with engine.connect() as conn:
+            return {(row[0], str(row[1])[:4]): row[2] for row in conn.execute(text(
+                "SELECT unit_id, acknowledged_published_at, people FROM handbook_ack_unit WHERE people <> 0"))}
+
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM handbook_ack_state")).scalar() == 4  # 4: none, but a row
+    assert counts() == {(1, "2026"): 1, (1, "2025"): 1, (1, "1970"): 1}  # 2 is inactive
+    with engine.begin() as conn:
+        conn.execute(text('INSERT INTO "user" (id, username, full_name, unit_id, active, preferred_language, '
+                          "auth_version, created_at) VALUES (5, 'orang5', 'Orang', 2, true, 'id', 1, "
+                          "CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
+                          "VALUES (3, 2, CURRENT_TIMESTAMP)"))
+        conn.execute(text('UPDATE "user" SET unit_id = 2 WHERE id = 1'))
+        conn.execute(text('UPDATE "user" SET active = true WHERE id = 2'))
+        conn.execute(text('UPDATE "user" SET active = false WHERE id = 4'))
+    assert counts() == {(2, "2026"): 1, (2, "1970"): 1, (1, "2026"): 1, (1, "2025"): 1}
+    command.downgrade(config, "0027_follow_up_indexes")
+    with engine.begin() as conn:  # no trigger left writing into a table that is gone
+        assert "handbook_ack_unit" not in inspect(conn).get_table_names()
+        conn.execute(text('INSERT INTO "user" (id, username, full_name, unit_id, active, preferred_language, '
+                          "auth_version, created_at) VALUES (6, 'orang6', 'Orang', 2, true, 'id', 1, "
+                          "CURRENT_TIMESTAMP)"))
+        conn.execute(text('UPDATE "user" SET unit_id = 1 WHERE id = 5'))
+        # as 0025 keeps it: the people who have acknowledged something
+        assert {row[0] for row in conn.execute(text("SELECT user_id FROM handbook_ack_state"))} == {1, 2, 3}
 
 
 @pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, false, func, or_, true
+from sqlalchemy import and_, case, exists, false, func, literal, or_, true
 from sqlmodel import select
 
 from portal import audit, db, events, export_jobs, exports
@@ -22,6 +22,7 @@ from portal.i18n import ngettext
 from portal.models import (
     Acknowledgement,
     AcknowledgementState,
+    AcknowledgementUnitCount,
     Attempt,
     Edition,
     EditionSection,
@@ -79,16 +80,15 @@ def ack_report(session, scope_path):
     units = [u for u in unit_tree(session) if scope_path is None or u.path.startswith(scope_path)]  # in tree order
     if not units:
         return []
-    unit_ids = [u.id for u in units]
-    members = dict(session.exec(select(User.unit_id, func.count()).where(User.active, User.unit_id.in_(unit_ids))
-                                .group_by(User.unit_id)).all())
-    done = {}
-    if required is not None:  # from the state the database keeps beside each person (AcknowledgementState)
-        done = dict(session.exec(select(AcknowledgementState.unit_id, func.count())
-                                 .where(AcknowledgementState.active, AcknowledgementState.unit_id.in_(unit_ids),
-                                        AcknowledgementState.acknowledged_published_at >= required.published_at)
-                                 .group_by(AcknowledgementState.unit_id)).all())
-    return [UnitRow(u, members.get(u.id, 0), done.get(u.id, 0)) for u in units]
+    # from the counts the database keeps per unit and edition (AcknowledgementUnitCount), a few rows per unit
+    counted = AcknowledgementUnitCount
+    done = (func.sum(case((counted.acknowledged_published_at >= required.published_at, counted.people), else_=0))
+            if required is not None else literal(0))
+    query = select(counted.unit_id, func.sum(counted.people), done).group_by(counted.unit_id)
+    if scope_path is not None:
+        query = query.where(counted.unit_id.in_([u.id for u in units]))
+    counts = {unit_id: (members, acknowledged) for unit_id, members, acknowledged in session.exec(query).all()}
+    return [UnitRow(u, *counts.get(u.id, (0, 0))) for u in units]
 
 
 def not_acknowledged(session, scope_path, unit=None, limit=None):
@@ -133,7 +133,16 @@ def people_progress(session, unit_rows, page=1, per_page=None):
     per_page = per_page or PEOPLE_PAGE
     edition, required = latest_edition(session), required_edition(session)
     total = len(edition_toc(session, edition).flat)
-    acked = _acknowledged_clause(required) if required is not None else false()
+    # read from each person's state (a row per person, with their unit and active flag): its (unit_id, active,
+    # acknowledged_published_at) index gives a unit's people who have (not) acknowledged without asking each one
+    # (PostgreSQL hashed all 50,000 states to answer that for two units' 300 people: 8 ms)
+    state = AcknowledgementState
+    if required is None:
+        acked, not_acked = false(), true()
+    else:
+        acked = state.acknowledged_published_at >= required.published_at
+        not_acked = or_(state.acknowledged_published_at.is_(None),
+                        state.acknowledged_published_at < required.published_at)
     units = sorted(unit_rows, key=lambda r: r.unit.path)
     start, position, rows = (max(page, 1) - 1) * per_page, 0, []
     for is_acked in (False, True):
@@ -147,10 +156,11 @@ def people_progress(session, unit_rows, page=1, per_page=None):
             position += count
         if not shown:
             continue
-        order = case({unit_id: n for n, unit_id in enumerate(shown)}, value=User.unit_id)
+        order = case({unit_id: n for n, unit_id in enumerate(shown)}, value=state.unit_id)
         rows += session.exec(select(User.id, User.full_name, User.nip, Unit.name, acked.label("acked"))
-                             .join(Unit, Unit.id == User.unit_id)
-                             .where(User.active, User.unit_id.in_(shown), acked if is_acked else ~acked)
+                             .select_from(state).join(User, User.id == state.user_id)
+                             .join(Unit, Unit.id == state.unit_id)
+                             .where(state.active, state.unit_id.in_(shown), acked if is_acked else not_acked)
                              .order_by(order, User.full_name, User.id)
                              .offset(offset).limit(per_page - len(rows))).all()
     reads = {}

@@ -21,6 +21,7 @@ from portal.models.handbook import (
     Acknowledgement,
     AcknowledgementRule,
     AcknowledgementState,
+    AcknowledgementUnitCount,
     Chapter,
     Edition,
     EditionChapter,
@@ -64,8 +65,9 @@ from portal.models.workshops import (
 )
 
 __all__ = [
-    "ROLES", "Acknowledgement", "AcknowledgementRule", "AcknowledgementState", "AuditLog", "Chapter", "Edition",
-    "EditionChapter", "EditionSection", "SearchDocument", "SearchTerm", "CacheGeneration", "PersonGeneration",
+    "ROLES", "Acknowledgement", "AcknowledgementRule", "AcknowledgementState", "AcknowledgementUnitCount", "AuditLog",
+    "Chapter", "Edition", "EditionChapter", "EditionSection", "SearchDocument", "SearchTerm", "CacheGeneration",
+    "PersonGeneration",
     "Job", "Section", "SectionRead", "SectionRevision", "Unit", "User", "UserRole", "UserSession", "utcnow",
     # quiz and certificates
     "Attempt", "AttemptQuestion", "Certificate", "Question", "QuestionOption", "QuestionSection", "QuestionVersion",
