@@ -630,7 +630,8 @@ def server_times(portal, facts, work, args, tag):
 PAGES = (("pegawai", "/content/"), ("pegawai", "/content/cetak"), ("pegawai", "/handbook/perubahan"),
          ("pegawai", "/workshops/"), ("humas", "/content/pilar"), ("humas", "/handbook/kelola"),
          ("admin", "/quiz/laporan"), ("admin", "/quiz/laporan/soal"), ("admin", "/handbook/laporan"),
-         ("admin", "/handbook/tim"), ("admin", "/handbook/laporan.xlsx"), ("admin", "/toolkit/kelola"))
+         ("admin", "/handbook/tim"), ("admin", "/handbook/tim?topik=quiz"), ("admin", "/handbook/laporan.xlsx"),
+         ("admin", "/toolkit/kelola"))
 
 
 def page_times(portal, work, tag):
