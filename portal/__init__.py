@@ -111,7 +111,7 @@ def _refuse_demo_passwords(app):
 
 
 def _init_jobs(app):
-    from portal import jobs
+    from portal import jobs, planner_stats  # noqa: F401  (planner_stats declares the worker's statistics check)
 
     # Tests (and JOBS_IMMEDIATE=1) run jobs in-process right after the commit that queued them.
     jobs.set_immediate(bool(app.config.get("TESTING") or app.config.get("JOBS_IMMEDIATE")))

@@ -1131,9 +1131,9 @@ def test_the_report_counts_a_units_people_from_the_kept_counts_alone(app, org, s
 
 def test_the_acknowledgement_state_follows_every_write_the_way_the_acknowledgements_say(org, session, handbook):
     """handbook_ack_state and handbook_ack_unit, kept by the database's triggers, give the report, the follow-up list
-    and the dashboard card what asking every person's acknowledgements and editions gives, after acknowledgements (a newer edition,
-    one removed), a move to another unit, a deactivation and a reactivation (through the ORM and as a bulk
-    statement, as an import writes), a new person, and a new required edition."""
+    and the dashboard card what asking every person's acknowledgements and editions gives, after acknowledgements (a
+    newer edition, one removed), a move to another unit, a deactivation and a reactivation (through the ORM and as a
+    bulk statement, as an import writes), a new person, and a new required edition."""
     from sqlalchemy import delete, exists, update
 
     from portal.handbook import reports
