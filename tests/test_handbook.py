@@ -1689,7 +1689,7 @@ def test_a_follow_up_list_has_pages_and_reminds_from_any_of_them(org, session, c
     from portal import events
     from portal.handbook import reports
 
-    monkeypatch.setattr(reports, "PEOPLE_PAGE", 3)
+    monkeypatch.setattr(reports, "TEAM_PAGE", 3)
     login(org["atasan"])
     first = client.get("/handbook/tim?topik=quiz").get_data(as_text=True)
     second = client.get("/handbook/tim?topik=quiz&page=2").get_data(as_text=True)

@@ -38,6 +38,7 @@ from portal.timezone import today_wib
 
 MISSED_WORKSHOP_DAYS = 365  # a workshop absence counts for the follow-up this long
 PEOPLE_LIMIT = 10  # people listed per topic on the follow-up overview (counted in full; each topic has its pages)
+TEAM_PAGE = 25  # people per page of one follow-up list (a phone screen or two of checkboxes)
 PEOPLE_PAGE = 50  # people per page of the report's list
 UNITS_PAGE = 50  # units per page of the report's chart and table (300 units on one page: 260 KB, 45 ms of template)
 
@@ -331,20 +332,20 @@ def team_follow_up(session, scope_path, limit=None, now=None, counted=True):
 
 @db.plans_for_values
 def team_topic_page(session, scope_path, topic, page=1, now=None):
-    """One page (PEOPLE_PAGE) of one follow-up list: {"people", "total", "page", "pages"}. The total is the kept
+    """One page (TEAM_PAGE) of one follow-up list: {"people", "total", "page", "pages"}. The total is the kept
     count (`team_counts_kept`), corrected by what this page found: a short page ends the list there."""
     page = max(page, 1)
-    start = (page - 1) * PEOPLE_PAGE
-    people = _listed(session, scope_path, topic, now or utcnow(), PEOPLE_PAGE, start)
+    start = (page - 1) * TEAM_PAGE
+    people = _listed(session, scope_path, topic, now or utcnow(), TEAM_PAGE, start)
     found = start + len(people)
-    if 0 < len(people) < PEOPLE_PAGE or found == 0:
+    if 0 < len(people) < TEAM_PAGE or found == 0:
         total = found  # a short page ends the list
     elif people:
         total = max(team_counts_kept(session, scope_path)[topic], found)
     else:  # past the end: the list has at most `start` people
         total = min(team_counts_kept(session, scope_path)[topic], start)
     return {"people": people, "total": total, "page": page,
-            "pages": max((total + PEOPLE_PAGE - 1) // PEOPLE_PAGE, 1)}
+            "pages": max((total + TEAM_PAGE - 1) // TEAM_PAGE, 1)}
 
 
 def _counts_of_long_lists(session, scope_path, limit, lists):
