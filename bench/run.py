@@ -584,8 +584,12 @@ def start_servers(database_url, work, name, with_bare):
            "SECRET_KEY": "bench-" + "x" * 40, "JOBS_DATABASE": str(work / f"{name}-jobs.db"),
            "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
-    # the same settings for both; no control socket (two servers would share its path in ~/.gunicorn)
-    gunicorn = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--no-control-socket"]
+    # The same settings for both; no control socket (two servers would share its path in ~/.gunicorn), and no
+    # replacement after max_requests: at ~7,000 req/s each bare worker reached its 50,000 requests about once a
+    # scenario, in its third round, and the bare app answered half as many requests in that round (2,769-5,576
+    # against ~7,000 req/s) while the new worker started and the connections piled on the other one.
+    gunicorn = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--no-control-socket",
+                "--max-requests", "0"]
     portal_port, bare_port = free_port(), free_port()
     servers = [Server("portal", [*gunicorn, "--bind", f"127.0.0.1:{portal_port}", "bench.portal_app:app"], env,
                       work / f"{name}-portal.log")]
