@@ -223,6 +223,29 @@ def test_the_worklist_indexes_migration_measures_nothing_where_nothing_was_measu
         assert conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first() is None
 
 
+def _units_people_and_acknowledgements(conn, people, acknowledgements):
+    """Units 1 and 2, `people` ((id, active)) in unit 1, editions 1 (2025-03-10) and 2 (2026-09-01), and
+    `acknowledgements` ((user id, edition id)), written as plain SQL (the models may be newer than the schema)."""
+    from sqlalchemy import text
+
+    for unit_id in (1, 2):
+        conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
+                          "VALUES (:id, :code, 'Unit', :path, CURRENT_TIMESTAMP)"),
+                     {"id": unit_id, "code": f"U{unit_id}", "path": f"/{unit_id}/"})
+    for user_id, active in people:
+        conn.execute(text('INSERT INTO "user" (id, username, full_name, unit_id, active, preferred_language, '
+                          "auth_version, created_at) VALUES (:id, :name, 'Orang', 1, :active, 'id', 1, "
+                          "CURRENT_TIMESTAMP)"), {"id": user_id, "name": f"orang{user_id}", "active": active})
+    for edition_id, published in ((1, "2025-03-10 02:00:00"), (2, "2026-09-01 02:00:00")):
+        conn.execute(text("INSERT INTO handbook_edition (id, version, notes, material, published_at) "
+                          "VALUES (:id, :version, '', :material, :at)"),
+                     {"id": edition_id, "version": f"v{edition_id}", "material": True, "at": published})
+    for user_id, edition_id in acknowledgements:
+        conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
+                          "VALUES (:user_id, :edition_id, CURRENT_TIMESTAMP)"),
+                     {"user_id": user_id, "edition_id": edition_id})
+
+
 def test_the_acknowledgement_state_migration_fills_it_and_its_triggers_keep_it(engine):
     """0025 fills handbook_ack_state with each person's newest acknowledged edition, unit and active flag, and
     installs the triggers that keep it from then on (an acknowledgement added, a person moved). Its downgrade
@@ -232,22 +255,7 @@ def test_the_acknowledgement_state_migration_fills_it_and_its_triggers_keep_it(e
     config = migrate.alembic_config(engine)
     command.upgrade(config, "0024_toolkit_worklist_indexes")
     with engine.begin() as conn:
-        for unit_id in (1, 2):
-            conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
-                              "VALUES (:id, :code, 'Unit', :path, CURRENT_TIMESTAMP)"),
-                         {"id": unit_id, "code": f"U{unit_id}", "path": f"/{unit_id}/"})
-        for user_id, active in ((1, True), (2, False), (3, True)):
-            conn.execute(text('INSERT INTO "user" (id, username, full_name, unit_id, active, preferred_language, '
-                              "auth_version, created_at) VALUES (:id, :name, 'Orang', 1, :active, 'id', 1, "
-                              "CURRENT_TIMESTAMP)"), {"id": user_id, "name": f"orang{user_id}", "active": active})
-        for edition_id, published in ((1, "2025-03-10 02:00:00"), (2, "2026-09-01 02:00:00")):
-            conn.execute(text("INSERT INTO handbook_edition (id, version, notes, material, published_at) "
-                              "VALUES (:id, :version, '', :material, :at)"),
-                         {"id": edition_id, "version": f"v{edition_id}", "material": True, "at": published})
-        for user_id, edition_id in ((1, 1), (1, 2), (2, 1)):
-            conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
-                              "VALUES (:user_id, :edition_id, CURRENT_TIMESTAMP)"),
-                         {"user_id": user_id, "edition_id": edition_id})
+        _units_people_and_acknowledgements(conn, ((1, True), (2, False), (3, True)), ((1, 1), (1, 2), (2, 1)))
     command.upgrade(config, "0025_handbook_ack_state")
 
     def state():
@@ -278,22 +286,8 @@ def test_the_unit_counts_migration_fills_them_and_its_triggers_keep_them(engine)
     config = migrate.alembic_config(engine)
     command.upgrade(config, "0027_follow_up_indexes")
     with engine.begin() as conn:
-        for unit_id in (1, 2):
-            conn.execute(text("INSERT INTO unit (id, code, name, path, created_at) "
-                              "VALUES (:id, :code, 'Unit', :path, CURRENT_TIMESTAMP)"),
-                         {"id": unit_id, "code": f"U{unit_id}", "path": f"/{unit_id}/"})
-        for user_id, active in ((1, True), (2, False), (3, True), (4, True)):
-            conn.execute(text('INSERT INTO "user" (id, username, full_name, unit_id, active, preferred_language, '
-                              "auth_version, created_at) VALUES (:id, :name, 'Orang', 1, :active, 'id', 1, "
-                              "CURRENT_TIMESTAMP)"), {"id": user_id, "name": f"orang{user_id}", "active": active})
-        for edition_id, published in ((1, "2025-03-10 02:00:00"), (2, "2026-09-01 02:00:00")):
-            conn.execute(text("INSERT INTO handbook_edition (id, version, notes, material, published_at) "
-                              "VALUES (:id, :version, '', :material, :at)"),
-                         {"id": edition_id, "version": f"v{edition_id}", "material": True, "at": published})
-        for user_id, edition_id in ((1, 2), (2, 1), (3, 1)):
-            conn.execute(text("INSERT INTO handbook_acknowledgement (user_id, edition_id, acknowledged_at) "
-                              "VALUES (:user_id, :edition_id, CURRENT_TIMESTAMP)"),
-                         {"user_id": user_id, "edition_id": edition_id})
+        _units_people_and_acknowledgements(conn, ((1, True), (2, False), (3, True), (4, True)),
+                                           ((1, 2), (2, 1), (3, 1)))
     migrate.upgrade(engine)
 
     def counts():
