@@ -98,10 +98,11 @@ def valid_choice(value, allowed):
     return value if value in set(allowed) else None
 
 
-def int_arg(name, default=None, low=1, high=db.MAX_INT):
-    """A whole-number query argument within [low, high], else `default` (never an error: it is only a filter)."""
+def int_arg(name, default=None, low=1, high=db.MAX_INT, values=None):
+    """A whole-number query argument (or one of `values`, e.g. request.form) within [low, high], else `default`
+    (never an error: it is only a filter or a place to go back to)."""
     try:
-        value = int(request.args.get(name, ""))
+        value = int((request.args if values is None else values).get(name, ""))
     except ValueError:
         return default
     return value if low <= value <= high else default

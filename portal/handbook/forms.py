@@ -67,7 +67,6 @@ class ReminderForm(FlaskForm):
     """A supervisor's reminder to the people of one follow-up list."""
 
     topic = HiddenField()
-    back_to_topic = HiddenField()  # "1": the form was on one topic's list (?topik=), which the answer shows again
-    page = HiddenField()  # that list's page
+    back_to_topic = HiddenField()  # "1": the form was on one topic's list (?topik=, its page in "page"), shown again
     user_ids = SelectMultipleField(_l("Orang yang diingatkan"), coerce=int, choices=[], validate_choice=False,
                                    option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

@@ -92,19 +92,6 @@ def ack_report(session, scope_path):
     return [UnitRow(u, *counts.get(u.id, (0, 0))) for u in units]
 
 
-def not_acknowledged(session, scope_path, unit=None, limit=None):
-    """The active people in scope (and under `unit`) who have not acknowledged, as `_people_in_scope` lists them."""
-    required = required_edition(session)
-    if required is None:
-        return []
-    query = _people_in_scope(scope_path).where(~_acknowledged_clause(required))
-    if unit is not None:
-        query = query.where(Unit.path.startswith(unit.path))
-    if limit:
-        query = query.limit(limit)
-    return session.exec(query).all()
-
-
 class Person(NamedTuple):
     """A person as the report's list shows them (columns, not the user with their roles)."""
 
@@ -308,12 +295,17 @@ def _follow_up_clauses(session, now):
             "quiz": ~valid_pass, "workshop": missed}
 
 
+def _on_list(session, scope_path, topic, now):
+    """The statement of one follow-up list: the people in scope on it (`_people_in_scope`'s columns and order), or
+    None while nobody can be on it (the handbook's, before any edition)."""
+    clause = _follow_up_clauses(session, now)[topic]
+    return None if clause is None else _people_in_scope(scope_path).where(clause)
+
+
 def _listed(session, scope_path, topic, now, limit, offset=0):
     """One topic's people in scope, `limit` from `offset`, in unit and name order."""
-    clause = _follow_up_clauses(session, now)[topic]
-    if clause is None:
-        return []
-    return session.exec(_people_in_scope(scope_path).where(clause).offset(offset).limit(limit)).all()
+    query = _on_list(session, scope_path, topic, now)
+    return [] if query is None else session.exec(query.offset(offset).limit(limit)).all()
 
 
 @db.plans_for_values
@@ -403,11 +395,10 @@ def send_reminders(session, actor, scope_path, topic, user_ids):
     if topic not in REMINDER_TOPICS:
         raise DomainError(_("Pilih jenis pengingat yang tersedia."))
     wanted = {int(i) for i in user_ids if str(i).isdigit()}
-    clause = _follow_up_clauses(session, utcnow())[topic]
-    chosen = []  # those of the wanted who are on that list now (on any of its pages)
-    if wanted and clause is not None:
-        chosen = sorted(session.exec(select(User.id).join(Unit, Unit.id == User.unit_id).where(
-            User.active, _unit_scope(scope_path), clause, User.id.in_(wanted))).all())
+    listed = _on_list(session, scope_path, topic, utcnow())
+    # those of the wanted who are on that list now, on any of its pages
+    chosen = sorted(person.id for person in session.exec(listed.where(User.id.in_(wanted))).all()) \
+        if wanted and listed is not None else []
     if not chosen:
         raise DomainError(_("Pilih sedikitnya satu orang yang akan diingatkan."))
     actor = getattr(actor, "_get_current_object", lambda: actor)()  # the user, not the request's proxy

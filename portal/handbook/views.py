@@ -167,9 +167,7 @@ def remind():
     # back to the list the form was on: the overview, or one topic's page
     back = url_for("handbook.team")
     if form.back_to_topic.data and form.topic.data in reports.REMINDER_TOPICS:
-        page = form.page.data or ""
-        back = url_for("handbook.team", topik=form.topic.data, page=int(page) if page.isdigit() and len(page) < 7
-                       else None)
+        back = url_for("handbook.team", topik=form.topic.data, page=int_arg("page", values=request.form))
     if not form.validate_on_submit():
         flash(_("Formulir pengingat tidak lengkap; coba lagi."), "error")
         return redirect_after_post(back)

@@ -220,10 +220,31 @@ _ACK_UNIT_PG = [
 ]
 
 
+_ACK_STATE_DROP_SQLITE = [f"DROP TRIGGER IF EXISTS handbook_ack_state_{name}" for name in ("ai", "ad", "au")]
+_ACK_STATE_DROP_PG = [
+    "DROP TRIGGER IF EXISTS handbook_ack_state_ack ON handbook_acknowledgement",
+    'DROP TRIGGER IF EXISTS handbook_ack_state_user ON "user"',
+    "DROP FUNCTION IF EXISTS handbook_ack_state_from_ack()",
+    "DROP FUNCTION IF EXISTS handbook_ack_state_from_user()",
+]
+_ACK_UNIT_DROP_SQLITE = [f"DROP TRIGGER IF EXISTS {name}" for name in (
+    "handbook_ack_state_ui", "handbook_ack_unit_ai", "handbook_ack_unit_ad", "handbook_ack_unit_au")]
+_ACK_UNIT_DROP_PG = [
+    'DROP TRIGGER IF EXISTS handbook_ack_state_new_user ON "user"',
+    "DROP TRIGGER IF EXISTS handbook_ack_unit_count ON handbook_ack_state",
+    "DROP FUNCTION IF EXISTS handbook_ack_state_new_user()",
+    "DROP FUNCTION IF EXISTS handbook_ack_unit_count()",
+]
+
+
+def _execute_all(connection, sqlite_statements, postgresql_statements):
+    for statement in sqlite_statements if connection.dialect.name == "sqlite" else postgresql_statements:
+        connection.execute(text(statement))
+
+
 def install_ack_state(connection):
     """The triggers that keep handbook_ack_state (on a new database, and by the migration that adds it)."""
-    for statement in _ACK_STATE_SQLITE if connection.dialect.name == "sqlite" else _ACK_STATE_PG:
-        connection.execute(text(statement))
+    _execute_all(connection, _ACK_STATE_SQLITE, _ACK_STATE_PG)
 
 
 def fill_ack_state(connection):
@@ -240,8 +261,7 @@ def fill_ack_state(connection):
 def install_ack_unit(connection):
     """The triggers that give every new person a handbook_ack_state row and keep handbook_ack_unit (a new database,
     migration 0028)."""
-    for statement in _ACK_UNIT_SQLITE if connection.dialect.name == "sqlite" else _ACK_UNIT_PG:
-        connection.execute(text(statement))
+    _execute_all(connection, _ACK_UNIT_SQLITE, _ACK_UNIT_PG)
 
 
 def fill_ack_unit(connection):
@@ -261,26 +281,12 @@ def fill_ack_unit(connection):
 
 
 def uninstall_ack_state(connection):
-    if connection.dialect.name == "sqlite":
-        for name in ("ai", "ad", "au"):
-            connection.execute(text(f"DROP TRIGGER IF EXISTS handbook_ack_state_{name}"))
-        return
-    connection.execute(text("DROP TRIGGER IF EXISTS handbook_ack_state_ack ON handbook_acknowledgement"))
-    connection.execute(text('DROP TRIGGER IF EXISTS handbook_ack_state_user ON "user"'))
-    connection.execute(text("DROP FUNCTION IF EXISTS handbook_ack_state_from_ack()"))
-    connection.execute(text("DROP FUNCTION IF EXISTS handbook_ack_state_from_user()"))
+    _execute_all(connection, _ACK_STATE_DROP_SQLITE, _ACK_STATE_DROP_PG)
 
 
 def uninstall_ack_unit(connection):
     """The triggers of handbook_ack_unit and of a row per person (migration 0028's downgrade)."""
-    if connection.dialect.name == "sqlite":
-        for name in ("handbook_ack_state_ui", "handbook_ack_unit_ai", "handbook_ack_unit_ad", "handbook_ack_unit_au"):
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-        return
-    connection.execute(text('DROP TRIGGER IF EXISTS handbook_ack_state_new_user ON "user"'))
-    connection.execute(text("DROP TRIGGER IF EXISTS handbook_ack_unit_count ON handbook_ack_state"))
-    connection.execute(text("DROP FUNCTION IF EXISTS handbook_ack_state_new_user()"))
-    connection.execute(text("DROP FUNCTION IF EXISTS handbook_ack_unit_count()"))
+    _execute_all(connection, _ACK_UNIT_DROP_SQLITE, _ACK_UNIT_DROP_PG)
 
 
 @event.listens_for(SQLModel.metadata, "after_create")
