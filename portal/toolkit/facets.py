@@ -173,8 +173,8 @@ def branches(filtered, own_filters, editor):
     status): one per facet, each ignoring its own filter (`own_filters`: facet name -> condition on `filtered`) so
     another kind, unit, year, status, regulation type, legal status or channel can be picked.
 
-    The tag and regulation joins compare with `filtered.c.id + 0`: that keeps the filtered set the outer loop,
-    probing the tag and regulation primary keys. Without it SQLite, which knows nothing of the materialised set's
+    The tag join compares with `filtered.c.id + 0`: that keeps the filtered set the outer loop,
+    probing the tag primary key. Without it SQLite, which knows nothing of the materialised set's
     size, walks the whole tag index (374,000 rows at 100,000 items, for its GROUP BY order) and looks each row up
     in the set: 25 ms instead of 5 ms for a set of 500 items, 45 instead of 20 ms for 2,000."""
 
@@ -195,10 +195,14 @@ def branches(filtered, own_filters, editor):
              branch("year", filtered.c.year, limit=20, by_value=True)]
     # What regulations and templates add: read from their tables for the filtered ids, so the filtered set (and the
     # index-only browse behind it) stays the same for searches that do not ask for them.
+    # Each filtered item's value is looked up by its key (a correlated subquery): as a join, PostgreSQL hashed all
+    # 33,000 regulations for a few hundred filtered items (9-10 ms a facet instead of ~0.5).
     for name, column in (("reg_type", ToolkitRegulation.reg_type), ("legal_status", ToolkitRegulation.legal_status)):
-        found.append(select(literal(name).label("facet"), column.label("value"), func.count().label("n"))
-                     .select_from(filtered).join(ToolkitRegulation, ToolkitRegulation.item_id == filtered.c.id + 0)
-                     .where(*[c for key, c in own_filters.items() if key != name]).group_by(column))
+        value = select(column).where(ToolkitRegulation.item_id == filtered.c.id).scalar_subquery()
+        per_item = (select(value.label("value")).select_from(filtered)
+                    .where(*[c for key, c in own_filters.items() if key != name]).subquery())
+        found.append(select(literal(name).label("facet"), per_item.c.value, func.count().label("n"))
+                     .where(per_item.c.value.is_not(None)).group_by(per_item.c.value))
     names = union_all(*[select(literal(c).label("name")) for c in CHANNELS]).subquery("channel_names")
     found.append(select(literal("channel").label("facet"), names.c.name.label("value"), func.count().label("n"))
                  .select_from(filtered).join(ToolkitTemplate, ToolkitTemplate.item_id == filtered.c.id)

@@ -342,7 +342,8 @@ def _ranking(session, request, sort, generation):
         return ranking
     if sort == "relevance":  # ranked and cut inside the engine
         ranking = [ref for ref, _score in search.best_matches(
-            session, SEARCH_KIND, request.q, BEST_CANDIDATES, within=_of_kind(request.kind), pool=_rank_pool())]
+            session, SEARCH_KIND, request.q, BEST_CANDIDATES, within=_of_kind(request.kind),
+            ranked_from=_ranked_from(session, request, generation))]
     else:
         match = search.matching(session, SEARCH_KIND, request.q, scored=False)
         of_kind = [ToolkitItem.kind == request.kind] if request.kind else []
