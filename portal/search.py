@@ -368,14 +368,6 @@ def matching(session, kind, query, prefix_last=True, scored=True, ranked_from=No
     return statement.columns(ref_id=Integer, score=Float).cte("search_match").prefix_with("MATERIALIZED")
 
 
-def _pg_matched(source, match, kind_conditions, ref):
-    """PostgreSQL: a materialised CTE (column `ref_id`) of the documents the GIN index matches, read once: the
-    statements that walk matches newest first, count them up to a limit or rank the newest start from it, so the
-    planner cannot trade the index for a walk of another one that tests each row's tsvector."""
-    return (select(ref.label("ref_id")).select_from(source).where(match, *kind_conditions)
-            .cte("matched").prefix_with("MATERIALIZED"))
-
-
 def best_matches(session, kind, query, best, within=None, prefix_last=True, ranked_from=None):
     """[(ref_id, score)] of the `best` documents of `kind` first in relevance order (score, then ref id, both
     descending), ranked and cut inside the engine. A page of results that these fill, in that order and after the
@@ -419,7 +411,8 @@ def count_up_to(session, kind, query, n, within=None, prefix_last=True):
         # Told of the LIMIT, PostgreSQL's planner walks a b-tree index and tests each row's tsvector, expecting to
         # stop soon (0.6 s for a word in 16,000 documents whose pages were not cached); the GIN index's matches are
         # read first instead (their ref ids only), and the `within` probes stop at `n`.
-        matched = _pg_matched(source, match, kind_conditions, ref)
+        matched = (select(ref.label("ref_id")).select_from(source).where(match, *kind_conditions)
+                   .cte("matched").prefix_with("MATERIALIZED"))
         found = select(matched.c.ref_id).where(*(within(matched.c.ref_id) if within is not None else []))
     return session.execute(select(func.count()).select_from(found.limit(n).subquery())).scalar_one()
 
