@@ -851,6 +851,44 @@ def test_the_list_for_an_employee_is_counted_and_cut_by_the_database(client, ses
     assert mine.count("Terbuka Umum") == managed.count("Terbuka Umum") == INDEX_PAGE_SIZE
 
 
+def test_an_employees_count_of_workshops_is_kept_until_what_decides_it_changes(app, client, session, login_as):
+    """The list's count of the workshops an employee may see is kept per person (it read every workshop's audience
+    on every page); a new workshop, an audience changed and the person joining one outside their audience show at
+    once."""
+    from portal.models import WorkshopAudienceUnit
+    from portal.workshops.pages import INDEX_PAGE_SIZE
+    from tests.statements import recorded
+
+    employee = login_as("employee")
+    elsewhere_unit = factories.make_unit(session)
+    for n in range(INDEX_PAGE_SIZE):
+        factories.make_workshop(session, title=f"Terbuka Umum {n:02d}")
+    session.commit()
+
+    def pages():
+        with recorded(app.extensions["db_engine"]) as statements:
+            page = client.get("/workshops/").get_data(as_text=True)
+        counted = [sql for sql, _params in statements if sql.startswith("SELECT count(*)") and "workshop" in sql]
+        return ("Halaman 1 dari 2" in page), len(counted)
+
+    assert pages() == (False, 1)
+    assert pages() == (False, 0)  # kept
+    added = factories.make_workshop(session, title="Terbuka Baru")  # the workshops' generation moves
+    session.commit()
+    assert pages() == (True, 1)
+    session.delete(session.get(Workshop, added.id))
+    session.commit()
+    assert pages() == (False, 1)
+    other = factories.make_workshop(session, title="Unit Lain Kedua")
+    session.add(WorkshopAudienceUnit(workshop_id=other.id, unit_id=elsewhere_unit.id))
+    session.commit()
+    assert pages() == (False, 1)  # outside their audience: nothing more to see
+    assert pages() == (False, 0)
+    factories.make_participant(session, other, employee)  # their own counter moves: theirs now
+    session.commit()
+    assert pages() == (True, 1)
+
+
 def test_a_page_of_participants_loads_only_its_rows_and_matches_the_whole_list(session):
     """participant_page orders, filters and pages plain values, then loads the shown page: it must show what
     paging the fully loaded list showed (registered by name, then the waiting list in its order with positions)."""

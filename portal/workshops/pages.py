@@ -58,10 +58,14 @@ def _newest_first(statement):
     return statement.order_by(Workshop.created_at.desc(), Workshop.id.desc())
 
 
-def page_of_statement(session, statement, page, per_page):
+def page_of_statement(session, statement, page, per_page, count=None):
     """One page of a statement's rows, counted and cut by the database, in page_of's shape: a list of thousands of
-    workshops is never loaded to show twenty of them."""
-    total = session.exec(select(func.count()).select_from(statement.order_by(None).subquery())).one()
+    workshops is never loaded to show twenty of them. `count`: a function that gives the total instead (a kept
+    one)."""
+    def counted():
+        return session.exec(select(func.count()).select_from(statement.order_by(None).subquery())).one()
+
+    total = count(counted) if count is not None else counted()
     pages = max(1, -(-total // per_page))
     page = min(max(page or 1, 1), pages)
     rows = session.exec(statement.limit(per_page).offset((page - 1) * per_page)).all()
@@ -107,7 +111,8 @@ def index_page(session, user, page=1, managed_page=1):
         else page_of([], 1)
     # A trainer's own workshops are listed once, under "managed", not again among the open ones.
     others = select(Workshop).where(visible_to(user), *([~managed_by(user)] if manages else []))
-    others = page_of_statement(session, _newest_first(others), page, INDEX_PAGE_SIZE)
+    others = page_of_statement(session, _newest_first(others), page, INDEX_PAGE_SIZE,
+                               count=None if manages else lambda counted: _visible_count(session, user, counted))
     shown_ids = [w.id for w in others["rows"]]
     mine = {p.workshop_id: p for p in session.exec(select(WorkshopParticipant).where(
         WorkshopParticipant.user_id == user.id, WorkshopParticipant.workshop_id.in_(shown_ids))).all()} \
@@ -115,6 +120,19 @@ def index_page(session, user, page=1, managed_page=1):
     others["rows"] = [(w, mine.get(w.id)) for w in others["rows"]]
     return IndexPage(others, managed, upcoming_sessions(session, managed_by(user)) if manages else [],
                      my_certificates(session, user), {w.id for w, _p in others["rows"] if registration_open(w)})
+
+
+VISIBLE_COUNT_SECONDS = 300
+
+
+def _visible_count(session, user, counted):
+    """How many workshops an employee may see (`visible_to`), kept per person under what decides it: the workshops'
+    generation (their status and audiences), the person's unit path and their person counter (their participations,
+    which let them see a workshop outside their audience). The count read every workshop's audience (0.3 ms on
+    SQLite, 1.2 ms on PostgreSQL at 2,000 workshops, a quarter of the list's SQL) on every page of the list."""
+    key = (user.id, generations.read(session, GENERATION), user.unit.path if user.unit is not None else "",
+           generations.read_person(session, user.id))
+    return cache.remembered("workshops.visible_count", key, VISIBLE_COUNT_SECONDS, counted)
 
 
 @dataclass
