@@ -88,5 +88,4 @@ def refresh():
 
 @jobs.every_minute
 def refresh_every_minute():
-    with jobs._app().app_context():
-        refresh()
+    refresh()

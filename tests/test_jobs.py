@@ -98,6 +98,11 @@ def test_jobs_run_once_and_stale_ones_are_taken_over(app, session):
         assert CALLS == [3, 2]
         with db.unit_of_work(write=False) as s:
             assert s.get(Job, stale.id).status == "done" and s.get(Job, fresh.id).status == "running"
+        with db.unit_of_work() as s:
+            s.add(Job(kind="test.count", params='{"n": 5}', status="running",
+                      heartbeat_at=utcnow() - timedelta(minutes=10)))
+        jobs.requeue_stale()  # the worker's every-minute task (run inside the app's context) does the same
+        assert CALLS == [3, 2, 5]
 
 
 def test_a_crashing_job_run_inside_a_request_fails_in_its_starters_language(app, session):

@@ -102,8 +102,13 @@ def task(fn):
 
 
 def every_minute(fn):
-    """Declare `fn` a task the worker runs every minute."""
-    return _declare(fn, periodic=True)
+    """Declare `fn` a task the worker runs every minute, inside the app's context."""
+    @functools.wraps(fn)  # registered under fn's module and name
+    def in_app():
+        with _app().app_context():
+            return fn()
+
+    return _declare(in_app, periodic=True)
 
 
 def _declare(fn, periodic):
@@ -305,8 +310,7 @@ def run_job(job_id):
 @every_minute
 def requeue_stale():
     """Every minute in the worker: jobs whose worker died mid-way (no heartbeat for STALE_AFTER) are queued again."""
-    with _app().app_context():
-        recover()
+    recover()
 
 
 def recover(now=None):

@@ -16,7 +16,6 @@ def send_outbox():
 def send_outbox_every_minute():
     from portal.notifications import mail
 
-    with _app().app_context():
-        cfg = mail.settings()
-        if cfg.server and cfg.via_worker:
-            mail.send_pending()
+    cfg = mail.settings()
+    if cfg.server and cfg.via_worker:
+        mail.send_pending()
