@@ -97,18 +97,23 @@ def _register(huey, fn, periodic):
 
 
 def task(fn):
-    """Declare `fn` a Huey task (queued with `send(fn, ...)`)."""
-    return _declare(fn, periodic=False)
+    """Declare `fn` a Huey task (queued with `send(fn, ...)`), run inside the app's context."""
+    return _declare(_in_app(fn), periodic=False)
 
 
 def every_minute(fn):
     """Declare `fn` a task the worker runs every minute, inside the app's context."""
-    @functools.wraps(fn)  # registered under fn's module and name
-    def in_app():
-        with _app().app_context():
-            return fn()
+    return _declare(_in_app(fn), periodic=True)
 
-    return _declare(in_app, periodic=True)
+
+def _in_app(fn):
+    """`fn` run inside the app's context (the worker's app, or the current one)."""
+    @functools.wraps(fn)  # registered under fn's module and name
+    def in_app(*args, **kwargs):
+        with _app().app_context():
+            return fn(*args, **kwargs)
+
+    return in_app
 
 
 def _declare(fn, periodic):

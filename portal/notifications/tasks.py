@@ -1,15 +1,13 @@
 """Huey tasks of the notifications: the outbox is drained by the job worker when MAIL_VIA_WORKER is set."""
 
 from portal import jobs
-from portal.jobs import _app
 
 
 @jobs.task
 def send_outbox():
     from portal.notifications import mail
 
-    with _app().app_context():
-        mail.send_pending()
+    mail.send_pending()
 
 
 @jobs.every_minute
