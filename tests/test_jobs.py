@@ -3,8 +3,10 @@ idempotent and a job whose worker died is taken over."""
 
 import os
 import re
+import sqlite3
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from portal import db, jobs
@@ -26,6 +28,19 @@ def _count_job(ctx, n, fail=None):
     if fail == "crash":
         raise RuntimeError("boom")
     return {"n": n}
+
+
+@jobs.job("test.busy", title="Uji")
+def _busy_job(ctx, n, busy_runs):
+    """Meets a busy database at its second step in its first `busy_runs` runs; resumes from its checkpoint."""
+    done = (ctx.checkpoint() or {"done": 0})["done"]
+    for i in range(done, n):
+        CALLS.append(i)
+        if i == 1 and ctx.attempt <= busy_runs:
+            raise OperationalError("UPDATE job", {}, sqlite3.OperationalError("database is locked"))
+        ctx.checkpoint({"done": i + 1})
+        ctx.step(i + 1, n, f"langkah {i}")
+    return {"done": n}
 
 
 def _big_users_csv(unit_code, rows):
@@ -103,6 +118,28 @@ def test_jobs_run_once_and_stale_ones_are_taken_over(app, session):
                       heartbeat_at=utcnow() - timedelta(minutes=10)))
         jobs.requeue_stale()  # the worker's every-minute task (run inside the app's context) does the same
         assert CALLS == [3, 2, 5]
+
+
+def test_a_job_that_meets_a_busy_database_runs_again_from_its_last_step(app, session, monkeypatch):
+    """A held lock past the busy timeout (SQLite) or a deadlock (PostgreSQL: an import's batch and an admin's edit
+    moving the same units' counts the other way) does not fail a job: it runs again after a pause, from the
+    checkpoint its last committed step saved; only a database busy on every try fails it, with the usual message."""
+    monkeypatch.setattr(jobs, "BUSY_PAUSES", (0, 0, 0), raising=False)
+    CALLS.clear()
+    with app.app_context():
+        with db.unit_of_work() as s:
+            row = jobs.enqueue(s, "test.busy", None, n=3, busy_runs=2)  # immediate mode: runs after this commit
+        with db.unit_of_work(write=False) as s:
+            done = s.get(Job, row.id)
+            assert (done.status, done.attempts, done.progress) == ("done", 3, 100)
+        assert CALLS == [0, 1, 1, 1, 2]  # step 0 was committed once and not done again
+        CALLS.clear()
+        with db.unit_of_work() as s:
+            row = jobs.enqueue(s, "test.busy", None, n=3, busy_runs=99)
+        with db.unit_of_work(write=False) as s:
+            failed = s.get(Job, row.id)
+            assert (failed.status, failed.attempts) == ("failed", 4) and "dicatat" in failed.message
+        assert CALLS == [0, 1, 1, 1, 1]
 
 
 def test_a_crashing_job_run_inside_a_request_fails_in_its_starters_language(app, session):

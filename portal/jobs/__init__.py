@@ -11,7 +11,9 @@ registered with `@job("kind", title=...)`, as `fn(ctx, **params) -> dict`:
   work so far, so a long job holds the SQLite write lock only for one batch at a time and readers always see the
   progress;
 - the function's result (JSON-able dict) is stored with status "done" in the same commit as the last of the work;
-- a DomainError becomes status "failed" with its message; any other error "failed" with a generic message (logged).
+- a DomainError becomes status "failed" with its message; any other error "failed" with a generic message (logged),
+  except a busy database (a lock held too long, a deadlock), after which the job runs again from its last committed
+  step, up to len(BUSY_PAUSES) times.
 
 Jobs are idempotent: running one twice must do no harm (imports skip what is already there), because a job whose
 worker died (no heartbeat for STALE_AFTER) is queued again when a worker starts and every minute after.
@@ -22,6 +24,7 @@ import functools
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -265,31 +268,58 @@ def _fail(job_id, message, attempt=None):
         session.execute(statement.values(status="failed", message=str(message)[:500], finished_at=utcnow()))
 
 
+# A job that meets a busy database (db.is_busy: SQLite's write lock held past the busy timeout and the retries,
+# PostgreSQL's deadlock, e.g. an import's batch and an admin's edit moving the same units' counts the other way)
+# runs again after each of these pauses (seconds), from the checkpoint its last committed step saved, as a job
+# taken over after its worker died does; it fails, with the usual message, only when the last try meets it too.
+BUSY_PAUSES = (0.5, 2.0, 5.0)
+
+
 def execute(job_id):
     """Run one job now, in this process (the worker calls this; tests may too)."""
     with _app().app_context():
-        if not _claim(job_id):
-            return
-        attempt = None
-        try:
-            with db.unit_of_work() as session:
-                row = session.get(Job, job_id)
-                attempt = row.attempts
-                kind = KINDS[row.kind]
-                ctx = JobContext(row, session)
-                result = kind.fn(ctx, **params_of(row))
-                ctx.hold()  # still this run's job: then its last work and the outcome commit together
-                row.status, row.progress, row.message = "done", 100, ""
-                row.result = json.dumps(result or {}, ensure_ascii=False, default=str)
-                row.finished_at = utcnow()
-                session.add(row)
-        except Superseded:
-            log.warning("job %s: taken over by another worker; this run stopped", job_id)
-        except DomainError as error:
-            _fail(job_id, error.message, attempt)
-        except Exception:
-            log.exception("job %s failed", job_id)
-            _fail(job_id, _generic_failure(job_id), attempt)
+        for pause in (*BUSY_PAUSES, None):
+            if not _run(job_id, busy_retry=pause is not None):
+                return
+            log.warning("job %s: the database was busy; running it again in %.1f s", job_id, pause)
+            time.sleep(pause)
+
+
+def _run(job_id, busy_retry):
+    """One run of the job; True when it met a busy database and was queued again (`busy_retry`) for another."""
+    if not _claim(job_id):
+        return False
+    attempt = None
+    try:
+        with db.unit_of_work() as session:
+            row = session.get(Job, job_id)
+            attempt = row.attempts
+            kind = KINDS[row.kind]
+            ctx = JobContext(row, session)
+            result = kind.fn(ctx, **params_of(row))
+            ctx.hold()  # still this run's job: then its last work and the outcome commit together
+            row.status, row.progress, row.message = "done", 100, ""
+            row.result = json.dumps(result or {}, ensure_ascii=False, default=str)
+            row.finished_at = utcnow()
+            session.add(row)
+    except Superseded:
+        log.warning("job %s: taken over by another worker; this run stopped", job_id)
+    except DomainError as error:
+        _fail(job_id, error.message, attempt)
+    except Exception as error:
+        if busy_retry and attempt is not None and db.is_busy(error) and _requeue(job_id, attempt):
+            return True
+        log.exception("job %s failed", job_id)
+        _fail(job_id, _generic_failure(job_id), attempt)
+    return False
+
+
+def _requeue(job_id, attempt):
+    """Queue the job again after this run (`attempt`) met a busy database; False when another worker has taken it
+    over since. What its committed steps saved (progress, checkpoint) stays."""
+    with db.unit_of_work() as session:
+        return session.execute(update(Job).where(Job.id == job_id, Job.attempts == attempt,
+                                                 Job.status == "running").values(status="queued")).rowcount == 1
 
 
 def _generic_failure(job_id):
