@@ -604,27 +604,15 @@ def start_servers(database_url, work, name, with_bare):
     return servers, f"http://127.0.0.1:{portal_port}", f"http://127.0.0.1:{bare_port}"
 
 
-WARM_UP_ROUNDS = 15  # at most, of 4 s each, before a scenario's server time (see server_times)
+WARM_UP_ROUNDS = 15  # at most, of 4 s each, before a scenario's server time (see warm_up)
 
 
-def server_times(portal, facts, work, args, tag):
-    """p50 of each read scenario at one connection: the server's own time per request, without queueing."""
+def scenario_scripts(portal, facts, work, tag):
+    """label -> (wrk script, how many URLs it asks) of each read scenario, at one connection: its server time."""
     readers = [Client(portal).login(u) for u in ["pegawai", *facts["employees"][:15]]]
-    times = {}
-    for name, (_label, items, extra, _c, _l) in build_scenarios(portal, facts, readers, random.Random(5)).items():
-        script = write_script(work / f"{tag}-{name}-1.lua", items, extra)
-        # Warm-up: every URL asked several times on both workers (what is kept stays kept), however slow its first
-        # answer. By now the toolkit scenario's kept results are older than their 300 s, and on PostgreSQL a cold
-        # popular toolkit query took ~0.7 s at 8 connections: 4 s asked 46 of the 48 URLs once and the p50 after
-        # it was 76.9 ms, against 4.3 ms after 20 s (fresh servers, same database).
-        asked = 0
-        for _ in range(WARM_UP_ROUNDS):
-            asked += wrk(portal + "/", script, 8, 4)["requests"]
-            if asked >= 4 * len(items):
-                break
-        run = wrk(portal + "/", script, 1, max(args.seconds // 2, 2))
-        times[name] = run["p50_us"] / 1000 if run["requests"] else None
-    return times
+    scenarios = build_scenarios(portal, facts, readers, random.Random(5))
+    return {label: (write_script(work / f"{tag}-{name}-1.lua", items, extra), len(items))
+            for name, (label, items, extra, _c, _l) in scenarios.items()}
 
 
 # Pages outside the scenarios whose server time must not grow with the data either (issue 10: every page within
@@ -638,17 +626,76 @@ PAGES = (("pegawai", "/content/"), ("pegawai", "/content/cetak"), ("pegawai", "/
          ("admin", "/toolkit/kelola"))
 
 
-def page_times(portal, work, tag):
-    """p50 server time of each of PAGES at one connection (2 s after 2 s of warm-up); None when it answered an
-    error."""
-    clients, times = {}, {}
+def page_scripts(portal, work, tag):
+    """label -> (wrk script, 1) of each of PAGES, as `scenario_scripts`."""
+    clients, scripts = {}, {}
     for number, (role, path) in enumerate(PAGES):
         client = clients.get(role) or clients.setdefault(role, Client(portal).login(role))
-        script = write_script(work / f"{tag}-page-{number}.lua", [("GET", path, "", client.cookie)])
-        wrk(portal + "/", script, 1, 2)
-        run = wrk(portal + "/", script, 1, 2)
-        times[f"{path} ({role})"] = run["p50_us"] / 1000 if run["requests"] and not run["errors"] else None
-    return times
+        scripts[f"{path} ({role})"] = (write_script(work / f"{tag}-page-{number}.lua",
+                                                    [("GET", path, "", client.cookie)]), 1)
+    return scripts
+
+
+def warm_up(portal, script, urls):
+    """Every URL of `script` asked several times on both workers (what is kept stays kept), however slow its first
+    answer. By the time server times are read the toolkit scenario's kept results are older than their 300 s, and on
+    PostgreSQL a cold popular toolkit query took ~0.7 s at 8 connections: 4 s asked 46 of the 48 URLs once and the
+    p50 after it was 76.9 ms, against 4.3 ms after 20 s (fresh servers, same database)."""
+    asked = 0
+    for _ in range(WARM_UP_ROUNDS):
+        asked += wrk(portal + "/", script, 8, 4)["requests"]
+        if asked >= 4 * urls:
+            break
+
+
+def p50_ms(portal, script, seconds):
+    """The p50 at one connection (the server's own time per request, without queueing); None on an error."""
+    run = wrk(portal + "/", script, 1, seconds)
+    return run["p50_us"] / 1000 if run["requests"] and not run["errors"] else None
+
+
+def demo_against_large(kind, work, args, log, progress, databases, portal, facts):
+    """Server time per request of each read scenario and of PAGES on the demo content and on the large database
+    (`portal`, before the import adds to it), label -> {demo_ms, large_ms, ratio, rounds}. Both servers run at once
+    and each row is measured in turns, `args.rounds` times (which one goes first alternating), and the medians
+    compared: measured a quarter of an hour apart, a page's demo time was 2.3 ms in one run and 4.4 in the one
+    before, and its ratio 2.14x against 1.03x."""
+    from bench.generate import DEMO, generate
+
+    log(f"{kind}: the demo content alone, for the server time per page (measured in turns with the large database)")
+    demo_url, demo_pg = new_database(kind, work, "demo")
+    databases.append(demo_pg)
+    demo_facts = generate(demo_url, DEMO, work / "demo-instance", progress=progress)
+    demo_servers, demo_portal, _bare = start_servers(demo_url, work, "demo", with_bare=False)
+    try:
+        targets = {"demo": (demo_portal, {**scenario_scripts(demo_portal, demo_facts, work, "demo"),
+                                          **page_scripts(demo_portal, work, "demo")}),
+                   "large": (portal, {**scenario_scripts(portal, facts, work, "large"),
+                                      **page_scripts(portal, work, "large")})}
+        rows = {}
+        for number, label in enumerate(targets["large"][1]):
+            seconds = max(args.seconds // 2, 2) if number < len(targets["large"][1]) - len(PAGES) else 2
+            for server, scripts in targets.values():
+                warm_up(server, *scripts[label])
+            rounds = []
+            for turn in range(args.rounds):
+                order = ("large", "demo") if turn % 2 == 0 else ("demo", "large")
+                measured = {tag: p50_ms(targets[tag][0], targets[tag][1][label][0], seconds) for tag in order}
+                rounds.append((measured["demo"], measured["large"]))
+            rows[label] = _time_row(label, _median([d for d, _l in rounds]), _median([lg for _d, lg in rounds]))
+            rows[label]["rounds"] = rounds
+            log(f"  {label}: demo {rows[label]['demo_ms'] or 0:.1f} ms, large {rows[label]['large_ms'] or 0:.1f} ms "
+                f"(rounds: {', '.join(f'{d or 0:.1f}/{lg or 0:.1f}' for d, lg in rounds)})")
+        return rows
+    finally:
+        for server in reversed(demo_servers):
+            server.stop()
+
+
+def _median(values):
+    """The median of the values measured (None: an error in that round), or None when none was."""
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def _time_row(label, demo_ms, large_ms):
@@ -685,7 +732,7 @@ def bench_import_only(kind, tmp, args, log):
 
 
 def bench_database(kind, tmp, args, log):
-    from bench.generate import DEMO, FULL, SMALL, Progress, generate
+    from bench.generate import FULL, SMALL, Progress, generate
 
     size = SMALL if args.small else FULL
     work = tmp / kind
@@ -725,8 +772,8 @@ def bench_database(kind, tmp, args, log):
             scenarios["quiz"] = measure("quiz", "quiz answer POST (64 users)", items, {"HX-Request": "true"}, 64, 64,
                                         portal, bare, work, args, log)
             scenarios["quiz"]["worker_peak_mb"] = _peak_mb(servers[0], log)
-        large_times = server_times(portal, facts, work, args, "large") if not args.only else None
-        large_pages = page_times(portal, work, "large") if not args.only else None
+        server_time = None if args.only else \
+            demo_against_large(kind, work, args, log, progress, databases, portal, facts)  # (a chosen few: none)
         servers[0].reset_memory_peaks()
         imported = (run_import(portal, facts, readers, work, args, size, database_url, log)
                     if wanted(args, "import") else None)
@@ -738,23 +785,6 @@ def bench_database(kind, tmp, args, log):
         portal_log = (work / "large-portal.log").read_bytes()
         tracebacks = portal_log.count(b"Traceback")
         memory_restarts = portal_log.count(b"WORKER_MAX_RSS_MB=")  # workers replaced by gunicorn.conf.py's guard
-        if args.only:  # a chosen few, to compare two commits: no demo-content server times
-            return {"database": kind, "generation_s": generation_s, "scenarios": scenarios, "import": imported,
-                    "worker_memory": memory, "worker_memory_warm": warm_memory or [],
-                    "memory_restarts": memory_restarts, "server_tracebacks": tracebacks}
-
-        log(f"{kind}: the demo content alone, for the server time per page")
-        demo_url, demo_pg = new_database(kind, work, "demo")
-        databases.append(demo_pg)
-        demo_facts = generate(demo_url, DEMO, work / "demo-instance", progress=progress)
-        servers, demo_portal, _bare = start_servers(demo_url, work, "demo", with_bare=False)
-        demo_times = server_times(demo_portal, demo_facts, work, args, "demo")
-        demo_pages = page_times(demo_portal, work, "demo")
-        server_time = {name: _time_row(scenarios[name]["label"], demo_times[name], large_times[name])
-                       for name in large_times}
-        server_time.update({label: _time_row(label, demo_pages[label], large_pages[label]) for label in large_pages})
-        for row in server_time.values():
-            log(f"  {row['label']}: demo {row['demo_ms'] or 0:.1f} ms, large {row['large_ms'] or 0:.1f} ms")
         return {"database": kind, "generation_s": generation_s, "scenarios": scenarios, "import": imported,
                 "server_time": server_time, "worker_memory": memory, "worker_memory_warm": warm_memory or [],
                 "memory_restarts": memory_restarts, "server_tracebacks": tracebacks}
@@ -806,7 +836,8 @@ def _memory_text(workers):
 def _server_time_lines(server_time):
     if not server_time:
         return []
-    return ["", "Server time per request (p50 at 1 connection), demo content → generated data:", "",
+    return ["", "Server time per request (p50 at 1 connection; median of the rounds, both servers measured in "
+                "turns), demo content → generated data:", "",
             "| scenario | demo ms | large ms | × | target |", "|---|---|---|---|---|",
             *(f"| {row['label']} | {fmt(row['demo_ms'])} | {fmt(row['large_ms'])} | "
               f"{'—' if row['ratio'] is None else format(row['ratio'], '.2f')} | ≤ 1.5× "
