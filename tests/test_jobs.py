@@ -125,6 +125,13 @@ def test_a_job_that_meets_a_busy_database_runs_again_from_its_last_step(app, ses
     moving the same units' counts the other way) does not fail a job: it runs again after a pause, from the
     checkpoint its last committed step saved; only a database busy on every try fails it, with the usual message."""
     monkeypatch.setattr(jobs, "BUSY_PAUSES", (0, 0, 0), raising=False)
+    paused = []  # the job's status during each pause: still running, so that a worker stopping then is taken over
+
+    def pause(_seconds):
+        with db.unit_of_work(write=False) as s:
+            paused.append(s.exec(select(Job.status).where(Job.kind == "test.busy")).all())
+
+    monkeypatch.setattr(jobs.time, "sleep", pause)
     CALLS.clear()
     with app.app_context():
         with db.unit_of_work() as s:
@@ -133,6 +140,7 @@ def test_a_job_that_meets_a_busy_database_runs_again_from_its_last_step(app, ses
             done = s.get(Job, row.id)
             assert (done.status, done.attempts, done.progress) == ("done", 3, 100)
         assert CALLS == [0, 1, 1, 1, 2]  # step 0 was committed once and not done again
+        assert paused == [["running"], ["running"]]
         CALLS.clear()
         with db.unit_of_work() as s:
             row = jobs.enqueue(s, "test.busy", None, n=3, busy_runs=99)

@@ -250,12 +250,18 @@ def _app():
 _worker_app = None
 
 
-def _claim(job_id):
-    """Mark a queued job as running; False when it is not queued (done, failed, or another worker has it)."""
+def _claim(job_id, again_after=None):
+    """Mark a queued job as running; False when it is not queued (done, failed, or another worker has it). With
+    `again_after` (the attempt that met a busy database), take the running job for one more run instead; False when
+    another worker has taken it over since."""
     with db.unit_of_work() as session:
         now = utcnow()
-        claimed = session.execute(update(Job).where(Job.id == job_id, Job.status == "queued").values(
-            status="running", started_at=now, heartbeat_at=now, attempts=Job.attempts + 1)).rowcount
+        if again_after is None:
+            which, values = [Job.status == "queued"], {"status": "running", "started_at": now}
+        else:
+            which, values = [Job.status == "running", Job.attempts == again_after], {}
+        claimed = session.execute(update(Job).where(Job.id == job_id, *which).values(
+            heartbeat_at=now, attempts=Job.attempts + 1, **values)).rowcount
     return claimed == 1
 
 
@@ -272,12 +278,15 @@ def _fail(job_id, message, attempt=None):
 # PostgreSQL's deadlock, e.g. an import's batch and an admin's edit moving the same units' counts the other way)
 # runs again after each of these pauses (seconds), from the checkpoint its last committed step saved, as a job
 # taken over after its worker died does; it fails, with the usual message, only when the last try meets it too.
+# It stays "running" meanwhile: were its worker to stop during a pause, it is taken over like any other.
 BUSY_PAUSES = (0.5, 2.0, 5.0)
 
 
 def execute(job_id):
     """Run one job now, in this process (the worker calls this; tests may too)."""
     with _app().app_context():
+        if not _claim(job_id):
+            return
         for pause in (*BUSY_PAUSES, None):
             if not _run(job_id, busy_retry=pause is not None):
                 return
@@ -286,9 +295,8 @@ def execute(job_id):
 
 
 def _run(job_id, busy_retry):
-    """One run of the job; True when it met a busy database and was queued again (`busy_retry`) for another."""
-    if not _claim(job_id):
-        return False
+    """One run of the claimed job; True when it met a busy database and is claimed again (`busy_retry`) for another
+    run."""
     attempt = None
     try:
         with db.unit_of_work() as session:
@@ -307,19 +315,11 @@ def _run(job_id, busy_retry):
     except DomainError as error:
         _fail(job_id, error.message, attempt)
     except Exception as error:
-        if busy_retry and attempt is not None and db.is_busy(error) and _requeue(job_id, attempt):
-            return True
+        if busy_retry and attempt is not None and db.is_busy(error):
+            return _claim(job_id, again_after=attempt)  # False: taken over meanwhile, that worker goes on
         log.exception("job %s failed", job_id)
         _fail(job_id, _generic_failure(job_id), attempt)
     return False
-
-
-def _requeue(job_id, attempt):
-    """Queue the job again after this run (`attempt`) met a busy database; False when another worker has taken it
-    over since. What its committed steps saved (progress, checkpoint) stays."""
-    with db.unit_of_work() as session:
-        return session.execute(update(Job).where(Job.id == job_id, Job.attempts == attempt,
-                                                 Job.status == "running").values(status="queued")).rowcount == 1
 
 
 def _generic_failure(job_id):
