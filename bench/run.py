@@ -631,9 +631,13 @@ def page_scripts(portal, work, tag):
     clients, scripts = {}, {}
     for number, (role, path) in enumerate(PAGES):
         client = clients.get(role) or clients.setdefault(role, Client(portal).login(role))
-        scripts[f"{path} ({role})"] = (write_script(work / f"{tag}-page-{number}.lua",
-                                                    [("GET", path, "", client.cookie)]), 1)
+        script = write_script(work / f"{tag}-page-{number}.lua", [("GET", path, "", client.cookie)])
+        scripts[_page_label(role, path)] = (script, 1)
     return scripts
+
+
+def _page_label(role, path):
+    return f"{path} ({role})"
 
 
 def warm_up(portal, script, urls):
@@ -668,19 +672,19 @@ def demo_against_large(kind, work, args, log, progress, databases, portal, facts
     demo_facts = generate(demo_url, DEMO, work / "demo-instance", progress=progress)
     demo_servers, demo_portal, _bare = start_servers(demo_url, work, "demo", with_bare=False)
     try:
-        targets = {"demo": (demo_portal, {**scenario_scripts(demo_portal, demo_facts, work, "demo"),
-                                          **page_scripts(demo_portal, work, "demo")}),
-                   "large": (portal, {**scenario_scripts(portal, facts, work, "large"),
-                                      **page_scripts(portal, work, "large")})}
+        servers, facts_of = {"demo": demo_portal, "large": portal}, {"demo": demo_facts, "large": facts}
+        scripts = {tag: {**scenario_scripts(server, facts_of[tag], work, tag), **page_scripts(server, work, tag)}
+                   for tag, server in servers.items()}
+        pages = {_page_label(role, path) for role, path in PAGES}  # 2 s each; a scenario half a scenario round
+        seconds = {label: 2 if label in pages else max(args.seconds // 2, 2) for label in scripts["large"]}
         rows = {}
-        for number, label in enumerate(targets["large"][1]):
-            seconds = max(args.seconds // 2, 2) if number < len(targets["large"][1]) - len(PAGES) else 2
-            for server, scripts in targets.values():
-                warm_up(server, *scripts[label])
+        for label in scripts["large"]:
+            for tag, server in servers.items():
+                warm_up(server, *scripts[tag][label])
             rounds = []
             for turn in range(args.rounds):
                 order = ("large", "demo") if turn % 2 == 0 else ("demo", "large")
-                measured = {tag: p50_ms(targets[tag][0], targets[tag][1][label][0], seconds) for tag in order}
+                measured = {tag: p50_ms(servers[tag], scripts[tag][label][0], seconds[label]) for tag in order}
                 rounds.append((measured["demo"], measured["large"]))
             rows[label] = _time_row(label, _median([d for d, _l in rounds]), _median([lg for _d, lg in rounds]))
             rows[label]["rounds"] = rounds
@@ -773,7 +777,7 @@ def bench_database(kind, tmp, args, log):
                                         portal, bare, work, args, log)
             scenarios["quiz"]["worker_peak_mb"] = _peak_mb(servers[0], log)
         server_time = None if args.only else \
-            demo_against_large(kind, work, args, log, progress, databases, portal, facts)  # (a chosen few: none)
+            demo_against_large(kind, work, args, log, progress, databases, portal, facts)  # --only: none
         servers[0].reset_memory_peaks()
         imported = (run_import(portal, facts, readers, work, args, size, database_url, log)
                     if wanted(args, "import") else None)
